@@ -1,0 +1,99 @@
+import type { NodeId, SubmissionId } from './ids.ts';
+import type { Json, JsonObject } from './json.ts';
+import type { PromiseTable } from './promises.ts';
+
+/** What the application asks a node to broadcast. The host assigns `id`, unique across the run. */
+export interface Submission {
+  id: SubmissionId;
+  payload: string;
+}
+
+/**
+ * One message handed to the application in its final order. `id` and `origin` are the host's submission id and
+ * the node it was submitted at; `order` is the protocol's own ordering data (seq and term, a timestamp, a vector
+ * clock), shown to people but never trusted by checkers.
+ */
+export interface Delivery {
+  id: SubmissionId;
+  origin: NodeId;
+  payload: string;
+  order?: JsonObject;
+}
+
+export type Role = 'leader' | 'follower' | 'candidate' | 'peer' | 'primary' | 'backup';
+
+/** A change of role, term or leader, for the election checker and for people watching a run. */
+export interface Announcement {
+  role: Role;
+  term?: number;
+  leader?: NodeId | null;
+}
+
+/** Everything a node may do to the world. Hosts (simulator, live runtime) implement it; nodes never reach past it. */
+export interface NodeContext<Message extends Json = Json> {
+  readonly id: NodeId;
+  /** Every node of the cluster, this one included, in ascending order. */
+  readonly nodes: readonly NodeId[];
+  /** Every other node, in ascending order. */
+  readonly peers: readonly NodeId[];
+  send(to: NodeId, message: Message): void;
+  /** Sends to every other node (not to itself), in ascending id order. */
+  broadcast(message: Message): void;
+  /** Arms (or re-arms) the named timer to fire after `delayMs` of this node's local time. */
+  setTimer(name: string, delayMs: number): void;
+  cancelTimer(name: string): void;
+  /** Appends a record to this node's durable log; it survives crashes once the handler returns. */
+  persist(record: Json): void;
+  deliver(delivery: Delivery): void;
+  /** Tells the submitting client its submission is committed (for durability checks). */
+  ack(id: SubmissionId): void;
+  announce(announcement: Announcement): void;
+  /** This node's local clock in milliseconds; it may drift or step. */
+  now(): number;
+  /** This node's own seeded stream of floats in [0, 1). */
+  random(): number;
+  log(text: string): void;
+}
+
+/** What a protocol node shows about itself to a UI; read-only, never used by checkers. */
+export interface NodeStatus {
+  role: Role;
+  term?: number;
+  leader?: NodeId | null;
+  delivered: number;
+  details?: JsonObject;
+}
+
+/**
+ * A deterministic state machine. Handlers run one at a time, to completion, and act only through the context.
+ * A fresh instance is built on every start, so all volatile state lives in the instance and all durable state
+ * comes back through `recovered`.
+ */
+export interface ProtocolNode<Message extends Json = Json> {
+  start(ctx: NodeContext<Message>, recovered: readonly Json[]): void;
+  message(ctx: NodeContext<Message>, from: NodeId, message: Message): void;
+  timer(ctx: NodeContext<Message>, name: string): void;
+  submit(ctx: NodeContext<Message>, submission: Submission): void;
+  status(): NodeStatus;
+}
+
+export interface NodeConfig<Options> {
+  id: NodeId;
+  nodes: readonly NodeId[];
+  options: Options;
+}
+
+/** A protocol as the lab knows it: how to build its nodes, its documented defaults and what it promises. */
+export interface ProtocolDefinition<Options extends JsonObject = JsonObject> {
+  name: string;
+  /** The source project in shared/seeds/ whose documented design this reproduces, e.g. "004". */
+  seeds: string[];
+  summary: string;
+  defaults: Options;
+  /** One line per option: what it means, with its unit. */
+  optionDocs: Record<keyof Options & string, string>;
+  promises: PromiseTable;
+  create(config: NodeConfig<Options>): ProtocolNode;
+  /** True when `value` is a message this protocol sends; hosts drop anything else before a handler sees it. */
+  isMessage(value: unknown): boolean;
+}

@@ -1,0 +1,4 @@
+export * from './clock.ts';
+export * from './network.ts';
+export * from './queue.ts';
+export * from './simulator.ts';

@@ -1,0 +1,67 @@
+import { invariant } from '../core/assert.ts';
+
+export interface Queued {
+  time: number;
+  /** Insertion sequence: breaks ties in time so that order never depends on anything but the seed. */
+  seq: number;
+}
+
+/** A binary min-heap ordered by (time, seq). */
+export class EventQueue<Entry extends Queued> {
+  private readonly heap: Entry[] = [];
+  private nextSeq = 0;
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  /** Adds an entry; `seq` is assigned here so callers cannot break the tie order. */
+  push(entry: DistributiveOmit<Entry, 'seq'>): void {
+    invariant(Number.isFinite(entry.time), `event time must be finite, got ${entry.time}`);
+    const full = entry as unknown as Entry;
+    full.seq = this.nextSeq;
+    this.nextSeq += 1;
+    const heap = this.heap;
+    heap.push(full);
+    let index = heap.length - 1;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if (!before(full, heap[parent])) break;
+      heap[index] = heap[parent];
+      index = parent;
+    }
+    heap[index] = full;
+  }
+
+  peek(): Entry | undefined {
+    return this.heap[0];
+  }
+
+  pop(): Entry | undefined {
+    const heap = this.heap;
+    const top = heap[0];
+    const last = heap.pop();
+    if (heap.length > 0 && last !== undefined) {
+      let index = 0;
+      const length = heap.length;
+      for (;;) {
+        const left = 2 * index + 1;
+        if (left >= length) break;
+        const right = left + 1;
+        const child = right < length && before(heap[right], heap[left]) ? right : left;
+        if (!before(heap[child], last)) break;
+        heap[index] = heap[child];
+        index = child;
+      }
+      heap[index] = last;
+    }
+    return top;
+  }
+}
+
+function before(a: Queued, b: Queued): boolean {
+  return a.time < b.time || (a.time === b.time && a.seq < b.seq);
+}
+
+/** Omit over each member of a union, so discriminated unions keep their shape. */
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -1,0 +1,530 @@
+import { invariant } from '../core/assert.ts';
+import type { History, HistoryEvent, MessageRef } from '../core/history.ts';
+import type { NodeId, SubmissionId } from '../core/ids.ts';
+import { nodeIds } from '../core/ids.ts';
+import { deepFreeze, type Json, type JsonObject } from '../core/json.ts';
+import type { NodeContext, NodeStatus, ProtocolDefinition, ProtocolNode } from '../core/node.ts';
+import { randomStream, type RandomStream } from '../core/rng.ts';
+import { DriftingClock } from './clock.ts';
+import {
+  DEFAULT_LINK,
+  linkKey,
+  Reachability,
+  roundMs,
+  sampleLatency,
+  validateLink,
+  type LinkConfig,
+} from './network.ts';
+import { EventQueue, type DistributiveOmit } from './queue.ts';
+
+export interface SimulatorConfig {
+  seed: number | string;
+  protocol: ProtocolDefinition;
+  nodeCount: number;
+  /** Merged over the protocol's documented defaults. */
+  options?: JsonObject;
+  network?: Partial<LinkConfig>;
+  /** Bounds on the run; reaching one stops it and is recorded in the history. */
+  maxTimeMs?: number;
+  maxEvents?: number;
+}
+
+type Pending =
+  | { time: number; seq: number; kind: 'message'; from: NodeId; to: NodeId; msg: MessageRef; body: Json }
+  | { time: number; seq: number; kind: 'timer'; node: NodeId; name: string; token: number }
+  | { time: number; seq: number; kind: 'callback'; run: () => void };
+
+type NodeWork = Extract<Pending, { kind: 'message' | 'timer' }> | { kind: 'submit'; id: SubmissionId; payload: string };
+
+interface NodeSlot {
+  id: NodeId;
+  instance: ProtocolNode | null;
+  up: boolean;
+  paused: boolean;
+  /** Timer name -> token of the armed timer; a fired event whose token differs is stale. */
+  timers: Map<string, number>;
+  /** Durable records: all that survives a crash. */
+  records: Json[];
+  /** Work that arrived while paused, handled in arrival order on resume. */
+  backlog: NodeWork[];
+  clock: DriftingClock;
+  random: RandomStream;
+  context: NodeContext;
+}
+
+export const DEFAULT_MAX_TIME_MS = 3_600_000;
+export const DEFAULT_MAX_EVENTS = 5_000_000;
+
+/** Thrown when a protocol handler throws: the run cannot go on, and the report says where it stopped. */
+export class ProtocolError extends Error {
+  constructor(
+    message: string,
+    readonly node: NodeId,
+    readonly timeMs: number,
+    readonly causeError: unknown,
+  ) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
+
+/**
+ * The discrete-event simulator: one seed, virtual time, a network model with faults, and a history of every step.
+ * Nodes act only through their context, so everything they do passes through here and is recorded.
+ */
+export class Simulator {
+  readonly protocol: ProtocolDefinition;
+  readonly nodes: NodeId[];
+  readonly options: JsonObject;
+  readonly history: History;
+  readonly maxTimeMs: number;
+  readonly maxEvents: number;
+  /** Set when a bound stopped the run. */
+  boundHit: 'time' | 'events' | null = null;
+  now = 0;
+  eventsHandled = 0;
+
+  private readonly queue = new EventQueue<Pending>();
+  private readonly slots = new Map<NodeId, NodeSlot>();
+  private readonly reach = new Reachability();
+  private readonly heldMessages = new Map<number, Array<Extract<Pending, { kind: 'message' }>>>();
+  private readonly lastArrivalMs = new Map<number, number>();
+  private readonly networkRandom: RandomStream;
+  private readonly baseLink: LinkConfig;
+  private link: LinkConfig;
+  private readonly linkOverrides = new Map<number, Partial<LinkConfig>>();
+  private nextMessage = 1;
+  private nextSubmission = 1;
+  private nextTimerToken = 1;
+  private started = false;
+
+  constructor(config: SimulatorConfig) {
+    this.protocol = config.protocol;
+    this.nodes = nodeIds(config.nodeCount);
+    this.options = { ...config.protocol.defaults, ...(config.options ?? {}) };
+    this.maxTimeMs = config.maxTimeMs ?? DEFAULT_MAX_TIME_MS;
+    this.maxEvents = config.maxEvents ?? DEFAULT_MAX_EVENTS;
+    const problem = validateLink(config.network ?? {});
+    invariant(problem === null, `network: ${problem}`);
+    this.baseLink = { ...DEFAULT_LINK, ...(config.network ?? {}) };
+    this.link = this.baseLink;
+    this.networkRandom = randomStream(config.seed, 'network');
+    this.history = { nodes: this.nodes.slice(), events: [] };
+    for (const id of this.nodes) this.slots.set(id, this.makeSlot(id, config.seed));
+  }
+
+  /** Boots every node at the current time. */
+  start(): void {
+    invariant(!this.started, 'the simulator was already started');
+    this.started = true;
+    for (const id of this.nodes) this.boot(this.slot(id));
+  }
+
+  // ---------------------------------------------------------------- driving the run
+
+  /** Runs `run` at virtual time `timeMs` (not before now). */
+  schedule(timeMs: number, run: () => void): void {
+    invariant(timeMs >= this.now, `cannot schedule in the past: ${timeMs} < ${this.now}`);
+    this.queue.push({ time: timeMs, kind: 'callback', run });
+  }
+
+  /** Handles every event up to and including `timeMs`, unless a bound stops the run first. */
+  runUntil(timeMs: number): void {
+    const limitMs = Math.min(timeMs, this.maxTimeMs);
+    while (this.boundHit === null) {
+      const next = this.queue.peek();
+      if (next === undefined || next.time > limitMs) break;
+      if (this.eventsHandled >= this.maxEvents) {
+        this.hitBound('events', this.maxEvents);
+        return;
+      }
+      this.queue.pop();
+      this.now = next.time;
+      this.eventsHandled += 1;
+      this.handle(next);
+    }
+    if (this.boundHit === null) {
+      this.now = Math.max(this.now, limitMs);
+      if (timeMs > this.maxTimeMs) this.hitBound('time', this.maxTimeMs);
+    }
+  }
+
+  /** Runs until `done()` holds after some event, or until `timeMs`. Returns whether `done()` held. */
+  runUntilCondition(done: () => boolean, timeMs: number): boolean {
+    const limitMs = Math.min(timeMs, this.maxTimeMs);
+    if (done()) return true;
+    while (this.boundHit === null) {
+      const next = this.queue.peek();
+      if (next === undefined || next.time > limitMs) break;
+      this.runUntil(next.time);
+      if (done()) return true;
+    }
+    this.runUntil(timeMs);
+    return done();
+  }
+
+  private hitBound(bound: 'time' | 'events', limit: number): void {
+    this.boundHit = bound;
+    this.record({ type: 'bound', bound, limit });
+  }
+
+  /** Enters the liveness phase: every fault healed, so what is still undelivered is a liveness failure. */
+  beginLiveness(): void {
+    this.record({ type: 'phase', phase: 'liveness' });
+    this.heal();
+    for (const [from, to] of this.reach.heldLinks()) this.release(from, to);
+    this.linkOverrides.clear();
+    this.link = { ...this.baseLink, lossRate: 0, duplicateRate: 0 };
+    for (const id of this.nodes) {
+      const slot = this.slot(id);
+      if (!slot.up) this.restart(id);
+      else if (slot.paused) this.resume(id);
+    }
+  }
+
+  finish(): void {
+    this.record({ type: 'phase', phase: 'end' });
+  }
+
+  // ---------------------------------------------------------------- the application side
+
+  /** A client submits `payload` at `node`; returns its id, or null when the node is down (nothing is sent). */
+  submit(node: NodeId, payload: string): SubmissionId | null {
+    const slot = this.slot(node);
+    invariant(typeof payload === 'string', 'a payload is a string');
+    if (!slot.up) {
+      this.record({ type: 'log', node, text: `submission refused: node ${node} is down` });
+      return null;
+    }
+    const id = `s${this.nextSubmission}`;
+    this.nextSubmission += 1;
+    this.record({ type: 'submit', node, id, payload });
+    this.dispatch(slot, { kind: 'submit', id, payload });
+    return id;
+  }
+
+  status(node: NodeId): NodeStatus | null {
+    const slot = this.slot(node);
+    return slot.up && slot.instance !== null ? slot.instance.status() : null;
+  }
+
+  isUp(node: NodeId): boolean {
+    return this.slot(node).up;
+  }
+
+  isPaused(node: NodeId): boolean {
+    return this.slot(node).paused;
+  }
+
+  localTime(node: NodeId): number {
+    return this.slot(node).clock.read(this.now);
+  }
+
+  // ---------------------------------------------------------------- node faults
+
+  /** Volatile state and timers are gone; durable records stay. */
+  crash(node: NodeId): void {
+    const slot = this.slot(node);
+    if (!slot.up) return;
+    slot.up = false;
+    slot.paused = false;
+    slot.instance = null;
+    slot.timers.clear();
+    slot.backlog = [];
+    this.record({ type: 'crash', node });
+  }
+
+  /** A fresh instance recovers from the durable records. */
+  restart(node: NodeId): void {
+    const slot = this.slot(node);
+    if (slot.up) return;
+    this.record({ type: 'restart', node });
+    this.boot(slot);
+  }
+
+  /** A stalled process: nothing is handled until resume, then the backlog in arrival order. */
+  pause(node: NodeId): void {
+    const slot = this.slot(node);
+    if (!slot.up || slot.paused) return;
+    slot.paused = true;
+    this.record({ type: 'pause', node });
+  }
+
+  resume(node: NodeId): void {
+    const slot = this.slot(node);
+    if (!slot.up || !slot.paused) return;
+    slot.paused = false;
+    this.record({ type: 'resume', node });
+    const backlog = slot.backlog;
+    slot.backlog = [];
+    for (const work of backlog) {
+      if (!slot.up || slot.paused) {
+        slot.backlog.push(work);
+        continue;
+      }
+      this.dispatch(slot, work);
+    }
+  }
+
+  /** Changes the node's clock rate from now on, in parts per million (10_000 = 1% fast). */
+  setDrift(node: NodeId, driftPpm: number): void {
+    const slot = this.slot(node);
+    slot.clock.setDrift(this.now, driftPpm);
+    this.record({ type: 'clock', node, driftPpm, offsetMs: slot.clock.offsetMs });
+  }
+
+  /** Jumps the node's clock by `deltaMs` (negative: backwards). Armed timers keep their virtual deadlines. */
+  stepClock(node: NodeId, deltaMs: number): void {
+    const slot = this.slot(node);
+    slot.clock.step(this.now, deltaMs);
+    this.record({ type: 'clock', node, driftPpm: slot.clock.driftPpm, offsetMs: slot.clock.offsetMs });
+  }
+
+  // ---------------------------------------------------------------- network faults
+
+  /** Splits the cluster into groups; nodes named in no group form one more group together. */
+  partition(groups: readonly (readonly NodeId[])[]): void {
+    for (const group of groups) for (const node of group) this.slot(node);
+    this.reach.partition(groups);
+    this.record({ type: 'partition', groups: groups.map((group) => [...group]) });
+  }
+
+  /** Drops every message from `from` to `to` (one direction only) until heal. */
+  cut(from: NodeId, to: NodeId): void {
+    this.slot(from);
+    this.slot(to);
+    this.reach.cut(from, to);
+    this.record({ type: 'cut', from, to });
+  }
+
+  /** Removes partitions and cuts. */
+  heal(): void {
+    this.reach.heal();
+    this.record({ type: 'heal' });
+  }
+
+  /** Keeps messages on the link from `from` to `to` until release (a stalled link, not a lossy one). */
+  hold(from: NodeId, to: NodeId): void {
+    this.reach.hold(from, to);
+    this.record({ type: 'hold', from, to });
+  }
+
+  release(from: NodeId, to: NodeId): void {
+    if (!this.reach.isHeld(from, to)) return;
+    this.reach.release(from, to);
+    this.record({ type: 'release', from, to });
+    const held = this.heldMessages.get(linkKey(from, to)) ?? [];
+    this.heldMessages.delete(linkKey(from, to));
+    for (const message of held) this.transmit(message.from, message.to, message.msg, message.body);
+  }
+
+  /** Changes the network for every link from now on (latency, loss, duplication, FIFO). */
+  setNetwork(change: Partial<LinkConfig>): void {
+    const problem = validateLink(change);
+    invariant(problem === null, `network: ${problem}`);
+    this.link = { ...this.link, ...change };
+    this.record({ type: 'network', change: change as JsonObject });
+  }
+
+  /** Changes one directed link from now on, e.g. a latency spike between two nodes. */
+  setLink(from: NodeId, to: NodeId, change: Partial<LinkConfig>): void {
+    const problem = validateLink(change);
+    invariant(problem === null, `network: ${problem}`);
+    const key = linkKey(from, to);
+    this.linkOverrides.set(key, { ...(this.linkOverrides.get(key) ?? {}), ...change });
+    this.record({ type: 'network', change: { ...(change as JsonObject), from, to } });
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private slot(node: NodeId): NodeSlot {
+    const slot = this.slots.get(node);
+    invariant(slot !== undefined, `unknown node ${node}: this cluster has nodes ${this.nodes.join(', ')}`);
+    return slot;
+  }
+
+  private record(event: DistributiveOmit<HistoryEvent, 'i' | 't'>): void {
+    const full = event as HistoryEvent;
+    full.i = this.history.events.length;
+    full.t = this.now;
+    this.history.events.push(full);
+  }
+
+  private boot(slot: NodeSlot): void {
+    slot.instance = this.protocol.create({ id: slot.id, nodes: this.nodes, options: this.options });
+    slot.up = true;
+    slot.paused = false;
+    const recovered = slot.records.slice();
+    this.invoke(slot, (instance) => instance.start(slot.context, recovered));
+  }
+
+  private handle(event: Pending): void {
+    switch (event.kind) {
+      case 'callback':
+        event.run();
+        return;
+      case 'message':
+        this.arrive(event);
+        return;
+      case 'timer': {
+        const slot = this.slot(event.node);
+        if (slot.timers.get(event.name) !== event.token) return;
+        this.dispatch(slot, event);
+        return;
+      }
+    }
+  }
+
+  private arrive(message: Extract<Pending, { kind: 'message' }>): void {
+    const slot = this.slot(message.to);
+    const blocked = message.from === message.to ? null : this.reach.blocked(message.from, message.to);
+    if (blocked !== null || !slot.up) {
+      const reason = blocked ?? 'crashed';
+      this.record({ type: 'drop', node: message.from, to: message.to, msg: message.msg, reason });
+      return;
+    }
+    this.dispatch(slot, message);
+  }
+
+  /** Hands work to the node, or to its backlog while it is paused. */
+  private dispatch(slot: NodeSlot, work: NodeWork): void {
+    if (slot.paused) {
+      slot.backlog.push(work);
+      return;
+    }
+    switch (work.kind) {
+      case 'message':
+        this.record({ type: 'receive', node: slot.id, from: work.from, msg: work.msg });
+        this.invoke(slot, (instance) => instance.message(slot.context, work.from, work.body));
+        return;
+      case 'timer':
+        // Re-check: a timer that waited in the backlog may have been re-armed or cancelled meanwhile.
+        if (slot.timers.get(work.name) !== work.token) return;
+        slot.timers.delete(work.name);
+        this.record({ type: 'timer', node: slot.id, name: work.name });
+        this.invoke(slot, (instance) => instance.timer(slot.context, work.name));
+        return;
+      case 'submit':
+        this.invoke(slot, (instance) => instance.submit(slot.context, { id: work.id, payload: work.payload }));
+        return;
+    }
+  }
+
+  private invoke(slot: NodeSlot, run: (instance: ProtocolNode) => void): void {
+    const instance = slot.instance;
+    invariant(instance !== null && slot.up, `node ${slot.id} is down and cannot handle anything`);
+    try {
+      run(instance);
+    } catch (error) {
+      if (error instanceof ProtocolError) throw error;
+      const text = error instanceof Error ? error.message : String(error);
+      throw new ProtocolError(
+        `protocol ${this.protocol.name} threw on node ${slot.id} at ${this.now} ms: ${text}`,
+        slot.id,
+        this.now,
+        error,
+      );
+    }
+  }
+
+  private send(from: NodeId, to: NodeId, body: Json): void {
+    this.slot(to);
+    const msg = this.nextMessage;
+    this.nextMessage += 1;
+    deepFreeze(body);
+    this.record({ type: 'send', node: from, to, msg, body });
+    if (from === to) {
+      this.queue.push({ time: this.now, kind: 'message', from, to, msg, body });
+      return;
+    }
+    const blocked = this.reach.blocked(from, to);
+    if (blocked !== null) {
+      this.record({ type: 'drop', node: from, to, msg, reason: blocked });
+      return;
+    }
+    const link = this.linkFor(from, to);
+    if (link.lossRate > 0 && this.networkRandom.next() < link.lossRate) {
+      this.record({ type: 'drop', node: from, to, msg, reason: 'loss' });
+      return;
+    }
+    this.transmit(from, to, msg, body);
+    if (link.duplicateRate > 0 && this.networkRandom.next() < link.duplicateRate) {
+      this.record({ type: 'duplicate', node: from, to, msg });
+      this.transmit(from, to, msg, body);
+    }
+  }
+
+  /** Puts one copy of a message on the wire, or on hold. */
+  private transmit(from: NodeId, to: NodeId, msg: MessageRef, body: Json): void {
+    const key = linkKey(from, to);
+    if (this.reach.isHeld(from, to)) {
+      const held = this.heldMessages.get(key) ?? [];
+      held.push({ time: 0, seq: 0, kind: 'message', from, to, msg, body });
+      this.heldMessages.set(key, held);
+      return;
+    }
+    const link = this.linkFor(from, to);
+    let arrivalMs = roundMs(this.now + sampleLatency(link.latency, this.networkRandom));
+    if (link.fifo) {
+      // Never before the previous message on this link; equal times keep send order through the queue's seq.
+      arrivalMs = Math.max(arrivalMs, this.lastArrivalMs.get(key) ?? 0);
+      this.lastArrivalMs.set(key, arrivalMs);
+    }
+    this.queue.push({ time: arrivalMs, kind: 'message', from, to, msg, body });
+  }
+
+  private linkFor(from: NodeId, to: NodeId): LinkConfig {
+    if (this.linkOverrides.size === 0) return this.link;
+    const override = this.linkOverrides.get(linkKey(from, to));
+    return override === undefined ? this.link : { ...this.link, ...override };
+  }
+
+  private setTimer(slot: NodeSlot, name: string, delayMs: number): void {
+    invariant(Number.isFinite(delayMs) && delayMs >= 0, `timer ${name}: delay must be >= 0 ms, got ${delayMs}`);
+    const token = this.nextTimerToken;
+    this.nextTimerToken += 1;
+    slot.timers.set(name, token);
+    const time = roundMs(this.now + slot.clock.virtualDuration(delayMs));
+    this.queue.push({ time, kind: 'timer', node: slot.id, name, token });
+  }
+
+  private makeSlot(id: NodeId, seed: number | string): NodeSlot {
+    const peers = this.nodes.filter((other) => other !== id);
+    const slot: NodeSlot = {
+      id,
+      instance: null,
+      up: false,
+      paused: false,
+      timers: new Map(),
+      records: [],
+      backlog: [],
+      clock: new DriftingClock(),
+      random: randomStream(seed, `node:${id}`),
+      context: undefined as unknown as NodeContext,
+    };
+    slot.context = {
+      id,
+      nodes: this.nodes,
+      peers,
+      send: (to, message) => this.send(id, to, message),
+      broadcast: (message) => {
+        for (const peer of peers) this.send(id, peer, message);
+      },
+      setTimer: (name, delayMs) => this.setTimer(slot, name, delayMs),
+      cancelTimer: (name) => {
+        slot.timers.delete(name);
+      },
+      persist: (record) => {
+        slot.records.push(deepFreeze(record));
+        this.record({ type: 'persist', node: id, record });
+      },
+      deliver: (delivery) => this.record({ type: 'deliver', node: id, ...delivery }),
+      ack: (submission) => this.record({ type: 'ack', node: id, id: submission }),
+      announce: (announcement) => this.record({ type: 'announce', node: id, ...announcement }),
+      now: () => slot.clock.read(this.now),
+      random: () => slot.random.next(),
+      log: (text) => this.record({ type: 'log', node: id, text }),
+    };
+    return slot;
+  }
+}
