@@ -360,6 +360,7 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
     const leader = this.leader;
     if (this.catchupInFlight || leader === null || leader === this.id) return;
     this.catchupInFlight = true;
+    ctx.log(`catch-up: asking leader ${leader} for entries after seq ${this.lastSeq}`);
     ctx.send(leader, { type: 'CATCHUP_REQ', afterSeq: this.lastSeq });
     ctx.setTimer(TIMER_CATCHUP, this.options.catchupRetryMs);
   }
@@ -373,7 +374,9 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
   private onCatchupResponse(ctx: Context, entries: readonly Entry[], leaderLastSeq: number): void {
     this.catchupInFlight = false;
     ctx.cancelTimer(TIMER_CATCHUP);
+    const before = this.lastSeq;
     for (const entry of entries) this.onEntry(ctx, entry);
+    ctx.log(`catch-up: received ${entries.length} entries, now at seq ${this.lastSeq} (was ${before})`);
     if (leaderLastSeq > this.lastSeq) this.requestCatchup(ctx);
   }
 }

@@ -1,0 +1,27 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { PROTOCOLS } from '../../protocols/index.ts';
+import { formatPromiseTable } from '../../report/promises.ts';
+import { loadScenario, SHIPPED_SCENARIOS_DIR } from '../../scenarios/index.ts';
+import type { CommandIo } from '../io.ts';
+
+export function listCommand(io: CommandIo): Command {
+  return new Command('list')
+    .description('list the shipped protocols (with their promise tables) and scenarios')
+    .option('--no-tables', 'leave out the promise tables')
+    .action(async (flags: { tables: boolean }) => {
+      io.write('Protocols\n');
+      for (const protocol of PROTOCOLS) {
+        io.write(`  ${protocol.name.padEnd(16)} seed ${protocol.seeds.join(', ').padEnd(9)} ${protocol.summary}\n`);
+      }
+      if (flags.tables) io.write(`\nPromise tables (P = promised, x = known to break, . = not promised)\n${formatPromiseTable(PROTOCOLS)}\n`);
+      io.write('\nScenarios (tob-lab run <name> --seed N)\n');
+      const files = readdirSync(SHIPPED_SCENARIOS_DIR).filter((file) => file.endsWith('.ts')).sort();
+      for (const file of files) {
+        const { scenario } = await loadScenario(join(SHIPPED_SCENARIOS_DIR, file), io.cwd);
+        const protocol = typeof scenario.cluster.protocol === 'string' ? scenario.cluster.protocol : scenario.cluster.protocol.name;
+        io.write(`  ${scenario.name.padEnd(24)} ${protocol.padEnd(15)} ${scenario.description ?? scenario.source ?? ''}\n`);
+      }
+    });
+}

@@ -1,0 +1,7 @@
+/** What a command may do to the outside world; tests pass their own to capture output. */
+export interface CommandIo {
+  cwd: string;
+  write(text: string): void;
+  writeError(text: string): void;
+  setExitCode(code: number): void;
+}

@@ -1,0 +1,35 @@
+/**
+ * The package entry: what scenario files and users' own protocols import as `tob-lab`.
+ * The CLI and the ink UI are not exported here; the core never pulls in either.
+ */
+export {
+  scenario,
+  at,
+  submit,
+  crash,
+  restart,
+  pause,
+  resume,
+  partition,
+  cut,
+  heal,
+  hold,
+  release,
+  drift,
+  stepClock,
+  setNetwork,
+  setLink,
+  describeAction,
+  type Action,
+  type Step,
+  type Scenario,
+  type ScenarioSpec,
+  type ClusterSpec,
+  type Expectations,
+} from './scenarios/dsl.ts';
+export { runScenario, leadersAt, type RunOptions, type RunResult } from './scenarios/runner.ts';
+export * from './core/index.ts';
+export { Simulator, type SimulatorConfig } from './sim/simulator.ts';
+export type { LinkConfig, Latency } from './sim/network.ts';
+export { runCheckers, CHECKERS, type Verdict, type CheckerName } from './check/index.ts';
+export { PROTOCOLS, protocolByName } from './protocols/index.ts';

@@ -1,0 +1,51 @@
+import type { ProtocolDefinition } from '../core/node.ts';
+import { FAULT_CLASSES, PROPERTIES } from '../core/promises.ts';
+
+/** Short column heads for the fault classes, so the table fits in 100 columns. */
+const FAULT_HEADS: Record<string, string> = {
+  none: 'none',
+  delay: 'delay',
+  loss: 'loss',
+  duplication: 'dup',
+  crash: 'crash',
+  'crash-restart': 'restart',
+  partition: 'part',
+  'clock-drift': 'drift',
+};
+
+/** One row per (protocol, property): P promised, x known to break, . not promised. */
+export function formatPromiseTable(protocols: readonly ProtocolDefinition[]): string {
+  const heads = FAULT_CLASSES.map((fault) => FAULT_HEADS[fault].padStart(8)).join('');
+  const lines = [`  ${'protocol'.padEnd(16)}${'property'.padEnd(19)}${heads}`];
+  for (const protocol of protocols) {
+    for (const property of PROPERTIES) {
+      const entry = protocol.promises[property];
+      if (entry === undefined) continue;
+      const cells = FAULT_CLASSES.map((fault) => {
+        const mark = entry.holds.includes(fault) ? 'P' : entry.breaks?.includes(fault) ? 'x' : '.';
+        return mark.padStart(8);
+      }).join('');
+      lines.push(`  ${protocol.name.padEnd(16)}${property.padEnd(19)}${cells}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** The same table as Markdown, for the README and reports. */
+export function promiseTableMarkdown(protocols: readonly ProtocolDefinition[]): string {
+  const lines = [
+    `| protocol | property | ${FAULT_CLASSES.join(' | ')} |`,
+    `|---|---|${FAULT_CLASSES.map(() => ':-:').join('|')}|`,
+  ];
+  for (const protocol of protocols) {
+    for (const property of PROPERTIES) {
+      const entry = protocol.promises[property];
+      if (entry === undefined) continue;
+      const cells = FAULT_CLASSES.map((fault) =>
+        entry.holds.includes(fault) ? '✓' : entry.breaks?.includes(fault) ? '✗' : '·',
+      );
+      lines.push(`| ${protocol.name} | ${property} | ${cells.join(' | ')} |`);
+    }
+  }
+  return lines.join('\n');
+}

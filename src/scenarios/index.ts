@@ -1,0 +1,5 @@
+export * from './dsl.ts';
+export * from './errors.ts';
+export * from './load.ts';
+export * from './runner.ts';
+export * from './validate.ts';

@@ -1,0 +1,54 @@
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, extname, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isScenario, type Scenario } from './dsl.ts';
+import { ScenarioError } from './errors.ts';
+
+/** The package's own folder, where the shipped scenarios live. */
+export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const SHIPPED_SCENARIOS_DIR = resolve(PACKAGE_ROOT, 'scenarios');
+
+export interface LoadedScenario {
+  scenario: Scenario;
+  file: string;
+}
+
+/**
+ * Finds a scenario file: the path against the working directory first, then among the shipped scenarios (so
+ * `scenarios/leader-failure.ts` and plain `leader-failure` both work from anywhere).
+ */
+export function resolveScenarioPath(given: string, cwd: string): string {
+  const withExtension = (path: string) => (extname(path) === '' ? [path, `${path}.ts`] : [path]);
+  const candidates = [
+    ...withExtension(resolve(cwd, given)),
+    ...withExtension(resolve(PACKAGE_ROOT, given)),
+    ...withExtension(resolve(SHIPPED_SCENARIOS_DIR, basename(given))),
+  ];
+  const found = candidates.find((path) => existsSync(path) && statSync(path).isFile());
+  if (found === undefined) {
+    throw new ScenarioError(
+      `no scenario file "${given}" (looked in ${cwd} and in the shipped scenarios); ` +
+        'run `tob-lab list` to see the shipped ones, or give the path to your own .ts file',
+    );
+  }
+  return found;
+}
+
+export async function loadScenario(given: string, cwd: string = process.cwd()): Promise<LoadedScenario> {
+  const file = resolveScenarioPath(given, cwd);
+  const shown = relative(cwd, file) || file;
+  let module: { default?: unknown };
+  try {
+    module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    throw new ScenarioError(`${shown} could not be loaded: ${text}`);
+  }
+  if (!isScenario(module.default)) {
+    throw new ScenarioError(
+      `${shown} has no scenario as its default export; end it with \`export default scenario({ ... })\` ` +
+        "using `import { scenario } from 'tob-lab'`",
+    );
+  }
+  return { scenario: module.default, file };
+}

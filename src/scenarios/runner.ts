@@ -1,0 +1,218 @@
+import { historyHash, type History } from '../core/history.ts';
+import type { NodeId, SubmissionId } from '../core/ids.ts';
+import type { ProtocolDefinition } from '../core/node.ts';
+import { runCheckers, type CheckerName, type Verdict } from '../check/index.ts';
+import { protocolByName, protocolNames } from '../protocols/index.ts';
+import { ProtocolError, Simulator } from '../sim/simulator.ts';
+import type { Action, Scenario } from './dsl.ts';
+import { ScenarioError } from './errors.ts';
+import { validateScenario } from './validate.ts';
+
+export const DEFAULT_SETTLE_MS = 5_000;
+export const DEFAULT_LIVENESS_MS = 30_000;
+/** After everything is delivered, a little more time so late duplicates still show up. */
+const QUIET_AFTER_DELIVERY_MS = 2_000;
+
+export interface RunOptions {
+  seed: number;
+  /** Run the scenario's timeline on another protocol than the one it names. */
+  protocol?: string;
+}
+
+export interface ExpectationOutcome {
+  expectation: string;
+  holds: boolean;
+  /** The verdict kind a broken expectation counts as (decides the exit code). */
+  kind: 'safety' | 'liveness';
+  detail: string;
+}
+
+export interface RunResult {
+  scenario: Scenario;
+  seed: number;
+  protocol: string;
+  history: History;
+  hash: string;
+  verdicts: Verdict[];
+  expectations: ExpectationOutcome[];
+  /** 0: expectations hold; 1: a safety expectation broke; 2: only liveness expectations broke. */
+  exitCode: 0 | 1 | 2;
+  boundHit: 'time' | 'events' | null;
+  /** Set when a protocol handler threw; the run stopped there. */
+  protocolError: string | null;
+  safetyEndMs: number;
+}
+
+export function resolveProtocol(name: string | ProtocolDefinition): ProtocolDefinition {
+  if (typeof name !== 'string') return name;
+  const protocol = protocolByName(name);
+  if (protocol === undefined) {
+    throw new ScenarioError(`unknown protocol "${name}"; choose one of: ${protocolNames().join(', ')}`);
+  }
+  return protocol;
+}
+
+/** Runs a scenario to the end of its liveness phase, then judges it. Deterministic in (scenario, options). */
+export function runScenario(scenario: Scenario, options: RunOptions): RunResult {
+  const protocol = resolveProtocol(options.protocol ?? scenario.cluster.protocol);
+  validateScenario(scenario, protocol);
+  const sim = new Simulator({
+    seed: options.seed,
+    protocol,
+    nodeCount: scenario.cluster.nodes,
+    options: scenario.cluster.options,
+    network: scenario.network,
+    maxEvents: scenario.maxEvents,
+  });
+  const lastStepMs = scenario.steps.reduce((latest, step) => Math.max(latest, step.atMs), 0);
+  const safetyEndMs = lastStepMs + (scenario.settleMs ?? DEFAULT_SETTLE_MS);
+  let protocolError: string | null = null;
+  try {
+    sim.start();
+    for (const step of scenario.steps) sim.schedule(step.atMs, () => perform(sim, step.action));
+    sim.runUntil(safetyEndMs);
+    sim.beginLiveness();
+    const progress = new DeliveryProgress(sim);
+    const livenessEndMs = safetyEndMs + (scenario.livenessMs ?? DEFAULT_LIVENESS_MS);
+    if (sim.runUntilCondition(() => progress.complete(), livenessEndMs)) {
+      sim.runUntil(Math.min(sim.now + QUIET_AFTER_DELIVERY_MS, livenessEndMs));
+    }
+    sim.finish();
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    protocolError = error.message;
+  }
+  const verdicts = runCheckers(sim.history);
+  const expectations = judge(scenario, sim.history, verdicts, protocolError);
+  return {
+    scenario,
+    seed: options.seed,
+    protocol: protocol.name,
+    history: sim.history,
+    hash: historyHash(sim.history),
+    verdicts,
+    expectations,
+    exitCode: exitCodeOf(expectations),
+    boundHit: sim.boundHit,
+    protocolError,
+    safetyEndMs,
+  };
+}
+
+function perform(sim: Simulator, action: Action): void {
+  switch (action.do) {
+    case 'submit':
+      sim.submit(action.node, action.payload);
+      return;
+    case 'crash':
+      return sim.crash(action.node);
+    case 'restart':
+      return sim.restart(action.node);
+    case 'pause':
+      return sim.pause(action.node);
+    case 'resume':
+      return sim.resume(action.node);
+    case 'partition':
+      return sim.partition(action.groups);
+    case 'cut':
+      return sim.cut(action.from, action.to);
+    case 'heal':
+      return sim.heal();
+    case 'hold':
+      return sim.hold(action.from, action.to);
+    case 'release':
+      return sim.release(action.from, action.to);
+    case 'drift':
+      return sim.setDrift(action.node, action.ppm);
+    case 'clock-step':
+      return sim.stepClock(action.node, action.deltaMs);
+    case 'network':
+      return sim.setNetwork(action.change);
+    case 'link':
+      return sim.setLink(action.from, action.to, action.change);
+  }
+}
+
+/**
+ * Watches the history as it grows and says when every submission made at a node that has not crashed since is
+ * delivered at every node that is up: the point after which the liveness phase has nothing left to show.
+ */
+class DeliveryProgress {
+  private scanned = 0;
+  private readonly submittedAt = new Map<SubmissionId, NodeId>();
+  private readonly delivered = new Map<NodeId, Set<SubmissionId>>();
+
+  constructor(private readonly sim: Simulator) {
+    for (const node of sim.nodes) this.delivered.set(node, new Set());
+  }
+
+  complete(): boolean {
+    const events = this.sim.history.events;
+    for (; this.scanned < events.length; this.scanned += 1) {
+      const event = events[this.scanned];
+      if (event.type === 'submit') this.submittedAt.set(event.id, event.node);
+      else if (event.type === 'deliver') this.delivered.get(event.node)?.add(event.id);
+      else if (event.type === 'crash') {
+        for (const [id, node] of this.submittedAt) if (node === event.node) this.submittedAt.delete(id);
+      }
+    }
+    for (const node of this.sim.nodes) {
+      if (!this.sim.isUp(node)) continue;
+      const delivered = this.delivered.get(node) as Set<SubmissionId>;
+      for (const id of this.submittedAt.keys()) if (!delivered.has(id)) return false;
+    }
+    return true;
+  }
+}
+
+function judge(
+  scenario: Scenario,
+  history: History,
+  verdicts: Verdict[],
+  protocolError: string | null,
+): ExpectationOutcome[] {
+  const outcomes: ExpectationOutcome[] = [];
+  if (protocolError !== null) {
+    outcomes.push({ expectation: 'the protocol runs without throwing', holds: false, kind: 'safety', detail: protocolError });
+  }
+  const byName = new Map<CheckerName, Verdict>(verdicts.map((verdict) => [verdict.checker, verdict]));
+  for (const name of scenario.expect?.pass ?? []) {
+    const verdict = byName.get(name as CheckerName);
+    const holds = verdict?.status === 'pass';
+    const detail = verdict === undefined ? 'checker did not run' : `${verdict.status}: ${verdict.summary}`;
+    outcomes.push({ expectation: `${name} passes`, holds, kind: verdict?.kind ?? 'safety', detail });
+  }
+  for (const name of scenario.expect?.fail ?? []) {
+    const verdict = byName.get(name as CheckerName);
+    const holds = verdict?.status === 'fail';
+    const detail = verdict === undefined ? 'checker did not run' : `${verdict.status}: ${verdict.summary}`;
+    outcomes.push({ expectation: `${name} fails`, holds, kind: verdict?.kind ?? 'safety', detail });
+  }
+  for (const { atMs, node } of scenario.expect?.leaders ?? []) {
+    const leaders = leadersAt(history, atMs);
+    outcomes.push({
+      expectation: `node ${node} leads at ${atMs} ms`,
+      holds: leaders.length === 1 && leaders[0] === node,
+      kind: 'liveness',
+      detail: leaders.length === 0 ? 'no node leads then' : `leading then: ${leaders.join(', ')}`,
+    });
+  }
+  return outcomes;
+}
+
+/** The nodes that, by their own latest announcement before `atMs`, lead and are up. */
+export function leadersAt(history: History, atMs: number): NodeId[] {
+  const leads = new Map<NodeId, boolean>();
+  for (const event of history.events) {
+    if (event.t > atMs) break;
+    if (event.type === 'announce') leads.set(event.node, event.role === 'leader' || event.role === 'primary');
+    else if (event.type === 'crash') leads.set(event.node, false);
+  }
+  return [...leads].filter(([, leading]) => leading).map(([node]) => node).sort((a, b) => a - b);
+}
+
+function exitCodeOf(outcomes: readonly ExpectationOutcome[]): 0 | 1 | 2 {
+  const broken = outcomes.filter((outcome) => !outcome.holds);
+  if (broken.length === 0) return 0;
+  return broken.some((outcome) => outcome.kind === 'safety') ? 1 : 2;
+}

@@ -1,0 +1,89 @@
+import type { NodeId } from '../core/ids.ts';
+import type { ProtocolDefinition } from '../core/node.ts';
+import { CHECKER_NAMES, isCheckerName } from '../check/index.ts';
+import { validateLink } from '../sim/network.ts';
+import { describeAction, type Action, type Scenario } from './dsl.ts';
+import { ScenarioError } from './errors.ts';
+
+const NODES_MAX = 1000;
+
+/** Checks a scenario against its cluster before anything runs; every message names the step and the fix. */
+export function validateScenario(scenario: Scenario, protocol: ProtocolDefinition): void {
+  const nodes = scenario.cluster.nodes;
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > NODES_MAX) {
+    throw new ScenarioError(`cluster.nodes must be a whole number from 1 to ${NODES_MAX}, got ${String(nodes)}`);
+  }
+  for (const key of Object.keys(scenario.cluster.options ?? {})) {
+    if (!(key in protocol.defaults)) {
+      const known = Object.keys(protocol.defaults).join(', ');
+      throw new ScenarioError(`cluster.options.${key} is not an option of ${protocol.name}; its options: ${known}`);
+    }
+  }
+  const networkProblem = validateLink(scenario.network ?? {});
+  if (networkProblem !== null) throw new ScenarioError(`network: ${networkProblem}`);
+  scenario.steps.forEach((step, index) => {
+    const where = `step ${index + 1} (${describeAction(step.action)} at ${step.atMs} ms)`;
+    if (!Number.isFinite(step.atMs) || step.atMs < 0) {
+      throw new ScenarioError(`${where}: the time must be a number of milliseconds >= 0`);
+    }
+    const problem = actionProblem(step.action, nodes);
+    if (problem !== null) throw new ScenarioError(`${where}: ${problem}`);
+  });
+  for (const name of [...(scenario.expect?.pass ?? []), ...(scenario.expect?.fail ?? [])]) {
+    if (!isCheckerName(name)) {
+      throw new ScenarioError(`expect names an unknown checker "${name}"; known: ${CHECKER_NAMES.join(', ')}`);
+    }
+  }
+  for (const leader of scenario.expect?.leaders ?? []) {
+    const problem = nodeProblem(leader.node, nodes);
+    if (problem !== null) throw new ScenarioError(`expect.leaders at ${leader.atMs} ms: ${problem}`);
+  }
+}
+
+function actionProblem(action: Action, nodes: number): string | null {
+  switch (action.do) {
+    case 'submit':
+      return typeof action.payload === 'string' ? nodeProblem(action.node, nodes) : 'the payload must be a string';
+    case 'crash':
+    case 'restart':
+    case 'pause':
+    case 'resume':
+      return nodeProblem(action.node, nodes);
+    case 'drift':
+      return nodeProblem(action.node, nodes) ?? (action.ppm > -1_000_000 ? null : 'drift must be > -1000000 ppm');
+    case 'clock-step':
+      return nodeProblem(action.node, nodes) ?? (Number.isFinite(action.deltaMs) ? null : 'deltaMs must be a number');
+    case 'partition':
+      return partitionProblem(action.groups, nodes);
+    case 'cut':
+    case 'hold':
+    case 'release':
+      return nodeProblem(action.from, nodes) ?? nodeProblem(action.to, nodes);
+    case 'heal':
+      return null;
+    case 'network':
+      return validateLink(action.change);
+    case 'link':
+      return nodeProblem(action.from, nodes) ?? nodeProblem(action.to, nodes) ?? validateLink(action.change);
+    default:
+      return `unknown action ${JSON.stringify((action as { do: unknown }).do)}`;
+  }
+}
+
+function nodeProblem(node: NodeId, nodes: number): string | null {
+  if (Number.isInteger(node) && node >= 1 && node <= nodes) return null;
+  return `node ${String(node)} is not in the cluster; use a node id from 1 to ${nodes}`;
+}
+
+function partitionProblem(groups: NodeId[][], nodes: number): string | null {
+  const seen = new Set<NodeId>();
+  for (const group of groups) {
+    for (const node of group) {
+      const problem = nodeProblem(node, nodes);
+      if (problem !== null) return problem;
+      if (seen.has(node)) return `node ${node} is in two partition groups; put each node in one group`;
+      seen.add(node);
+    }
+  }
+  return null;
+}
