@@ -49,3 +49,16 @@ export function promiseTableMarkdown(protocols: readonly ProtocolDefinition[]): 
   }
   return lines.join('\n');
 }
+
+export const README_TABLE_START = '<!-- promise-table:start -->';
+export const README_TABLE_END = '<!-- promise-table:end -->';
+
+/** README.md with the promise table between its markers replaced by the protocols' current data. */
+export function readmeWithPromiseTable(readme: string, protocols: readonly ProtocolDefinition[]): string {
+  const start = readme.indexOf(README_TABLE_START);
+  const end = readme.indexOf(README_TABLE_END);
+  if (start < 0 || end < start) throw new Error(`README.md lacks the ${README_TABLE_START} ... ${README_TABLE_END} markers`);
+  const legend = '✓ promised · ✗ known to break (property search must show it) · · not promised';
+  const table = `${README_TABLE_START}\n${promiseTableMarkdown(protocols)}\n\n${legend}\n`;
+  return readme.slice(0, start) + table + readme.slice(end);
+}

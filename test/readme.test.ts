@@ -1,0 +1,20 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROTOCOLS } from '../src/protocols/index.ts';
+import { readmeWithPromiseTable } from '../src/report/promises.ts';
+import { REPO_ROOT } from './support/cli.ts';
+
+describe('README.md', () => {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+
+  it('shows the two set-up commands', () => {
+    expect(readme).toContain('npm install\nnpx tob-lab run scenarios/leader-failure.ts --seed 42');
+    expect(readme).toContain('npm test');
+  });
+
+  it('shows the current promise table of every protocol (regenerate with `npm run docs`)', () => {
+    expect(readmeWithPromiseTable(readme, PROTOCOLS)).toBe(readme);
+    for (const protocol of PROTOCOLS) expect(readme).toContain(`| ${protocol.name} |`);
+  });
+});
