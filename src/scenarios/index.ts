@@ -3,3 +3,4 @@ export * from './errors.ts';
 export * from './load.ts';
 export * from './runner.ts';
 export * from './validate.ts';
+export * from './generate.ts';

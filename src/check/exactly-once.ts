@@ -1,0 +1,116 @@
+import type { History, HistoryEvent } from '../core/history.ts';
+import type { NodeId, SubmissionId } from '../core/ids.ts';
+import { type Checker, failVerdict, passVerdict, type Verdict } from './verdict.ts';
+import { type DeliverEvent, firstSubmits, type SubmitEvent } from './views.ts';
+
+type Problem = 'duplicate' | 'created' | 'corrupted';
+
+interface Violation {
+  problem: Problem;
+  summary: string;
+  evidence: (HistoryEvent | undefined)[];
+}
+
+interface FirstDelivery {
+  event: DeliverEvent;
+  /** How many times the node had crashed when it first delivered the id: tells a restart duplicate apart. */
+  crashesBefore: number;
+}
+
+function duplicateViolation(first: FirstDelivery, again: DeliverEvent, crashesNow: number): Violation {
+  const restarts = crashesNow - first.crashesBefore;
+  const across = restarts === 0 ? '' : `, across ${restarts === 1 ? 'a restart' : `${restarts} restarts`}`;
+  return {
+    problem: 'duplicate',
+    summary: `node ${again.node} delivered ${again.id} twice (t=${first.event.t} ms and t=${again.t} ms${across})`,
+    evidence: [first.event, again],
+  };
+}
+
+/** A delivery must match a submission: same id, the origin it was submitted at, the same payload. */
+function integrityViolation(delivery: DeliverEvent, submit: SubmitEvent | undefined): Violation | null {
+  if (submit === undefined) {
+    return {
+      problem: 'created',
+      summary: `node ${delivery.node} delivered ${delivery.id}, which nobody submitted`,
+      evidence: [delivery],
+    };
+  }
+  if (submit.node !== delivery.origin) {
+    return {
+      problem: 'corrupted',
+      summary:
+        `node ${delivery.node} delivered ${delivery.id} as from node ${delivery.origin}, ` +
+        `but node ${submit.node} submitted it`,
+      evidence: [submit, delivery],
+    };
+  }
+  if (submit.payload !== delivery.payload) {
+    return {
+      problem: 'corrupted',
+      summary:
+        `node ${delivery.node} delivered ${delivery.id} with payload ${JSON.stringify(delivery.payload)}, ` +
+        `submitted as ${JSON.stringify(submit.payload)}`,
+      evidence: [submit, delivery],
+    };
+  }
+  return null;
+}
+
+export const exactlyOnceChecker: Checker = {
+  name: 'exactly-once',
+  kind: 'safety',
+  description:
+    'No node delivers the same submission twice, across its crashes and restarts; and every delivery matches a ' +
+    'submit event with the same id, origin node and payload (no creation, no corruption).',
+  check: checkExactlyOnce,
+};
+
+/** Counts every violation but keeps only the first, so a badly broken run still gives a short verdict. */
+class Tally {
+  readonly counts: Record<Problem, number> = { duplicate: 0, created: 0, corrupted: 0 };
+  first: Violation | null = null;
+
+  record(violation: Violation | null): void {
+    if (violation === null) return;
+    this.counts[violation.problem] += 1;
+    this.first ??= violation;
+  }
+
+  get total(): number {
+    return this.counts.duplicate + this.counts.created + this.counts.corrupted;
+  }
+}
+
+function checkExactlyOnce(history: History): Verdict {
+  const submits = firstSubmits(history);
+  const delivered = new Map<NodeId, Map<SubmissionId, FirstDelivery>>();
+  const crashes = new Map<NodeId, number>();
+  const tally = new Tally();
+  let deliveries = 0;
+  for (const event of history.events) {
+    if (event.type === 'crash') crashes.set(event.node, (crashes.get(event.node) ?? 0) + 1);
+    if (event.type !== 'deliver') continue;
+    deliveries += 1;
+    let byId = delivered.get(event.node);
+    if (byId === undefined) {
+      byId = new Map();
+      delivered.set(event.node, byId);
+    }
+    const crashesNow = crashes.get(event.node) ?? 0;
+    const first = byId.get(event.id);
+    if (first !== undefined) {
+      tally.record(duplicateViolation(first, event, crashesNow));
+      continue;
+    }
+    byId.set(event.id, { event, crashesBefore: crashesNow });
+    tally.record(integrityViolation(event, submits.get(event.id)));
+  }
+  const details = { deliveries, submissions: submits.size, ...tally.counts };
+  if (tally.first === null) {
+    const summary = `${deliveries} deliveries, each once per node and each matching its submission`;
+    return passVerdict(exactlyOnceChecker, summary, details);
+  }
+  const more = tally.total > 1 ? ` (${tally.total} violations in all)` : '';
+  return failVerdict(exactlyOnceChecker, tally.first.summary + more, tally.first.evidence, details);
+}

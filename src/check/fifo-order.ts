@@ -1,0 +1,67 @@
+import { invariant } from '../core/assert.ts';
+import type { History } from '../core/history.ts';
+import type { NodeId, SubmissionId } from '../core/ids.ts';
+import { DeliveredPrefixes, ordinal, originOrder } from './origin-order.ts';
+import { type Checker, failVerdict, passVerdict, type Verdict } from './verdict.ts';
+import { type DeliverEvent, plural, type SubmitEvent } from './views.ts';
+
+interface Violation {
+  delivery: DeliverEvent;
+  /** The earlier submission of the same origin that the node had not delivered yet. */
+  missing: SubmitEvent;
+  missingIndex: number;
+  submit: SubmitEvent;
+  submitIndex: number;
+}
+
+export const fifoOrderChecker: Checker = {
+  name: 'fifo-order',
+  kind: 'safety',
+  description:
+    'For two submissions at the same node, a submitted before b, no node delivers b before it has delivered a ' +
+    '(delivery sequences run across restarts).',
+  check: checkFifoOrder,
+};
+
+function checkFifoOrder(history: History): Verdict {
+  const order = originOrder(history);
+  const prefixes = new Map<NodeId, DeliveredPrefixes>();
+  const seen = new Map<NodeId, Set<SubmissionId>>();
+  let first: Violation | null = null;
+  let count = 0;
+  let checked = 0;
+  for (const event of history.events) {
+    if (event.type !== 'deliver') continue;
+    const position = order.position.get(event.id);
+    if (position === undefined) continue;
+    if (!prefixes.has(event.node)) {
+      prefixes.set(event.node, new DeliveredPrefixes(order));
+      seen.set(event.node, new Set());
+    }
+    const nodePrefixes = prefixes.get(event.node);
+    const delivered = seen.get(event.node);
+    invariant(nodePrefixes !== undefined && delivered !== undefined, 'per-node trackers exist once created');
+    if (delivered.has(event.id)) continue;
+    delivered.add(event.id);
+    checked += 1;
+    const prefix = nodePrefixes.prefixLength(position.origin);
+    if (prefix < position.index) {
+      count += 1;
+      const missing = order.byOrigin.get(position.origin)?.[prefix];
+      invariant(missing !== undefined, `node ${position.origin} has a submission at ${prefix}`);
+      first ??= { delivery: event, missing, missingIndex: prefix, submit: position.submit, submitIndex: position.index };
+    }
+    nodePrefixes.markDelivered(position.origin, position.index);
+  }
+  const details = { deliveriesChecked: checked, violations: count };
+  if (first === null) {
+    const summary = `${plural(checked, 'delivery', 'deliveries')} follow their origin's submit order`;
+    return passVerdict(fifoOrderChecker, summary, details);
+  }
+  const { delivery, missing, submit } = first;
+  const more = count > 1 ? ` (${plural(count, 'delivery', 'deliveries')} in all out of FIFO order)` : '';
+  const summary =
+    `node ${delivery.node} delivered ${delivery.id} (${ordinal(first.submitIndex + 1)} from node ${submit.node}) ` +
+    `before ${missing.id} (${ordinal(first.missingIndex + 1)} from node ${submit.node})${more}`;
+  return failVerdict(fifoOrderChecker, summary, [missing, submit, delivery], details);
+}

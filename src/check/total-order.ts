@@ -1,0 +1,154 @@
+import type { History } from '../core/history.ts';
+import type { NodeId, SubmissionId } from '../core/ids.ts';
+import { type Checker, failVerdict, passVerdict, type Verdict } from './verdict.ts';
+import { type DeliverEvent, firstDeliveriesByNode, nodeFates, plural } from './views.ts';
+
+interface PairwiseConflict {
+  /** Node `first` delivered `earlier` then `later`; node `second` delivered them the other way round. */
+  first: NodeId;
+  second: NodeId;
+  evidence: DeliverEvent[];
+  earlierId: SubmissionId;
+  laterId: SubmissionId;
+}
+
+interface PairwiseResult {
+  conflict: PairwiseConflict | null;
+  conflictingPairs: number;
+  nodePairs: number;
+  commonDeliveries: number;
+}
+
+/**
+ * Walks one node's sequence through the other's position map: the ids both delivered must appear at increasing
+ * positions. The first one that falls below the highest position seen so far is a reversed pair. O(length).
+ */
+function comparePair(
+  firstNode: NodeId,
+  firstSequence: readonly DeliverEvent[],
+  secondNode: NodeId,
+  secondSequence: readonly DeliverEvent[],
+  secondPositions: ReadonlyMap<SubmissionId, number>,
+): { conflict: PairwiseConflict | null; common: number } {
+  let highest = -1;
+  let highestEvent: DeliverEvent | null = null;
+  let common = 0;
+  for (const event of firstSequence) {
+    const position = secondPositions.get(event.id);
+    if (position === undefined) continue;
+    common += 1;
+    if (highestEvent !== null && position < highest) {
+      const conflict: PairwiseConflict = {
+        first: firstNode,
+        second: secondNode,
+        earlierId: highestEvent.id,
+        laterId: event.id,
+        evidence: [highestEvent, event, secondSequence[position], secondSequence[highest]],
+      };
+      return { conflict, common };
+    }
+    highest = position;
+    highestEvent = event;
+  }
+  return { conflict: null, common };
+}
+
+function pairwise(sequences: ReadonlyMap<NodeId, DeliverEvent[]>): PairwiseResult {
+  const nodes = [...sequences.keys()];
+  const positions = new Map<NodeId, Map<SubmissionId, number>>();
+  for (const [node, sequence] of sequences) {
+    positions.set(node, new Map(sequence.map((event, index) => [event.id, index])));
+  }
+  const result: PairwiseResult = { conflict: null, conflictingPairs: 0, nodePairs: 0, commonDeliveries: 0 };
+  for (let a = 0; a < nodes.length; a += 1) {
+    for (let b = a + 1; b < nodes.length; b += 1) {
+      const [first, second] = [nodes[a], nodes[b]];
+      const compared = comparePair(
+        first,
+        sequences.get(first) ?? [],
+        second,
+        sequences.get(second) ?? [],
+        positions.get(second) ?? new Map(),
+      );
+      result.nodePairs += 1;
+      result.commonDeliveries += compared.common;
+      if (compared.conflict === null) continue;
+      result.conflictingPairs += 1;
+      result.conflict ??= compared.conflict;
+    }
+  }
+  return result;
+}
+
+interface PrefixConflict {
+  node: NodeId;
+  /** The longest never-crashed sequence, which every other one must be a prefix of. */
+  reference: NodeId;
+  position: number;
+  evidence: DeliverEvent[];
+}
+
+/**
+ * Sequences are pairwise prefixes of each other exactly when each one is a prefix of the longest, so comparing
+ * every never-crashed node with the longest keeps this linear in the number of deliveries.
+ */
+function prefixConflict(sequences: ReadonlyMap<NodeId, DeliverEvent[]>, nodes: readonly NodeId[]): PrefixConflict | null {
+  let longest: NodeId | null = null;
+  for (const node of nodes) {
+    if (longest === null || (sequences.get(node)?.length ?? 0) > (sequences.get(longest)?.length ?? 0)) longest = node;
+  }
+  if (longest === null) return null;
+  const reference = sequences.get(longest) ?? [];
+  for (const node of nodes) {
+    const sequence = sequences.get(node) ?? [];
+    for (let index = 0; index < sequence.length; index += 1) {
+      if (sequence[index].id === reference[index].id) continue;
+      return { node, reference: longest, position: index, evidence: [sequence[index], reference[index]] };
+    }
+  }
+  return null;
+}
+
+export const totalOrderChecker: Checker = {
+  name: 'total-order',
+  kind: 'safety',
+  description:
+    'Every two nodes deliver the submissions they both delivered in the same relative order (first delivery of ' +
+    'each id, across restarts); and, for nodes that never crashed, one delivery sequence is a prefix of the other.',
+  check: checkTotalOrder,
+};
+
+function checkTotalOrder(history: History): Verdict {
+  const sequences = firstDeliveriesByNode(history);
+  const result = pairwise(sequences);
+  const fates = nodeFates(history);
+  const neverCrashed = [...fates.values()].filter((fate) => fate.crashes === 0).map((fate) => fate.node);
+  const details = {
+    nodePairs: result.nodePairs,
+    commonDeliveries: result.commonDeliveries,
+    neverCrashedNodes: neverCrashed.length,
+  };
+  if (result.conflict !== null) {
+    const { first, second, earlierId, laterId, evidence } = result.conflict;
+    const others = result.conflictingPairs > 1 ? ` (${plural(result.conflictingPairs, 'node pair')} disagree)` : '';
+    const summary = `node ${first} delivered ${earlierId} before ${laterId}, node ${second} the reverse${others}`;
+    return failVerdict(totalOrderChecker, summary, evidence, {
+      form: 'pairwise',
+      ...details,
+      conflictingPairs: result.conflictingPairs,
+    });
+  }
+  const prefix = prefixConflict(sequences, neverCrashed);
+  if (prefix !== null) {
+    const [low, high] = [prefix.evidence[0], prefix.evidence[1]].sort((a, b) => a.node - b.node);
+    const summary =
+      `nodes ${low.node} and ${high.node} never crashed, yet their delivery #${prefix.position + 1} ` +
+      `differs: ${low.id} at node ${low.node}, ${high.id} at node ${high.node}`;
+    return failVerdict(totalOrderChecker, summary, prefix.evidence, { form: 'prefix', ...details });
+  }
+  const summary =
+    `${plural(result.nodePairs, 'node pair')} agree on the order of ` +
+    `${plural(result.commonDeliveries, 'common delivery', 'common deliveries')}` +
+    `; the ${plural(neverCrashed.length, 'never-crashed node')} form one prefix chain`;
+  return passVerdict(totalOrderChecker, summary, details);
+}

@@ -1,0 +1,128 @@
+import { invariant } from '../core/assert.ts';
+import type { EventOf, History } from '../core/history.ts';
+import type { NodeId, SubmissionId } from '../core/ids.ts';
+
+/** Read-only views of a history that several checkers share. Each is one pass over the events. */
+
+export type SubmitEvent = EventOf<'submit'>;
+export type DeliverEvent = EventOf<'deliver'>;
+export type CrashEvent = EventOf<'crash'>;
+export type AckEvent = EventOf<'ack'>;
+
+/** Every node the history mentions, declared or seen acting, ascending. */
+export function nodesOf(history: History): NodeId[] {
+  const nodes = new Set<NodeId>(history.nodes);
+  for (const event of history.events) {
+    if ('node' in event) nodes.add(event.node);
+  }
+  return [...nodes].sort((a, b) => a - b);
+}
+
+/**
+ * Each node's first delivery of each id, in history order, across crashes and restarts. Ordering checkers judge
+ * these; a second delivery of the same id is exactly-once's business, not an ordering fact.
+ */
+export function firstDeliveriesByNode(history: History): Map<NodeId, DeliverEvent[]> {
+  const nodes = nodesOf(history);
+  const sequences = new Map<NodeId, DeliverEvent[]>(nodes.map((node) => [node, []]));
+  const seen = new Map<NodeId, Set<SubmissionId>>(nodes.map((node) => [node, new Set()]));
+  for (const event of history.events) {
+    if (event.type !== 'deliver') continue;
+    const delivered = seen.get(event.node);
+    invariant(delivered !== undefined, `node ${event.node} delivers but nodesOf() missed it`);
+    if (delivered.has(event.id)) continue;
+    delivered.add(event.id);
+    sequences.get(event.node)?.push(event);
+  }
+  return sequences;
+}
+
+/** The first submit event of every id; the host makes ids unique, so later ones would be a host bug. */
+export function firstSubmits(history: History): Map<SubmissionId, SubmitEvent> {
+  const submits = new Map<SubmissionId, SubmitEvent>();
+  for (const event of history.events) {
+    if (event.type === 'submit' && !submits.has(event.id)) submits.set(event.id, event);
+  }
+  return submits;
+}
+
+/** The first ack event of every id, in history order. */
+export function firstAcks(history: History): Map<SubmissionId, AckEvent> {
+  const acks = new Map<SubmissionId, AckEvent>();
+  for (const event of history.events) {
+    if (event.type === 'ack' && !acks.has(event.id)) acks.set(event.id, event);
+  }
+  return acks;
+}
+
+/** What became of a node by the end of the run. */
+export interface NodeFate {
+  node: NodeId;
+  crashes: number;
+  lastCrash: CrashEvent | null;
+  /** Never crashed, or its last crash was followed by a restart. */
+  upAtEnd: boolean;
+  /** Its last pause/resume event is a pause. */
+  pausedAtEnd: boolean;
+}
+
+export function nodeFates(history: History): Map<NodeId, NodeFate> {
+  const fates = new Map<NodeId, NodeFate>();
+  for (const node of nodesOf(history)) {
+    fates.set(node, { node, crashes: 0, lastCrash: null, upAtEnd: true, pausedAtEnd: false });
+  }
+  for (const event of history.events) {
+    if (!('node' in event)) continue;
+    const fate = fates.get(event.node);
+    invariant(fate !== undefined, `node ${event.node} acts but nodesOf() missed it`);
+    if (event.type === 'crash') {
+      fate.crashes += 1;
+      fate.lastCrash = event;
+      fate.upAtEnd = false;
+    } else if (event.type === 'restart') {
+      fate.upAtEnd = true;
+    } else if (event.type === 'pause') {
+      fate.pausedAtEnd = true;
+    } else if (event.type === 'resume') {
+      fate.pausedAtEnd = false;
+    }
+  }
+  return fates;
+}
+
+/** The nodes a liveness checker holds to account: up and running when the history ends. */
+export function targetNodes(fates: ReadonlyMap<NodeId, NodeFate>): NodeId[] {
+  return [...fates.values()].filter((fate) => fate.upAtEnd && !fate.pausedAtEnd).map((fate) => fate.node);
+}
+
+export function hasLivenessPhase(history: History): boolean {
+  return history.events.some((event) => event.type === 'phase' && event.phase === 'liveness');
+}
+
+export const NO_LIVENESS_PHASE_SUMMARY =
+  'not judged: the history has no liveness phase, so faults may never have healed and a missing delivery proves nothing';
+
+/** The ids delivered at least once by each node, across its restarts. */
+export function deliveredIdsByNode(history: History): Map<NodeId, Set<SubmissionId>> {
+  const delivered = new Map<NodeId, Set<SubmissionId>>(nodesOf(history).map((node) => [node, new Set()]));
+  for (const event of history.events) {
+    if (event.type === 'deliver') delivered.get(event.node)?.add(event.id);
+  }
+  return delivered;
+}
+
+/** Virtual time of the last event, or 0 for an empty history. */
+export function endTimeMs(history: History): number {
+  const last = history.events[history.events.length - 1];
+  return last === undefined ? 0 : last.t;
+}
+
+/** "s1, s2, s3 and 4 more": keeps summaries to one line however many ids are involved. */
+export function listIds(ids: readonly string[], shownMax = 4): string {
+  if (ids.length <= shownMax) return ids.join(', ');
+  return `${ids.slice(0, shownMax).join(', ')} and ${ids.length - shownMax} more`;
+}
+
+export function plural(count: number, noun: string, nounPlural = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : nounPlural}`;
+}

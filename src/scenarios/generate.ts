@@ -1,0 +1,173 @@
+import fc from 'fast-check';
+import type { NodeId } from '../core/ids.ts';
+import type { JsonObject } from '../core/json.ts';
+import type { FaultClass } from '../core/promises.ts';
+import { DEFAULT_LINK, type Latency, type LinkConfig } from '../sim/network.ts';
+import { scenario, type Action, type Scenario, type Step } from './dsl.ts';
+
+/**
+ * Fault schedules and workloads as fast-check arbitraries. Each generated step is plain data, so a failing case
+ * prints, saves and replays as a scenario. Shapes are chosen to shrink well: arrays drop steps, times shrink
+ * toward the start, node ids toward 1, magnitudes toward the mildest fault.
+ */
+export interface GenerateOptions {
+  protocol: string;
+  nodes: number;
+  faults: readonly FaultClass[];
+  options?: JsonObject;
+  /** Submissions at most (default 20). */
+  submissionsMax?: number;
+  /** Fault steps at most (default 6). */
+  faultsMax?: number;
+  /** Steps happen within [0, windowMs] of virtual time (default 20000). */
+  windowMs?: number;
+  network?: Partial<LinkConfig>;
+}
+
+export const GENERATED_NETWORK: Partial<LinkConfig> = {
+  latency: { kind: 'uniform', minMs: 5, maxMs: 25 },
+  fifo: true,
+};
+
+/** A generated case: the scenario and the run seed (both come from fast-check, so its seed fixes everything). */
+export interface GeneratedCase {
+  scenario: Scenario;
+  seed: number;
+}
+
+export function caseArbitrary(options: GenerateOptions): fc.Arbitrary<GeneratedCase> {
+  return fc
+    .record({
+      workload: workloadArbitrary(options),
+      faults: faultScheduleArbitrary(options),
+      seed: fc.integer({ min: 0, max: 0x7fffffff }),
+    })
+    .map(({ workload, faults, seed }) => ({ scenario: buildScenario(options, workload, faults), seed }));
+}
+
+function buildScenario(options: GenerateOptions, workload: Step[], faults: Step[][]): Scenario {
+  return scenario({
+    name: `generated-${options.protocol}-${options.faults.join('+') || 'none'}`,
+    description: `generated: ${options.nodes} nodes, faults ${options.faults.join(', ') || 'none'}`,
+    cluster: { protocol: options.protocol, nodes: options.nodes, ...(options.options ? { options: options.options } : {}) },
+    network: { ...GENERATED_NETWORK, ...(options.network ?? {}) },
+    timeline: [...numberPayloads(workload), ...faults],
+  });
+}
+
+/** Payloads name their order of generation, so a shrunk case stays readable ("m1", "m2", ...). */
+function numberPayloads(steps: Step[]): Step[] {
+  return steps.map((step, index) =>
+    step.action.do === 'submit' ? { atMs: step.atMs, action: { ...step.action, payload: `m${index + 1}` } } : step,
+  );
+}
+
+export function workloadArbitrary(options: GenerateOptions): fc.Arbitrary<Step[]> {
+  const windowMs = options.windowMs ?? 20_000;
+  const node = nodeArbitrary(options.nodes);
+  const single = fc
+    .record({ atMs: fc.integer({ min: 0, max: windowMs }), node })
+    .map(({ atMs, node: at }): Step[] => [{ atMs, action: { do: 'submit', node: at, payload: '' } }]);
+  // A burst: several nodes submit at the same virtual instant (concurrent messages).
+  const burst = fc
+    .record({
+      atMs: fc.integer({ min: 0, max: windowMs }),
+      nodes: fc.uniqueArray(node, { minLength: 2, maxLength: Math.max(2, options.nodes) }),
+    })
+    .map(({ atMs, nodes }): Step[] => nodes.map((at) => ({ atMs, action: { do: 'submit', node: at, payload: '' } })));
+  const groups = options.nodes >= 2 ? fc.oneof({ weight: 3, arbitrary: single }, { weight: 1, arbitrary: burst }) : single;
+  return fc
+    .array(groups, { minLength: 1, maxLength: options.submissionsMax ?? 20 })
+    .map((steps) => steps.flat().slice(0, options.submissionsMax ?? 20));
+}
+
+export function faultScheduleArbitrary(options: GenerateOptions): fc.Arbitrary<Step[][]> {
+  const kinds = options.faults.filter((fault) => fault !== 'none');
+  if (kinds.length === 0) return fc.constant([]);
+  const arbitraries = kinds.map((fault) => faultArbitrary(fault, options));
+  return fc.array(fc.oneof(...arbitraries), { minLength: 1, maxLength: options.faultsMax ?? 6 });
+}
+
+function nodeArbitrary(nodes: number): fc.Arbitrary<NodeId> {
+  return fc.integer({ min: 1, max: nodes });
+}
+
+/** One fault of the class, as the steps that start it and (for windows) end it. */
+export function faultArbitrary(fault: FaultClass, options: GenerateOptions): fc.Arbitrary<Step[]> {
+  const windowMs = options.windowMs ?? 20_000;
+  const atMs = fc.integer({ min: 0, max: windowMs });
+  const durationMs = fc.integer({ min: 100, max: 10_000 });
+  const node = nodeArbitrary(options.nodes);
+  const baseLatency = (options.network?.latency ?? GENERATED_NETWORK.latency ?? DEFAULT_LINK.latency) as Latency;
+  const window = (start: number, duration: number, begin: Action, end: Action): Step[] => [
+    { atMs: start, action: begin },
+    { atMs: start + duration, action: end },
+  ];
+  switch (fault) {
+    case 'none':
+      return fc.constant([]);
+    case 'delay':
+      return fc.oneof(
+        fc.record({ atMs, durationMs, from: node, to: node, spikeMs: fc.integer({ min: 50, max: 3_000 }) }).map((f) =>
+          window(
+            f.atMs,
+            f.durationMs,
+            { do: 'link', from: f.from, to: f.to, change: { latency: { kind: 'constant', ms: f.spikeMs } } },
+            { do: 'link', from: f.from, to: f.to, change: { latency: baseLatency } },
+          ),
+        ),
+        fc.record({ atMs, durationMs, maxMs: fc.integer({ min: 50, max: 1_000 }) }).map((f) =>
+          window(
+            f.atMs,
+            f.durationMs,
+            { do: 'network', change: { fifo: false, latency: { kind: 'uniform', minMs: 1, maxMs: f.maxMs } } },
+            { do: 'network', change: { fifo: true, latency: baseLatency } },
+          ),
+        ),
+        fc.record({ atMs, durationMs, node }).map((f) =>
+          window(f.atMs, f.durationMs, { do: 'pause', node: f.node }, { do: 'resume', node: f.node }),
+        ),
+      );
+    case 'loss':
+      return fc.record({ atMs, durationMs, rate: fc.integer({ min: 5, max: 50 }) }).map((f) =>
+        window(f.atMs, f.durationMs, { do: 'network', change: { lossRate: f.rate / 100 } }, { do: 'network', change: { lossRate: 0 } }),
+      );
+    case 'duplication':
+      return fc.record({ atMs, durationMs, rate: fc.integer({ min: 5, max: 50 }) }).map((f) =>
+        window(
+          f.atMs,
+          f.durationMs,
+          { do: 'network', change: { duplicateRate: f.rate / 100 } },
+          { do: 'network', change: { duplicateRate: 0 } },
+        ),
+      );
+    case 'crash':
+      return fc.record({ atMs, node }).map((f): Step[] => [{ atMs: f.atMs, action: { do: 'crash', node: f.node } }]);
+    case 'crash-restart':
+      return fc.record({ atMs, durationMs, node }).map((f) =>
+        window(f.atMs, f.durationMs, { do: 'crash', node: f.node }, { do: 'restart', node: f.node }),
+      );
+    case 'partition':
+      return fc.oneof(
+        fc
+          .record({ atMs, durationMs, sides: fc.array(fc.boolean(), { minLength: options.nodes, maxLength: options.nodes }) })
+          .map((f) => {
+            const left = f.sides.flatMap((side, index) => (side ? [index + 1] : []));
+            const right = f.sides.flatMap((side, index) => (side ? [] : [index + 1]));
+            return window(f.atMs, f.durationMs, { do: 'partition', groups: [left, right] }, { do: 'heal' });
+          }),
+        fc.record({ atMs, durationMs, from: node, to: node }).map((f) =>
+          window(f.atMs, f.durationMs, { do: 'cut', from: f.from, to: f.to }, { do: 'heal' }),
+        ),
+      );
+    case 'clock-drift':
+      return fc.oneof(
+        fc
+          .record({ atMs, node, ppm: fc.integer({ min: -200_000, max: 200_000 }) })
+          .map((f): Step[] => [{ atMs: f.atMs, action: { do: 'drift', node: f.node, ppm: f.ppm } }]),
+        fc
+          .record({ atMs, node, deltaMs: fc.integer({ min: -10_000, max: 10_000 }) })
+          .map((f): Step[] => [{ atMs: f.atMs, action: { do: 'clock-step', node: f.node, deltaMs: f.deltaMs } }]),
+      );
+  }
+}
