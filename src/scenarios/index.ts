@@ -4,3 +4,4 @@ export * from './load.ts';
 export * from './runner.ts';
 export * from './validate.ts';
 export * from './generate.ts';
+export * from './search.ts';
