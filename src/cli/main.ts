@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { checkCommand } from './commands/check.ts';
 import { listCommand } from './commands/list.ts';
 import { runCommand } from './commands/run.ts';
 import { EXIT_USAGE, reportError } from './errors.ts';
@@ -15,7 +16,7 @@ export function buildProgram(io: CommandIo): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: io.write, writeErr: io.writeError });
-  for (const command of [runCommand(io), listCommand(io)]) {
+  for (const command of [runCommand(io), checkCommand(io), listCommand(io)]) {
     program.addCommand(command.exitOverride().configureOutput({ writeOut: io.write, writeErr: io.writeError }));
   }
   return program;

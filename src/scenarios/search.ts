@@ -11,6 +11,8 @@ export interface SearchOptions extends GenerateOptions {
   seed: number;
   /** Shrink attempts at most after the first failure (default 1000); a count, so the result stays deterministic. */
   shrinkRunsMax?: number;
+  /** Called after every run with the number of failing runs so far (for progress displays). */
+  onRun?: (violations: number) => void;
 }
 
 export const DEFAULT_SHRINK_RUNS_MAX = 1_000;
@@ -48,6 +50,7 @@ export function searchViolation(options: SearchOptions): SearchResult {
   let target: string | null = null;
   let tried = 0;
   let runsToFind = 0;
+  let failures = 0;
   const shrinkRunsMax = options.shrinkRunsMax ?? DEFAULT_SHRINK_RUNS_MAX;
   const property = fc.property(caseArbitrary(options), (generated) => {
     // Past the budget every candidate "passes", so fast-check keeps the smallest failure found so far.
@@ -59,6 +62,8 @@ export function searchViolation(options: SearchOptions): SearchResult {
       target = verdict.checker;
       runsToFind = tried;
     }
+    if (verdict !== null) failures += 1;
+    options.onRun?.(failures);
     return verdict === null;
   });
   const details = fc.check(property, { numRuns: options.runs, seed: options.seed, endOnFailure: false });

@@ -1,0 +1,144 @@
+import { randomInt } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { Command } from 'commander';
+import { CHECKER_NAMES, isCheckerName } from '../../check/index.ts';
+import type { ProtocolDefinition } from '../../core/node.ts';
+import { FAULT_CLASSES, isFaultClass, PROPERTIES, type FaultClass } from '../../core/promises.ts';
+import { PROTOCOLS } from '../../protocols/index.ts';
+import { counterexampleSource } from '../../report/counterexample.ts';
+import { formatVerdict } from '../../report/text.ts';
+import { describeAction, resolveProtocol, searchViolation, type Violation } from '../../scenarios/index.ts';
+import { parseSeed, UsageError } from '../errors.ts';
+import type { CommandIo } from '../io.ts';
+import { Progress } from '../progress.ts';
+
+interface CheckFlags {
+  protocol: string;
+  faults: string;
+  runs: string;
+  seed?: string;
+  nodes: string;
+  properties?: string;
+  out: string;
+}
+
+export function checkCommand(io: CommandIo): Command {
+  return new Command('check')
+    .description('search generated fault schedules for a violation, shrink it, save it as a replayable scenario')
+    .requiredOption('--protocol <name>', `a protocol, or "all" (${PROTOCOLS.map((protocol) => protocol.name).join(', ')})`)
+    .option('--faults <list>', `fault classes to draw from, comma-separated (${FAULT_CLASSES.join(', ')})`, 'crash,partition')
+    .option('--runs <n>', 'generated scenarios to try at most', '200')
+    .option('--seed <n>', 'search seed (default: a fresh one, printed so the search can be repeated)')
+    .option('--nodes <k>', 'cluster size', '3')
+    .option('--properties <list>', 'checkers to judge, comma-separated, or "all" (default: what the protocol promises fault-free)')
+    .option('--out <dir>', 'where counterexample scenarios are written', 'reports')
+    .addHelpText('after', '\nExit codes: 0 no violation found, 1 safety violation, 2 liveness violation, 64 usage error.')
+    .action((flags: CheckFlags) => {
+      const faults = parseFaults(flags.faults);
+      const runs = parseCount(flags.runs, '--runs', 1, 1_000_000);
+      const nodes = parseCount(flags.nodes, '--nodes', 1, 64);
+      const seed = flags.seed === undefined ? randomInt(0, 2 ** 31) : parseSeed(flags.seed);
+      const protocols = flags.protocol === 'all' ? PROTOCOLS : [resolveProtocol(flags.protocol)];
+      let exitCode = 0;
+      for (const protocol of protocols) {
+        const properties = parseProperties(flags.properties, protocol);
+        const args = { protocol, faults, runs, nodes, seed, properties, out: flags.out };
+        exitCode = Math.max(exitCode, checkOne(io, args));
+      }
+      io.setExitCode(exitCode);
+    });
+}
+
+interface CheckArgs {
+  protocol: ProtocolDefinition;
+  faults: FaultClass[];
+  runs: number;
+  nodes: number;
+  seed: number;
+  properties: string[];
+  out: string;
+}
+
+function checkOne(io: CommandIo, args: CheckArgs): number {
+  const { protocol, faults, runs, nodes, seed, properties } = args;
+  io.write(`tob-lab check: protocol ${protocol.name}, faults ${faults.join(',')}, ${nodes} nodes, ${runs} runs, seed ${seed}\n`);
+  io.write(`properties: ${properties.join(', ')}\n`);
+  const progress = new Progress(io.writeError, runs);
+  const result = searchViolation({
+    protocol: protocol.name,
+    nodes,
+    faults,
+    properties,
+    runs,
+    seed,
+    onRun: (violations) => progress.tick(violations),
+  });
+  progress.done();
+  if (result.violation === null) {
+    io.write(`no violation in ${result.runs} runs\n\n`);
+    return 0;
+  }
+  io.write(describeViolation(io, args, result.violation) + '\n\n');
+  return result.violation.verdict.kind === 'safety' ? 1 : 2;
+}
+
+function describeViolation(io: CommandIo, args: CheckArgs, violation: Violation): string {
+  const { shrunk, verdict } = violation;
+  const foundBy =
+    `tob-lab check --protocol ${args.protocol.name} --faults ${args.faults.join(',')} --runs ${args.runs} ` +
+    `--seed ${args.seed} --nodes ${args.nodes} --properties ${args.properties.join(',')}`;
+  const directory = resolve(io.cwd, args.out);
+  const file = join(directory, `counterexample-${args.protocol.name}-${violation.property}-seed${args.seed}.ts`);
+  try {
+    mkdirSync(directory, { recursive: true });
+    writeFileSync(
+      file,
+      counterexampleSource({ scenario: shrunk.scenario, seed: shrunk.seed, property: violation.property, summary: verdict.summary, foundBy, shrinks: violation.shrinks }),
+    );
+  } catch (error) {
+    throw new UsageError(`cannot write the counterexample to ${file}: ${(error as Error).message}`);
+  }
+  const shown = relative(io.cwd, file);
+  const steps = shrunk.scenario.steps.map((step) => `  ${String(step.atMs).padStart(7)} ms  ${describeAction(step.action)}`);
+  return [
+    `VIOLATION of ${violation.property} (${verdict.kind}) found after ${violation.runsToFind} runs, shrunk ${violation.shrinks} times`,
+    `minimal schedule (${shrunk.scenario.cluster.nodes} nodes, ${shrunk.scenario.steps.length} steps, run seed ${shrunk.seed}):`,
+    ...steps,
+    'verdict:',
+    formatVerdict(verdict),
+    `saved:   ${shown}`,
+    `replay:  npx tob-lab run ${shown} --seed ${shrunk.seed}`,
+    `history: sha256 ${violation.result.hash}`,
+  ].join('\n');
+}
+
+function parseFaults(text: string): FaultClass[] {
+  const faults = text.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  for (const fault of faults) {
+    if (!isFaultClass(fault)) throw new UsageError(`unknown fault class "${fault}"; choose from: ${FAULT_CLASSES.join(', ')}`);
+  }
+  if (faults.length === 0) throw new UsageError(`--faults needs at least one of: ${FAULT_CLASSES.join(', ')}`);
+  return faults as FaultClass[];
+}
+
+function parseProperties(text: string | undefined, protocol: ProtocolDefinition): string[] {
+  if (text === undefined) {
+    const promised = PROPERTIES.filter((property) => protocol.promises[property]?.holds.includes('none'));
+    return promised.length > 0 ? promised : [...CHECKER_NAMES];
+  }
+  if (text === 'all') return [...CHECKER_NAMES];
+  const names = text.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  for (const name of names) {
+    if (!isCheckerName(name)) throw new UsageError(`unknown property "${name}"; choose from: ${CHECKER_NAMES.join(', ')}, or all`);
+  }
+  return names;
+}
+
+export function parseCount(text: string, flag: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
+  }
+  return value;
+}

@@ -1,0 +1,39 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './support/cli.ts';
+
+describe('tob-lab check', () => {
+  it('finds, shrinks and saves a counterexample that run replays to the same history', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'tob-lab-check-'));
+    const check = await runCli(['check', '--protocol', 'sequencer', '--faults', 'partition', '--seed', '5', '--runs', '300', '--out', out]);
+    expect(check.code).toBe(2);
+    expect(check.stdout).toMatch(/VIOLATION of eventual-delivery \(liveness\) found after \d+ runs, shrunk \d+ times/);
+    const hash = check.stdout.match(/history: sha256 ([0-9a-f]{64})/)?.[1];
+    const replay = check.stdout.match(/replay: {2}npx tob-lab run (\S+) --seed (\d+)/);
+    expect(hash).toBeDefined();
+    expect(replay).not.toBeNull();
+    expect(readdirSync(out)).toEqual(['counterexample-sequencer-eventual-delivery-seed5.ts']);
+    const rerun = await runCli(['run', replay![1], '--seed', replay![2], '--json']);
+    expect(rerun.code).toBe(2);
+    expect(JSON.parse(rerun.stdout).hash).toBe(hash);
+  });
+
+  it('exits 0 when the search finds nothing', async () => {
+    const result = await runCli(['check', '--protocol', 'sequencer', '--faults', 'clock-drift', '--seed', '1', '--runs', '20']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/no violation in 20 runs/);
+  });
+
+  it('rejects bad flags with exit 64', async () => {
+    const badFault = await runCli(['check', '--protocol', 'sequencer', '--faults', 'meteor']);
+    expect(badFault.code).toBe(64);
+    expect(badFault.stderr).toMatch(/unknown fault class "meteor"/);
+    const badRuns = await runCli(['check', '--protocol', 'sequencer', '--runs', '0']);
+    expect(badRuns.code).toBe(64);
+    const badProperty = await runCli(['check', '--protocol', 'sequencer', '--properties', 'liveliness']);
+    expect(badProperty.code).toBe(64);
+    expect((await runCli(['check', '--protocol', 'raft'])).code).toBe(64);
+  });
+});
