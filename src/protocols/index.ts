@@ -1,8 +1,29 @@
 import type { ProtocolDefinition } from '../core/node.ts';
+import { isis } from './isis/index.ts';
+import { lamport, lamportAllPeersPromises } from './lamport/index.ts';
 import { sequencer } from './sequencer/index.ts';
 
+const asDefinition = (protocol: unknown) => protocol as ProtocolDefinition;
+
+/**
+ * The documented Lamport design with its corrected stability rule switched on, registered under its own name so
+ * that its own promise table is held to account and people can run it by name.
+ */
+const lamportAllPeers: ProtocolDefinition = {
+  ...asDefinition(lamport),
+  name: 'lamport-all-peers',
+  summary: 'lamport with the corrected stability rule (stability: all-peers): deliver once every live peer is past the head.',
+  defaults: { ...lamport.defaults, stability: 'all-peers' },
+  promises: lamportAllPeersPromises,
+};
+
 /** Every protocol the lab ships, by name. */
-export const PROTOCOLS: readonly ProtocolDefinition[] = [sequencer as unknown as ProtocolDefinition];
+export const PROTOCOLS: readonly ProtocolDefinition[] = [
+  asDefinition(isis),
+  asDefinition(sequencer),
+  asDefinition(lamport),
+  lamportAllPeers,
+];
 
 export function protocolByName(name: string): ProtocolDefinition | undefined {
   return PROTOCOLS.find((protocol) => protocol.name === name);

@@ -6,12 +6,15 @@ import { runScenario, type RunResult } from './runner.ts';
 export interface SearchOptions extends GenerateOptions {
   /** Properties (checker names) to judge; a case violates when any of them fails. */
   properties: readonly string[];
+  /** Cases to try: indices 0 .. runs - 1. */
   runs: number;
-  /** fast-check's seed: with the options, it fixes every case the search tries. */
+  /** The search seed; case k is generated from seed + k alone, so any slice of the range runs on its own. */
   seed: number;
-  /** Shrink attempts at most after the first failure (default 1000); a count, so the result stays deterministic. */
+  /** Shrink attempts at most after a failure (default 1000); a count, so the result stays deterministic. */
   shrinkRunsMax?: number;
-  /** Called after every run with the number of failing runs so far (for progress displays). */
+  /** Run only the cases whose index i satisfies i % count === index - 1 (a shard of a larger sweep). */
+  shard?: { index: number; count: number };
+  /** Called after every case with the number of failing cases so far (for progress displays). */
   onRun?: (violations: number) => void;
 }
 
@@ -24,13 +27,21 @@ export interface Violation {
   result: RunResult;
   verdict: Verdict;
   shrinks: number;
-  /** How many generated cases ran before the first failure (1-based). */
+  /** The failing case's index in the sweep and the fast-check seed it was generated from. */
+  caseIndex: number;
+  caseSeed: number;
+  /** How many cases this search ran up to and including the failing one. */
   runsToFind: number;
 }
 
 export interface SearchResult {
   runs: number;
   violation: Violation | null;
+}
+
+/** The fast-check seed of case `index`: results carry it, so shards and workers merge by it. */
+export function caseSeed(seed: number, index: number): number {
+  return (seed + index) | 0;
 }
 
 /** The first of `properties` that fails in this run, with its verdict, or null when all hold. */
@@ -42,40 +53,51 @@ export function firstViolation(result: RunResult, properties: readonly string[])
   return null;
 }
 
+export function shardIndices(options: Pick<SearchOptions, 'runs' | 'shard'>): number[] {
+  const all = Array.from({ length: options.runs }, (_, index) => index);
+  const shard = options.shard;
+  return shard === undefined ? all : all.filter((index) => index % shard.count === shard.index - 1);
+}
+
+/** Runs the cases in index order and returns the first violation, shrunk. */
+export function searchViolation(options: SearchOptions): SearchResult {
+  let runs = 0;
+  let failures = 0;
+  for (const index of shardIndices(options)) {
+    runs += 1;
+    const violation = runCase(options, index);
+    if (violation !== null) failures += 1;
+    options.onRun?.(failures);
+    if (violation !== null) return { runs, violation: { ...violation, runsToFind: runs } };
+  }
+  return { runs, violation: null };
+}
+
 /**
- * Runs generated cases until one breaks a property, then shrinks it while the same property keeps failing
+ * Generates and runs case `index`; if it breaks a property, shrinks it while the same property keeps failing
  * (shrinking toward another property's failure would hand the user a different bug than the one found).
  */
-export function searchViolation(options: SearchOptions): SearchResult {
+export function runCase(options: SearchOptions, index: number): Violation | null {
+  const seed = caseSeed(options.seed, index);
   let target: string | null = null;
-  let tried = 0;
-  let runsToFind = 0;
-  let failures = 0;
+  let shrinkRuns = 0;
   const shrinkRunsMax = options.shrinkRunsMax ?? DEFAULT_SHRINK_RUNS_MAX;
   const property = fc.property(caseArbitrary(options), (generated) => {
-    // Past the budget every candidate "passes", so fast-check keeps the smallest failure found so far.
-    if (target !== null && tried - runsToFind >= shrinkRunsMax) return true;
-    tried += 1;
+    if (target !== null) {
+      // Past the budget every candidate "passes", so fast-check keeps the smallest failure found so far.
+      if (shrinkRuns >= shrinkRunsMax) return true;
+      shrinkRuns += 1;
+    }
     const result = runScenario(generated.scenario, { seed: generated.seed });
     const verdict = firstViolation(result, target === null ? options.properties : [target]);
-    if (verdict !== null && target === null) {
-      target = verdict.checker;
-      runsToFind = tried;
-    }
-    if (verdict !== null) failures += 1;
-    options.onRun?.(failures);
+    if (verdict !== null && target === null) target = verdict.checker;
     return verdict === null;
   });
-  const details = fc.check(property, { numRuns: options.runs, seed: options.seed, endOnFailure: false });
-  if (!details.failed || details.counterexample === null || target === null) {
-    return { runs: details.numRuns, violation: null };
-  }
+  const details = fc.check(property, { numRuns: 1, seed });
+  if (!details.failed || details.counterexample === null || target === null) return null;
   const [shrunk] = details.counterexample;
   const result = runScenario(shrunk.scenario, { seed: shrunk.seed });
   const verdict = firstViolation(result, [target]);
-  if (verdict === null) return { runs: details.numRuns, violation: null };
-  return {
-    runs: runsToFind,
-    violation: { property: target, shrunk, result, verdict, shrinks: details.numShrinks, runsToFind },
-  };
+  if (verdict === null) return null;
+  return { property: target, shrunk, result, verdict, shrinks: details.numShrinks, caseIndex: index, caseSeed: seed, runsToFind: 1 };
 }
