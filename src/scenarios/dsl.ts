@@ -33,6 +33,8 @@ export interface Expectations {
   fail?: string[];
   /** Who must lead at a given virtual time (per the nodes' own announcements). */
   leaders?: Array<{ atMs: number; node: NodeId }>;
+  /** How many messages a node has delivered by a given virtual time, at least (and, if given, at most). */
+  delivered?: Array<{ atMs: number; node: NodeId; atLeast: number; atMost?: number }>;
 }
 
 export interface ClusterSpec {

@@ -197,6 +197,16 @@ function judge(
       detail: leaders.length === 0 ? 'no node leads then' : `leading then: ${leaders.join(', ')}`,
     });
   }
+  for (const { atMs, node, atLeast, atMost } of scenario.expect?.delivered ?? []) {
+    const count = history.events.filter((event) => event.type === 'deliver' && event.node === node && event.t <= atMs).length;
+    const range = atMost === undefined ? `at least ${atLeast}` : atMost === atLeast ? `exactly ${atLeast}` : `${atLeast} to ${atMost}`;
+    outcomes.push({
+      expectation: `node ${node} delivered ${range} by ${atMs} ms`,
+      holds: count >= atLeast && (atMost === undefined || count <= atMost),
+      kind: 'liveness',
+      detail: `it delivered ${count}`,
+    });
+  }
   return outcomes;
 }
 

@@ -34,6 +34,10 @@ export function validateScenario(scenario: Scenario, protocol: ProtocolDefinitio
       throw new ScenarioError(`expect names an unknown checker "${name}"; known: ${CHECKER_NAMES.join(', ')}`);
     }
   }
+  for (const delivered of scenario.expect?.delivered ?? []) {
+    const problem = nodeProblem(delivered.node, nodes);
+    if (problem !== null) throw new ScenarioError(`expect.delivered at ${delivered.atMs} ms: ${problem}`);
+  }
   for (const leader of scenario.expect?.leaders ?? []) {
     const problem = nodeProblem(leader.node, nodes);
     if (problem !== null) throw new ScenarioError(`expect.leaders at ${leader.atMs} ms: ${problem}`);
