@@ -37,3 +37,34 @@ describe('tob-lab check', () => {
     expect((await runCli(['check', '--protocol', 'raft'])).code).toBe(64);
   });
 });
+
+describe('sweeps that scale out', () => {
+  const base = ['check', '--protocol', 'sequencer', '--faults', 'partition,loss', '--seed', '11', '--runs', '60', '--json'];
+
+  it('worker threads report the very violation a single thread reports', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'tob-lab-workers-'));
+    const single = JSON.parse((await runCli([...base, '--out', out])).stdout);
+    const threaded = JSON.parse((await runCli([...base, '--out', out, '--workers', '2'])).stdout);
+    expect(single.violation).not.toBeNull();
+    expect(threaded.violation).toEqual(single.violation);
+  });
+
+  it('shards cover the range and merge, by case index, to the unsharded result', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'tob-lab-shards-'));
+    const whole = JSON.parse((await runCli([...base, '--out', out, '--properties', 'total-order'])).stdout);
+    const shards = await Promise.all(
+      ['1/3', '2/3', '3/3'].map(async (shard) => JSON.parse((await runCli([...base, '--out', out, '--properties', 'total-order', '--shard', shard])).stdout)),
+    );
+    const found = shards.map((shard) => shard.violation).filter((violation) => violation !== null);
+    expect(found.length).toBeGreaterThan(0);
+    const merged = found.sort((a, b) => a.caseIndex - b.caseIndex)[0];
+    expect(merged).toEqual(whole.violation);
+    for (const violation of found) expect(violation.caseSeed).toBe(11 + violation.caseIndex);
+  });
+
+  it('rejects a malformed shard', async () => {
+    const result = await runCli(['check', '--protocol', 'sequencer', '--shard', '4/3']);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toMatch(/--shard must look like i\/n/);
+  });
+});

@@ -5,3 +5,4 @@ export * from './runner.ts';
 export * from './validate.ts';
 export * from './generate.ts';
 export * from './search.ts';
+export * from './sweep.ts';

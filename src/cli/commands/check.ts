@@ -8,7 +8,7 @@ import { FAULT_CLASSES, isFaultClass, PROPERTIES, type FaultClass } from '../../
 import { PROTOCOLS } from '../../protocols/index.ts';
 import { counterexampleSource } from '../../report/counterexample.ts';
 import { formatVerdict } from '../../report/text.ts';
-import { describeAction, resolveProtocol, searchViolation, type Violation } from '../../scenarios/index.ts';
+import { describeAction, resolveProtocol, sweep, type SearchResult, type Violation } from '../../scenarios/index.ts';
 import { parseSeed, UsageError } from '../errors.ts';
 import type { CommandIo } from '../io.ts';
 import { Progress } from '../progress.ts';
@@ -21,6 +21,9 @@ interface CheckFlags {
   nodes: string;
   properties?: string;
   out: string;
+  workers: string;
+  shard?: string;
+  json?: boolean;
 }
 
 export function checkCommand(io: CommandIo): Command {
@@ -33,18 +36,23 @@ export function checkCommand(io: CommandIo): Command {
     .option('--nodes <k>', 'cluster size', '3')
     .option('--properties <list>', 'checkers to judge, comma-separated, or "all" (default: what the protocol promises fault-free)')
     .option('--out <dir>', 'where counterexample scenarios are written', 'reports')
+    .option('--workers <n>', 'worker threads to spread the cases over', '1')
+    .option('--shard <i/n>', 'run only the i-th of n slices of the case range (for CI matrices and batch systems)')
+    .option('--json', 'print one JSON result per protocol (case seeds included, so shards merge)')
     .addHelpText('after', '\nExit codes: 0 no violation found, 1 safety violation, 2 liveness violation, 64 usage error.')
-    .action((flags: CheckFlags) => {
+    .action(async (flags: CheckFlags) => {
       const faults = parseFaults(flags.faults);
       const runs = parseCount(flags.runs, '--runs', 1, 1_000_000);
       const nodes = parseCount(flags.nodes, '--nodes', 1, 64);
+      const workers = parseCount(flags.workers, '--workers', 1, 256);
+      const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
       const seed = flags.seed === undefined ? randomInt(0, 2 ** 31) : parseSeed(flags.seed);
       const protocols = flags.protocol === 'all' ? PROTOCOLS : [resolveProtocol(flags.protocol)];
       let exitCode = 0;
       for (const protocol of protocols) {
         const properties = parseProperties(flags.properties, protocol);
-        const args = { protocol, faults, runs, nodes, seed, properties, out: flags.out };
-        exitCode = Math.max(exitCode, checkOne(io, args));
+        const args = { protocol, faults, runs, nodes, seed, properties, out: flags.out, workers, shard, json: flags.json === true };
+        exitCode = Math.max(exitCode, await checkOne(io, args));
       }
       io.setExitCode(exitCode);
     });
@@ -58,23 +66,27 @@ interface CheckArgs {
   seed: number;
   properties: string[];
   out: string;
+  workers: number;
+  shard: { index: number; count: number } | undefined;
+  json: boolean;
 }
 
-function checkOne(io: CommandIo, args: CheckArgs): number {
-  const { protocol, faults, runs, nodes, seed, properties } = args;
-  io.write(`tob-lab check: protocol ${protocol.name}, faults ${faults.join(',')}, ${nodes} nodes, ${runs} runs, seed ${seed}\n`);
-  io.write(`properties: ${properties.join(', ')}\n`);
-  const progress = new Progress(io.writeError, runs);
-  const result = searchViolation({
-    protocol: protocol.name,
-    nodes,
-    faults,
-    properties,
-    runs,
-    seed,
-    onRun: (violations) => progress.tick(violations),
-  });
+async function checkOne(io: CommandIo, args: CheckArgs): Promise<number> {
+  const { protocol, faults, runs, nodes, seed, properties, shard } = args;
+  const shardText = shard === undefined ? '' : `, shard ${shard.index}/${shard.count}`;
+  const say = args.json ? () => {} : io.write;
+  say(`tob-lab check: protocol ${protocol.name}, faults ${faults.join(',')}, ${nodes} nodes, ${runs} runs, seed ${seed}${shardText}, ${args.workers} worker(s)\n`);
+  say(`properties: ${properties.join(', ')}\n`);
+  const progress = new Progress(io.writeError, shard === undefined ? runs : Math.ceil(runs / shard.count));
+  const result = await sweep(
+    { protocol: protocol.name, nodes, faults, properties, runs, seed, shard, onRun: (violations) => progress.tick(violations) },
+    args.workers,
+  );
   progress.done();
+  if (args.json) {
+    io.write(JSON.stringify(checkJson(args, result)) + '\n');
+    return result.violation === null ? 0 : result.violation.verdict.kind === 'safety' ? 1 : 2;
+  }
   if (result.violation === null) {
     io.write(`no violation in ${result.runs} runs\n\n`);
     return 0;
@@ -111,6 +123,44 @@ function describeViolation(io: CommandIo, args: CheckArgs, violation: Violation)
     `replay:  npx tob-lab run ${shown} --seed ${shrunk.seed}`,
     `history: sha256 ${violation.result.hash}`,
   ].join('\n');
+}
+
+/** One result a line, carrying the search seed and the failing case's index and seed, so shard results merge. */
+function checkJson(args: CheckArgs, result: SearchResult): Record<string, unknown> {
+  const violation = result.violation;
+  return {
+    protocol: args.protocol.name,
+    faults: args.faults,
+    nodes: args.nodes,
+    seed: args.seed,
+    runs: args.runs,
+    shard: args.shard === undefined ? null : `${args.shard.index}/${args.shard.count}`,
+    casesRun: result.runs,
+    violation:
+      violation === null
+        ? null
+        : {
+            property: violation.property,
+            kind: violation.verdict.kind,
+            caseIndex: violation.caseIndex,
+            caseSeed: violation.caseSeed,
+            runSeed: violation.shrunk.seed,
+            shrinks: violation.shrinks,
+            steps: violation.shrunk.scenario.steps,
+            summary: violation.verdict.summary,
+            hash: violation.result.hash,
+          },
+  };
+}
+
+function parseShard(text: string): { index: number; count: number } {
+  const match = /^(\d+)\/(\d+)$/.exec(text);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (match === null || count < 1 || index < 1 || index > count) {
+    throw new UsageError(`--shard must look like i/n with 1 <= i <= n (for example 2/4), got "${text}"`);
+  }
+  return { index, count };
 }
 
 function parseFaults(text: string): FaultClass[] {

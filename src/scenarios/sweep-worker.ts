@@ -1,0 +1,35 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { invariant } from '../core/assert.ts';
+import { runCase, type SearchOptions } from './search.ts';
+import type { WorkerReport, WorkerTask } from './sweep.ts';
+
+/** Runs its share of the sweep's case indices in increasing order, reporting each, until told to stop. */
+const port = parentPort;
+invariant(port !== null, 'sweep-worker.ts runs only as a worker thread');
+const task = workerData as WorkerTask;
+let stopBelowOrAt = Number.POSITIVE_INFINITY;
+port.on('message', (message: { stopAfter: number }) => {
+  stopBelowOrAt = Math.min(stopBelowOrAt, message.stopAfter);
+});
+
+const options: SearchOptions = task.options;
+for (const index of task.indices) {
+  // Yield so a stop message can arrive between cases.
+  await new Promise((resolve) => setImmediate(resolve));
+  if (index > stopBelowOrAt) break;
+  const violation = runCase(options, index);
+  const report: WorkerReport =
+    violation === null
+      ? { index, violation: null }
+      : {
+          index,
+          violation: {
+            property: violation.property,
+            shrunk: violation.shrunk,
+            shrinks: violation.shrinks,
+            caseSeed: violation.caseSeed,
+          },
+        };
+  port.postMessage(report);
+}
+port.postMessage({ index: -1, violation: null, done: true } satisfies WorkerReport);
