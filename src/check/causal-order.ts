@@ -1,35 +1,38 @@
 import { invariant } from '../core/assert.ts';
-import type { History, MessageRef } from '../core/history.ts';
+import type { History } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { DeliveredPrefixes, type OriginOrder, originOrder } from './origin-order.ts';
 import { type Checker, failVerdict, passVerdict, type Verdict } from './verdict.ts';
 import { type DeliverEvent, nodesOf, plural, type SubmitEvent } from './views.ts';
 
 /**
- * Vector clocks computed from the history alone: each node is one process line through its events, across its
- * restarts; a send and every receive of the same message ref link two lines. The protocol's own clocks are never
- * consulted, since they are what is under test.
+ * Vector clocks computed from the history alone, never from the protocol's clocks (they are what is under test).
+ * The relation is causal precedence between broadcasts as textbooks define it for causal broadcast: each node is
+ * one process line through its events, across restarts, and a submission's past is everything its node had
+ * submitted or delivered before it, closed over those messages' own pasts. A message a node has received but not
+ * yet delivered (say, buffered until its own past arrives) is not part of that past: no protocol could honour a
+ * dependency on a message that is itself still waiting, so counting raw receives would condemn every correct
+ * causal broadcast that delivers its own submissions at once.
  */
 function submitClocks(history: History, nodes: readonly NodeId[]): Map<SubmissionId, Int32Array> {
   const slot = new Map(nodes.map((node, index) => [node, index]));
   const clocks = nodes.map(() => new Int32Array(nodes.length));
-  const sent = new Map<MessageRef, Int32Array>();
   const stamps = new Map<SubmissionId, Int32Array>();
   for (const event of history.events) {
-    if (event.type !== 'submit' && event.type !== 'send' && event.type !== 'receive') continue;
+    if (event.type !== 'submit' && event.type !== 'deliver') continue;
     const own = slot.get(event.node);
     invariant(own !== undefined, `node ${event.node} acts but nodesOf() missed it`);
     const clock = clocks[own];
-    if (event.type === 'receive') {
-      // A receive with no recorded send (a history cut short, a live log) just adds no knowledge.
-      const carried = sent.get(event.msg);
+    if (event.type === 'deliver') {
+      // A delivery with no recorded submit (a history cut short, a live log) just adds no knowledge.
+      const carried = stamps.get(event.id);
       if (carried !== undefined) {
         for (let index = 0; index < clock.length; index += 1) clock[index] = Math.max(clock[index], carried[index]);
       }
+      continue;
     }
     clock[own] += 1;
-    if (event.type === 'send') sent.set(event.msg, clock.slice());
-    if (event.type === 'submit' && !stamps.has(event.id)) stamps.set(event.id, clock.slice());
+    if (!stamps.has(event.id)) stamps.set(event.id, clock.slice());
   }
   return stamps;
 }
@@ -133,8 +136,9 @@ export const causalOrderChecker: Checker = {
   name: 'causal-order',
   kind: 'safety',
   description:
-    'If submission a happened before submission b (a path of process order and send/receive pairs in the history ' +
-    'itself, never the protocol clocks), no node delivers b before it has delivered a.',
+    'If submission a causally precedes submission b (b was submitted at a node after it had submitted or delivered ' +
+    'a, or something a precedes; read from the history itself, never the protocol clocks), no node delivers b ' +
+    'before it has delivered a.',
   check: checkCausalOrder,
 };
 

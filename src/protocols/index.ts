@@ -1,6 +1,8 @@
 import type { ProtocolDefinition } from '../core/node.ts';
+import { causal } from './causal/index.ts';
 import { isis } from './isis/index.ts';
 import { lamport, lamportAllPeersPromises } from './lamport/index.ts';
+import { primaryBackup } from './primary-backup/index.ts';
 import { sequencer } from './sequencer/index.ts';
 
 const asDefinition = (protocol: unknown) => protocol as ProtocolDefinition;
@@ -23,6 +25,8 @@ export const PROTOCOLS: readonly ProtocolDefinition[] = [
   asDefinition(sequencer),
   asDefinition(lamport),
   lamportAllPeers,
+  asDefinition(primaryBackup),
+  asDefinition(causal),
 ];
 
 export function protocolByName(name: string): ProtocolDefinition | undefined {

@@ -19,6 +19,13 @@ export const sequencerPromises: PromiseTable = {
     breaks: ['duplication'],
     note: 'Duplicates are recognised by (term, seq) only, so a duplicated CHAT is numbered, and delivered, twice.',
   },
+  'causal-order': {
+    holds: ['none', 'duplication', 'clock-drift'],
+    breaks: ['loss', 'crash', 'partition'],
+    note:
+      'A node submits only what it has delivered after, and the leader numbers in arrival order, so causal order ' +
+      'follows from total order while no forward is lost; a lost forward breaks it like FIFO.',
+  },
   'fifo-order': {
     holds: ['none', 'duplication', 'clock-drift'],
     breaks: ['loss', 'crash', 'partition'],
