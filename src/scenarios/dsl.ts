@@ -35,6 +35,10 @@ export interface Expectations {
   leaders?: Array<{ atMs: number; node: NodeId }>;
   /** How many messages a node has delivered by a given virtual time, at least (and, if given, at most). */
   delivered?: Array<{ atMs: number; node: NodeId; atLeast: number; atMost?: number }>;
+  /** `node` announces itself leader (or primary) between minMs and maxMs after `afterMs`. */
+  elections?: Array<{ afterMs: number; node: NodeId; withinMs: [number, number] }>;
+  /** Every delivery of the message with this payload carries exactly this ordering data (e.g. a vector clock). */
+  orders?: Array<{ payload: string; order: JsonObject }>;
 }
 
 export interface ClusterSpec {

@@ -1,5 +1,6 @@
 import { historyHash, type History } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
+import { canonicalJson } from '../core/json.ts';
 import type { ProtocolDefinition } from '../core/node.ts';
 import { runCheckers, type CheckerName, type Verdict } from '../check/index.ts';
 import { protocolByName, protocolNames } from '../protocols/index.ts';
@@ -207,7 +208,39 @@ function judge(
       detail: `it delivered ${count}`,
     });
   }
+  outcomes.push(...judgeElections(scenario, history), ...judgeOrders(scenario, history));
   return outcomes;
+}
+
+function judgeElections(scenario: Scenario, history: History): ExpectationOutcome[] {
+  return (scenario.expect?.elections ?? []).map(({ afterMs, node, withinMs: [minMs, maxMs] }) => {
+    const elected = history.events.find(
+      (event) => event.type === 'announce' && event.node === node && event.t >= afterMs && (event.role === 'leader' || event.role === 'primary'),
+    );
+    const delayMs = elected === undefined ? null : elected.t - afterMs;
+    return {
+      expectation: `node ${node} takes the lead ${minMs}-${maxMs} ms after ${afterMs} ms`,
+      holds: delayMs !== null && delayMs >= minMs && delayMs <= maxMs,
+      kind: 'liveness',
+      detail: delayMs === null ? 'it never did' : `it did after ${delayMs.toFixed(0)} ms`,
+    };
+  });
+}
+
+function judgeOrders(scenario: Scenario, history: History): ExpectationOutcome[] {
+  return (scenario.expect?.orders ?? []).map(({ payload, order }) => {
+    const deliveries = history.events.filter((event) => event.type === 'deliver' && event.payload === payload);
+    const wrong = deliveries.filter((event) => event.type === 'deliver' && canonicalJson(event.order) !== canonicalJson(order));
+    return {
+      expectation: `${JSON.stringify(payload)} is delivered with ${JSON.stringify(order)}`,
+      holds: deliveries.length > 0 && wrong.length === 0,
+      kind: 'safety',
+      detail:
+        deliveries.length === 0
+          ? 'it was never delivered'
+          : wrong.map((event) => (event.type === 'deliver' ? `node ${event.node}: ${JSON.stringify(event.order)}` : '')).join('; '),
+    };
+  });
 }
 
 /** The nodes that, by their own latest announcement before `atMs`, lead and are up. */

@@ -38,6 +38,14 @@ export function validateScenario(scenario: Scenario, protocol: ProtocolDefinitio
     const problem = nodeProblem(delivered.node, nodes);
     if (problem !== null) throw new ScenarioError(`expect.delivered at ${delivered.atMs} ms: ${problem}`);
   }
+  for (const election of scenario.expect?.elections ?? []) {
+    const problem = nodeProblem(election.node, nodes);
+    if (problem !== null) throw new ScenarioError(`expect.elections after ${election.afterMs} ms: ${problem}`);
+    const [minMs, maxMs] = election.withinMs;
+    if (!(minMs >= 0 && maxMs >= minMs)) {
+      throw new ScenarioError(`expect.elections after ${election.afterMs} ms: withinMs must be [min, max] with 0 <= min <= max`);
+    }
+  }
   for (const leader of scenario.expect?.leaders ?? []) {
     const problem = nodeProblem(leader.node, nodes);
     if (problem !== null) throw new ScenarioError(`expect.leaders at ${leader.atMs} ms: ${problem}`);
