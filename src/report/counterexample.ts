@@ -24,7 +24,8 @@ export function counterexampleSource(info: CounterexampleInfo): string {
     timeline: scenario.steps,
     ...(scenario.settleMs === undefined ? {} : { settleMs: scenario.settleMs }),
     ...(scenario.livenessMs === undefined ? {} : { livenessMs: scenario.livenessMs }),
-    expect: { pass: [info.property] },
+    // A protocol error needs no checker: the runner fails any run whose protocol throws.
+    expect: info.property === 'protocol-error' ? {} : { pass: [info.property] },
   };
   return [
     "import { scenario } from 'tob-lab';",

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { NodeId } from '../core/ids.ts';
 import type { JsonObject } from '../core/json.ts';
+import type { ProtocolDefinition } from '../core/node.ts';
 import type { FaultClass } from '../core/promises.ts';
 import { DEFAULT_LINK, type Latency, type LinkConfig } from '../sim/network.ts';
 import { scenario, type Action, type Scenario, type Step } from './dsl.ts';
@@ -11,7 +12,8 @@ import { scenario, type Action, type Scenario, type Step } from './dsl.ts';
  * toward the start, node ids toward 1, magnitudes toward the mildest fault.
  */
 export interface GenerateOptions {
-  protocol: string;
+  /** A shipped protocol's name, or a protocol object (in-process searches only: objects cannot go to workers). */
+  protocol: string | ProtocolDefinition;
   nodes: number;
   faults: readonly FaultClass[];
   options?: JsonObject;
@@ -47,7 +49,7 @@ export function caseArbitrary(options: GenerateOptions): fc.Arbitrary<GeneratedC
 
 function buildScenario(options: GenerateOptions, workload: Step[], faults: Step[][]): Scenario {
   return scenario({
-    name: `generated-${options.protocol}-${options.faults.join('+') || 'none'}`,
+    name: `generated-${typeof options.protocol === 'string' ? options.protocol : options.protocol.name}-${options.faults.join('+') || 'none'}`,
     description: `generated: ${options.nodes} nodes, faults ${options.faults.join(', ') || 'none'}`,
     cluster: { protocol: options.protocol, nodes: options.nodes, ...(options.options ? { options: options.options } : {}) },
     network: { ...GENERATED_NETWORK, ...(options.network ?? {}) },
@@ -75,7 +77,21 @@ export function workloadArbitrary(options: GenerateOptions): fc.Arbitrary<Step[]
       nodes: fc.uniqueArray(node, { minLength: 2, maxLength: Math.max(2, options.nodes) }),
     })
     .map(({ atMs, nodes }): Step[] => nodes.map((at) => ({ atMs, action: { do: 'submit', node: at, payload: '' } })));
-  const groups = options.nodes >= 2 ? fc.oneof({ weight: 3, arbitrary: single }, { weight: 1, arbitrary: burst }) : single;
+  // A rapid series: one node submits several messages a few milliseconds apart (someone typing fast).
+  const series = fc
+    .record({
+      atMs: fc.integer({ min: 0, max: windowMs }),
+      node,
+      count: fc.integer({ min: 2, max: 5 }),
+      gapMs: fc.integer({ min: 0, max: 50 }),
+    })
+    .map(({ atMs, node: at, count, gapMs }): Step[] =>
+      Array.from({ length: count }, (_, index) => ({ atMs: atMs + index * gapMs, action: { do: 'submit', node: at, payload: '' } })),
+    );
+  const groups =
+    options.nodes >= 2
+      ? fc.oneof({ weight: 3, arbitrary: single }, { weight: 1, arbitrary: burst }, { weight: 1, arbitrary: series })
+      : fc.oneof({ weight: 3, arbitrary: single }, { weight: 1, arbitrary: series });
   return fc
     .array(groups, { minLength: 1, maxLength: options.submissionsMax ?? 20 })
     .map((steps) => steps.flat().slice(0, options.submissionsMax ?? 20));

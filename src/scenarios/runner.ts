@@ -135,12 +135,14 @@ function perform(sim: Simulator, action: Action): void {
 }
 
 /**
- * Watches the history as it grows and says when every submission made at a node that has not crashed since is
- * delivered at every node that is up: the point after which the liveness phase has nothing left to show.
+ * Watches the history as it grows and says when every submission made at a node that has not crashed since (or
+ * acknowledged) is delivered at every node that is up: the point after which the liveness phase has nothing left to show.
  */
 class DeliveryProgress {
   private scanned = 0;
   private readonly submittedAt = new Map<SubmissionId, NodeId>();
+  /** Acknowledged submissions count even when their submitter crashed later, as the checkers count them. */
+  private readonly acked = new Set<SubmissionId>();
   private readonly delivered = new Map<NodeId, Set<SubmissionId>>();
 
   constructor(private readonly sim: Simulator) {
@@ -153,8 +155,9 @@ class DeliveryProgress {
       const event = events[this.scanned];
       if (event.type === 'submit') this.submittedAt.set(event.id, event.node);
       else if (event.type === 'deliver') this.delivered.get(event.node)?.add(event.id);
+      else if (event.type === 'ack') this.acked.add(event.id);
       else if (event.type === 'crash') {
-        for (const [id, node] of this.submittedAt) if (node === event.node) this.submittedAt.delete(id);
+        for (const [id, node] of this.submittedAt) if (node === event.node && !this.acked.has(id)) this.submittedAt.delete(id);
       }
     }
     for (const node of this.sim.nodes) {

@@ -44,8 +44,20 @@ export function caseSeed(seed: number, index: number): number {
   return (seed + index) | 0;
 }
 
+/** A protocol that throws has broken an invariant of its own: a safety violation, whatever the checkers say. */
+export const PROTOCOL_ERROR = 'protocol-error';
+
 /** The first of `properties` that fails in this run, with its verdict, or null when all hold. */
 export function firstViolation(result: RunResult, properties: readonly string[]): Verdict | null {
+  if (result.protocolError !== null) {
+    return {
+      checker: PROTOCOL_ERROR as Verdict['checker'],
+      kind: 'safety',
+      status: 'fail',
+      summary: result.protocolError,
+      evidence: result.history.events.slice(-3),
+    };
+  }
   for (const property of properties) {
     const verdict = result.verdicts.find((candidate) => candidate.checker === property);
     if (verdict?.status === 'fail') return verdict;

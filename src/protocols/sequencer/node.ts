@@ -42,14 +42,15 @@ const TIMER_CATCHUP = 'catchup';
  * - A paused leader resumes believing it leads and keeps numbering until it hears of a newer term.
  */
 export class SequencerNode implements ProtocolNode<SequencerMessage> {
+  // Members are protected rather than private so that test/mutants can plant bugs in subclasses.
   private readonly id: NodeId;
   private readonly options: SequencerOptions;
-  private term = 0;
+  protected term = 0;
   private maxTermSeen = 0;
-  private role: Role = 'follower';
-  private leader: NodeId | null = null;
+  protected role: Role = 'follower';
+  protected leader: NodeId | null = null;
   /** Delivered entries in seq order: log[k] has seq k + 1. The durable append-only log, in memory. */
-  private readonly log: Entry[] = [];
+  protected readonly log: Entry[] = [];
   private readonly seen = new Set<string>();
   private readonly deliveredIds = new Set<string>();
   /** Entries that arrived ahead of a gap, by seq. */
@@ -64,7 +65,7 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
     this.options = options;
   }
 
-  private get lastSeq(): number {
+  protected get lastSeq(): number {
     return this.log.length;
   }
 
@@ -227,7 +228,7 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
   }
 
   /** A HEARTBEAT, COORDINATOR, leader JOIN_ACK or newer-term SEQ_CHAT from `from`. */
-  private onLeaderClaim(ctx: Context, from: NodeId, term: number, leaderLastSeq: number): void {
+  protected onLeaderClaim(ctx: Context, from: NodeId, term: number, leaderLastSeq: number): void {
     if (term < this.term) {
       // A stale leader (say, back from a partition): tell it about the newer term so it steps down.
       if (this.role === 'leader') ctx.send(from, { type: 'COORDINATOR', term: this.term, lastSeq: this.lastSeq });
@@ -253,7 +254,7 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
     if (leaderLastSeq > this.lastSeq) this.requestCatchup(ctx);
   }
 
-  private setTerm(ctx: Context, term: number): void {
+  protected setTerm(ctx: Context, term: number): void {
     invariant(term >= this.term, `term must never go backwards: ${term} < ${this.term}`);
     if (term === this.term) return;
     this.term = term;
@@ -262,7 +263,7 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
     ctx.persist(record);
   }
 
-  private setRole(ctx: Context, role: Role, leader: NodeId | null): void {
+  protected setRole(ctx: Context, role: Role, leader: NodeId | null): void {
     if (role === this.role && leader === this.leader) return;
     this.role = role;
     this.leader = leader;
@@ -300,7 +301,7 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
     }
   }
 
-  private sequence(ctx: Context, id: string, origin: NodeId, payload: string): void {
+  protected sequence(ctx: Context, id: string, origin: NodeId, payload: string): void {
     invariant(this.role === 'leader', 'only the leader assigns sequence numbers');
     if (this.options.dedupSubmissions && this.deliveredIds.has(id)) return;
     const entry: Entry = { term: this.term, seq: this.lastSeq + 1, id, origin, payload };
@@ -348,7 +349,7 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
     }
   }
 
-  private append(entry: Entry): void {
+  protected append(entry: Entry): void {
     this.log.push(entry);
     this.seen.add(entryKey(entry));
     this.deliveredIds.add(entry.id);

@@ -1,0 +1,96 @@
+import fc from 'fast-check';
+import type { ProtocolDefinition } from '../../src/core/node.ts';
+import type { FaultClass } from '../../src/core/promises.ts';
+import { caseArbitrary, runScenario, type GeneratedCase, type Scenario } from '../../src/scenarios/index.ts';
+
+/**
+ * Differential property search: a case counts only when the mutant breaks a property that the original protocol
+ * keeps on the very same schedule and seed. That ties what the checkers caught to the planted bug rather than to
+ * a weakness the documented design already has under the same faults.
+ */
+export interface DifferentialOptions {
+  mutant: ProtocolDefinition;
+  original: ProtocolDefinition;
+  faults: FaultClass[];
+  properties: string[];
+  runs: number;
+  seed: number;
+  nodes?: number;
+}
+
+export interface DifferentialFinding {
+  property: string;
+  shrunk: GeneratedCase;
+  runsToFind: number;
+  shrinks: number;
+}
+
+function withProtocol(scenario: Scenario, protocol: ProtocolDefinition): Scenario {
+  return { ...scenario, cluster: { ...scenario.cluster, protocol } };
+}
+
+/** The first property the mutant breaks and the original keeps on this case, or null. */
+export function distinguishingProperty(generated: GeneratedCase, options: DifferentialOptions): string | null {
+  const mutant = runScenario(withProtocol(generated.scenario, options.mutant), { seed: generated.seed });
+  for (const property of options.properties) {
+    if (mutant.verdicts.find((verdict) => verdict.checker === property)?.status !== 'fail') continue;
+    const original = runScenario(withProtocol(generated.scenario, options.original), { seed: generated.seed });
+    if (original.verdicts.find((verdict) => verdict.checker === property)?.status === 'pass') return property;
+  }
+  return null;
+}
+
+export function differentialSearch(options: DifferentialOptions): DifferentialFinding | null {
+  let runs = 0;
+  let runsToFind = 0;
+  let target: string | null = null;
+  let shrinkRuns = 0;
+  const arbitrary = caseArbitrary({ protocol: options.original, nodes: options.nodes ?? 3, faults: options.faults });
+  const property = fc.property(arbitrary, (generated) => {
+    if (target !== null && (shrinkRuns += 1) > 500) return true;
+    runs += 1;
+    const found = distinguishingProperty(generated, { ...options, properties: target === null ? options.properties : [target] });
+    if (found !== null && target === null) {
+      target = found;
+      runsToFind = runs;
+    }
+    return found === null;
+  });
+  const details = fc.check(property, { numRuns: options.runs, seed: options.seed });
+  if (!details.failed || details.counterexample === null || target === null) return null;
+  return { property: target, shrunk: details.counterexample[0], runsToFind, shrinks: details.numShrinks };
+}
+
+/** A switch that planted bugs consult: on only while a mutant node's handler runs. */
+export interface PlantedSwitch {
+  on: boolean;
+}
+
+/**
+ * The protocol with every handler of every node run with `planted.on` set, so a bug planted behind the switch
+ * (in a shared module or prototype) affects the mutant's nodes and never the original's, within one process.
+ */
+export function withPlantedBug(protocol: ProtocolDefinition, planted: PlantedSwitch, name: string): ProtocolDefinition {
+  const during = <T>(run: () => T): T => {
+    planted.on = true;
+    try {
+      return run();
+    } finally {
+      planted.on = false;
+    }
+  };
+  return {
+    ...protocol,
+    name,
+    create: (config) => {
+      const node = during(() => protocol.create(config));
+      return {
+        start: (ctx, recovered) => during(() => node.start(ctx, recovered)),
+        message: (ctx, from, message) => during(() => node.message(ctx, from, message)),
+        timer: (ctx, timerName) => during(() => node.timer(ctx, timerName)),
+        submit: (ctx, submission) => during(() => node.submit(ctx, submission)),
+        status: () => node.status(),
+      };
+    },
+  };
+}
