@@ -6,7 +6,7 @@ import type { Announcement } from './node.ts';
 /** Identifies one message instance on the wire, linking its send to its receive (and to its drops and copies). */
 export type MessageRef = number | string;
 
-export type DropReason = 'loss' | 'partition' | 'cut' | 'crashed' | 'invalid';
+export type DropReason = 'loss' | 'partition' | 'cut' | 'crashed' | 'not-joined' | 'invalid';
 export type Phase = 'safety' | 'liveness' | 'end';
 
 interface Base {
@@ -31,6 +31,7 @@ export type HistoryEvent = Base &
     | { type: 'log'; node: NodeId; text: string }
     | { type: 'crash'; node: NodeId }
     | { type: 'restart'; node: NodeId }
+    | { type: 'join'; node: NodeId }
     | { type: 'pause'; node: NodeId }
     | { type: 'resume'; node: NodeId }
     | { type: 'partition'; groups: NodeId[][] }

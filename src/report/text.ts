@@ -1,7 +1,7 @@
 import type { HistoryEvent } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import type { Verdict } from '../check/index.ts';
-import { describeAction, type RunResult } from '../scenarios/index.ts';
+import { describeAction, describeTrigger, type RunResult } from '../scenarios/index.ts';
 
 export const TIMELINE_LINES_MAX = 400;
 
@@ -106,6 +106,7 @@ function timelineText(event: HistoryEvent): string | null {
     case 'restart':
     case 'pause':
     case 'resume':
+    case 'join':
       return `node ${event.node}  ${event.type.toUpperCase()}`;
     case 'log':
       return `node ${event.node}  · ${event.text}`;
@@ -169,6 +170,6 @@ export function runSummaryJson(result: RunResult): Record<string, unknown> {
     verdicts: result.verdicts,
     expectations: result.expectations,
     deliveries: Object.fromEntries(deliveriesByNode(result.history.events, result.history.nodes)),
-    steps: result.scenario.steps.map((step) => ({ atMs: step.atMs, action: describeAction(step.action) })),
+    steps: result.scenario.steps.map((step) => ({ when: describeTrigger(step), action: describeAction(step.action) })),
   };
 }

@@ -6,6 +6,8 @@ import type { LinkConfig } from '../sim/network.ts';
 /** Every fault and input a scenario can schedule; the verbs match the simulator's methods. */
 export type Action =
   | { do: 'submit'; node: NodeId; payload: string }
+  | { do: 'burst'; nodes: NodeId[]; payload: string }
+  | { do: 'join'; node: NodeId }
   | { do: 'crash'; node: NodeId }
   | { do: 'restart'; node: NodeId }
   | { do: 'pause'; node: NodeId }
@@ -20,8 +22,22 @@ export type Action =
   | { do: 'network'; change: Partial<LinkConfig> }
   | { do: 'link'; from: NodeId; to: NodeId; change: Partial<LinkConfig> };
 
+/** Conditions a step can wait for; they read the run's history and the nodes' announcements, never a clock. */
+export type Condition =
+  | { leader: NodeId | 'any' }
+  | { delivered: { node: NodeId; count: number } }
+  | { settled: true };
+
+/**
+ * One step of the timeline, with exactly one trigger: an absolute virtual time (never before the previous step),
+ * a delay after the previous step, or a condition awaited from the previous step on (for at most timeoutMs,
+ * default 60000; a step whose condition never holds is skipped and reported as a broken expectation).
+ */
 export interface Step {
-  atMs: number;
+  atMs?: number;
+  afterMs?: number;
+  when?: Condition;
+  timeoutMs?: number;
   action: Action;
 }
 
@@ -53,7 +69,10 @@ export interface ScenarioSpec {
   description?: string;
   /** The documented demo this replays, e.g. "seed 004, Scenario 2: Leader Failure and Recovery". */
   source?: string;
-  cluster: ClusterSpec;
+  cluster: ClusterSpec & {
+    /** Nodes that do not boot at start but on a `join` step (peers joining one after another). */
+    joinLater?: NodeId[];
+  };
   network?: Partial<LinkConfig>;
   timeline: Array<Step | Step[]>;
   /** Safety phase: until the last step plus this much virtual time (default 5000 ms). */
@@ -71,12 +90,20 @@ export interface Scenario extends Omit<ScenarioSpec, 'timeline'> {
   steps: Step[];
 }
 
-/** A scenario file's default export. Steps are kept in time order (stable for steps at the same time). */
+/**
+ * A scenario file's default export. A timeline of absolute times only is put in time order (stable for steps at
+ * the same time), so `at(...)` groups may be written in any order; once relative or conditional steps appear,
+ * the written order is the order.
+ */
 export function scenario(spec: ScenarioSpec): Scenario {
   const { timeline, ...rest } = spec;
-  const steps = timeline.flat().map((step, index) => ({ step, index }));
-  steps.sort((a, b) => a.step.atMs - b.step.atMs || a.index - b.index);
-  return { kind: SCENARIO_BRAND, ...rest, steps: steps.map(({ step }) => step) };
+  const steps = timeline.flat();
+  if (steps.every((step) => step.atMs !== undefined)) {
+    const indexed = steps.map((step, index) => ({ step, index }));
+    indexed.sort((a, b) => (a.step.atMs as number) - (b.step.atMs as number) || a.index - b.index);
+    return { kind: SCENARIO_BRAND, ...rest, steps: indexed.map(({ step }) => step) };
+  }
+  return { kind: SCENARIO_BRAND, ...rest, steps };
 }
 
 export function isScenario(value: unknown): value is Scenario {
@@ -88,7 +115,30 @@ export function at(atMs: number, ...actions: Action[]): Step[] {
   return actions.map((action) => ({ atMs, action }));
 }
 
+/** `after(500, ...)`: the actions happen 500 ms of virtual time after the previous step. */
+export function after(afterMs: number, ...actions: Action[]): Step[] {
+  return actions.map((action) => ({ afterMs, action }));
+}
+
+/** `when(leaderElected(2), submit(1, 'hi'))`: the actions happen as soon as the condition holds. */
+export function when(condition: Condition, ...actions: Action[]): Step[] {
+  return actions.map((action) => ({ when: condition, action }));
+}
+
+/** Like `when`, with a bound on the wait other than the default 60000 ms. */
+export function within(timeoutMs: number, steps: Step[]): Step[] {
+  return steps.map((step) => ({ ...step, timeoutMs }));
+}
+
+export const leaderElected = (node: NodeId | 'any' = 'any'): Condition => ({ leader: node });
+export const deliveredAtLeast = (node: NodeId, count: number): Condition => ({ delivered: { node, count } });
+/** Every message submitted at a node that is still up has been delivered at every node that is up. */
+export const settled = (): Condition => ({ settled: true });
+
 export const submit = (node: NodeId, payload: string): Action => ({ do: 'submit', node, payload });
+/** Several nodes submit at the same virtual instant; each payload gets " (node N)" appended. */
+export const burst = (nodes: NodeId[], payload: string): Action => ({ do: 'burst', nodes, payload });
+export const join = (node: NodeId): Action => ({ do: 'join', node });
 export const crash = (node: NodeId): Action => ({ do: 'crash', node });
 export const restart = (node: NodeId): Action => ({ do: 'restart', node });
 export const pause = (node: NodeId): Action => ({ do: 'pause', node });
@@ -113,6 +163,10 @@ export function describeAction(action: Action): string {
   switch (action.do) {
     case 'submit':
       return `submit ${JSON.stringify(action.payload)} at node ${action.node}`;
+    case 'burst':
+      return `burst ${JSON.stringify(action.payload)} from nodes ${action.nodes.join(', ')}`;
+    case 'join':
+      return `node ${action.node} joins`;
     case 'crash':
     case 'restart':
     case 'pause':
@@ -135,4 +189,18 @@ export function describeAction(action: Action): string {
     case 'link':
       return `link ${action.from} -> ${action.to} ${JSON.stringify(action.change)}`;
   }
+}
+
+export function describeCondition(condition: Condition): string {
+  if ('leader' in condition) return condition.leader === 'any' ? 'a leader is elected' : `node ${condition.leader} leads`;
+  if ('delivered' in condition) return `node ${condition.delivered.node} delivered ${condition.delivered.count}`;
+  return 'every message is delivered everywhere';
+}
+
+/** When a step happens, in words: "at 4000 ms", "500 ms after the previous step", "when node 2 leads". */
+export function describeTrigger(step: Step): string {
+  if (step.atMs !== undefined) return `at ${step.atMs} ms`;
+  if (step.afterMs !== undefined) return `${step.afterMs} ms after the previous step`;
+  if (step.when !== undefined) return `when ${describeCondition(step.when)}`;
+  return 'with no trigger';
 }

@@ -3,6 +3,8 @@ import { basename, dirname, extname, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isScenario, type Scenario } from './dsl.ts';
 import { ScenarioError } from './errors.ts';
+import { resolveProtocol } from './runner.ts';
+import { validateScenario } from './validate.ts';
 
 /** The package's own folder, where the shipped scenarios live. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -49,6 +51,12 @@ export async function loadScenario(given: string, cwd: string = process.cwd()): 
       `${shown} has no scenario as its default export; end it with \`export default scenario({ ... })\` ` +
         "using `import { scenario } from 'tob-lab'`",
     );
+  }
+  try {
+    validateScenario(module.default, resolveProtocol(module.default.cluster.protocol));
+  } catch (error) {
+    if (error instanceof ScenarioError) throw new ScenarioError(`${shown}: ${error.message}`);
+    throw error;
   }
   return { scenario: module.default, file };
 }

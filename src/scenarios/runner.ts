@@ -5,7 +5,7 @@ import type { ProtocolDefinition } from '../core/node.ts';
 import { runCheckers, type CheckerName, type Verdict } from '../check/index.ts';
 import { protocolByName, protocolNames } from '../protocols/index.ts';
 import { ProtocolError, Simulator } from '../sim/simulator.ts';
-import type { Action, Scenario } from './dsl.ts';
+import { describeAction, describeTrigger, type Action, type Condition, type Scenario, type Step } from './dsl.ts';
 import { ScenarioError } from './errors.ts';
 import { validateScenario } from './validate.ts';
 
@@ -64,16 +64,18 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     options: scenario.cluster.options,
     network: scenario.network,
     maxEvents: scenario.maxEvents,
+    joinLater: scenario.cluster.joinLater,
   });
-  const lastStepMs = scenario.steps.reduce((latest, step) => Math.max(latest, step.atMs), 0);
-  const safetyEndMs = lastStepMs + (scenario.settleMs ?? DEFAULT_SETTLE_MS);
+  const progress = new DeliveryProgress(sim);
+  let safetyEndMs = 0;
   let protocolError: string | null = null;
+  const skipped: SkippedStep[] = [];
   try {
     sim.start();
-    for (const step of scenario.steps) sim.schedule(step.atMs, () => perform(sim, step.action));
+    skipped.push(...runTimeline(sim, scenario, progress));
+    safetyEndMs = sim.now + (scenario.settleMs ?? DEFAULT_SETTLE_MS);
     sim.runUntil(safetyEndMs);
     sim.beginLiveness();
-    const progress = new DeliveryProgress(sim);
     const livenessEndMs = safetyEndMs + (scenario.livenessMs ?? DEFAULT_LIVENESS_MS);
     if (sim.runUntilCondition(() => progress.complete(), livenessEndMs)) {
       sim.runUntil(Math.min(sim.now + QUIET_AFTER_DELIVERY_MS, livenessEndMs));
@@ -84,7 +86,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     protocolError = error.message;
   }
   const verdicts = runCheckers(sim.history);
-  const expectations = judge(scenario, sim.history, verdicts, protocolError);
+  const expectations = [...skipped.map(skippedOutcome), ...judge(scenario, sim.history, verdicts, protocolError)];
   return {
     scenario,
     seed: options.seed,
@@ -100,11 +102,67 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
   };
 }
 
+export const DEFAULT_STEP_TIMEOUT_MS = 60_000;
+
+interface SkippedStep {
+  index: number;
+  step: Step;
+}
+
+/**
+ * Runs the steps in order: each waits for its trigger (a time, a delay after the previous step, or a condition)
+ * and then acts. A step whose condition does not hold within its timeout is skipped and reported.
+ */
+function runTimeline(sim: Simulator, scenario: Scenario, progress: DeliveryProgress): SkippedStep[] {
+  const skipped: SkippedStep[] = [];
+  for (const [index, step] of scenario.steps.entries()) {
+    if (sim.boundHit !== null) break;
+    if (step.atMs !== undefined) sim.runUntil(Math.max(step.atMs, sim.now));
+    else if (step.afterMs !== undefined) sim.runUntil(sim.now + step.afterMs);
+    else if (step.when !== undefined) {
+      const condition = step.when;
+      const deadlineMs = sim.now + (step.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS);
+      if (!sim.runUntilCondition(() => holds(sim, progress, condition), deadlineMs)) {
+        skipped.push({ index, step });
+        continue;
+      }
+    }
+    perform(sim, step.action);
+  }
+  return skipped;
+}
+
+function holds(sim: Simulator, progress: DeliveryProgress, condition: Condition): boolean {
+  if ('leader' in condition) {
+    return sim.nodes.some((node) => {
+      if (condition.leader !== 'any' && node !== condition.leader) return false;
+      const role = sim.status(node)?.role;
+      return role === 'leader' || role === 'primary';
+    });
+  }
+  if ('delivered' in condition) return progress.deliveredCount(condition.delivered.node) >= condition.delivered.count;
+  return progress.complete();
+}
+
+function skippedOutcome({ index, step }: SkippedStep): ExpectationOutcome {
+  return {
+    expectation: `step ${index + 1} (${describeAction(step.action)}) ${describeTrigger(step)}`,
+    holds: false,
+    kind: 'liveness',
+    detail: `the condition did not hold within ${step.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS} ms; the step was skipped`,
+  };
+}
+
 function perform(sim: Simulator, action: Action): void {
   switch (action.do) {
     case 'submit':
       sim.submit(action.node, action.payload);
       return;
+    case 'burst':
+      for (const node of action.nodes) sim.submit(node, `${action.payload} (node ${node})`);
+      return;
+    case 'join':
+      return sim.join(action.node);
     case 'crash':
       return sim.crash(action.node);
     case 'restart':
@@ -143,29 +201,42 @@ class DeliveryProgress {
   private readonly submittedAt = new Map<SubmissionId, NodeId>();
   /** Acknowledged submissions count even when their submitter crashed later, as the checkers count them. */
   private readonly acked = new Set<SubmissionId>();
+  private readonly deliveries = new Map<NodeId, number>();
   private readonly delivered = new Map<NodeId, Set<SubmissionId>>();
 
   constructor(private readonly sim: Simulator) {
     for (const node of sim.nodes) this.delivered.set(node, new Set());
   }
 
+  /** Deliveries at `node` so far (repeats included), read from the history. */
+  deliveredCount(node: NodeId): number {
+    this.scan();
+    return this.deliveries.get(node) ?? 0;
+  }
+
   complete(): boolean {
-    const events = this.sim.history.events;
-    for (; this.scanned < events.length; this.scanned += 1) {
-      const event = events[this.scanned];
-      if (event.type === 'submit') this.submittedAt.set(event.id, event.node);
-      else if (event.type === 'deliver') this.delivered.get(event.node)?.add(event.id);
-      else if (event.type === 'ack') this.acked.add(event.id);
-      else if (event.type === 'crash') {
-        for (const [id, node] of this.submittedAt) if (node === event.node && !this.acked.has(id)) this.submittedAt.delete(id);
-      }
-    }
+    this.scan();
     for (const node of this.sim.nodes) {
       if (!this.sim.isUp(node)) continue;
       const delivered = this.delivered.get(node) as Set<SubmissionId>;
       for (const id of this.submittedAt.keys()) if (!delivered.has(id)) return false;
     }
     return true;
+  }
+
+  private scan(): void {
+    const events = this.sim.history.events;
+    for (; this.scanned < events.length; this.scanned += 1) {
+      const event = events[this.scanned];
+      if (event.type === 'submit') this.submittedAt.set(event.id, event.node);
+      else if (event.type === 'deliver') {
+        this.delivered.get(event.node)?.add(event.id);
+        this.deliveries.set(event.node, (this.deliveries.get(event.node) ?? 0) + 1);
+      } else if (event.type === 'ack') this.acked.add(event.id);
+      else if (event.type === 'crash') {
+        for (const [id, node] of this.submittedAt) if (node === event.node && !this.acked.has(id)) this.submittedAt.delete(id);
+      }
+    }
   }
 }
 

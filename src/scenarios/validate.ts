@@ -2,7 +2,7 @@ import type { NodeId } from '../core/ids.ts';
 import type { ProtocolDefinition } from '../core/node.ts';
 import { CHECKER_NAMES, isCheckerName } from '../check/index.ts';
 import { validateLink } from '../sim/network.ts';
-import { describeAction, type Action, type Scenario } from './dsl.ts';
+import { describeAction, describeTrigger, type Action, type Scenario, type Step } from './dsl.ts';
 import { ScenarioError } from './errors.ts';
 
 const NODES_MAX = 1000;
@@ -21,13 +21,18 @@ export function validateScenario(scenario: Scenario, protocol: ProtocolDefinitio
   }
   const networkProblem = validateLink(scenario.network ?? {});
   if (networkProblem !== null) throw new ScenarioError(`network: ${networkProblem}`);
+  const joinLater = scenario.cluster.joinLater ?? [];
+  for (const node of joinLater) {
+    const problem = nodeProblem(node, nodes);
+    if (problem !== null) throw new ScenarioError(`cluster.joinLater: ${problem}`);
+  }
   scenario.steps.forEach((step, index) => {
-    const where = `step ${index + 1} (${describeAction(step.action)} at ${step.atMs} ms)`;
-    if (!Number.isFinite(step.atMs) || step.atMs < 0) {
-      throw new ScenarioError(`${where}: the time must be a number of milliseconds >= 0`);
-    }
-    const problem = actionProblem(step.action, nodes);
+    const where = `step ${index + 1} (${describeAction(step.action)} ${describeTrigger(step)})`;
+    const problem = triggerProblem(step, nodes) ?? actionProblem(step.action, nodes);
     if (problem !== null) throw new ScenarioError(`${where}: ${problem}`);
+    if (step.action.do === 'join' && !joinLater.includes(step.action.node)) {
+      throw new ScenarioError(`${where}: node ${step.action.node} boots at start; list it in cluster.joinLater to have it join here`);
+    }
   });
   for (const name of [...(scenario.expect?.pass ?? []), ...(scenario.expect?.fail ?? [])]) {
     if (!isCheckerName(name)) {
@@ -52,10 +57,31 @@ export function validateScenario(scenario: Scenario, protocol: ProtocolDefinitio
   }
 }
 
+function triggerProblem(step: Step, nodes: number): string | null {
+  const triggers = [step.atMs, step.afterMs, step.when].filter((trigger) => trigger !== undefined).length;
+  if (triggers !== 1) return 'give each step exactly one trigger: at(ms, ...), after(ms, ...) or when(condition, ...)';
+  for (const [name, value] of [['time', step.atMs], ['delay', step.afterMs], ['timeout', step.timeoutMs]] as const) {
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) return `the ${name} must be a number of milliseconds >= 0`;
+  }
+  const condition = step.when;
+  if (condition === undefined) return null;
+  if ('leader' in condition) return condition.leader === 'any' ? null : nodeProblem(condition.leader, nodes);
+  if ('delivered' in condition) {
+    const { node, count } = condition.delivered;
+    return nodeProblem(node, nodes) ?? (Number.isInteger(count) && count >= 0 ? null : 'the count must be a whole number >= 0');
+  }
+  return 'settled' in condition ? null : `unknown condition ${JSON.stringify(condition)}`;
+}
+
 function actionProblem(action: Action, nodes: number): string | null {
   switch (action.do) {
     case 'submit':
       return typeof action.payload === 'string' ? nodeProblem(action.node, nodes) : 'the payload must be a string';
+    case 'burst':
+      if (typeof action.payload !== 'string') return 'the payload must be a string';
+      if (action.nodes.length === 0) return 'a burst needs at least one node';
+      return action.nodes.map((node) => nodeProblem(node, nodes)).find((problem) => problem !== null) ?? null;
+    case 'join':
     case 'crash':
     case 'restart':
     case 'pause':

@@ -27,6 +27,8 @@ export interface SimulatorConfig {
   /** Bounds on the run; reaching one stops it and is recorded in the history. */
   maxTimeMs?: number;
   maxEvents?: number;
+  /** Nodes that do not boot at start but when `join` is called (a peer joining a running cluster). */
+  joinLater?: readonly NodeId[];
 }
 
 type Pending =
@@ -38,6 +40,8 @@ type NodeWork = Extract<Pending, { kind: 'message' | 'timer' }> | { kind: 'submi
 
 interface NodeSlot {
   id: NodeId;
+  /** False until the node first boots; messages to it meanwhile are dropped as not-joined. */
+  joined: boolean;
   instance: ProtocolNode | null;
   up: boolean;
   paused: boolean;
@@ -93,6 +97,7 @@ export class Simulator {
   private readonly baseLink: LinkConfig;
   private link: LinkConfig;
   private readonly linkOverrides = new Map<number, Partial<LinkConfig>>();
+  private readonly joinLater: ReadonlySet<NodeId>;
   private nextMessage = 1;
   private nextSubmission = 1;
   private nextTimerToken = 1;
@@ -110,14 +115,26 @@ export class Simulator {
     this.link = this.baseLink;
     this.networkRandom = randomStream(config.seed, 'network');
     this.history = { nodes: this.nodes.slice(), events: [] };
+    this.joinLater = new Set(config.joinLater ?? []);
     for (const id of this.nodes) this.slots.set(id, this.makeSlot(id, config.seed));
   }
 
-  /** Boots every node at the current time. */
+  /** Boots every node at the current time, except those that join later. */
   start(): void {
     invariant(!this.started, 'the simulator was already started');
     this.started = true;
-    for (const id of this.nodes) this.boot(this.slot(id));
+    for (const id of this.nodes) {
+      this.slot(id);
+      if (!this.joinLater.has(id)) this.boot(this.slot(id));
+    }
+  }
+
+  /** First boot of a node that was held back at start; a no-op for a node that already joined. */
+  join(node: NodeId): void {
+    const slot = this.slot(node);
+    if (slot.joined) return;
+    this.record({ type: 'join', node });
+    this.boot(slot);
   }
 
   // ---------------------------------------------------------------- driving the run
@@ -177,7 +194,8 @@ export class Simulator {
     this.link = { ...this.baseLink, lossRate: 0, duplicateRate: 0 };
     for (const id of this.nodes) {
       const slot = this.slot(id);
-      if (!slot.up) this.restart(id);
+      if (!slot.joined) this.join(id);
+      else if (!slot.up) this.restart(id);
       else if (slot.paused) this.resume(id);
     }
   }
@@ -193,7 +211,8 @@ export class Simulator {
     const slot = this.slot(node);
     invariant(typeof payload === 'string', 'a payload is a string');
     if (!slot.up) {
-      this.record({ type: 'log', node, text: `submission refused: node ${node} is down` });
+      const why = slot.joined ? 'is down' : 'has not joined yet';
+      this.record({ type: 'log', node, text: `submission refused: node ${node} ${why}` });
       return null;
     }
     const id = `s${this.nextSubmission}`;
@@ -210,6 +229,10 @@ export class Simulator {
 
   isUp(node: NodeId): boolean {
     return this.slot(node).up;
+  }
+
+  hasJoined(node: NodeId): boolean {
+    return this.slot(node).joined;
   }
 
   isPaused(node: NodeId): boolean {
@@ -237,7 +260,7 @@ export class Simulator {
   /** A fresh instance recovers from the durable records. */
   restart(node: NodeId): void {
     const slot = this.slot(node);
-    if (slot.up) return;
+    if (slot.up || !slot.joined) return;
     this.record({ type: 'restart', node });
     this.boot(slot);
   }
@@ -352,6 +375,7 @@ export class Simulator {
 
   private boot(slot: NodeSlot): void {
     slot.instance = this.protocol.create({ id: slot.id, nodes: this.nodes, options: this.options });
+    slot.joined = true;
     slot.up = true;
     slot.paused = false;
     const recovered = slot.records.slice();
@@ -379,7 +403,7 @@ export class Simulator {
     const slot = this.slot(message.to);
     const blocked = message.from === message.to ? null : this.reach.blocked(message.from, message.to);
     if (blocked !== null || !slot.up) {
-      const reason = blocked ?? 'crashed';
+      const reason = blocked ?? (slot.joined ? 'crashed' : 'not-joined');
       this.record({ type: 'drop', node: message.from, to: message.to, msg: message.msg, reason });
       return;
     }
@@ -492,6 +516,7 @@ export class Simulator {
     const peers = this.nodes.filter((other) => other !== id);
     const slot: NodeSlot = {
       id,
+      joined: false,
       instance: null,
       up: false,
       paused: false,
