@@ -10,4 +10,5 @@ process.exitCode = await main(process.argv, {
   write: (text) => process.stdout.write(text),
   writeError: (text) => process.stderr.write(text),
   setExitCode: () => {},
+  interactive: process.stdout.isTTY === true && process.env.CI === undefined,
 });

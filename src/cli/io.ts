@@ -4,4 +4,6 @@ export interface CommandIo {
   write(text: string): void;
   writeError(text: string): void;
   setExitCode(code: number): void;
+  /** True when stdout is a terminal a person watches: commands may draw live views. */
+  interactive?: boolean;
 }

@@ -1,7 +1,7 @@
-import { historyHash, type History } from '../core/history.ts';
+import { historyHash, type History, type HistoryEvent } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { canonicalJson } from '../core/json.ts';
-import type { ProtocolDefinition } from '../core/node.ts';
+import type { NodeStatus, ProtocolDefinition } from '../core/node.ts';
 import { runCheckers, type CheckerName, type Verdict } from '../check/index.ts';
 import { protocolByName, protocolNames } from '../protocols/index.ts';
 import { ProtocolError, Simulator } from '../sim/simulator.ts';
@@ -53,8 +53,26 @@ export function resolveProtocol(name: string | ProtocolDefinition): ProtocolDefi
   return protocol;
 }
 
+/** What a live view shows while a run goes on. */
+export interface RunSnapshot {
+  nowMs: number;
+  phase: 'safety' | 'liveness';
+  nodes: Array<{ id: NodeId; up: boolean; paused: boolean; status: NodeStatus | null; delivered: number }>;
+  /** History events so far (the view picks the faults and elections it wants to show). */
+  events: readonly HistoryEvent[];
+}
+
 /** Runs a scenario to the end of its liveness phase, then judges it. Deterministic in (scenario, options). */
 export function runScenario(scenario: Scenario, options: RunOptions): RunResult {
+  const run = scenarioRun(scenario, options, Number.POSITIVE_INFINITY);
+  for (let step = run.next(); ; step = run.next()) if (step.done === true) return step.value;
+}
+
+/**
+ * The run as a generator that yields a snapshot every `chunkMs` of virtual time, so a view can draw it as it
+ * goes. Chunking only splits the simulator's loop; the history is the same byte for byte whatever the chunk.
+ */
+export function* scenarioRun(scenario: Scenario, options: RunOptions, chunkMs: number): Generator<RunSnapshot, RunResult> {
   const protocol = resolveProtocol(options.protocol ?? scenario.cluster.protocol);
   validateScenario(scenario, protocol);
   const sim = new Simulator({
@@ -67,18 +85,20 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     joinLater: scenario.cluster.joinLater,
   });
   const progress = new DeliveryProgress(sim);
+  const clock = new ChunkedClock(sim, progress, chunkMs);
   let safetyEndMs = 0;
   let protocolError: string | null = null;
   const skipped: SkippedStep[] = [];
   try {
     sim.start();
-    skipped.push(...runTimeline(sim, scenario, progress));
+    skipped.push(...(yield* runTimeline(clock, scenario)));
     safetyEndMs = sim.now + (scenario.settleMs ?? DEFAULT_SETTLE_MS);
-    sim.runUntil(safetyEndMs);
+    yield* clock.runUntil(safetyEndMs);
     sim.beginLiveness();
+    clock.phase = 'liveness';
     const livenessEndMs = safetyEndMs + (scenario.livenessMs ?? DEFAULT_LIVENESS_MS);
-    if (sim.runUntilCondition(() => progress.complete(), livenessEndMs)) {
-      sim.runUntil(Math.min(sim.now + QUIET_AFTER_DELIVERY_MS, livenessEndMs));
+    if (yield* clock.runUntilCondition(() => progress.complete(), livenessEndMs)) {
+      yield* clock.runUntil(Math.min(sim.now + QUIET_AFTER_DELIVERY_MS, livenessEndMs));
     }
     sim.finish();
   } catch (error) {
@@ -102,6 +122,48 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
   };
 }
 
+/** Advances the simulator in slices of virtual time, yielding a snapshot after each. */
+class ChunkedClock {
+  phase: 'safety' | 'liveness' = 'safety';
+
+  constructor(
+    readonly sim: Simulator,
+    readonly progress: DeliveryProgress,
+    private readonly chunkMs: number,
+  ) {}
+
+  *runUntil(timeMs: number): Generator<RunSnapshot, void> {
+    do {
+      this.sim.runUntil(Math.min(timeMs, this.sim.now + this.chunkMs));
+      if (this.chunkMs !== Number.POSITIVE_INFINITY) yield this.snapshot();
+    } while (this.sim.now < timeMs && this.sim.boundHit === null);
+  }
+
+  *runUntilCondition(done: () => boolean, timeMs: number): Generator<RunSnapshot, boolean> {
+    for (;;) {
+      const sliceEndMs = Math.min(timeMs, this.sim.now + this.chunkMs);
+      if (this.sim.runUntilCondition(done, sliceEndMs)) return true;
+      if (this.chunkMs !== Number.POSITIVE_INFINITY) yield this.snapshot();
+      if (this.sim.now >= timeMs || this.sim.boundHit !== null) return done();
+    }
+  }
+
+  snapshot(): RunSnapshot {
+    return {
+      nowMs: this.sim.now,
+      phase: this.phase,
+      nodes: this.sim.nodes.map((id) => ({
+        id,
+        up: this.sim.isUp(id),
+        paused: this.sim.isPaused(id),
+        status: this.sim.status(id),
+        delivered: this.progress.deliveredCount(id),
+      })),
+      events: this.sim.history.events,
+    };
+  }
+}
+
 export const DEFAULT_STEP_TIMEOUT_MS = 60_000;
 
 interface SkippedStep {
@@ -113,16 +175,17 @@ interface SkippedStep {
  * Runs the steps in order: each waits for its trigger (a time, a delay after the previous step, or a condition)
  * and then acts. A step whose condition does not hold within its timeout is skipped and reported.
  */
-function runTimeline(sim: Simulator, scenario: Scenario, progress: DeliveryProgress): SkippedStep[] {
+function* runTimeline(clock: ChunkedClock, scenario: Scenario): Generator<RunSnapshot, SkippedStep[]> {
+  const { sim, progress } = clock;
   const skipped: SkippedStep[] = [];
   for (const [index, step] of scenario.steps.entries()) {
     if (sim.boundHit !== null) break;
-    if (step.atMs !== undefined) sim.runUntil(Math.max(step.atMs, sim.now));
-    else if (step.afterMs !== undefined) sim.runUntil(sim.now + step.afterMs);
+    if (step.atMs !== undefined) yield* clock.runUntil(Math.max(step.atMs, sim.now));
+    else if (step.afterMs !== undefined) yield* clock.runUntil(sim.now + step.afterMs);
     else if (step.when !== undefined) {
       const condition = step.when;
       const deadlineMs = sim.now + (step.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS);
-      if (!sim.runUntilCondition(() => holds(sim, progress, condition), deadlineMs)) {
+      if (!(yield* clock.runUntilCondition(() => holds(sim, progress, condition), deadlineMs))) {
         skipped.push({ index, step });
         continue;
       }

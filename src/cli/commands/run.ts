@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { historyToJsonl } from '../../core/history.ts';
 import { formatRun, runSummaryJson } from '../../report/text.ts';
-import { loadScenario, runScenario } from '../../scenarios/index.ts';
+import { loadScenario, runScenario, scenarioRun, type RunResult } from '../../scenarios/index.ts';
 import { parseSeed, UsageError } from '../errors.ts';
 import type { CommandIo } from '../io.ts';
 
@@ -11,6 +11,15 @@ interface RunFlags {
   trace?: string;
   json?: boolean;
   protocol?: string;
+  plain?: boolean;
+  speed: string;
+}
+
+/** Frames per real second the live view aims at; each frame advances speed / FRAMES_PER_SECOND virtual seconds. */
+const FRAMES_PER_SECOND = 20;
+
+function frameChunkMs(speed: number): number {
+  return speed === 0 ? 1_000 : Math.max(10, (speed * 1_000) / FRAMES_PER_SECOND);
 }
 
 export function runCommand(io: CommandIo): Command {
@@ -21,24 +30,51 @@ export function runCommand(io: CommandIo): Command {
     .option('--trace <file>', 'write the full history as JSONL to this file')
     .option('--json', 'print a JSON summary instead of the text report')
     .option('--protocol <name>', "run the scenario's timeline on another protocol")
+    .option('--plain', 'plain text output even on a terminal (no live view)')
+    .option('--speed <x>', 'live view only: virtual seconds shown per real second (0: as fast as it runs)', '10')
     .addHelpText(
       'after',
-      '\nExit codes: 0 expectations hold, 1 safety violation, 2 liveness violation, 64 usage error.\n' +
+      '\nOn a terminal the run is drawn live (lanes per node, faults, verdicts); with --plain, --json or when the\n' +
+        'output is not a terminal, the plain text report is printed.\n' +
+        'Exit codes: 0 expectations hold, 1 safety violation, 2 liveness violation, 64 usage error.\n' +
         'Example: tob-lab run scenarios/leader-failure.ts --seed 42 --trace leader.jsonl',
     )
     .action(async (scenarioArg: string, flags: RunFlags) => {
       const seed = parseSeed(flags.seed);
+      const speed = Number(flags.speed);
+      if (!(speed >= 0)) throw new UsageError(`--speed must be a number >= 0, got "${flags.speed}"`);
       const { scenario } = await loadScenario(scenarioArg, io.cwd);
-      const result = runScenario(scenario, { seed, protocol: flags.protocol });
-      if (flags.trace !== undefined) {
-        try {
-          writeFileSync(flags.trace, historyToJsonl(result.history));
-        } catch (error) {
-          throw new UsageError(`cannot write the trace to ${flags.trace}: ${(error as Error).message}`);
-        }
-      }
+      const options = { seed, protocol: flags.protocol };
+      const live = io.interactive === true && flags.plain !== true && flags.json !== true;
+      const result = live
+        ? await runLive(scenarioArg, scenario.name, scenarioRun(scenario, options, frameChunkMs(speed)), speed)
+        : runScenario(scenario, options);
+      if (flags.trace !== undefined) writeTrace(flags.trace, result);
       if (flags.json) io.write(JSON.stringify(runSummaryJson(result), null, 2) + '\n');
-      else io.write(formatRun(result, { scenarioArg }) + '\n');
+      else if (!live) io.write(formatRun(result, { scenarioArg }) + '\n');
       io.setExitCode(result.exitCode);
     });
+}
+
+/** The ink view, loaded only here, so the plain path never pulls in ink or react. */
+async function runLive(scenarioArg: string, name: string, run: ReturnType<typeof scenarioRun>, speed: number): Promise<RunResult> {
+  const { animateRun } = await import('../ui/animate-run.tsx');
+  return animateRun({
+    title: `tob-lab run ${name}`,
+    run,
+    chunkMs: frameChunkMs(speed),
+    speed,
+    footer: (result) => [
+      `history: ${result.history.events.length} events, sha256 ${result.hash}`,
+      `replay:  npx tob-lab run ${scenarioArg} --seed ${result.seed} --plain   (the full timeline)`,
+    ],
+  });
+}
+
+function writeTrace(file: string, result: RunResult): void {
+  try {
+    writeFileSync(file, historyToJsonl(result.history));
+  } catch (error) {
+    throw new UsageError(`cannot write the trace to ${file}: ${(error as Error).message}`);
+  }
 }
