@@ -1,57 +1,27 @@
 import { describe, expect, it } from 'vitest';
+import { TestContext } from '../shared/test-context.ts';
 import type { NodeId } from '../../core/ids.ts';
 import type { Json } from '../../core/json.ts';
-import type { Announcement, Delivery, NodeContext } from '../../core/node.ts';
+import type { Announcement, Delivery } from '../../core/node.ts';
 import { causal } from './index.ts';
 import { type CausalMessage, isCausalMessage } from './messages.ts';
 import { CausalNode } from './node.ts';
 import { causalDefaults, type CausalOptions } from './options.ts';
 
-/** Records every effect of a node, so a handler's decisions can be read off directly. */
-class FakeContext implements NodeContext<CausalMessage> {
-  readonly peers: NodeId[];
-  readonly sent: { to: NodeId; message: CausalMessage }[] = [];
-  readonly timers = new Map<string, number>();
-  readonly records: Json[] = [];
-  readonly deliveries: Delivery[] = [];
-  readonly logs: string[] = [];
+/** The shared test host, with the names these tests read and a random value they can set. */
+class FakeContext extends TestContext<CausalMessage> {
   randomValue = 0.5;
 
-  constructor(
-    readonly id: NodeId,
-    readonly nodes: NodeId[],
-  ) {
-    this.peers = nodes.filter((node) => node !== id);
+  get records(): readonly Json[] {
+    return this.persisted;
   }
 
-  send(to: NodeId, message: CausalMessage): void {
-    this.sent.push({ to, message: structuredClone(message) });
+  get deliveries(): readonly Delivery[] {
+    return this.delivered;
   }
-  broadcast(message: CausalMessage): void {
-    for (const peer of this.peers) this.send(peer, message);
-  }
-  setTimer(name: string, delayMs: number): void {
-    this.timers.set(name, delayMs);
-  }
-  cancelTimer(name: string): void {
-    this.timers.delete(name);
-  }
-  persist(record: Json): void {
-    this.records.push(structuredClone(record));
-  }
-  deliver(delivery: Delivery): void {
-    this.deliveries.push(delivery);
-  }
-  ack(): void {}
-  announce(_announcement: Announcement): void {}
-  now(): number {
-    return 0;
-  }
-  random(): number {
+
+  override random(): number {
     return this.randomValue;
-  }
-  log(text: string): void {
-    this.logs.push(text);
   }
 }
 
@@ -124,7 +94,7 @@ describe('a causal node', () => {
     const first = makeNode(1);
     first.node.submit(first.ctx, { id: 'a', payload: 'a' });
     first.node.message(first.ctx, 2, chat('b', 2, [1, 1, 0]));
-    const { node, ctx } = makeNode(1, {}, first.ctx.records);
+    const { node, ctx } = makeNode(1, {}, [...first.ctx.records]);
     expect(node.status()).toMatchObject({ delivered: 2, details: { vc: [1, 1, 0] } });
     node.message(ctx, 2, chat('b', 2, [1, 1, 0]));
     expect(delivered(ctx)).toEqual([]);

@@ -1,59 +1,29 @@
 import { describe, expect, it } from 'vitest';
+import { TestContext } from '../shared/test-context.ts';
 import type { NodeId } from '../../core/ids.ts';
 import type { Json } from '../../core/json.ts';
-import type { Announcement, Delivery, NodeContext } from '../../core/node.ts';
+import type { Announcement, Delivery } from '../../core/node.ts';
 import { primaryBackup } from './index.ts';
 import { type Entry, isPrimaryBackupMessage, type PrimaryBackupMessage } from './messages.ts';
 import { PrimaryBackupNode } from './node.ts';
 import { primaryBackupDefaults, type PrimaryBackupOptions } from './options.ts';
 
-/** Records every effect of a node, so a handler's decisions can be read off directly. */
-class FakeContext implements NodeContext<PrimaryBackupMessage> {
-  readonly peers: NodeId[];
-  sent: { to: NodeId; message: PrimaryBackupMessage }[] = [];
-  readonly timers = new Map<string, number>();
-  readonly records: Json[] = [];
-  readonly deliveries: Delivery[] = [];
-  readonly announcements: Announcement[] = [];
-  readonly logs: string[] = [];
-
-  constructor(
-    readonly id: NodeId,
-    readonly nodes: NodeId[],
-  ) {
-    this.peers = nodes.filter((node) => node !== id);
+/** The shared test host, with the names these tests read and a way to take the messages of one type. */
+class FakeContext extends TestContext<PrimaryBackupMessage> {
+  get records(): readonly Json[] {
+    return this.persisted;
   }
 
-  send(to: NodeId, message: PrimaryBackupMessage): void {
-    this.sent.push({ to, message: structuredClone(message) });
+  get deliveries(): readonly Delivery[] {
+    return this.delivered;
   }
-  broadcast(message: PrimaryBackupMessage): void {
-    for (const peer of this.peers) this.send(peer, message);
+
+  get announcements(): readonly Announcement[] {
+    return this.announced;
   }
-  setTimer(name: string, delayMs: number): void {
-    this.timers.set(name, delayMs);
-  }
-  cancelTimer(name: string): void {
-    this.timers.delete(name);
-  }
-  persist(record: Json): void {
-    this.records.push(structuredClone(record));
-  }
-  deliver(delivery: Delivery): void {
-    this.deliveries.push(delivery);
-  }
-  ack(): void {}
-  announce(announcement: Announcement): void {
-    this.announcements.push(announcement);
-  }
-  now(): number {
-    return 0;
-  }
-  random(): number {
+
+  override random(): number {
     return 0.5;
-  }
-  log(text: string): void {
-    this.logs.push(text);
   }
 
   /** The messages of one type sent since the last call, as [to, message] pairs. */
@@ -133,8 +103,8 @@ describe('primary-backup: the Bully election', () => {
     primary.ctx.sent = [];
     primary.node.message(primary.ctx, 1, { type: 'ELECTION' });
     expect(primary.ctx.sent).toEqual([
-      { to: 1, message: { type: 'OK' } },
-      { to: 1, message: { type: 'COORDINATOR', lastSeq: 0 } },
+      { from: 3, to: 1, message: { type: 'OK' } },
+      { from: 3, to: 1, message: { type: 'COORDINATOR', lastSeq: 0 } },
     ]);
     const backup = backupOfThree(2);
     backup.node.message(backup.ctx, 1, { type: 'ELECTION' });
@@ -236,7 +206,7 @@ describe('primary-backup: sequencing and replication', () => {
     const first = backupOfThree(1);
     first.node.message(first.ctx, 3, replicate(1));
     first.node.message(first.ctx, 3, replicate(2));
-    const { node, ctx } = makeNode(1, first.ctx.records);
+    const { node, ctx } = makeNode(1, [...first.ctx.records]);
     expect(node.status()).toMatchObject({ delivered: 2, details: { highestSeq: 2, sync: 'discovering' } });
     node.message(ctx, 3, { type: 'COORDINATOR', lastSeq: 2 });
     node.message(ctx, 3, { type: 'SYNC', entries: [entry(1), entry(2)], more: false });
@@ -248,7 +218,7 @@ describe('primary-backup: a restarted node', () => {
   function restarted() {
     const first = backupOfThree(1);
     first.node.message(first.ctx, 3, replicate(1));
-    return makeNode(1, first.ctx.records);
+    return makeNode(1, [...first.ctx.records]);
   }
 
   it('asks who leads instead of bullying, then fetches what it missed from the primary', () => {
