@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
 import { CHECKER_NAMES, isCheckerName } from '../../check/index.ts';
 import type { ProtocolDefinition } from '../../core/node.ts';
@@ -8,7 +8,17 @@ import { FAULT_CLASSES, isFaultClass, PROPERTIES, type FaultClass } from '../../
 import { PROTOCOLS } from '../../protocols/index.ts';
 import { counterexampleSource } from '../../report/counterexample.ts';
 import { formatVerdict } from '../../report/text.ts';
-import { describeAction, resolveProtocol, sweep, type SearchResult, type Violation } from '../../scenarios/index.ts';
+import { writeRunReport } from '../../report/write.ts';
+import {
+  describeAction,
+  PROTOCOL_ERROR,
+  resolveProtocol,
+  runScenario,
+  sweep,
+  type RunResult,
+  type SearchResult,
+  type Violation,
+} from '../../scenarios/index.ts';
 import { parseSeed, UsageError } from '../errors.ts';
 import type { CommandIo } from '../io.ts';
 import { Progress } from '../progress.ts';
@@ -112,6 +122,12 @@ function describeViolation(io: CommandIo, args: CheckArgs, violation: Violation)
     throw new UsageError(`cannot write the counterexample to ${file}: ${(error as Error).message}`);
   }
   const shown = relative(io.cwd, file);
+  const reportDir = join(directory, basename(file, '.ts'));
+  try {
+    writeRunReport(replayedRun(violation), reportDir, { scenarioArg: shown });
+  } catch (error) {
+    throw new UsageError(`cannot write the counterexample's report to ${reportDir}: ${(error as Error).message}`);
+  }
   const steps = shrunk.scenario.steps.map((step) => `  ${String(step.atMs).padStart(7)} ms  ${describeAction(step.action)}`);
   return [
     `VIOLATION of ${violation.property} (${verdict.kind}) found after ${violation.runsToFind} runs, shrunk ${violation.shrinks} times`,
@@ -120,9 +136,20 @@ function describeViolation(io: CommandIo, args: CheckArgs, violation: Violation)
     'verdict:',
     formatVerdict(verdict),
     `saved:   ${shown}`,
+    `report:  ${join(relative(io.cwd, reportDir), 'report.html')} (with report.md, trace.jsonl, shiviz.log, trace.chrome.json)`,
     `replay:  npx tob-lab run ${shown} --seed ${shrunk.seed}`,
     `history: sha256 ${violation.result.hash}`,
   ].join('\n');
+}
+
+/**
+ * The counterexample as `tob-lab run` replays the saved file, which expects the broken property to pass: the
+ * same history (expectations change no step), judged so that the report shows the violation as a failure.
+ */
+function replayedRun(violation: Violation): RunResult {
+  const expect = violation.property === PROTOCOL_ERROR ? {} : { pass: [violation.property] };
+  const description = `counterexample: ${violation.property} — ${violation.verdict.summary.replace(/\n/g, ' ')}`;
+  return runScenario({ ...violation.shrunk.scenario, description, expect }, { seed: violation.shrunk.seed });
 }
 
 /** One result a line, carrying the search seed and the failing case's index and seed, so shard results merge. */

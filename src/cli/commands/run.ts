@@ -1,7 +1,11 @@
 import { writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
 import { historyToJsonl } from '../../core/history.ts';
+import { computeMetrics } from '../../report/metrics.ts';
+import { TERMINAL_COLUMNS_DEFAULT, withTerminalViews } from '../../report/terminal.ts';
 import { formatRun, runSummaryJson } from '../../report/text.ts';
+import { reportDirName, writeRunReport } from '../../report/write.ts';
 import { loadScenario, runScenario, scenarioRun, type RunResult } from '../../scenarios/index.ts';
 import { parseSeed, UsageError } from '../errors.ts';
 import type { CommandIo } from '../io.ts';
@@ -13,6 +17,8 @@ interface RunFlags {
   protocol?: string;
   plain?: boolean;
   speed: string;
+  /** true when given without a directory. */
+  report?: string | true;
 }
 
 /** Frames per real second the live view aims at; each frame advances speed / FRAMES_PER_SECOND virtual seconds. */
@@ -32,6 +38,7 @@ export function runCommand(io: CommandIo): Command {
     .option('--protocol <name>', "run the scenario's timeline on another protocol")
     .option('--plain', 'plain text output even on a terminal (no live view)')
     .option('--speed <x>', 'live view only: virtual seconds shown per real second (0: as fast as it runs)', '10')
+    .option('--report [dir]', 'write report.md, report.html (space-time diagram) and exports to dir (default: reports/<scenario>-seed<N>)')
     .addHelpText(
       'after',
       '\nOn a terminal the run is drawn live (lanes per node, faults, verdicts); with --plain, --json or when the\n' +
@@ -50,8 +57,10 @@ export function runCommand(io: CommandIo): Command {
         ? await runLive(scenarioArg, scenario.name, scenarioRun(scenario, options, frameChunkMs(speed)), speed)
         : runScenario(scenario, options);
       if (flags.trace !== undefined) writeTrace(flags.trace, result);
-      if (flags.json) io.write(JSON.stringify(runSummaryJson(result), null, 2) + '\n');
-      else if (!live) io.write(formatRun(result, { scenarioArg }) + '\n');
+      const report = flags.report === undefined ? null : writeReport(io, flags.report, result, scenarioArg);
+      if (flags.json) io.write(JSON.stringify(jsonSummary(result, report), null, 2) + '\n');
+      else if (!live) io.write(withTerminalViews(formatRun(result, { scenarioArg }), result.history, terminalColumns()) + '\n');
+      if (report !== null && !flags.json) io.write(`report:  ${report}/report.html (with report.md, trace.jsonl, shiviz.log, trace.chrome.json)\n`);
       io.setExitCode(result.exitCode);
     });
 }
@@ -69,6 +78,28 @@ async function runLive(scenarioArg: string, name: string, run: ReturnType<typeof
       `replay:  npx tob-lab run ${scenarioArg} --seed ${result.seed} --plain   (the full timeline)`,
     ],
   });
+}
+
+/** The --json summary, with the run's metrics and, when one was written, the report directory added. */
+function jsonSummary(result: RunResult, report: string | null): Record<string, unknown> {
+  return { ...runSummaryJson(result), metrics: computeMetrics(result.history), ...(report === null ? {} : { report }) };
+}
+
+function terminalColumns(): number {
+  return process.stdout.columns ?? TERMINAL_COLUMNS_DEFAULT;
+}
+
+/** Writes the run's report directory and returns it as the user should see it (relative to where they are). */
+function writeReport(io: CommandIo, dir: string | true, result: RunResult, scenarioArg: string): string {
+  const target = dir === true ? join(io.cwd, 'reports', reportDirName(result.scenario.name, result.seed)) : resolve(io.cwd, dir);
+  try {
+    writeRunReport(result, target, { scenarioArg });
+  } catch (error) {
+    throw new UsageError(`cannot write the report to ${target}: ${(error as Error).message}`);
+  }
+  const shown = relative(io.cwd, target);
+  // Inside the working directory a relative path reads best; elsewhere the absolute one does.
+  return shown === '' ? '.' : shown.startsWith('..') || isAbsolute(shown) ? target : shown;
 }
 
 function writeTrace(file: string, result: RunResult): void {

@@ -1,0 +1,50 @@
+import type { HistoryEvent } from '../core/history.ts';
+import type { RunResult } from '../scenarios/index.ts';
+import { describeEvent, secondsText } from './describe.ts';
+import { SHIVIZ_REGEX } from './exports.ts';
+import { runEndMs } from './intervals.ts';
+import { summaryLine } from './text.ts';
+
+export interface ReportOptions {
+  /** The scenario as the user names it on the command line (a path or a shipped name), for the replay command. */
+  scenarioArg?: string;
+}
+
+export function replayCommand(result: RunResult, options: ReportOptions): string {
+  const named = result.scenario.cluster.protocol;
+  const protocolFlag = typeof named === 'string' && named !== result.protocol ? ` --protocol ${result.protocol}` : '';
+  return `npx tob-lab run ${options.scenarioArg ?? result.scenario.name} --seed ${result.seed}${protocolFlag}`;
+}
+
+/** The facts a report opens with, as label/value pairs, so Markdown and HTML say the same. */
+export function summaryRows(result: RunResult, options: ReportOptions): Array<[string, string]> {
+  const { scenario } = result;
+  const rows: Array<[string, string]> = [['scenario', scenario.name]];
+  if (scenario.source !== undefined) rows.push(['source', scenario.source]);
+  if (scenario.description !== undefined) rows.push(['description', scenario.description]);
+  rows.push(
+    ['seed', `${result.seed}`],
+    ['protocol', result.protocol],
+    ['nodes', `${scenario.cluster.nodes}`],
+    ['events', `${result.history.events.length} over ${secondsText(runEndMs(result.history))} of virtual time`],
+    ['outcome', summaryLine(result)],
+  );
+  if (result.boundHit !== null) rows.push(['bound', `the run hit its ${result.boundHit} bound and stopped early`]);
+  if (result.protocolError !== null) rows.push(['protocol error', result.protocolError]);
+  rows.push(['history sha256', result.hash], ['replay', replayCommand(result, options)]);
+  return rows;
+}
+
+/** An evidence event as one line: its position, time and what happened. */
+export function evidenceText(event: HistoryEvent): string {
+  return `#${event.i} at ${secondsText(event.t)}: ${describeEvent(event)}`;
+}
+
+/** The files writeRunReport puts beside the reports, and what each is for. */
+export const REPORT_FILES: ReadonlyArray<{ name: string; what: string; code?: string }> = [
+  { name: 'report.md', what: 'this report as Markdown' },
+  { name: 'report.html', what: 'this report with the space-time diagram; one self-contained file' },
+  { name: 'trace.jsonl', what: 'the full history, one event a line (its sha256 is the hash above)' },
+  { name: 'shiviz.log', what: "for ShiViz: paste the file and keep ShiViz's default parser", code: SHIVIZ_REGEX },
+  { name: 'trace.chrome.json', what: 'Trace Event Format: open it in Perfetto (ui.perfetto.dev) or chrome://tracing' },
+];
