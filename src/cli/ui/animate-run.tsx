@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
 import { render } from 'ink';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunResult, RunSnapshot } from '../../scenarios/runner.ts';

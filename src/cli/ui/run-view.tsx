@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
 import { Box, Text } from 'ink';
 import type { HistoryEvent } from '../../core/history.ts';
 import type { NodeStatus } from '../../core/node.ts';

@@ -58,6 +58,7 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
   /** Submissions waiting for a leader (and, with retryForwards, until they are delivered). */
   private readonly pending = new Map<string, Submission>();
   private electing = false;
+  private lastAnnounced = '';
   private catchupInFlight = false;
 
   constructor(id: NodeId, options: SequencerOptions) {
@@ -264,13 +265,16 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
   }
 
   protected setRole(ctx: Context, role: Role, leader: NodeId | null): void {
-    if (role === this.role && leader === this.leader) return;
     this.role = role;
     this.leader = leader;
     this.announce(ctx);
   }
 
+  /** Announces role, term and leader whenever any of them changed since the last announcement. */
   private announce(ctx: Context): void {
+    const key = `${this.role}/${this.term}/${this.leader}`;
+    if (key === this.lastAnnounced) return;
+    this.lastAnnounced = key;
     ctx.announce({ role: this.role, term: this.term, leader: this.leader });
   }
 
