@@ -1,0 +1,526 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { invariant } from '../core/assert.ts';
+import type { HistoryEvent } from '../core/history.ts';
+import type { NodeId, SubmissionId } from '../core/ids.ts';
+import type { Json, JsonObject } from '../core/json.ts';
+import type { Announcement, Delivery, NodeContext, NodeStatus, ProtocolDefinition, ProtocolNode } from '../core/node.ts';
+import { randomStream, type RandomStream } from '../core/rng.ts';
+import { FRAME_BYTES_MAX_DEFAULT, formatAddress, type Address } from './config.ts';
+import { HistoryFile, type UnplacedEvent } from './history-file.ts';
+import type { InboundLimits } from './inbound.ts';
+import type { OutboundLimits } from './outbound.ts';
+import { DurableLog, readBootState, StorageError, writeBootState } from './storage.ts';
+import { Transport, type DropWhy, type PeerState } from './transport.ts';
+
+export interface HostLimits {
+  /** Handler work waiting to run at most; beyond it peer messages are dropped and submissions refused. */
+  workQueueMax: number;
+  /** A submission's payload in UTF-8 bytes at most, so a sequenced entry (and a catch-up batch) fits a frame. */
+  payloadBytesMax: number;
+  /** How often a throwing protocol is rebuilt from its log before the node gives up and stops. */
+  protocolRestartsMax: number;
+  /** Repeated notes of one kind (drops to a dead peer) at most once per this interval. */
+  noteIntervalMs: number;
+}
+
+export const HOST_LIMITS_DEFAULT: HostLimits = {
+  workQueueMax: 10_000,
+  payloadBytesMax: 4096,
+  protocolRestartsMax: 8,
+  noteIntervalMs: 1_000,
+};
+
+/** setTimeout fires at once for delays past 2^31 - 1 ms; longer timers are clamped to it (about 24.8 days). */
+const TIMER_DELAY_MS_MAX = 2 ** 31 - 1;
+
+export interface LiveNodeConfig {
+  id: NodeId;
+  /** Every node of the cluster, this one included, and where it listens. */
+  addresses: ReadonlyMap<NodeId, Address>;
+  protocol: ProtocolDefinition;
+  /** Merged over the protocol's defaults. */
+  options?: JsonObject;
+  dataDir: string;
+  secret?: string | null;
+  /** Seeds the node's random stream and the reconnect jitter; by default derived from the node id. */
+  seed?: number | string;
+  frameBytesMax?: number;
+  limits?: Partial<HostLimits>;
+  inbound?: Partial<InboundLimits>;
+  outbound?: Partial<OutboundLimits>;
+}
+
+export type LiveEvent =
+  | { type: 'ready'; listen: string; boot: number }
+  | { type: 'submitted'; id: SubmissionId; payload: string; t: number }
+  | { type: 'deliver'; delivery: Delivery; t: number }
+  | { type: 'announce'; announcement: Announcement; t: number }
+  | { type: 'note'; text: string; source: 'host' | 'protocol'; t: number }
+  | { type: 'peers' }
+  | { type: 'stopped'; reason: string | null };
+
+export type SubmitOutcome = { ok: true; id: SubmissionId } | { ok: false; problem: string };
+
+type Work =
+  | { kind: 'start' }
+  | { kind: 'message'; from: NodeId; msg: Json; ref: string }
+  | { kind: 'timer'; name: string; token: number }
+  | { kind: 'submit'; id: SubmissionId; payload: string };
+
+/** What one handler did, held back until its records are on disk. */
+interface Capture {
+  records: Json[];
+  effects: Array<() => void>;
+}
+
+type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+export function nodeFiles(dataDir: string, id: NodeId): { log: string; history: string; boot: string } {
+  return {
+    log: join(dataDir, `node-${id}.log.jsonl`),
+    history: join(dataDir, `node-${id}.history.jsonl`),
+    boot: join(dataDir, `node-${id}.boot`),
+  };
+}
+
+/** A deep copy through JSON: what a peer would get, and proof that the value is plain data. */
+function jsonCopy<T>(value: T, what: string): T {
+  const text = JSON.stringify(value);
+  invariant(text !== undefined, `${what} is not JSON data`);
+  return JSON.parse(text) as T;
+}
+
+/**
+ * Runs one protocol node over real time, sockets and files: the live counterpart of the simulator, for the very
+ * same node code. Handlers run one at a time from a bounded queue. Whatever a handler persists is appended and
+ * fsync'd after it returns and before any of its sends, deliveries or acks leave the process; a crash in between
+ * loses only effects nobody has seen.
+ */
+export class LiveNode {
+  readonly id: NodeId;
+  readonly nodes: readonly NodeId[];
+  readonly peers: readonly NodeId[];
+  readonly protocol: ProtocolDefinition;
+  readonly options: JsonObject;
+  readonly dataDir: string;
+  boot = 0;
+  listenAddress: Address | null = null;
+  private readonly limits: HostLimits;
+  private state: State = 'new';
+  private instance: ProtocolNode | null = null;
+  private readonly context: NodeContext;
+  private transport: Transport | null = null;
+  private log: DurableLog | null = null;
+  private history: HistoryFile | null = null;
+  /** Every durable record, in order: what a rebuilt instance recovers from. */
+  private durable: Json[] = [];
+  private queue: Work[] = [];
+  private draining = false;
+  private readonly timers = new Map<string, { handle: NodeJS.Timeout; token: number }>();
+  private nextTimerToken = 1;
+  private capture: Capture | null = null;
+  private refCounter = 0;
+  private submissionCounter = 0;
+  private restartsLeft: number;
+  private random: RandomStream | null = null;
+  private readonly listeners = new Set<(event: LiveEvent) => void>();
+  private readonly noteTimes = new Map<string, { lastMs: number; suppressed: number }>();
+  private stopping: Promise<void> | null = null;
+  private resolveStopped: (reason: string | null) => void = () => {};
+  /** Resolves when the node has stopped: null after a clean stop, else why it stopped. */
+  readonly stopped: Promise<string | null>;
+
+  constructor(private readonly config: LiveNodeConfig) {
+    this.id = config.id;
+    this.nodes = [...config.addresses.keys()].sort((a, b) => a - b);
+    invariant(this.nodes.includes(config.id), `node ${config.id} is not among the addresses (${this.nodes.join(', ')})`);
+    this.peers = this.nodes.filter((node) => node !== config.id);
+    this.protocol = config.protocol;
+    this.options = { ...config.protocol.defaults, ...(config.options ?? {}) };
+    this.dataDir = config.dataDir;
+    this.limits = { ...HOST_LIMITS_DEFAULT, ...(config.limits ?? {}) };
+    this.restartsLeft = this.limits.protocolRestartsMax;
+    this.context = this.makeContext();
+    this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
+  }
+
+  onEvent(listener: (event: LiveEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  /**
+   * Listens first (a second process for the same node fails there, before it touches the files), then recovers
+   * the log, announces ready, connects to the peers and boots the protocol.
+   */
+  async start(): Promise<void> {
+    invariant(this.state === 'new', `node ${this.id} was started already`);
+    this.state = 'starting';
+    const files = nodeFiles(this.config.dataDir, this.id);
+    const previous = this.prepareDirectory(files.boot);
+    this.boot = (previous?.boot ?? 0) + 1;
+    const seed = this.config.seed ?? `node-${this.id}`;
+    this.random = randomStream(seed, `live:node:${this.id}:boot:${this.boot}`);
+    this.transport = this.makeTransport(randomStream(seed, `live:links:${this.id}:boot:${this.boot}`));
+    try {
+      this.listenAddress = await this.transport.listen();
+      writeBootState(files.boot, { boot: this.boot, protocol: this.protocol.name, running: true });
+      this.history = new HistoryFile(files.history, this.id, this.nodes);
+      const { log, recovery } = DurableLog.open(files.log);
+      this.log = log;
+      this.durable = recovery.records;
+      if (previous !== null) this.recordRestart(previous.running);
+      if (recovery.note !== null) this.note(recovery.note);
+    } catch (error) {
+      await this.transport.close();
+      this.closeFiles();
+      this.state = 'stopped';
+      throw error;
+    }
+    this.emit({ type: 'ready', listen: formatAddress(this.listenAddress), boot: this.boot });
+    this.state = 'running';
+    this.transport.connect();
+    this.instance = this.protocol.create({ id: this.id, nodes: this.nodes, options: this.options });
+    this.queue.unshift({ kind: 'start' });
+    this.drain();
+  }
+
+  private prepareDirectory(bootPath: string): { boot: number; running: boolean } | null {
+    try {
+      mkdirSync(this.config.dataDir, { recursive: true });
+    } catch (error) {
+      throw new StorageError(`cannot create the data directory ${this.config.dataDir}: ${(error as Error).message}`);
+    }
+    const previous = readBootState(bootPath);
+    if (previous !== null && previous.protocol !== this.protocol.name) {
+      throw new StorageError(
+        `${this.config.dataDir} holds node ${this.id}'s log of protocol ${previous.protocol}, not ${this.protocol.name}; ` +
+          'use another --data directory (or remove that one)',
+      );
+    }
+    return previous;
+  }
+
+  /** A restart is a crash (dated when the previous run was last seen) followed by a boot from the log. */
+  private recordRestart(previousRunning: boolean): void {
+    const history = this.history as HistoryFile;
+    history.record({ type: 'crash', node: this.id }, history.previousLastMs ?? undefined);
+    history.record({ type: 'restart', node: this.id });
+    this.note(
+      previousRunning
+        ? `boot ${this.boot}: the previous run did not stop cleanly (killed or crashed); recovering from the log`
+        : `boot ${this.boot}: restarting after a clean stop; recovering from the log`,
+    );
+  }
+
+  private makeTransport(random: RandomStream): Transport {
+    const config = {
+      id: this.id,
+      addresses: this.config.addresses,
+      secret: this.config.secret ?? null,
+      frameBytesMax: this.config.frameBytesMax ?? FRAME_BYTES_MAX_DEFAULT,
+      isMessage: (value: unknown) => this.protocol.isMessage(value),
+      random,
+      inbound: this.config.inbound,
+      outbound: this.config.outbound,
+    };
+    return new Transport(config, {
+      onFrame: (from, msg, ref) => this.enqueue({ kind: 'message', from, msg, ref }),
+      onDrop: (to, ref, why) => this.onDrop(to, ref, why),
+      onNote: (text) => this.note(text),
+      onStateChange: () => this.emit({ type: 'peers' }),
+    });
+  }
+
+  // ---------------------------------------------------------------- the application side
+
+  /** Hands a payload to the protocol for broadcast; returns the submission id, or why it was refused. */
+  submit(payload: string): SubmitOutcome {
+    if (this.state !== 'running') return { ok: false, problem: `node ${this.id} is not running` };
+    const bytes = Buffer.byteLength(payload, 'utf8');
+    if (bytes > this.limits.payloadBytesMax) {
+      return { ok: false, problem: `the message is ${bytes} bytes; at most ${this.limits.payloadBytesMax} bytes fit` };
+    }
+    if (this.queue.length >= this.limits.workQueueMax) return { ok: false, problem: `node ${this.id} is overloaded; try again` };
+    this.submissionCounter += 1;
+    const id = `${this.id}-${this.boot}-${this.submissionCounter}`;
+    const event = this.record({ type: 'submit', node: this.id, id, payload });
+    this.emit({ type: 'submitted', id, payload, t: event.t });
+    this.enqueue({ kind: 'submit', id, payload });
+    return { ok: true, id };
+  }
+
+  status(): NodeStatus | null {
+    return this.state === 'running' && this.instance !== null ? this.instance.status() : null;
+  }
+
+  peerStates(): PeerState[] {
+    return this.transport?.peers() ?? [];
+  }
+
+  /** Stops timers and links, marks the clean stop in the history and the boot file. Idempotent. */
+  stop(reason: string | null = null): Promise<void> {
+    if (this.stopping !== null) return this.stopping;
+    this.stopping = this.shutdown(reason);
+    return this.stopping;
+  }
+
+  private async shutdown(reason: string | null): Promise<void> {
+    const wasRunning = this.state === 'running' || this.state === 'starting';
+    this.state = 'stopping';
+    for (const timer of this.timers.values()) clearTimeout(timer.handle);
+    this.timers.clear();
+    this.queue = [];
+    await this.transport?.close();
+    if (wasRunning && this.history !== null) {
+      this.record({ type: 'log', node: this.id, text: reason === null ? 'stopped cleanly' : `stopped: ${reason}` });
+      writeBootState(nodeFiles(this.config.dataDir, this.id).boot, { boot: this.boot, protocol: this.protocol.name, running: false });
+    }
+    this.closeFiles();
+    this.state = 'stopped';
+    this.emit({ type: 'stopped', reason });
+    this.resolveStopped(reason);
+  }
+
+  private closeFiles(): void {
+    this.log?.close();
+    this.history?.close();
+  }
+
+  // ---------------------------------------------------------------- handlers, one at a time
+
+  private enqueue(work: Work): void {
+    if (this.state !== 'running' && this.state !== 'starting') return;
+    if (this.queue.length >= this.limits.workQueueMax) {
+      const what = work.kind === 'message' ? `message ${work.ref} from node ${work.from}` : `${work.kind} work`;
+      this.throttledNote('queue-full', `handler queue full (${this.limits.workQueueMax}): ${what} dropped`);
+      return;
+    }
+    this.queue.push(work);
+    this.drain();
+  }
+
+  /** Runs queued work until the queue is empty; work queued by a handler (a self-send) runs after it. */
+  private drain(): void {
+    if (this.draining || this.state !== 'running') return;
+    this.draining = true;
+    try {
+      for (let work = this.queue.shift(); work !== undefined; work = this.queue.shift()) {
+        this.run(work);
+        if (this.state !== 'running') break;
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private run(work: Work): void {
+    const instance = this.instance;
+    invariant(instance !== null, `node ${this.id} has no protocol instance`);
+    if (work.kind === 'timer') {
+      if (this.timers.get(work.name)?.token !== work.token) return; // Re-armed or cancelled since it fired.
+      this.timers.delete(work.name);
+      this.record({ type: 'timer', node: this.id, name: work.name });
+    } else if (work.kind === 'message') {
+      this.record({ type: 'receive', node: this.id, from: work.from, msg: work.ref });
+    }
+    const capture: Capture = { records: [], effects: [] };
+    this.capture = capture;
+    try {
+      this.invoke(instance, work);
+    } catch (error) {
+      this.capture = null;
+      this.onProtocolError(error, work);
+      return;
+    } finally {
+      this.capture = null;
+    }
+    this.commit(capture);
+  }
+
+  private invoke(instance: ProtocolNode, work: Work): void {
+    const ctx = this.context;
+    switch (work.kind) {
+      case 'start':
+        instance.start(ctx, this.durable.slice());
+        return;
+      case 'message':
+        instance.message(ctx, work.from, work.msg);
+        return;
+      case 'timer':
+        instance.timer(ctx, work.name);
+        return;
+      case 'submit':
+        instance.submit(ctx, { id: work.id, payload: work.payload });
+        return;
+    }
+  }
+
+  /** Records first, on disk; only then the effects that depend on them. A failing disk stops the node. */
+  private commit(capture: Capture): void {
+    if (capture.records.length > 0) {
+      try {
+        (this.log as DurableLog).append(capture.records);
+      } catch (error) {
+        this.note(`cannot write the log: ${(error as Error).message}; stopping before anything depends on it`);
+        void this.stop(`log write failed: ${(error as Error).message}`);
+        return;
+      }
+      this.durable.push(...capture.records);
+    }
+    for (const effect of capture.effects) effect();
+  }
+
+  /**
+   * A handler threw: its effects are discarded (nothing it did left the process or reached the disk) and the
+   * node is rebuilt from its log, as after a crash, a bounded number of times.
+   */
+  private onProtocolError(error: unknown, work: Work): void {
+    const text = error instanceof Error ? error.message : String(error);
+    this.note(`protocol ${this.protocol.name} threw while handling ${work.kind}: ${text}`);
+    for (const timer of this.timers.values()) clearTimeout(timer.handle);
+    this.timers.clear();
+    this.record({ type: 'crash', node: this.id });
+    this.restartsLeft -= 1;
+    if (this.restartsLeft < 0) {
+      void this.stop(`protocol threw ${this.limits.protocolRestartsMax + 1} times; last: ${text}`);
+      return;
+    }
+    this.note('rebuilding the node from its log; the failed handler had no effect');
+    this.record({ type: 'restart', node: this.id });
+    this.instance = this.protocol.create({ id: this.id, nodes: this.nodes, options: this.options });
+    this.queue.unshift({ kind: 'start' });
+  }
+
+  // ---------------------------------------------------------------- the context the protocol sees
+
+  private captured(what: string): Capture {
+    invariant(this.capture !== null, `protocol ${this.protocol.name} called ${what} outside a handler`);
+    return this.capture;
+  }
+
+  private makeContext(): NodeContext {
+    const effect = (what: string, run: () => void) => this.captured(what).effects.push(run);
+    return {
+      id: this.id,
+      nodes: this.nodes,
+      peers: this.peers,
+      send: (to, message) => {
+        invariant(this.nodes.includes(to), `send to node ${to}, which is not in the cluster`);
+        const body = jsonCopy(message, 'a message');
+        effect('send', () => this.transmit(to, body));
+      },
+      broadcast: (message) => {
+        const body = jsonCopy(message, 'a message');
+        effect('broadcast', () => {
+          for (const peer of this.peers) this.transmit(peer, body);
+        });
+      },
+      setTimer: (name, delayMs) => this.setTimer(name, delayMs),
+      cancelTimer: (name) => this.cancelTimer(name),
+      persist: (record) => {
+        const copy = jsonCopy(record, 'a persisted record');
+        this.captured('persist').records.push(copy);
+        effect('persist', () => this.record({ type: 'persist', node: this.id, record: copy }));
+      },
+      deliver: (delivery) => {
+        const copy = jsonCopy(delivery, 'a delivery');
+        effect('deliver', () => {
+          const event = this.record({ type: 'deliver', node: this.id, ...copy });
+          this.emit({ type: 'deliver', delivery: copy, t: event.t });
+        });
+      },
+      ack: (id) => effect('ack', () => this.record({ type: 'ack', node: this.id, id })),
+      announce: (announcement) => {
+        const copy = jsonCopy(announcement, 'an announcement');
+        effect('announce', () => {
+          const event = this.record({ type: 'announce', node: this.id, ...copy });
+          this.emit({ type: 'announce', announcement: copy, t: event.t });
+        });
+      },
+      now: () => Math.floor(performance.now()),
+      random: () => (this.random as RandomStream).next(),
+      log: (text) => effect('log', () => this.note(String(text), 'protocol')),
+    };
+  }
+
+  private transmit(to: NodeId, body: Json): void {
+    this.refCounter += 1;
+    const ref = `${this.id}:${this.boot}:${this.refCounter}`;
+    this.record({ type: 'send', node: this.id, to, msg: ref, body });
+    if (to === this.id) {
+      this.enqueue({ kind: 'message', from: this.id, msg: jsonCopy(body, 'a message'), ref });
+      return;
+    }
+    (this.transport as Transport).send(to, body, ref);
+  }
+
+  private setTimer(name: string, delayMs: number): void {
+    invariant(Number.isFinite(delayMs) && delayMs >= 0, `timer ${name}: delay must be >= 0 ms, got ${delayMs}`);
+    this.cancelTimer(name);
+    const token = this.nextTimerToken;
+    this.nextTimerToken += 1;
+    const handle = setTimeout(() => this.enqueue({ kind: 'timer', name, token }), Math.min(delayMs, TIMER_DELAY_MS_MAX));
+    this.timers.set(name, { handle, token });
+  }
+
+  private cancelTimer(name: string): void {
+    const timer = this.timers.get(name);
+    if (timer !== undefined) clearTimeout(timer.handle);
+    this.timers.delete(name);
+  }
+
+  // ---------------------------------------------------------------- history and notes
+
+  private record(event: UnplacedEvent): HistoryEvent {
+    if (this.history === null) return { ...event, i: -1, t: Date.now() } as HistoryEvent;
+    return this.history.record(event);
+  }
+
+  private onDrop(to: NodeId, ref: string, why: DropWhy): void {
+    this.record({ type: 'drop', node: this.id, to, msg: ref, reason: why === 'frame-too-large' ? 'invalid' : 'loss' });
+    const text = {
+      'queue-full': `node ${to} is unreachable and its queue is full: oldest frames dropped`,
+      expired: `node ${to} was unreachable for too long: queued frames dropped`,
+      'socket-buffer-full': `node ${to} is not reading: frames dropped`,
+      closed: `frames to node ${to} dropped at shutdown`,
+      'frame-too-large': `a frame to node ${to} was over the frame limit and was dropped`,
+    }[why];
+    this.throttledNote(`drop:${why}:${to}`, text);
+  }
+
+  /** One log line a line of output: history (as a log event) and every listener (stderr, the chat screen). */
+  private note(text: string, source: 'host' | 'protocol' = 'host'): void {
+    const event = this.record({ type: 'log', node: this.id, text });
+    this.emit({ type: 'note', text, source, t: event.t });
+  }
+
+  private throttledNote(key: string, text: string): void {
+    const nowMs = Date.now();
+    const seen = this.noteTimes.get(key);
+    if (seen !== undefined && nowMs - seen.lastMs < this.limits.noteIntervalMs) {
+      seen.suppressed += 1;
+      return;
+    }
+    const suppressed = seen?.suppressed ?? 0;
+    this.noteTimes.set(key, { lastMs: nowMs, suppressed: 0 });
+    this.note(suppressed === 0 ? text : `${text} (and ${suppressed} more like it)`);
+  }
+
+  private emit(event: LiveEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        // A broken screen or printer must not break the node; say so once, in the history only.
+        this.record({ type: 'log', node: this.id, text: `an event listener threw: ${(error as Error).message}` });
+      }
+    }
+  }
+}

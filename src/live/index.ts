@@ -1,0 +1,10 @@
+export * from './config.ts';
+export * from './frames.ts';
+export * from './storage.ts';
+export * from './history-file.ts';
+export * from './histories.ts';
+export { Transport, type PeerState, type TransportConfig, type TransportEvents, type DropWhy } from './transport.ts';
+export { ListenError, INBOUND_LIMITS_DEFAULT, type InboundLimits } from './inbound.ts';
+export { OUTBOUND_LIMITS_DEFAULT, type LinkState, type OutboundLimits } from './outbound.ts';
+export * from './host.ts';
+export * from './headless.ts';

@@ -1,0 +1,211 @@
+import { connect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { invariant } from '../core/assert.ts';
+import type { NodeId } from '../core/ids.ts';
+import type { RandomStream } from '../core/rng.ts';
+import { formatAddress, type Address } from './config.ts';
+
+export type LinkState = 'connecting' | 'connected' | 'waiting' | 'closed';
+
+export interface OutboundLimits {
+  /** Frames kept per peer while it is unreachable; beyond it the oldest is dropped (and logged). */
+  queueFramesMax: number;
+  /**
+   * How long a frame may wait for its peer. Older frames are dropped, not delivered late: a peer that was down
+   * that long has likely restarted, and a new incarnation fed its predecessor's mail (say, an ELECTION sent
+   * while it was dead) acts on stale news -- the simulator, likewise, drops messages to a crashed node.
+   */
+  queueAgeMsMax: number;
+  /** Bytes the kernel may not have taken yet on a connected socket; beyond it frames are dropped (a stalled peer). */
+  socketBufferBytesMax: number;
+  backoffMsMin: number;
+  backoffMsMax: number;
+  /** How long a closing link may take to hand its last bytes to the kernel. */
+  closeGraceMs: number;
+}
+
+export const OUTBOUND_LIMITS_DEFAULT: OutboundLimits = {
+  queueFramesMax: 4096,
+  queueAgeMsMax: 500,
+  socketBufferBytesMax: 8 * 1024 * 1024,
+  backoffMsMin: 50,
+  backoffMsMax: 1000,
+  closeGraceMs: 500,
+};
+
+export type DropWhy = 'queue-full' | 'expired' | 'socket-buffer-full' | 'closed';
+
+export interface OutboundEvents {
+  onDrop(to: NodeId, ref: string, why: DropWhy): void;
+  onNote(text: string): void;
+  onStateChange(): void;
+}
+
+interface Queued {
+  line: string;
+  ref: string;
+  queuedAtMs: number;
+}
+
+/** Doubling steps beyond which the delay stays at its maximum (keeps 2^attempt finite). */
+const BACKOFF_STEPS_MAX = 16;
+
+/**
+ * This node's one connection to one peer, used only to write frames to it. While the peer is unreachable the link
+ * retries with exponential backoff (bounded, with jitter from the node's seeded stream, so a restarted cluster does
+ * not reconnect in lockstep) and queues frames up to a bound.
+ */
+export class PeerLink {
+  state: LinkState = 'waiting';
+  dropped = 0;
+  private socket: Socket | null = null;
+  private readonly queue: Queued[] = [];
+  private attempt = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  /** Whether a failure has been reported since the link last came up; keeps a dead peer to one log line. */
+  private downReported = false;
+  private everConnected = false;
+
+  constructor(
+    readonly peer: NodeId,
+    readonly address: Address,
+    private readonly helloLine: string,
+    private readonly limits: OutboundLimits,
+    private readonly random: RandomStream,
+    private readonly events: OutboundEvents,
+  ) {}
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  start(): void {
+    invariant(this.state === 'waiting' && this.socket === null, `link to node ${this.peer} started twice`);
+    this.connect();
+  }
+
+  send(line: string, ref: string): void {
+    if (this.state === 'closed') {
+      this.drop(ref, 'closed');
+      return;
+    }
+    const nowMs = performance.now();
+    if (this.state === 'connected' && this.socket !== null) {
+      this.write(this.socket, { line, ref, queuedAtMs: nowMs });
+      return;
+    }
+    this.expire(nowMs);
+    if (this.queue.length >= this.limits.queueFramesMax) {
+      const oldest = this.queue.shift();
+      invariant(oldest !== undefined, 'a full queue has an oldest frame');
+      this.drop(oldest.ref, 'queue-full');
+    }
+    this.queue.push({ line, ref, queuedAtMs: nowMs });
+  }
+
+  /** Drops queued frames past their age (the queue is in send order, so they are at its front). */
+  private expire(nowMs: number): void {
+    while (this.queue.length > 0 && nowMs - this.queue[0].queuedAtMs > this.limits.queueAgeMsMax) {
+      this.drop((this.queue.shift() as Queued).ref, 'expired');
+    }
+  }
+
+  /**
+   * The peer just connected to us, so it is up: skip the rest of the backoff. Without this a restarted node waits
+   * up to backoffMsMax for its peers' links, and a protocol with a shorter join timeout (the sequencer's) elects
+   * itself before it hears who leads.
+   */
+  reconnectNow(): void {
+    if (this.state !== 'waiting' || this.retryTimer === null) return;
+    clearTimeout(this.retryTimer);
+    this.attempt = 0;
+    this.connect();
+  }
+
+  /** Stops retrying, lets the socket hand over what it holds (bounded by closeGraceMs), then destroys it. */
+  async close(): Promise<void> {
+    this.state = 'closed';
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    for (const frame of this.queue.splice(0)) this.drop(frame.ref, 'closed');
+    const socket = this.socket;
+    this.socket = null;
+    if (socket === null || socket.destroyed) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => socket.destroy(), this.limits.closeGraceMs);
+      socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.end();
+    });
+  }
+
+  private connect(): void {
+    this.retryTimer = null;
+    this.state = 'connecting';
+    const socket = connect({ host: this.address.host, port: this.address.port });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    let failure = 'closed';
+    socket.on('connect', () => this.onConnect(socket));
+    socket.on('error', (error: NodeJS.ErrnoException) => (failure = error.code ?? error.message));
+    // The peer never writes on this connection; reading only lets us see its end (a killed peer's FIN).
+    socket.on('data', () => {});
+    socket.on('end', () => socket.destroy());
+    socket.on('close', () => this.onClose(socket, failure));
+  }
+
+  private onConnect(socket: Socket): void {
+    if (this.socket !== socket || this.state === 'closed') return;
+    this.state = 'connected';
+    this.attempt = 0;
+    socket.setKeepAlive(true, 10_000);
+    socket.write(this.helloLine + '\n');
+    this.expire(performance.now());
+    for (const frame of this.queue.splice(0)) this.write(socket, frame);
+    if (this.downReported || this.everConnected) {
+      this.events.onNote(`link to node ${this.peer} is up${this.everConnected ? ' again' : ''}`);
+    }
+    this.downReported = false;
+    this.everConnected = true;
+    this.events.onStateChange();
+  }
+
+  private onClose(socket: Socket, failure: string): void {
+    if (this.socket !== socket) return;
+    this.socket = null;
+    if (this.state === 'closed') return;
+    const wasConnected = this.state === 'connected';
+    this.state = 'waiting';
+    if (!this.downReported) {
+      const where = formatAddress(this.address);
+      const what = wasConnected ? 'lost' : this.everConnected ? 'still down' : 'not reachable yet';
+      this.events.onNote(`link to node ${this.peer} at ${where} ${what} (${failure}); retrying with backoff`);
+      this.downReported = true;
+    }
+    const delayMs = this.backoffMs();
+    this.attempt = Math.min(this.attempt + 1, BACKOFF_STEPS_MAX);
+    this.retryTimer = setTimeout(() => this.connect(), delayMs);
+    this.events.onStateChange();
+  }
+
+  /** min * 2^attempt, capped, times a jitter factor in [0.5, 1). */
+  private backoffMs(): number {
+    const ceilingMs = Math.min(this.limits.backoffMsMax, this.limits.backoffMsMin * 2 ** this.attempt);
+    return Math.max(1, Math.round(ceilingMs * (0.5 + 0.5 * this.random.next())));
+  }
+
+  private write(socket: Socket, frame: Queued): void {
+    if (socket.writableLength > this.limits.socketBufferBytesMax) {
+      this.drop(frame.ref, 'socket-buffer-full');
+      return;
+    }
+    socket.write(frame.line + '\n');
+  }
+
+  private drop(ref: string, why: DropWhy): void {
+    this.dropped += 1;
+    this.events.onDrop(this.peer, ref, why);
+  }
+}
