@@ -4,6 +4,13 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// A reader that goes away (`tob-lab ... | head`) is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv, {
   cwd: process.cwd(),

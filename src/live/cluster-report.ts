@@ -60,7 +60,7 @@ function rerunCommand(outcome: ClusterOutcome, options: ClusterReportOptions): s
   if (options.scenarioArg === null || (typeof named === 'string' && named !== result.protocol)) parts.push(`--protocol ${result.protocol}`);
   if (outcome.speed !== 1) parts.push(`--speed ${outcome.speed}`);
   if (outcome.cutStyle !== 'drop') parts.push(`--cut-style ${outcome.cutStyle}`);
-  if (outcome.downLinks !== 'queue') parts.push(`--down-links ${outcome.downLinks}`);
+  if (outcome.downLinks !== 'drop') parts.push(`--down-links ${outcome.downLinks}`);
   return parts.join(' ');
 }
 

@@ -34,9 +34,10 @@ export interface ClusterOptions {
   speed: number;
   cutStyle?: CutStyle;
   /**
-   * What happens to frames sent to a crashed (or not yet joined) node: 'queue' (default) leaves it to the senders'
-   * transports, which queue them and hand them to its next incarnation, as without a proxy; 'drop' swallows them,
-   * as the simulator drops messages to a node that is down.
+   * What happens to frames sent to a crashed (or not yet joined) node: 'drop' (default) swallows them, as a dead
+   * process never reads them and the simulator drops them; 'queue' lets the proxy keep them and hand them to the
+   * node's next incarnation, as a stalled (not dead) link would. With a direct link the sender would see the
+   * connection refused and its own queue expires frames after 500 ms, so 'drop' is the faithful default.
    */
   downLinks?: DownLinks;
   /** Bound on the liveness phase, real ms (default: the scenario's livenessMs, else 30 s). */
@@ -395,10 +396,10 @@ export class ClusterRun {
     const { history, skippedLines } = gatherHistory(this.nodes, files, this.events, this.originMs);
     for (const [file, count] of skippedLines) this.note(`${file}: ${count} lines were not history events (a torn last line after kill -9?)`);
     const absent = this.events.some((entry) => entry.event.type === 'crash' || entry.event.type === 'join');
-    if (absent && (this.options.downLinks ?? 'queue') === 'queue') {
+    if (absent && (this.options.downLinks ?? 'drop') === 'queue') {
       this.note(
-        'frames sent to a crashed (or not yet joined) node were queued by their senders and handed to its next run, as TCP transports do ' +
-          '(the simulator drops them); run with --down-links drop to compare',
+        'with --down-links queue the proxies kept the frames sent to a crashed (or not yet joined) node and handed them to its next ' +
+          'run, as a stalled link would; a dead process never receives them, which is the default (--down-links drop)',
       );
     }
     if (this.eventsOverBound > 0) this.note(`${this.eventsOverBound} dropped frames were over the launcher's event bound and are not in the history`);
@@ -418,7 +419,7 @@ export class ClusterRun {
       safetyEndMs: this.safetyEndMs,
     };
     const pids = [...this.processes.values()].flatMap((child) => child.pids);
-    const { cutStyle = 'drop', downLinks = 'queue' } = this.options;
+    const { cutStyle = 'drop', downLinks = 'drop' } = this.options;
     const links = this.links?.reports() ?? [];
     return { result, notes: this.notes, pids, links, dataDir: this.dataDir, speed: this.speed, cutStyle, downLinks };
   }

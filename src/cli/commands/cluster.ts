@@ -43,7 +43,11 @@ export function clusterCommand(io: CommandIo): Command {
     .option('--speed <x>', `run the scenario timeline this many times faster (0 < x <= ${SPEED_MAX}; protocol timers stay real)`, '1')
     .option('--seed <n>', "seeds the nodes' random streams", '1')
     .option('--cut-style <style>', 'partitions and cuts: "drop" swallows frames, "refuse" closes the link', 'drop')
-    .option('--down-links <what>', 'frames sent to a crashed node: "queue" (senders resend them to its next run) or "drop" (as the simulator)', 'queue')
+    .option(
+      '--down-links <what>',
+      'frames sent to a crashed or not yet joined node: "drop" (lost, as with a dead process; the simulator does the same) or "queue" (the proxy keeps them for the node\'s next run, as a stalled link would)',
+      'drop',
+    )
     .option('--liveness-ms <ms>', 'bound on the liveness phase in real ms (default: the scenario\'s, else 30000)')
     .option('--time-limit-ms <ms>', 'bound on the whole run in real ms; past it everything is stopped', '600000')
     .option('--json', 'print a JSON summary instead of the text report')
