@@ -1,13 +1,13 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { historyToJsonl } from '../../core/history.ts';
 import { ClusterError, ClusterInterrupted, runCluster, SPEED_MAX, type ClusterOutcome, type DownLinks } from '../../live/cluster.ts';
 import type { CutStyle } from '../../live/cluster-links.ts';
 import { checkSecret, LiveConfigError } from '../../live/config.ts';
 import { demoScenario } from '../../live/cluster-demo.ts';
 import { clusterSummaryJson, formatClusterReport } from '../../live/cluster-report.ts';
+import { writeRunReport } from '../../report/write.ts';
 import { loadScenario, resolveProtocol, type Scenario } from '../../scenarios/index.ts';
 import { EXIT_INTERNAL, parseSeed, UsageError } from '../errors.ts';
 import type { CommandIo } from '../io.ts';
@@ -38,7 +38,7 @@ export function clusterCommand(io: CommandIo): Command {
     .option('--protocol <name>', "the protocol (default: the scenario's, or sequencer for the demo)")
     .option('--scenario <file>', 'a scenario file or shipped scenario name (default: a short fault-free demo)')
     .option('--data <dir>', 'an empty or new directory for the nodes\' logs and histories (default: a fresh temporary one)')
-    .option('--report <dir>', 'also write report.txt, history.jsonl and summary.json there')
+    .option('--report <dir>', 'also write the run report there: report.md, report.html, trace.jsonl, shiviz.log, trace.chrome.json, report.txt, summary.json')
     .option('--secret <s>', 'shared secret: every frame between nodes carries an HMAC (8 bytes or more)')
     .option('--speed <x>', `run the scenario timeline this many times faster (0 < x <= ${SPEED_MAX}; protocol timers stay real)`, '1')
     .option('--seed <n>', "seeds the nodes' random streams", '1')
@@ -141,9 +141,9 @@ function fail(io: CommandIo, code: number, message: string): void {
 
 function writeReport(dir: string, outcome: ClusterOutcome, text: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    // The same report a simulated run gets (report.md, report.html, trace.jsonl, exports), plus the live extras.
+    writeRunReport(outcome.result, dir, {});
     writeFileSync(join(dir, 'report.txt'), text + '\n');
-    writeFileSync(join(dir, 'history.jsonl'), historyToJsonl(outcome.result.history));
     writeFileSync(join(dir, 'summary.json'), JSON.stringify(clusterSummaryJson(outcome), null, 2) + '\n');
   } catch (error) {
     throw new UsageError(`cannot write the report to ${dir}: ${(error as Error).message}`);
