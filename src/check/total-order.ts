@@ -114,7 +114,7 @@ export const totalOrderChecker: Checker = {
   kind: 'safety',
   description:
     'Every two nodes deliver the submissions they both delivered in the same relative order (first delivery of ' +
-    'each id, across restarts); and, for nodes that never crashed, one delivery sequence is a prefix of the other.',
+    'each id, across restarts); and, for nodes that never crashed (nor joined late), one delivery sequence is a prefix of the other.',
   check: checkTotalOrder,
 };
 
@@ -122,7 +122,7 @@ function checkTotalOrder(history: History): Verdict {
   const sequences = firstDeliveriesByNode(history);
   const result = pairwise(sequences);
   const fates = nodeFates(history);
-  const neverCrashed = [...fates.values()].filter((fate) => fate.crashes === 0).map((fate) => fate.node);
+  const neverCrashed = [...fates.values()].filter((fate) => fate.crashes === 0 && !fate.joinedLate).map((fate) => fate.node);
   const details = {
     nodePairs: result.nodePairs,
     commonDeliveries: result.commonDeliveries,

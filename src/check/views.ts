@@ -9,20 +9,35 @@ export type DeliverEvent = EventOf<'deliver'>;
 export type CrashEvent = EventOf<'crash'>;
 export type AckEvent = EventOf<'ack'>;
 
+/**
+ * Remembers a view per history while the history does not grow, so that checkers run one after another share one
+ * pass (a property search runs every checker on every run).
+ */
+function memoized<T>(compute: (history: History) => T): (history: History) => T {
+  const cache = new WeakMap<History, { length: number; value: T }>();
+  return (history) => {
+    const cached = cache.get(history);
+    if (cached !== undefined && cached.length === history.events.length) return cached.value;
+    const value = compute(history);
+    cache.set(history, { length: history.events.length, value });
+    return value;
+  };
+}
+
 /** Every node the history mentions, declared or seen acting, ascending. */
-export function nodesOf(history: History): NodeId[] {
+export const nodesOf = memoized((history: History): NodeId[] => {
   const nodes = new Set<NodeId>(history.nodes);
   for (const event of history.events) {
     if ('node' in event) nodes.add(event.node);
   }
   return [...nodes].sort((a, b) => a - b);
-}
+});
 
 /**
  * Each node's first delivery of each id, in history order, across crashes and restarts. Ordering checkers judge
  * these; a second delivery of the same id is exactly-once's business, not an ordering fact.
  */
-export function firstDeliveriesByNode(history: History): Map<NodeId, DeliverEvent[]> {
+export const firstDeliveriesByNode = memoized((history: History): Map<NodeId, DeliverEvent[]> => {
   const nodes = nodesOf(history);
   const sequences = new Map<NodeId, DeliverEvent[]>(nodes.map((node) => [node, []]));
   const seen = new Map<NodeId, Set<SubmissionId>>(nodes.map((node) => [node, new Set()]));
@@ -35,16 +50,16 @@ export function firstDeliveriesByNode(history: History): Map<NodeId, DeliverEven
     sequences.get(event.node)?.push(event);
   }
   return sequences;
-}
+});
 
-/** The first submit event of every id; the host makes ids unique, so later ones would be a host bug. */
-export function firstSubmits(history: History): Map<SubmissionId, SubmitEvent> {
+/** The first submit event of every id; the host makes ids unique, so later ones would be a host bug. Read-only. */
+export const firstSubmits = memoized((history: History): Map<SubmissionId, SubmitEvent> => {
   const submits = new Map<SubmissionId, SubmitEvent>();
   for (const event of history.events) {
     if (event.type === 'submit' && !submits.has(event.id)) submits.set(event.id, event);
   }
   return submits;
-}
+});
 
 /** The first ack event of every id, in history order. */
 export function firstAcks(history: History): Map<SubmissionId, AckEvent> {
@@ -64,12 +79,15 @@ export interface NodeFate {
   upAtEnd: boolean;
   /** Its last pause/resume event is a pause. */
   pausedAtEnd: boolean;
+  /** It booted after the run began (a `join` event): like a restarted node, it missed what came before. */
+  joinedLate: boolean;
 }
 
-export function nodeFates(history: History): Map<NodeId, NodeFate> {
+/** Callers get the shared map: treat it as read-only. */
+export const nodeFates = memoized((history: History): Map<NodeId, NodeFate> => {
   const fates = new Map<NodeId, NodeFate>();
   for (const node of nodesOf(history)) {
-    fates.set(node, { node, crashes: 0, lastCrash: null, upAtEnd: true, pausedAtEnd: false });
+    fates.set(node, { node, crashes: 0, lastCrash: null, upAtEnd: true, pausedAtEnd: false, joinedLate: false });
   }
   for (const event of history.events) {
     if (!('node' in event)) continue;
@@ -85,10 +103,12 @@ export function nodeFates(history: History): Map<NodeId, NodeFate> {
       fate.pausedAtEnd = true;
     } else if (event.type === 'resume') {
       fate.pausedAtEnd = false;
+    } else if (event.type === 'join') {
+      fate.joinedLate = true;
     }
   }
   return fates;
-}
+});
 
 /** The nodes a liveness checker holds to account: up and running when the history ends. */
 export function targetNodes(fates: ReadonlyMap<NodeId, NodeFate>): NodeId[] {

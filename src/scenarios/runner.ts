@@ -107,12 +107,18 @@ export function* scenarioRun(scenario: Scenario, options: RunOptions, chunkMs: n
   }
   const verdicts = runCheckers(sim.history);
   const expectations = [...skipped.map(skippedOutcome), ...judge(scenario, sim.history, verdicts, protocolError)];
+  let hash: string | null = null;
   return {
     scenario,
     seed: options.seed,
     protocol: protocol.name,
     history: sim.history,
-    hash: historyHash(sim.history),
+    // Hashing serializes the whole history: a search that runs thousands of cases needs it only for the one it
+    // reports, so it is computed on first read.
+    get hash(): string {
+      hash ??= historyHash(sim.history);
+      return hash;
+    },
     verdicts,
     expectations,
     exitCode: exitCodeOf(expectations),
