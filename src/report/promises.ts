@@ -16,7 +16,7 @@ const FAULT_HEADS: Record<string, string> = {
 /** One row per (protocol, property): P promised, x known to break, . not promised. */
 export function formatPromiseTable(protocols: readonly ProtocolDefinition[]): string {
   const heads = FAULT_CLASSES.map((fault) => FAULT_HEADS[fault].padStart(8)).join('');
-  const lines = [`  ${'protocol'.padEnd(16)}${'property'.padEnd(19)}${heads}`];
+  const lines = [`  ${'protocol'.padEnd(19)}${'property'.padEnd(19)}${heads}`];
   for (const protocol of protocols) {
     for (const property of PROPERTIES) {
       const entry = protocol.promises[property];
@@ -25,7 +25,7 @@ export function formatPromiseTable(protocols: readonly ProtocolDefinition[]): st
         const mark = entry.holds.includes(fault) ? 'P' : entry.breaks?.includes(fault) ? 'x' : '.';
         return mark.padStart(8);
       }).join('');
-      lines.push(`  ${protocol.name.padEnd(16)}${property.padEnd(19)}${cells}`);
+      lines.push(`  ${protocol.name.padEnd(19)}${property.padEnd(19)}${cells}`);
     }
   }
   return lines.join('\n');

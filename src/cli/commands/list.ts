@@ -13,7 +13,7 @@ export function listCommand(io: CommandIo): Command {
     .action(async (flags: { tables: boolean }) => {
       io.write('Protocols\n');
       for (const protocol of PROTOCOLS) {
-        io.write(`  ${protocol.name.padEnd(16)} seed ${protocol.seeds.join(', ').padEnd(9)} ${protocol.summary}\n`);
+        io.write(`  ${protocol.name.padEnd(18)} seed ${protocol.seeds.join(', ').padEnd(9)} ${protocol.summary}\n`);
       }
       if (flags.tables) io.write(`\nPromise tables (P = promised, x = known to break, . = not promised)\n${formatPromiseTable(PROTOCOLS)}\n`);
       io.write('\nScenarios (tob-lab run <name> --seed N)\n');
