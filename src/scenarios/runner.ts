@@ -403,5 +403,5 @@ function exitCodeOf(outcomes: readonly ExpectationOutcome[]): 0 | 1 | 2 {
   return broken.some((outcome) => outcome.kind === 'safety') ? 1 : 2;
 }
 
-// The live launcher (src/live/cluster.ts) judges a real run's history the way a simulated one is judged.
+// The live launcher (src/scenarios/cluster/cluster.ts) judges a real run's history the way a simulated one is judged.
 export { judge as judgeExpectations, exitCodeOf as exitCodeOfOutcomes };

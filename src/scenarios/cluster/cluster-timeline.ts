@@ -1,8 +1,8 @@
-import type { NodeId } from '../core/ids.ts';
-import type { JsonObject } from '../core/json.ts';
-import { describeAction, describeTrigger, type Action, type Condition, type Step } from '../scenarios/dsl.ts';
-import { DEFAULT_STEP_TIMEOUT_MS } from '../scenarios/runner.ts';
-import type { Latency, LinkConfig } from '../sim/network.ts';
+import type { NodeId } from '../../core/ids.ts';
+import type { JsonObject } from '../../core/json.ts';
+import { describeAction, describeTrigger, type Action, type Condition, type Step } from '../dsl.ts';
+import { DEFAULT_STEP_TIMEOUT_MS } from '../runner.ts';
+import type { Latency, LinkConfig } from '../../sim/network.ts';
 import type { ClusterRun } from './cluster.ts';
 import type { LinkTable } from './cluster-links.ts';
 import { sleepUntil } from './cluster-progress.ts';

@@ -1,7 +1,7 @@
-import type { History } from '../core/history.ts';
-import type { Verdict } from '../check/index.ts';
-import { describeAction, describeTrigger, type Scenario } from '../scenarios/dsl.ts';
-import { exitCodeOfOutcomes, judgeExpectations, type ExpectationOutcome } from '../scenarios/runner.ts';
+import type { History } from '../../core/history.ts';
+import type { Verdict } from '../../check/index.ts';
+import { describeAction, describeTrigger, type Scenario } from '../dsl.ts';
+import { exitCodeOfOutcomes, judgeExpectations, type ExpectationOutcome } from '../runner.ts';
 import type { SkippedLiveStep } from './cluster-timeline.ts';
 
 /**

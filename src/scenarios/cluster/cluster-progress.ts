@@ -1,4 +1,4 @@
-import type { NodeId, SubmissionId } from '../core/ids.ts';
+import type { NodeId, SubmissionId } from '../../core/ids.ts';
 import type { NodeOutput } from './cluster-node.ts';
 
 /**
