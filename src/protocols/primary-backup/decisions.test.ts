@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { classifySeq, higherNodes, onCoordinator, onElection, onRivalPrimary } from './decisions.ts';
-import { IdCache } from './id-cache.ts';
 
 describe('Bully decisions', () => {
   it('asks only higher ids', () => {
@@ -30,19 +29,5 @@ describe("the backup's sequence check", () => {
     expect(classifySeq(4, 4)).toBe('stale');
     expect(classifySeq(4, 2)).toBe('stale');
     expect(classifySeq(0, 1)).toBe('next');
-  });
-});
-
-describe('the id cache', () => {
-  it('forgets the oldest id past its limit', () => {
-    const cache = new IdCache(2);
-    cache.add('a');
-    cache.add('b');
-    cache.add('a');
-    cache.add('c');
-    expect(cache.size).toBe(2);
-    expect(cache.has('a')).toBe(false);
-    expect(cache.has('b')).toBe(true);
-    expect(cache.has('c')).toBe(true);
   });
 });

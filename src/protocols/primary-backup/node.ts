@@ -3,7 +3,7 @@ import type { NodeId } from '../../core/ids.ts';
 import type { Json } from '../../core/json.ts';
 import type { NodeContext, NodeStatus, ProtocolNode, Submission } from '../../core/node.ts';
 import { classifySeq, higherNodes, onCoordinator, onElection, onRivalPrimary, type PbRole } from './decisions.ts';
-import { IdCache } from './id-cache.ts';
+import { BoundedSet } from '../shared/bounded-set.ts';
 import {
   type Entry,
   type Forward,
@@ -55,7 +55,7 @@ export class PrimaryBackupNode implements ProtocolNode<PrimaryBackupMessage> {
   /** Highest seq delivered here; a backup expects highestSeq + 1 next, a primary numbers from it. */
   private highestSeq = 0;
   private delivered = 0;
-  private readonly deliveredIds: IdCache;
+  private readonly deliveredIds: BoundedSet<string>;
   /** The latest deliveries in seq order, to answer SYNC_REQ. */
   private readonly history: Entry[] = [];
   private election: ElectionState = 'idle';
@@ -72,7 +72,7 @@ export class PrimaryBackupNode implements ProtocolNode<PrimaryBackupMessage> {
     private readonly options: PrimaryBackupOptions,
   ) {
     invariant(nodes.includes(id), `node ${id} is not one of ${nodes.join(', ')}`);
-    this.deliveredIds = new IdCache(options.idCacheMax);
+    this.deliveredIds = new BoundedSet<string>(options.idCacheMax);
   }
 
   start(ctx: Context, recovered: readonly Json[]): void {
