@@ -10,9 +10,10 @@ import { messageFlights } from '../src/report/intervals.ts';
 import { writeRunReport } from '../src/report/write.ts';
 import { at, crash, cut, heal, partition, pause, restart, resume, scenario, setNetwork, submit } from '../src/scenarios/dsl.ts';
 import { loadScenario, runScenario, type RunResult } from '../src/scenarios/index.ts';
+import { ensureChromium } from './support/chromium.ts';
 import { REPO_ROOT } from './support/cli.ts';
 
-const CHROMIUM = process.env.CHROMIUM ?? 'chromium';
+const CHROMIUM = ensureChromium();
 
 /** Renders a page in headless Chromium (scripts run) and returns the DOM it ends with. Throws when Chromium is missing. */
 function dumpDom(file: string): string {
