@@ -70,3 +70,16 @@ describe('sweeps that scale out', () => {
     expect(result.stderr).toMatch(/--shard must look like i\/n/);
   });
 });
+
+describe('check over every protocol', () => {
+  it('reads each finding against the promise table, and a safety finding anywhere exits 1', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'tob-lab-all-'));
+    const result = await runCli(['check', '--protocol', 'all', '--faults', 'crash', '--runs', '100', '--seed', '3', '--out', out]);
+    const standings = result.stdout.match(/^(a known weakness|A BROKEN PROMISE|not promised).*$/gm) ?? [];
+    expect(standings.length).toBe((result.stdout.match(/^VIOLATION of/gm) ?? []).length);
+    expect(standings.length).toBeGreaterThan(1);
+    expect(result.stdout).toMatch(/VIOLATION of [a-z-]+ \(safety\)/);
+    expect(result.stdout).toMatch(/VIOLATION of [a-z-]+ \(liveness\)/);
+    expect(result.code).toBe(1);
+  });
+});

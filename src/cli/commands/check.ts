@@ -4,7 +4,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
 import { CHECKER_NAMES, isCheckerName } from '../../check/index.ts';
 import type { ProtocolDefinition } from '../../core/node.ts';
-import { FAULT_CLASSES, isFaultClass, PROPERTIES, type FaultClass } from '../../core/promises.ts';
+import { FAULT_CLASSES, isFaultClass, isProperty, PROPERTIES, type FaultClass } from '../../core/promises.ts';
 import { PROTOCOLS } from '../../protocols/index.ts';
 import { counterexampleSource } from '../../report/counterexample.ts';
 import { formatVerdict } from '../../report/text.ts';
@@ -62,7 +62,7 @@ export function checkCommand(io: CommandIo): Command {
       for (const protocol of protocols) {
         const properties = parseProperties(flags.properties, protocol);
         const args = { protocol, faults, runs, nodes, seed, properties, out: flags.out, workers, shard, json: flags.json === true };
-        exitCode = Math.max(exitCode, await checkOne(io, args));
+        exitCode = worseExit(exitCode, await checkOne(io, args));
       }
       io.setExitCode(exitCode);
     });
@@ -131,6 +131,7 @@ function describeViolation(io: CommandIo, args: CheckArgs, violation: Violation)
   const steps = shrunk.scenario.steps.map((step) => `  ${String(step.atMs).padStart(7)} ms  ${describeAction(step.action)}`);
   return [
     `VIOLATION of ${violation.property} (${verdict.kind}) found after ${violation.runsToFind} runs, shrunk ${violation.shrinks} times`,
+    promiseStanding(args.protocol, violation.property, args.faults),
     `minimal schedule (${shrunk.scenario.cluster.nodes} nodes, ${shrunk.scenario.steps.length} steps, run seed ${shrunk.seed}):`,
     ...steps,
     'verdict:',
@@ -178,6 +179,23 @@ function checkJson(args: CheckArgs, result: SearchResult): Record<string, unknow
             hash: violation.result.hash,
           },
   };
+}
+
+/** Safety outranks liveness, as in `run`: 1 when any protocol broke safety, else 2 when any broke liveness. */
+function worseExit(a: number, b: number): number {
+  if (a === 1 || b === 1) return 1;
+  return Math.max(a, b);
+}
+
+/** What the protocol's promise table says about this property under these faults, so a finding reads in context. */
+function promiseStanding(protocol: ProtocolDefinition, property: string, faults: readonly FaultClass[]): string {
+  const entry = isProperty(property) ? protocol.promises[property] : undefined;
+  if (entry === undefined) return `the promise table of ${protocol.name} does not promise ${property} at all`;
+  const promised = faults.filter((fault) => entry.holds.includes(fault));
+  const known = faults.filter((fault) => entry.breaks?.includes(fault));
+  if (known.length > 0) return `a known weakness: the promise table says ${property} breaks under ${known.join(', ')}`;
+  if (promised.length === faults.length) return `A BROKEN PROMISE: the promise table says ${property} holds under ${faults.join(', ')}`;
+  return `not promised under ${faults.filter((fault) => !entry.holds.includes(fault)).join(', ')} by the promise table`;
 }
 
 function parseShard(text: string): { index: number; count: number } {
