@@ -20,7 +20,7 @@ export interface LoadedScenario {
  * `scenarios/leader-failure.ts` and plain `leader-failure` both work from anywhere).
  */
 export function resolveScenarioPath(given: string, cwd: string): string {
-  const withExtension = (path: string) => (extname(path) === '' ? [path, `${path}.ts`] : [path]);
+  const withExtension = (path: string) => (extname(path) === '' ? [path, `${path}.ts`, `${path}.mts`] : [path]);
   const candidates = [
     ...withExtension(resolve(cwd, given)),
     ...withExtension(resolve(PACKAGE_ROOT, given)),
@@ -44,6 +44,12 @@ export async function loadScenario(given: string, cwd: string = process.cwd()): 
     module = (await import(pathToFileURL(file).href)) as { default?: unknown };
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
+    if (/require\(\) ES Module|ERR_REQUIRE_ESM|ERR_REQUIRE_CYCLE_MODULE/.test(text) && extname(file) === '.ts') {
+      throw new ScenarioError(
+        `${shown} was loaded as CommonJS, since the package.json above it has no "type": "module"; ` +
+          'add "type": "module" there, or name the file .mts',
+      );
+    }
     throw new ScenarioError(`${shown} could not be loaded: ${text}`);
   }
   if (!isScenario(module.default)) {
