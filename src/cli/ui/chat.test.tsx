@@ -99,4 +99,13 @@ describe('the live chat screen', () => {
     expect(formatOrder({ vc: [1, 0, 2] })).toBe('vc [1,0,2]');
     expect(formatOrder(undefined)).toBe('');
   });
+  it('sends each line of a pasted chunk, as a terminal delivers fast input in one piece', async () => {
+    const { view, submitted } = screen();
+    view.stdin.write('hello from one\rand another\r');
+    await tick();
+    expect(submitted).toEqual(['hello from one', 'and another']);
+    view.stdin.write('half a line');
+    await tick();
+    expect(submitted).toHaveLength(2);
+  });
 });

@@ -110,22 +110,29 @@ export function ChatScreen(props: ChatScreenProps) {
     setInputVersion((version) => version + 1);
   };
   const [panel, setPanel] = useState<{ command: string } | null>(null);
+  const submitLine = (): void => {
+    const line = input.current.trim();
+    setInput('');
+    if (line === '') return;
+    if (line === '/quit') return props.onQuit();
+    if (line.startsWith('/')) return setPanel({ command: line.split(/\s+/)[0] });
+    setPanel(null);
+    props.onSubmit(line);
+  };
+  // Control characters never belong in a chat line.
+  const append = (text: string) => setInput(input.current + text.replace(/[\u0000-\u001f\u007f]/g, ''));
   useInput((text, key) => {
     if (key.ctrl && text === 'c') return props.onQuit();
     if (key.escape) return setPanel(null);
-    if (key.return) {
-      const line = input.current.trim();
-      setInput('');
-      if (line === '') return;
-      if (line === '/quit') return props.onQuit();
-      if (line.startsWith('/')) return setPanel({ command: line.split(/\s+/)[0] });
-      setPanel(null);
-      return props.onSubmit(line);
-    }
+    if (key.return) return submitLine();
     if (key.backspace || key.delete) return setInput(input.current.slice(0, -1));
     if (key.ctrl || key.meta || text === '') return;
-    // A paste arrives in one piece; control characters never belong in a chat line.
-    setInput(input.current + text.replace(/[\u0000-\u001f\u007f]/g, ''));
+    // A paste (or fast typing) arrives in one piece, line breaks included: each line is sent as if typed.
+    const lines = text.split(/\r\n|\r|\n/);
+    lines.forEach((part, index) => {
+      append(part);
+      if (index < lines.length - 1) submitLine();
+    });
   });
   const shown = panel === null ? null : panelFor(panel.command, props);
   const rows = props.deliveries.slice(-(props.rowsMax ?? 15));
