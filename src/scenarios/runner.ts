@@ -265,12 +265,17 @@ function perform(sim: Simulator, action: Action): void {
  * Watches the history as it grows and says when every submission made at a node that has not crashed since (or
  * acknowledged) is delivered at every node that is up: the point after which the liveness phase has nothing left to show.
  */
+/** The events that can change whether everything is delivered everywhere (who is up, what is owed, what arrived). */
+const AFFECTS_COMPLETION: ReadonlySet<string> = new Set(['submit', 'deliver', 'ack', 'crash', 'restart', 'join', 'pause', 'resume']);
+
 class DeliveryProgress {
   private scanned = 0;
   private readonly submittedAt = new Map<SubmissionId, NodeId>();
   /** Acknowledged submissions count even when their submitter crashed later, as the checkers count them. */
   private readonly acked = new Set<SubmissionId>();
   private readonly deliveries = new Map<NodeId, number>();
+  private dirty = true;
+  private lastComplete = false;
   private readonly delivered = new Map<NodeId, Set<SubmissionId>>();
 
   constructor(private readonly sim: Simulator) {
@@ -285,6 +290,14 @@ class DeliveryProgress {
 
   complete(): boolean {
     this.scan();
+    // Called after every event of the liveness phase: recompute only when something that matters happened.
+    if (!this.dirty) return this.lastComplete;
+    this.dirty = false;
+    this.lastComplete = this.computeComplete();
+    return this.lastComplete;
+  }
+
+  private computeComplete(): boolean {
     for (const node of this.sim.nodes) {
       if (!this.sim.isUp(node)) continue;
       const delivered = this.delivered.get(node) as Set<SubmissionId>;
@@ -297,6 +310,7 @@ class DeliveryProgress {
     const events = this.sim.history.events;
     for (; this.scanned < events.length; this.scanned += 1) {
       const event = events[this.scanned];
+      if (AFFECTS_COMPLETION.has(event.type)) this.dirty = true;
       if (event.type === 'submit') this.submittedAt.set(event.id, event.node);
       else if (event.type === 'deliver') {
         this.delivered.get(event.node)?.add(event.id);
