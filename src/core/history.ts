@@ -58,6 +58,18 @@ export function eventsOf<Type extends HistoryEventType>(history: History, type: 
   return history.events.filter((event): event is EventOf<Type> => event.type === type);
 }
 
+/** Each node's delivered submission ids, in its delivery order (repeats kept), for every node of the history. */
+export function deliveredIdsByNode(history: History): Map<NodeId, SubmissionId[]> {
+  const byNode = new Map<NodeId, SubmissionId[]>(history.nodes.map((node) => [node, []]));
+  for (const event of history.events) if (event.type === 'deliver') byNode.get(event.node)?.push(event.id);
+  return byNode;
+}
+
+/** Every submission id, in submit order. */
+export function submittedIds(history: History): SubmissionId[] {
+  return history.events.flatMap((event) => (event.type === 'submit' ? [event.id] : []));
+}
+
 /** One JSON object a line, keys in insertion order, so the same history always gives the same bytes. */
 export function historyToJsonl(history: History): string {
   let text = JSON.stringify({ type: 'header', format: 'tob-lab-history/1', nodes: history.nodes }) + '\n';

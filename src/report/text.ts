@@ -1,5 +1,4 @@
-import type { HistoryEvent } from '../core/history.ts';
-import type { NodeId, SubmissionId } from '../core/ids.ts';
+import { deliveredIdsByNode, type HistoryEvent } from '../core/history.ts';
 import type { Verdict } from '../check/index.ts';
 import { describeAction, describeTrigger, type RunResult } from '../scenarios/index.ts';
 
@@ -146,14 +145,8 @@ export function formatEventBrief(event: HistoryEvent): string {
 }
 
 function formatDeliveries(result: RunResult): string[] {
-  const byNode = deliveriesByNode(result.history.events, result.history.nodes);
+  const byNode = deliveredIdsByNode(result.history);
   return [...byNode].map(([node, ids]) => `  node ${node} (${ids.length}): ${ids.join(' ') || '-'}`);
-}
-
-export function deliveriesByNode(events: readonly HistoryEvent[], nodes: readonly NodeId[]): Map<NodeId, SubmissionId[]> {
-  const byNode = new Map<NodeId, SubmissionId[]>(nodes.map((node) => [node, []]));
-  for (const event of events) if (event.type === 'deliver') byNode.get(event.node)?.push(event.id);
-  return byNode;
 }
 
 /** The machine-readable summary printed by `run --json`. */
@@ -169,7 +162,7 @@ export function runSummaryJson(result: RunResult): Record<string, unknown> {
     protocolError: result.protocolError,
     verdicts: result.verdicts,
     expectations: result.expectations,
-    deliveries: Object.fromEntries(deliveriesByNode(result.history.events, result.history.nodes)),
+    deliveries: Object.fromEntries(deliveredIdsByNode(result.history)),
     steps: result.scenario.steps.map((step) => ({ when: describeTrigger(step), action: describeAction(step.action) })),
   };
 }

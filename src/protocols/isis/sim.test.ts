@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { runCheckers } from '../../check/index.ts';
-import type { History } from '../../core/history.ts';
+import { deliveredIdsByNode, submittedIds, type History } from '../../core/history.ts';
 import type { NodeId } from '../../core/ids.ts';
 import { Simulator } from '../../sim/index.ts';
 import { isis } from './index.ts';
-
-function deliveriesByNode(history: History): Map<NodeId, string[]> {
-  const sequences = new Map<NodeId, string[]>(history.nodes.map((node) => [node, []]));
-  for (const event of history.events) {
-    if (event.type === 'deliver') sequences.get(event.node)?.push(event.id);
-  }
-  return sequences;
-}
-
-function submittedIds(history: History): string[] {
-  return history.events.flatMap((event) => (event.type === 'submit' ? [event.id] : []));
-}
 
 /** Every node submits `rounds` messages, all nodes within the same few milliseconds of each round. */
 function concurrentRun(seed: number, nodeCount: number, rounds: number, setup?: (sim: Simulator) => void): Simulator {
@@ -44,7 +32,7 @@ describe('isis in the simulator', () => {
         sim.finish();
         const submitted = submittedIds(sim.history);
         expect(submitted).toHaveLength(nodeCount * 4);
-        const sequences = deliveriesByNode(sim.history);
+        const sequences = deliveredIdsByNode(sim.history);
         for (const [node, sequence] of sequences) {
           expect(sequence.slice().sort(), `node ${node}, seed ${seed}`).toEqual(submitted.slice().sort());
         }
@@ -67,9 +55,9 @@ describe('isis in the simulator', () => {
     sim.schedule(100, () => sim.submit(1, 'hello from 1'));
     sim.schedule(110, () => sim.submit(2, 'hello from 2'));
     sim.runUntil(5_000);
-    expect(deliveriesByNode(sim.history).get(1)).toEqual([]);
+    expect(deliveredIdsByNode(sim.history).get(1)).toEqual([]);
     sim.runUntil(6_000);
-    const sequences = deliveriesByNode(sim.history);
+    const sequences = deliveredIdsByNode(sim.history);
     expect(sequences.get(1)).toHaveLength(2);
     expect(sequences.get(2)).toEqual(sequences.get(1));
     expect(sequences.get(3)).toEqual([]);
@@ -86,7 +74,7 @@ describe('isis in the simulator', () => {
         for (const node of sim.nodes) sim.schedule(round * 1500 + node * 7, () => sim.submit(node, `r${round}`));
       }
       sim.runUntil(60_000);
-      return { history: sim.history, sequences: deliveriesByNode(sim.history) };
+      return { history: sim.history, sequences: deliveredIdsByNode(sim.history) };
     };
     const seeds = [1, 2, 3, 4, 5];
     const disagreeing = seeds.filter((seed) => !agree(slowRun(seed, 5_000).sequences));
@@ -119,7 +107,7 @@ describe('isis in the simulator', () => {
       return body?.type === 'FINAL' && deliveredBefore.has(body.id ?? '');
     });
     expect(staleFinals.length, 'the run must bring an already delivered FINAL back after the restart').toBeGreaterThan(0);
-    const sequences = deliveriesByNode(sim.history);
+    const sequences = deliveredIdsByNode(sim.history);
     for (const [node, sequence] of sequences) expect(new Set(sequence).size, `node ${node}`).toBe(sequence.length);
     expect(sim.status(2)?.delivered).toBe(sequences.get(2)?.length);
   });

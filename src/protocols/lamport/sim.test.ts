@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { runCheckers } from '../../check/index.ts';
-import type { History } from '../../core/history.ts';
+import { deliveredIdsByNode, submittedIds, type History } from '../../core/history.ts';
 import type { NodeId } from '../../core/ids.ts';
 import type { JsonObject } from '../../core/json.ts';
 import { Simulator, type LinkConfig } from '../../sim/index.ts';
 import { lamport } from './index.ts';
-
-function deliveriesByNode(history: History): Map<NodeId, string[]> {
-  const sequences = new Map<NodeId, string[]>(history.nodes.map((node) => [node, []]));
-  for (const event of history.events) {
-    if (event.type === 'deliver') sequences.get(event.node)?.push(event.id);
-  }
-  return sequences;
-}
-
-function submittedIds(history: History): string[] {
-  return history.events.flatMap((event) => (event.type === 'submit' ? [event.id] : []));
-}
 
 function agree(sequences: Map<NodeId, string[]>): boolean {
   const [first, ...rest] = [...sequences.values()].map((sequence) => sequence.join(','));
@@ -43,7 +31,7 @@ function run(seed: number, nodeCount: number, options: JsonObject, network: Part
 
 function expectEveryoneDeliversEverything(history: History, label: string): void {
   const submitted = submittedIds(history).sort();
-  for (const [node, sequence] of deliveriesByNode(history)) {
+  for (const [node, sequence] of deliveredIdsByNode(history)) {
     expect(sequence.slice().sort(), `${label}, node ${node}`).toEqual(submitted);
   }
 }
@@ -60,7 +48,7 @@ describe('lamport in the simulator', () => {
         const history = run(seed, nodeCount, ALL_PEERS);
         expect(submittedIds(history)).toHaveLength(nodeCount * 5);
         expectEveryoneDeliversEverything(history, `seed ${seed}`);
-        expect(agree(deliveriesByNode(history)), `seed ${seed}`).toBe(true);
+        expect(agree(deliveredIdsByNode(history)), `seed ${seed}`).toBe(true);
       }
     });
   }
@@ -69,30 +57,30 @@ describe('lamport in the simulator', () => {
     for (const seed of SEEDS.slice(0, 4)) {
       const history = run(seed, 3, {});
       expectEveryoneDeliversEverything(history, `seed ${seed}`);
-      expect(agree(deliveriesByNode(history)), `seed ${seed}`).toBe(true);
+      expect(agree(deliveredIdsByNode(history)), `seed ${seed}`).toBe(true);
     }
   });
 
   it('documented, fault-free, 5 nodes: the longer gossip paths already make nodes disagree on some seed', () => {
-    const disagreeing = SEEDS.filter((seed) => !agree(deliveriesByNode(run(seed, 5, {}))));
+    const disagreeing = SEEDS.filter((seed) => !agree(deliveredIdsByNode(run(seed, 5, {}))));
     expect(disagreeing.length).toBeGreaterThan(0);
     for (const seed of disagreeing) {
       const history = run(seed, 5, ALL_PEERS);
       expectEveryoneDeliversEverything(history, `seed ${seed}`);
-      expect(agree(deliveriesByNode(history)), `all-peers, seed ${seed}`).toBe(true);
+      expect(agree(deliveredIdsByNode(history)), `all-peers, seed ${seed}`).toBe(true);
     }
   });
 
   it('documented rule goes wrong under wide latency; the corrected rule agrees on the same seeds', () => {
     for (const nodeCount of [3, 5]) {
-      const disagreeing = SEEDS.filter((seed) => !agree(deliveriesByNode(run(seed, nodeCount, {}, WIDE_LATENCY))));
+      const disagreeing = SEEDS.filter((seed) => !agree(deliveredIdsByNode(run(seed, nodeCount, {}, WIDE_LATENCY))));
       expect(disagreeing.length, `${nodeCount} nodes`).toBeGreaterThan(0);
       const [broken] = runCheckers(run(disagreeing[0], nodeCount, {}, WIDE_LATENCY), ['total-order']);
       expect(broken.status).toBe('fail');
       for (const seed of disagreeing) {
         const history = run(seed, nodeCount, ALL_PEERS, WIDE_LATENCY);
         expectEveryoneDeliversEverything(history, `${nodeCount} nodes, seed ${seed}`);
-        expect(agree(deliveriesByNode(history)), `all-peers, ${nodeCount} nodes, seed ${seed}`).toBe(true);
+        expect(agree(deliveredIdsByNode(history)), `all-peers, ${nodeCount} nodes, seed ${seed}`).toBe(true);
         const verdicts = runCheckers(history, ['total-order', 'exactly-once', 'fifo-order']);
         expect(verdicts.map((verdict) => verdict.status)).toEqual(['pass', 'pass', 'pass']);
       }
@@ -101,7 +89,7 @@ describe('lamport in the simulator', () => {
 
   it('the corrected rule needs FIFO links: with reordering it too can disagree (as its promise table says)', () => {
     const reordering: Partial<LinkConfig> = { ...WIDE_LATENCY, fifo: false };
-    const disagreeing = SEEDS.filter((seed) => !agree(deliveriesByNode(run(seed, 3, ALL_PEERS, reordering))));
+    const disagreeing = SEEDS.filter((seed) => !agree(deliveredIdsByNode(run(seed, 3, ALL_PEERS, reordering))));
     expect(disagreeing.length).toBeGreaterThan(0);
   });
 
@@ -112,9 +100,9 @@ describe('lamport in the simulator', () => {
     sim.schedule(1_000, () => sim.submit(1, 'a'));
     sim.schedule(1_005, () => sim.submit(2, 'b'));
     sim.runUntil(59_000);
-    expect(deliveriesByNode(sim.history).get(1)).toEqual([]);
+    expect(deliveredIdsByNode(sim.history).get(1)).toEqual([]);
     sim.runUntil(70_000);
-    const sequences = deliveriesByNode(sim.history);
+    const sequences = deliveredIdsByNode(sim.history);
     expect(sequences.get(1)).toHaveLength(2);
     expect(sequences.get(2)).toEqual(sequences.get(1));
   });
