@@ -1,5 +1,6 @@
 import { isNodeId, type NodeId, type SubmissionId } from '../../core/ids.ts';
 import type { VectorClock } from './vector-clock.ts';
+import { isCount } from '../shared/fields.ts';
 
 /**
  * The only message of seed 002: a chat message stamped with its sender's vector clock right after the sender
@@ -13,8 +14,6 @@ export type CausalMessage = { type: 'CHAT'; id: SubmissionId; origin: NodeId; pa
  * counter never repeats.
  */
 export type CausalRecord = { kind: 'delivered'; id: SubmissionId; origin: NodeId; vc: VectorClock };
-
-const isCount = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0;
 
 function isClockShape(value: unknown): value is VectorClock {
   return Array.isArray(value) && value.length >= 1 && value.every(isCount);

@@ -1,4 +1,5 @@
 import { isNodeId, type NodeId, type SubmissionId } from '../../core/ids.ts';
+import { isCount, isId, isText } from '../shared/fields.ts';
 
 /** The sender asks every peer for a proposed timestamp; `clock` is the sender's Lamport clock. */
 export type IsisRequest = { type: 'REQUEST'; id: SubmissionId; origin: NodeId; payload: string; clock: number };
@@ -20,13 +21,6 @@ export type IsisMessage = IsisRequest | IsisProposal | IsisFinal;
 
 /** What a node writes to its durable log: one line per delivery, with the clock at that moment. */
 export type IsisRecord = { kind: 'delivered'; id: SubmissionId; ts: number; clock: number };
-
-const ID_LENGTH_MAX = 256;
-
-const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
-const isId = (value: unknown): value is string =>
-  typeof value === 'string' && value.length > 0 && value.length <= ID_LENGTH_MAX;
-const isText = (value: unknown): value is string => typeof value === 'string';
 
 /** Shape check of every ISIS message, so a host drops garbage before a handler sees it. */
 export function isIsisMessage(value: unknown): value is IsisMessage {

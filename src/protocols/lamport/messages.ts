@@ -1,4 +1,5 @@
 import { isNodeId, type NodeId, type SubmissionId } from '../../core/ids.ts';
+import { isCount, isId } from '../shared/fields.ts';
 
 /**
  * A chat message as seed 003 spreads it: `ts` and `origin` are fixed by the origin; `clock` is the Lamport clock
@@ -20,12 +21,6 @@ export type LamportMessage = LamportChat | LamportHeartbeat | LamportClock;
 
 /** One durable line per delivery, with the clock at that moment (seed 003 saves history and clock). */
 export type LamportRecord = { kind: 'delivered'; id: SubmissionId; ts: number; clock: number };
-
-const ID_LENGTH_MAX = 256;
-
-const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
-const isId = (value: unknown): value is string =>
-  typeof value === 'string' && value.length > 0 && value.length <= ID_LENGTH_MAX;
 
 /** Shape check of every message this protocol sends, so a host drops garbage before a handler sees it. */
 export function isLamportMessage(value: unknown): value is LamportMessage {

@@ -1,4 +1,5 @@
 import { isNodeId, type NodeId, type SubmissionId } from '../../core/ids.ts';
+import { isCount, isText } from '../shared/fields.ts';
 
 /** One sequenced message, as the primary numbers it and every replica records it (seed: seq_number, leader_id). */
 export type Entry = {
@@ -34,8 +35,6 @@ export type PrimaryBackupMessage =
 /** The durable log: a boot marker (so a restart is told from a first boot) and one record per delivery. */
 export type PrimaryBackupRecord = { kind: 'boot' } | ({ kind: 'delivered' } & Entry);
 
-const isCount = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0;
-const isText = (value: unknown): value is string => typeof value === 'string';
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 

@@ -1,4 +1,5 @@
 import { isNodeId, type NodeId, type SubmissionId } from '../../core/ids.ts';
+import { isCount, isText } from '../shared/fields.ts';
 
 /** One sequenced chat message: what the leader broadcasts, what every node logs. */
 export type Entry = {
@@ -23,9 +24,6 @@ export type SequencerMessage =
 
 /** Durable records, one per line of the append-only log. */
 export type SequencerRecord = { kind: 'term'; term: number } | ({ kind: 'entry' } & Entry);
-
-const isCount = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0;
-const isText = (value: unknown): value is string => typeof value === 'string';
 
 export function isEntry(value: Record<string, unknown>): boolean {
   return (
