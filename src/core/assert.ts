@@ -9,8 +9,12 @@ export class InvariantError extends Error {
   }
 }
 
-export function invariant(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new InvariantError(message);
+/**
+ * Throws when `condition` does not hold. On hot paths pass the message as a function, so it is formatted only on
+ * failure, never on the millions of checks that pass.
+ */
+export function invariant(condition: unknown, message: string | (() => string)): asserts condition {
+  if (!condition) throw new InvariantError(typeof message === 'function' ? message() : message);
 }
 
 export function unreachable(value: never, what: string): never {

@@ -1,4 +1,4 @@
-import { InvariantError } from '../core/assert.ts';
+import { invariant } from '../core/assert.ts';
 
 export interface Queued {
   time: number;
@@ -17,9 +17,7 @@ export class EventQueue<Entry extends Queued> {
 
   /** Adds an entry; `seq` is assigned here so callers cannot break the tie order. */
   push(entry: DistributiveOmit<Entry, 'seq'>): void {
-    // Checked without building the message: this runs for every event, and a template literal would format the
-    // time each time.
-    if (!Number.isFinite(entry.time)) throw new InvariantError(`event time must be finite, got ${entry.time}`);
+    invariant(Number.isFinite(entry.time), () => `event time must be finite, got ${entry.time}`);
     const full = entry as unknown as Entry;
     full.seq = this.nextSeq;
     this.nextSeq += 1;

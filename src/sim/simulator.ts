@@ -1,4 +1,4 @@
-import { InvariantError, invariant } from '../core/assert.ts';
+import { invariant } from '../core/assert.ts';
 import type { History, HistoryEvent, MessageRef } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { nodeIds } from '../core/ids.ts';
@@ -141,7 +141,7 @@ export class Simulator {
 
   /** Runs `run` at virtual time `timeMs` (not before now). */
   schedule(timeMs: number, run: () => void): void {
-    if (!(timeMs >= this.now)) throw new InvariantError(`cannot schedule in the past: ${timeMs} < ${this.now}`);
+    invariant(timeMs >= this.now, () => `cannot schedule in the past: ${timeMs} < ${this.now}`);
     this.queue.push({ time: timeMs, kind: 'callback', run });
   }
 
@@ -362,8 +362,7 @@ export class Simulator {
 
   private slot(node: NodeId): NodeSlot {
     const slot = this.slots.get(node);
-    // The message is built only on failure: this runs several times per event.
-    if (slot === undefined) throw new InvariantError(`unknown node ${node}: this cluster has nodes ${this.nodes.join(', ')}`);
+    invariant(slot !== undefined, () => `unknown node ${node}: this cluster has nodes ${this.nodes.join(', ')}`);
     return slot;
   }
 
@@ -437,9 +436,8 @@ export class Simulator {
 
   private invoke(slot: NodeSlot, run: (instance: ProtocolNode) => void): void {
     const instance = slot.instance;
-    // Checked without building the message, as in slot(): this runs for every event.
-    if (!slot.up) throw new InvariantError(`node ${slot.id} is down and cannot handle anything`);
-    if (instance === null) throw new InvariantError(`node ${slot.id} has no instance and cannot handle anything`);
+    invariant(slot.up, () => `node ${slot.id} is down and cannot handle anything`);
+    invariant(instance !== null, () => `node ${slot.id} has no instance and cannot handle anything`);
     try {
       run(instance);
     } catch (error) {
@@ -507,8 +505,8 @@ export class Simulator {
   }
 
   private setTimer(slot: NodeSlot, name: string, delayMs: number): void {
-    if (!Number.isFinite(delayMs)) throw new InvariantError(`timer ${name}: delay must be finite, got ${delayMs}`);
-    if (delayMs < 0) throw new InvariantError(`timer ${name}: delay must be >= 0 ms, got ${delayMs}`);
+    invariant(Number.isFinite(delayMs), () => `timer ${name}: delay must be finite, got ${delayMs}`);
+    invariant(delayMs >= 0, () => `timer ${name}: delay must be >= 0 ms, got ${delayMs}`);
     const token = this.nextTimerToken;
     this.nextTimerToken += 1;
     slot.timers.set(name, token);

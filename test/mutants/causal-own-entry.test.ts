@@ -30,11 +30,11 @@ vi.mock('../../src/protocols/causal/vector-clock.ts', async (importOriginal) => 
 
 vi.mock('../../src/core/assert.ts', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../src/core/assert.ts')>();
-  const realInvariant: (condition: unknown, message: string) => void = original.invariant;
+  const realInvariant: (condition: unknown, message: string | (() => string)) => void = original.invariant;
   return {
     ...original,
-    invariant: (condition: unknown, message: string) => {
-      if (planted.on && message.startsWith(GUARD)) return;
+    invariant: (condition: unknown, message: string | (() => string)) => {
+      if (planted.on && !condition && (typeof message === 'function' ? message() : message).startsWith(GUARD)) return;
       realInvariant(condition, message);
     },
   };

@@ -256,7 +256,7 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
   }
 
   protected setTerm(ctx: Context, term: number): void {
-    invariant(term >= this.term, `term must never go backwards: ${term} < ${this.term}`);
+    invariant(term >= this.term, () => `term must never go backwards: ${term} < ${this.term}`);
     if (term === this.term) return;
     this.term = term;
     if (term > this.maxTermSeen) this.maxTermSeen = term;
@@ -331,7 +331,7 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
   }
 
   private deliverEntry(ctx: Context, entry: Entry): void {
-    invariant(entry.seq === this.lastSeq + 1, `delivering seq ${entry.seq} after ${this.lastSeq}`);
+    invariant(entry.seq === this.lastSeq + 1, () => `delivering seq ${entry.seq} after ${this.lastSeq}`);
     if (this.options.dedupSubmissions && this.deliveredIds.has(entry.id)) {
       // Keep the seq slot (others number the same way) but do not hand the duplicate to the application.
       this.append(entry);
