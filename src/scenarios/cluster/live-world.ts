@@ -1,50 +1,138 @@
 import type { NodeId } from '../../core/ids.ts';
 import type { JsonObject } from '../../core/json.ts';
-import { describeAction, describeTrigger, type Action, type Condition, type Step } from '../dsl.ts';
-import { DEFAULT_STEP_TIMEOUT_MS } from '../runner.ts';
 import type { Latency, LinkConfig } from '../../sim/network.ts';
-import type { ClusterRun } from './cluster.ts';
+import { describeAction, type Action, type Scenario } from '../dsl.ts';
+import type { World } from '../world.ts';
+import type { EventFields, LauncherEvent } from './cluster-history.ts';
 import type { LinkTable } from './cluster-links.ts';
-import { sleepUntil } from './cluster-progress.ts';
+import type { NodeProcess } from './cluster-node.ts';
+import { sleepUntil, type ClusterProgress } from './cluster-progress.ts';
+
+/** What the live world needs of the launched cluster (cluster.ts's ClusterRun), and no more. */
+export interface LiveCluster {
+  readonly nodes: readonly NodeId[];
+  readonly options: { scenario: Scenario };
+  readonly speed: number;
+  readonly progress: ClusterProgress;
+  readonly events: readonly LauncherEvent[];
+  readonly joined: ReadonlySet<NodeId>;
+  readonly links: LinkTable | null;
+  originMs: number;
+  process(node: NodeId): NodeProcess;
+  startNode(node: NodeId): void;
+  nodeDown(node: NodeId): void;
+  upNodes(): NodeId[];
+  waitReady(nodes: readonly NodeId[], signal: AbortSignal): Promise<void>;
+  stopAll(): Promise<void>;
+  record(event: EventFields, placement: LauncherEvent['placement']): void;
+  note(text: string): void;
+  say(line: string): void;
+}
+
+export type LivePending = Promise<unknown> | void;
 
 /**
- * Drives a scenario's timeline against a live cluster in real time. Points and gaps of the timeline (`at`,
- * `after`, `settleMs`) are divided by the speed; waits for the protocol (a condition's timeout) are not, since
- * the nodes' timers run in real time whatever the speed.
+ * A launched cluster as a world: actions become signals to processes and fault states of the link proxies, time
+ * is the real clock since the scenario started, and conditions read what the nodes printed. The scenario's
+ * timeline runs `speed` times faster than real time; the nodes' own timers do not.
  */
-export interface SkippedLiveStep {
-  index: number;
-  step: Step;
-  waitedMs: number;
-}
+export class LiveWorld implements World<LivePending> {
+  constructor(
+    private readonly run: LiveCluster,
+    private readonly signal: AbortSignal,
+  ) {}
 
-export async function runLiveTimeline(run: ClusterRun, signal: AbortSignal): Promise<SkippedLiveStep[]> {
-  const skipped: SkippedLiveStep[] = [];
-  for (const [index, step] of run.options.scenario.steps.entries()) {
-    if (step.atMs !== undefined) await sleepUntil(run.originMs + step.atMs / run.speed, signal);
-    else if (step.afterMs !== undefined) await sleepUntil(Date.now() + step.afterMs / run.speed, signal);
-    else if (step.when !== undefined) {
-      const condition = step.when;
-      const waitedMs = step.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
-      if (!(await run.progress.waitFor(() => holds(run, condition), Date.now() + waitedMs, signal))) {
-        run.say(`skipped step ${index + 1}: the condition did not hold (${describeTrigger(step)})`);
-        skipped.push({ index, step, waitedMs });
-        continue;
-      }
-    }
-    run.say(describeAction(step.action));
-    await perform(run, step.action);
+  get nodes(): readonly NodeId[] {
+    return this.run.nodes;
   }
-  return skipped;
+
+  get timelineScale(): number {
+    return this.run.speed;
+  }
+
+  nowMs(): number {
+    return Date.now() - this.run.originMs;
+  }
+
+  stopped(): boolean {
+    return false;
+  }
+
+  leads(node: NodeId | 'any'): boolean {
+    return this.run.progress.leads(node);
+  }
+
+  deliveredCount(node: NodeId): number {
+    return this.run.progress.deliveredCount(node);
+  }
+
+  settled(): boolean {
+    return this.run.progress.complete(this.run.upNodes());
+  }
+
+  advanceTo(timeMs: number): Promise<void> {
+    return sleepUntil(this.run.originMs + timeMs, this.signal);
+  }
+
+  waitFor(holds: () => boolean, deadlineMs: number): Promise<boolean> {
+    return this.run.progress.waitFor(holds, this.run.originMs + deadlineMs, this.signal);
+  }
+
+  narrate(line: string): void {
+    this.run.say(line);
+  }
+
+  perform(action: Action): LivePending {
+    this.run.say(describeAction(action));
+    return performLive(this.run, action);
+  }
+
+  /** Heals every link, releases held ones, restores the base delay, and restarts, joins or resumes every node. */
+  async beginLiveness(): Promise<void> {
+    const run = this.run;
+    const links = run.links as LinkTable;
+    run.record({ type: 'phase', phase: 'liveness' }, 'after');
+    run.say('liveness phase: healing the network, restarting crashed nodes, resuming paused ones');
+    links.heal();
+    run.record({ type: 'heal' }, 'after');
+    for (const [from, to] of links.heldLinks()) if (links.release(from, to)) run.record({ type: 'release', from, to }, 'after');
+    links.resetDelays(baseDelayMs(run));
+    if (run.events.some((entry) => entry.event.type === 'network')) {
+      run.record({ type: 'network', change: { delayMs: baseDelayMs(run) } }, 'after');
+    }
+    const restarted: NodeId[] = [];
+    for (const node of run.nodes) {
+      const child = run.process(node);
+      if (!run.joined.has(node)) run.record({ type: 'join', node }, 'before');
+      else if (!child.running) run.record({ type: 'restart', node }, 'before');
+      else if (child.paused) {
+        run.record({ type: 'resume', node }, 'before');
+        child.resume();
+        continue;
+      } else continue;
+      run.startNode(node);
+      restarted.push(node);
+    }
+    await run.waitReady(restarted, this.signal);
+  }
+
+  async finish(): Promise<void> {
+    this.run.record({ type: 'phase', phase: 'end' }, 'last');
+    await this.run.stopAll();
+  }
 }
 
-function holds(run: ClusterRun, condition: Condition): boolean {
-  if ('leader' in condition) return run.progress.leads(condition.leader);
-  if ('delivered' in condition) return run.progress.deliveredCount(condition.delivered.node) >= condition.delivered.count;
-  return run.progress.complete(run.upNodes());
+/** Runs an interpreter over a live world, awaiting each pending and handing back its result. */
+export async function driveLive<R>(interpreter: Generator<LivePending, R, unknown>): Promise<R> {
+  let answer: unknown;
+  for (;;) {
+    const next = interpreter.next(answer);
+    if (next.done === true) return next.value;
+    answer = await next.value;
+  }
 }
 
-async function perform(run: ClusterRun, action: Action): Promise<void> {
+function performLive(run: LiveCluster, action: Action): LivePending {
   const links = run.links as LinkTable;
   switch (action.do) {
     case 'submit':
@@ -92,7 +180,7 @@ async function perform(run: ClusterRun, action: Action): Promise<void> {
  * One stdin line per submission: the host reads a line as a payload, and a line starting with "/" as a command,
  * so a payload is kept to one line and never starts with "/".
  */
-function submit(run: ClusterRun, node: NodeId, payload: string): void {
+function submit(run: LiveCluster, node: NodeId, payload: string): void {
   let line = payload.replace(/[\r\n]+/g, ' ');
   if (line.startsWith('/')) line = ` ${line}`;
   if (line !== payload) run.note(`payload ${JSON.stringify(payload)} was sent as ${JSON.stringify(line)}: one stdin line, never a command`);
@@ -101,7 +189,7 @@ function submit(run: ClusterRun, node: NodeId, payload: string): void {
   }
 }
 
-async function crash(run: ClusterRun, node: NodeId): Promise<void> {
+async function crash(run: LiveCluster, node: NodeId): Promise<void> {
   const child = run.process(node);
   if (!child.running) return;
   await child.crash();
@@ -109,14 +197,14 @@ async function crash(run: ClusterRun, node: NodeId): Promise<void> {
   run.nodeDown(node);
 }
 
-function restart(run: ClusterRun, node: NodeId): void {
+function restart(run: LiveCluster, node: NodeId): void {
   if (!run.joined.has(node) || run.process(node).running) return;
   // Stamped before the spawn, so every event of the new incarnation comes after it.
   run.record({ type: 'restart', node }, 'before');
   run.startNode(node);
 }
 
-function pauseOrResume(run: ClusterRun, verb: 'pause' | 'resume', node: NodeId): void {
+function pauseOrResume(run: LiveCluster, verb: 'pause' | 'resume', node: NodeId): void {
   const child = run.process(node);
   if (!child.running || child.paused === (verb === 'pause')) return;
   // Stamped so the stopped process's events all come before a pause, and the woken one's all after a resume.
@@ -129,7 +217,7 @@ function pauseOrResume(run: ClusterRun, verb: 'pause' | 'resume', node: NodeId):
   }
 }
 
-function changeNetwork(run: ClusterRun, change: Partial<LinkConfig>, link: [NodeId, NodeId] | null): void {
+function changeNetwork(run: LiveCluster, change: Partial<LinkConfig>, link: [NodeId, NodeId] | null): void {
   const links = run.links as LinkTable;
   const where = link === null ? 'network' : `link ${link[0]} -> ${link[1]}`;
   if ((change.lossRate ?? 0) > 0) run.note(`${where}: lossRate is simulator-only (TCP does not lose bytes); use partition or cut`);
@@ -144,13 +232,13 @@ function changeNetwork(run: ClusterRun, change: Partial<LinkConfig>, link: [Node
 }
 
 /** The delay every link starts with (and returns to in the liveness phase): the scenario's own latency. */
-export function baseDelayMs(run: ClusterRun): number {
+export function baseDelayMs(run: LiveCluster): number {
   const latency = run.options.scenario.network?.latency;
   return latency === undefined ? 0 : latencyAsDelayMs(run, latency);
 }
 
 /** A TCP stream keeps its order, so a latency distribution becomes one constant delay: its mean. */
-function latencyAsDelayMs(run: ClusterRun, latency: Latency): number {
+function latencyAsDelayMs(run: LiveCluster, latency: Latency): number {
   let delayMs: number;
   if (latency.kind === 'constant') delayMs = latency.ms;
   else if (latency.kind === 'uniform') delayMs = (latency.minMs + latency.maxMs) / 2;
