@@ -8,11 +8,12 @@ import type { Scenario } from './dsl.ts';
 import { ScenarioError } from './errors.ts';
 import { judgeRun, type ExpectationOutcome } from './expectations.ts';
 import { DEFAULT_LIVENESS_MS, interpretRun, type InterpretedRun } from './interpreter.ts';
-import { driveSimulator, SimWorld } from './sim-world.ts';
+import { driveSimulator, SimWorld, type RunSnapshot } from './sim-world.ts';
 import { validateScenario } from './validate.ts';
 
 // What the runner's callers have always imported from here; the pieces now live in files of their own.
 export { DEFAULT_LIVENESS_MS, DEFAULT_SETTLE_MS, DEFAULT_STEP_TIMEOUT_MS } from './interpreter.ts';
+export type { RunSnapshot } from './sim-world.ts';
 export { exitCodeOfOutcomes, judgeExpectations, leadersAt, type ExpectationOutcome } from './expectations.ts';
 
 /** After everything is delivered, a little more time so late duplicates still show up. */
@@ -47,15 +48,6 @@ export function resolveProtocol(name: string | ProtocolDefinition): ProtocolDefi
     throw new ScenarioError(`unknown protocol "${name}"; choose one of: ${protocolNames().join(', ')}`);
   }
   return protocol;
-}
-
-/** What a live view shows while a run goes on. */
-export interface RunSnapshot {
-  nowMs: number;
-  phase: 'safety' | 'liveness';
-  nodes: Array<{ id: NodeId; up: boolean; paused: boolean; status: NodeStatus | null; delivered: number }>;
-  /** History events so far (the view picks the faults and elections it wants to show). */
-  events: readonly HistoryEvent[];
 }
 
 /** Runs a scenario to the end of its liveness phase, then judges it. Deterministic in (scenario, options). */

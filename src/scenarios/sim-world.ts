@@ -1,9 +1,19 @@
+import type { HistoryEvent } from '../core/history.ts';
 import type { NodeId } from '../core/ids.ts';
+import type { NodeStatus } from '../core/node.ts';
 import type { Simulator } from '../sim/simulator.ts';
 import type { Action } from './dsl.ts';
 import { DeliveryTracker } from './progress.ts';
-import type { RunSnapshot } from './runner.ts';
 import type { World } from './world.ts';
+
+/** What a live view shows while a run goes on. */
+export interface RunSnapshot {
+  nowMs: number;
+  phase: 'safety' | 'liveness';
+  nodes: Array<{ id: NodeId; up: boolean; paused: boolean; status: NodeStatus | null; delivered: number }>;
+  /** History events so far (the view picks the faults and elections it wants to show). */
+  events: readonly HistoryEvent[];
+}
 
 /** What the simulator world hands the interpreter: nothing (done at once) or a run of the simulator in slices. */
 export type SimPending = Generator<RunSnapshot, unknown> | void;

@@ -1,12 +1,12 @@
-import type { NodeId } from '../../core/ids.ts';
-import type { JsonObject } from '../../core/json.ts';
-import type { Latency, LinkConfig } from '../../sim/network.ts';
-import { describeAction, type Action, type Scenario } from '../dsl.ts';
-import type { World } from '../world.ts';
-import type { EventFields, LauncherEvent } from './cluster-history.ts';
-import type { LinkTable } from './cluster-links.ts';
-import type { NodeProcess } from './cluster-node.ts';
-import { sleepUntil, type ClusterProgress } from './cluster-progress.ts';
+import type { NodeId } from '../core/ids.ts';
+import type { JsonObject } from '../core/json.ts';
+import type { Latency, LinkConfig } from '../sim/network.ts';
+import { describeAction, type Action, type Scenario } from '../scenarios/dsl.ts';
+import type { World } from '../scenarios/world.ts';
+import type { EventFields, LauncherEvent } from './history.ts';
+import type { LinkTable } from './links.ts';
+import type { NodeProcess } from './node-process.ts';
+import { sleepUntil, type ClusterProgress } from './progress.ts';
 
 /** What the live world needs of the launched cluster (cluster.ts's ClusterRun), and no more. */
 export interface LiveCluster {

@@ -1,6 +1,6 @@
-import type { NodeId } from '../../core/ids.ts';
-import { DeliveryTracker } from '../progress.ts';
-import type { NodeOutput } from './cluster-node.ts';
+import type { NodeId } from '../core/ids.ts';
+import { DeliveryTracker } from '../scenarios/progress.ts';
+import type { NodeOutput } from './node-process.ts';
 
 /**
  * What the launcher knows of a live run from the nodes' stdout lines, for the scenario's conditions (a leader is
