@@ -25,7 +25,16 @@ export interface SimulatorConfig {
   joinLater?: readonly NodeId[];
   /** Decides which pending event fires next; the default (time, then insertion order) made every pinned hash. */
   scheduler?: Scheduler;
+  /**
+   * Deep-freezes every message sent and every record persisted, so a node that mutates one afterwards throws
+   * instead of silently rewriting the history. Costs about a quarter of a run's time, so it is off by default
+   * and on in the test suite (TOB_LAB_FREEZE=1, set in vitest.config.ts) and wherever that variable is set.
+   */
+  freezeMessages?: boolean;
 }
+
+/** The debug switch for `freezeMessages`: TOB_LAB_FREEZE=1 turns freezing on for every simulator made. */
+export const FREEZE_BY_DEFAULT = typeof process !== 'undefined' && process.env.TOB_LAB_FREEZE === '1';
 
 type NodeWork = Extract<PendingEvent, { kind: 'message' | 'timer' }> | { kind: 'submit'; id: SubmissionId; payload: string };
 
@@ -80,6 +89,7 @@ export class Simulator {
   eventsHandled = 0;
 
   private readonly scheduler: Scheduler;
+  private readonly freezeMessages: boolean;
   private readonly network: SimulatedNetwork;
   private readonly slots = new Map<NodeId, NodeSlot>();
   private readonly joinLater: ReadonlySet<NodeId>;
@@ -96,6 +106,7 @@ export class Simulator {
     this.maxTimeMs = config.maxTimeMs ?? DEFAULT_MAX_TIME_MS;
     this.maxEvents = config.maxEvents ?? DEFAULT_MAX_EVENTS;
     this.scheduler = config.scheduler ?? new TimeOrderScheduler();
+    this.freezeMessages = config.freezeMessages ?? FREEZE_BY_DEFAULT;
     this.network = new SimulatedNetwork(
       {
         now: () => this.now,
@@ -104,6 +115,7 @@ export class Simulator {
       },
       randomStream(config.seed, 'network'),
       config.network ?? {},
+      this.freezeMessages,
     );
     this.history = { nodes: this.nodes.slice(), events: [] };
     this.joinLater = new Set(config.joinLater ?? []);
@@ -477,7 +489,7 @@ export class Simulator {
         slot.timers.delete(name);
       },
       persist: (record) => {
-        slot.records.push(deepFreeze(record));
+        slot.records.push(this.freezeMessages ? deepFreeze(record) : record);
         this.record({ type: 'persist', node: id, record });
       },
       deliver: (delivery) => this.record({ type: 'deliver', node: id, ...delivery }),
