@@ -1,5 +1,5 @@
 import { invariant } from '../core/assert.ts';
-import type { History } from '../core/history.ts';
+import { historyIndex, type History } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { DeliveredPrefixes, type OriginOrder, originOrder } from './origin-order.ts';
 import { type Checker, failVerdict, passVerdict, type Verdict } from './verdict.ts';
@@ -18,7 +18,7 @@ function submitClocks(history: History, nodes: readonly NodeId[]): Map<Submissio
   const slot = new Map(nodes.map((node, index) => [node, index]));
   const clocks = nodes.map(() => new Int32Array(nodes.length));
   const stamps = new Map<SubmissionId, Int32Array>();
-  for (const event of history.events) {
+  for (const event of historyIndex(history).events) {
     if (event.type !== 'submit' && event.type !== 'deliver') continue;
     const own = slot.get(event.node);
     invariant(own !== undefined, `node ${event.node} acts but nodesOf() missed it`);
@@ -62,6 +62,8 @@ interface Violation {
  */
 class CausalPast {
   private readonly ownStamps = new Map<NodeId, Int32Array>();
+  /** Per id, how many of each origin's submits (by ordinal) it needs delivered first; computed on first use. */
+  private readonly neededById = new Map<SubmissionId, Int32Array>();
 
   constructor(
     private readonly order: OriginOrder,
@@ -76,18 +78,32 @@ class CausalPast {
 
   /** The first predecessor of `id` that `prefixes` has not delivered, or null when its whole causal past is. */
   firstMissing(id: SubmissionId, prefixes: DeliveredPrefixes): SubmitEvent | null {
+    const needed = this.neededOf(id);
+    const delivered = prefixes.lengths;
+    for (let ordinal = 0; ordinal < needed.length; ordinal += 1) {
+      if (delivered[ordinal] >= needed[ordinal]) continue;
+      const submits = this.order.byOrigin.get(this.order.origins[ordinal]);
+      invariant(submits !== undefined, `origin ${this.order.origins[ordinal]} has no submits`);
+      return submits[delivered[ordinal]];
+    }
+    return null;
+  }
+
+  /** Once per id rather than once per delivery: the binary searches are the costly part. */
+  private neededOf(id: SubmissionId): Int32Array {
+    const cached = this.neededById.get(id);
+    if (cached !== undefined) return cached;
     const position = this.order.position.get(id);
     invariant(position !== undefined, `${id} was never submitted`);
     const stamp = this.stampOf(id);
-    for (const [origin, submits] of this.order.byOrigin) {
+    const needed = new Int32Array(this.order.origins.length);
+    this.order.origins.forEach((origin, ordinal) => {
       const ownStamps = this.ownStamps.get(origin);
       invariant(ownStamps !== undefined, `no stamps for node ${origin}`);
-      let needed = countAtMost(ownStamps, stamp[this.slotOf(origin)]);
-      if (origin === position.origin) needed -= 1;
-      const delivered = prefixes.prefixLength(origin);
-      if (delivered < needed) return submits[delivered];
-    }
-    return null;
+      needed[ordinal] = countAtMost(ownStamps, stamp[this.slotOf(origin)]) - (origin === position.origin ? 1 : 0);
+    });
+    this.neededById.set(id, needed);
+    return needed;
   }
 
   private stampOf(id: SubmissionId): Int32Array {
@@ -112,7 +128,7 @@ function findViolations(history: History): { first: Violation | null; count: num
   let first: Violation | null = null;
   let count = 0;
   let checked = 0;
-  for (const event of history.events) {
+  for (const event of historyIndex(history).events) {
     if (event.type !== 'deliver') continue;
     const position = order.position.get(event.id);
     const delivered = seen.get(event.node);

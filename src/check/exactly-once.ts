@@ -1,4 +1,4 @@
-import type { History, HistoryEvent } from '../core/history.ts';
+import { historyIndex, type History, type HistoryEvent } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { type Checker, failVerdict, passVerdict, type Verdict } from './verdict.ts';
 import { type DeliverEvent, firstSubmits, type SubmitEvent } from './views.ts';
@@ -88,7 +88,7 @@ function checkExactlyOnce(history: History): Verdict {
   const crashes = new Map<NodeId, number>();
   const tally = new Tally();
   let deliveries = 0;
-  for (const event of history.events) {
+  for (const event of historyIndex(history).events) {
     if (event.type === 'crash') crashes.set(event.node, (crashes.get(event.node) ?? 0) + 1);
     if (event.type !== 'deliver') continue;
     deliveries += 1;

@@ -1,5 +1,5 @@
 import { invariant } from '../core/assert.ts';
-import type { History } from '../core/history.ts';
+import { historyIndex, type History } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { DeliveredPrefixes, ordinal, originOrder } from './origin-order.ts';
 import { type Checker, failVerdict, passVerdict, type Verdict } from './verdict.ts';
@@ -30,7 +30,7 @@ function checkFifoOrder(history: History): Verdict {
   let first: Violation | null = null;
   let count = 0;
   let checked = 0;
-  for (const event of history.events) {
+  for (const event of historyIndex(history).events) {
     if (event.type !== 'deliver') continue;
     const position = order.position.get(event.id);
     if (position === undefined) continue;

@@ -1,8 +1,11 @@
 import { invariant } from '../core/assert.ts';
-import type { EventOf, History } from '../core/history.ts';
+import { historyIndex, type EventOf, type History } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 
-/** Read-only views of a history that several checkers share. Each is one pass over the events. */
+/**
+ * Read-only views of a history that several checkers share. Each is one pass over the events checkers read
+ * (`historyIndex`: submits, deliveries, acks and node fates, not the messages and timers that are most of a run).
+ */
 
 export type SubmitEvent = EventOf<'submit'>;
 export type DeliverEvent = EventOf<'deliver'>;
@@ -27,9 +30,7 @@ function memoized<T>(compute: (history: History) => T): (history: History) => T 
 /** Every node the history mentions, declared or seen acting, ascending. */
 export const nodesOf = memoized((history: History): NodeId[] => {
   const nodes = new Set<NodeId>(history.nodes);
-  for (const event of history.events) {
-    if ('node' in event) nodes.add(event.node);
-  }
+  for (const node of historyIndex(history).actingNodes) nodes.add(node);
   return [...nodes].sort((a, b) => a - b);
 });
 
@@ -41,7 +42,7 @@ export const firstDeliveriesByNode = memoized((history: History): Map<NodeId, De
   const nodes = nodesOf(history);
   const sequences = new Map<NodeId, DeliverEvent[]>(nodes.map((node) => [node, []]));
   const seen = new Map<NodeId, Set<SubmissionId>>(nodes.map((node) => [node, new Set()]));
-  for (const event of history.events) {
+  for (const event of historyIndex(history).events) {
     if (event.type !== 'deliver') continue;
     const delivered = seen.get(event.node);
     invariant(delivered !== undefined, `node ${event.node} delivers but nodesOf() missed it`);
@@ -55,7 +56,7 @@ export const firstDeliveriesByNode = memoized((history: History): Map<NodeId, De
 /** The first submit event of every id; the host makes ids unique, so later ones would be a host bug. Read-only. */
 export const firstSubmits = memoized((history: History): Map<SubmissionId, SubmitEvent> => {
   const submits = new Map<SubmissionId, SubmitEvent>();
-  for (const event of history.events) {
+  for (const event of historyIndex(history).events) {
     if (event.type === 'submit' && !submits.has(event.id)) submits.set(event.id, event);
   }
   return submits;
@@ -64,7 +65,7 @@ export const firstSubmits = memoized((history: History): Map<SubmissionId, Submi
 /** The first ack event of every id, in history order. */
 export function firstAcks(history: History): Map<SubmissionId, AckEvent> {
   const acks = new Map<SubmissionId, AckEvent>();
-  for (const event of history.events) {
+  for (const event of historyIndex(history).events) {
     if (event.type === 'ack' && !acks.has(event.id)) acks.set(event.id, event);
   }
   return acks;
@@ -89,7 +90,7 @@ export const nodeFates = memoized((history: History): Map<NodeId, NodeFate> => {
   for (const node of nodesOf(history)) {
     fates.set(node, { node, crashes: 0, lastCrash: null, upAtEnd: true, pausedAtEnd: false, joinedLate: false });
   }
-  for (const event of history.events) {
+  for (const event of historyIndex(history).events) {
     if (!('node' in event)) continue;
     const fate = fates.get(event.node);
     invariant(fate !== undefined, `node ${event.node} acts but nodesOf() missed it`);
@@ -116,7 +117,7 @@ export function targetNodes(fates: ReadonlyMap<NodeId, NodeFate>): NodeId[] {
 }
 
 export function hasLivenessPhase(history: History): boolean {
-  return history.events.some((event) => event.type === 'phase' && event.phase === 'liveness');
+  return historyIndex(history).events.some((event) => event.type === 'phase' && event.phase === 'liveness');
 }
 
 export const NO_LIVENESS_PHASE_SUMMARY =
@@ -125,7 +126,7 @@ export const NO_LIVENESS_PHASE_SUMMARY =
 /** The ids delivered at least once by each node, across its restarts. */
 export function deliveredIdsByNode(history: History): Map<NodeId, Set<SubmissionId>> {
   const delivered = new Map<NodeId, Set<SubmissionId>>(nodesOf(history).map((node) => [node, new Set()]));
-  for (const event of history.events) {
+  for (const event of historyIndex(history).events) {
     if (event.type === 'deliver') delivered.get(event.node)?.add(event.id);
   }
   return delivered;

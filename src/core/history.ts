@@ -52,6 +52,84 @@ export type EventOf<Type extends HistoryEventType> = Extract<HistoryEvent, { typ
 export interface History {
   nodes: NodeId[];
   events: HistoryEvent[];
+  /**
+   * The checkers' index, kept up to date by whoever records the history (the simulator); read it through
+   * `historyIndex`, which checks that it still matches `events` and builds one otherwise. Not enumerable, so it
+   * never shows in comparisons or serializations of the history.
+   */
+  readonly index?: HistoryIndex;
+}
+
+/** The event types checkers read: what was submitted, delivered and acked, and what became of each node. */
+const INDEXED_TYPES: ReadonlySet<HistoryEventType> = new Set<HistoryEventType>([
+  'submit',
+  'deliver',
+  'ack',
+  'announce',
+  'crash',
+  'restart',
+  'join',
+  'pause',
+  'resume',
+  'phase',
+]);
+
+/**
+ * The events checkers read, in history order, and every node that acted. Messages, timers and persists (most of
+ * a run) are left out, so a checker's pass over a run touches a fraction of it. Built while recording, so the
+ * simulator pays for it once per event instead of every checker once per run.
+ */
+export class HistoryIndex {
+  /** Submit, deliver, ack, announce, crash, restart, join, pause, resume and phase events, in history order. */
+  readonly events: HistoryEvent[] = [];
+  /** Every node that some event names as `node`. */
+  readonly actingNodes = new Set<NodeId>();
+  /** How many events of `source` have been added so far. */
+  length = 0;
+
+  /** @param source the events array this index follows (the check that it still describes a history). */
+  constructor(readonly source: readonly HistoryEvent[]) {}
+
+  add(event: HistoryEvent): void {
+    this.length += 1;
+    if ('node' in event) this.actingNodes.add(event.node);
+    if (INDEXED_TYPES.has(event.type)) this.events.push(event);
+  }
+
+  /** The index of a history that records no index of its own (a live or parsed one): one pass. */
+  static build(events: readonly HistoryEvent[]): HistoryIndex {
+    const index = new HistoryIndex(events);
+    for (const event of events) index.add(event);
+    return index;
+  }
+}
+
+/** An empty history that keeps its index up to date as events are appended through `appendEvent`. */
+export function indexedHistory(nodes: NodeId[]): History {
+  const history: History = { nodes, events: [] };
+  Object.defineProperty(history, 'index', { value: new HistoryIndex(history.events), enumerable: false });
+  return history;
+}
+
+/** Appends an event to a history, and to its index when it has one. */
+export function appendEvent(history: History, event: HistoryEvent): void {
+  history.events.push(event);
+  history.index?.add(event);
+}
+
+const builtIndexes = new WeakMap<History, HistoryIndex>();
+
+/** The history's index: the recorded one when it still matches the events, else one built (and remembered). */
+export function historyIndex(history: History): HistoryIndex {
+  const recorded = history.index;
+  if (recorded !== undefined && recorded.source === history.events && recorded.length === history.events.length) {
+    return recorded;
+  }
+  const built = builtIndexes.get(history);
+  if (built !== undefined && built.source === history.events && built.length === history.events.length) return built;
+  const index = HistoryIndex.build(history.events);
+  builtIndexes.set(history, index);
+  return index;
 }
 
 export function eventsOf<Type extends HistoryEventType>(history: History, type: Type): EventOf<Type>[] {

@@ -1,5 +1,5 @@
 import { invariant } from '../core/assert.ts';
-import type { History, HistoryEvent } from '../core/history.ts';
+import { appendEvent, indexedHistory, type History, type HistoryEvent } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { nodeIds } from '../core/ids.ts';
 import { deepFreeze, type Json, type JsonObject } from '../core/json.ts';
@@ -117,7 +117,7 @@ export class Simulator {
       config.network ?? {},
       this.freezeMessages,
     );
-    this.history = { nodes: this.nodes.slice(), events: [] };
+    this.history = indexedHistory(this.nodes.slice());
     this.joinLater = new Set(config.joinLater ?? []);
     for (const id of this.nodes) this.slots.set(id, this.makeSlot(id, config.seed));
   }
@@ -356,7 +356,7 @@ export class Simulator {
     const full = event as HistoryEvent;
     full.i = this.history.events.length;
     full.t = this.now;
-    this.history.events.push(full);
+    appendEvent(this.history, full);
   }
 
   private boot(slot: NodeSlot): void {
