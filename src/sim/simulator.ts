@@ -1,5 +1,5 @@
 import { invariant } from '../core/assert.ts';
-import { appendEvent, indexedHistory, type History, type HistoryEvent } from '../core/history.ts';
+import { appendEvent, indexedHistory, stampEvent, type History, type HistoryEvent, type UnstampedEvent } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { nodeIds } from '../core/ids.ts';
 import { deepFreeze, type Json, type JsonObject } from '../core/json.ts';
@@ -353,10 +353,7 @@ export class Simulator {
   }
 
   private record(event: DistributiveOmit<HistoryEvent, 'i' | 't'>): void {
-    const full = event as HistoryEvent;
-    full.i = this.history.events.length;
-    full.t = this.now;
-    appendEvent(this.history, full);
+    appendEvent(this.history, stampEvent(event as UnstampedEvent, this.history.events.length, this.now, this.freezeMessages));
   }
 
   private boot(slot: NodeSlot): void {
