@@ -146,6 +146,11 @@ const INDEXED_TYPES: ReadonlySet<HistoryEventType> = new Set<HistoryEventType>([
   'phase',
 ]);
 
+/** Whether checkers read events of this type (what a streamed history keeps in memory). */
+export function isIndexedType(type: HistoryEventType): boolean {
+  return INDEXED_TYPES.has(type);
+}
+
 /**
  * The events checkers read, in history order, and every node that acted. Messages, timers and persists (most of
  * a run) are left out, so a checker's pass over a run touches a fraction of it. Built while recording, so the
@@ -222,9 +227,18 @@ export function submittedIds(history: History): SubmissionId[] {
 
 /** One JSON object a line, keys in insertion order, so the same history always gives the same bytes. */
 export function historyToJsonl(history: History): string {
-  let text = JSON.stringify({ type: 'header', format: 'tob-lab-history/1', nodes: history.nodes }) + '\n';
-  for (const event of history.events) text += JSON.stringify(event) + '\n';
+  let text = historyHeaderLine(history.nodes);
+  for (const event of history.events) text += historyEventLine(event);
   return text;
+}
+
+/** The first line of a JSONL history (a streamed history writes it before any event). */
+export function historyHeaderLine(nodes: readonly NodeId[]): string {
+  return JSON.stringify({ type: 'header', format: 'tob-lab-history/1', nodes }) + '\n';
+}
+
+export function historyEventLine(event: HistoryEvent): string {
+  return JSON.stringify(event) + '\n';
 }
 
 export function hashText(text: string): string {

@@ -1,5 +1,5 @@
 import { invariant } from '../core/assert.ts';
-import { appendEvent, indexedHistory, stampEvent, type History, type HistoryEvent, type UnstampedEvent } from '../core/history.ts';
+import { appendEvent, indexedHistory, isIndexedType, stampEvent, type History, type HistoryEvent, type UnstampedEvent } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { nodeIds } from '../core/ids.ts';
 import { deepFreeze, type Json, type JsonObject } from '../core/json.ts';
@@ -31,6 +31,12 @@ export interface SimulatorConfig {
    * and on in the test suite (TOB_LAB_FREEZE=1, set in vitest.config.ts) and wherever that variable is set.
    */
   freezeMessages?: boolean;
+  /**
+   * Streaming mode: every event is handed to `stream` as it is recorded (to be written out), and `history.events`
+   * keeps only the events checkers read (see isIndexedType), so memory no longer grows with messages and timers.
+   * Event positions `i` still count every event.
+   */
+  stream?: (event: HistoryEvent) => void;
 }
 
 /** The debug switch for `freezeMessages`: TOB_LAB_FREEZE=1 turns freezing on for every simulator made. */
@@ -90,6 +96,9 @@ export class Simulator {
 
   private readonly scheduler: Scheduler;
   private readonly freezeMessages: boolean;
+  private readonly stream: ((event: HistoryEvent) => void) | undefined;
+  /** Events recorded so far: the next event's position (history.events is shorter when streaming). */
+  private recorded = 0;
   private readonly network: SimulatedNetwork;
   private readonly slots = new Map<NodeId, NodeSlot>();
   private readonly joinLater: ReadonlySet<NodeId>;
@@ -107,6 +116,7 @@ export class Simulator {
     this.maxEvents = config.maxEvents ?? DEFAULT_MAX_EVENTS;
     this.scheduler = config.scheduler ?? new TimeOrderScheduler();
     this.freezeMessages = config.freezeMessages ?? FREEZE_BY_DEFAULT;
+    this.stream = config.stream;
     this.network = new SimulatedNetwork(
       {
         now: () => this.now,
@@ -353,7 +363,14 @@ export class Simulator {
   }
 
   private record(event: DistributiveOmit<HistoryEvent, 'i' | 't'>): void {
-    appendEvent(this.history, stampEvent(event as UnstampedEvent, this.history.events.length, this.now, this.freezeMessages));
+    const stamped = stampEvent(event as UnstampedEvent, this.recorded, this.now, this.freezeMessages);
+    this.recorded += 1;
+    if (this.stream === undefined) {
+      appendEvent(this.history, stamped);
+      return;
+    }
+    this.stream(stamped);
+    if (isIndexedType(stamped.type)) appendEvent(this.history, stamped);
   }
 
   private boot(slot: NodeSlot): void {
