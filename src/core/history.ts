@@ -167,9 +167,15 @@ export class HistoryIndex {
   /** @param source the events array this index follows (the check that it still describes a history). */
   constructor(readonly source: readonly HistoryEvent[]) {}
 
+  /** The node last added to actingNodes: most events name the same node as the one before, so skip the set. */
+  private lastNode: NodeId | undefined;
+
   add(event: HistoryEvent): void {
     this.length += 1;
-    if ('node' in event) this.actingNodes.add(event.node);
+    if ('node' in event && event.node !== this.lastNode) {
+      this.lastNode = event.node;
+      this.actingNodes.add(event.node);
+    }
     if (INDEXED_TYPES.has(event.type)) this.events.push(event);
   }
 

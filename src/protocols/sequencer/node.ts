@@ -53,6 +53,7 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
   protected readonly log: Entry[] = [];
   /** (term, seq) pairs already logged, as term -> seqs: numbers, not "term:seq" strings, on the hot path. */
   private readonly seen = new Map<number, Set<number>>();
+  /** Ids logged so far; kept only with dedupSubmissions, the one option that reads it. */
   private readonly deliveredIds = new Set<string>();
   /** Entries that arrived ahead of a gap, by seq. */
   private readonly buffer = new Map<number, Entry>();
@@ -359,7 +360,7 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
     const seqs = this.seen.get(entry.term);
     if (seqs === undefined) this.seen.set(entry.term, new Set([entry.seq]));
     else seqs.add(entry.seq);
-    this.deliveredIds.add(entry.id);
+    if (this.options.dedupSubmissions) this.deliveredIds.add(entry.id);
   }
 
   // ------------------------------------------------------------------ catch-up
