@@ -5,6 +5,7 @@ import { protocolByName } from '../protocols/index.ts';
 import { Simulator } from '../sim/simulator.ts';
 import { historyBuilder } from '../../test/support/history-builder.ts';
 import { runCheckers } from './registry.ts';
+import { causalOrderChecker } from './causal-order.ts';
 import { judgeTotalOrder } from './total-order.ts';
 
 /**
@@ -99,5 +100,83 @@ describe('checker fast paths', () => {
     history.events.push({ i: history.events.length, t: 0, type: 'deliver', node: 2, id: 's1', origin: 1, payload: 'x' });
     expect(historyIndex(history)).not.toBe(first);
     expect(historyIndex(history).events).toHaveLength(3);
+  });
+});
+
+/**
+ * Causal order straight from its definition, for small histories: a submission's past is everything its node had
+ * submitted or delivered before it, closed over those submissions' own pasts. Sets of ids, no vector clocks.
+ */
+function causalReference(history: History): { checked: number; violations: number; firstMissing: string | null } {
+  const known = new Map<number, Set<string>>();
+  const pastOf = new Map<string, Set<string>>();
+  const delivered = new Map<number, Set<string>>();
+  let checked = 0;
+  let violations = 0;
+  let firstMissing: string | null = null;
+  const submitOrder = history.events.filter((event) => event.type === 'submit').map((event) => event.id);
+  for (const event of history.events) {
+    if (event.type !== 'submit' && event.type !== 'deliver') continue;
+    const nodeKnows = known.get(event.node) ?? new Set<string>();
+    known.set(event.node, nodeKnows);
+    if (event.type === 'submit') {
+      pastOf.set(event.id, new Set(nodeKnows));
+      nodeKnows.add(event.id);
+      continue;
+    }
+    const past = pastOf.get(event.id);
+    for (const id of past ?? []) nodeKnows.add(id);
+    nodeKnows.add(event.id);
+    const nodeDelivered = delivered.get(event.node) ?? new Set<string>();
+    delivered.set(event.node, nodeDelivered);
+    if (past === undefined || nodeDelivered.has(event.id)) continue;
+    checked += 1;
+    const missing = [...past].filter((id) => !nodeDelivered.has(id));
+    nodeDelivered.add(event.id);
+    if (missing.length === 0) continue;
+    violations += 1;
+    // The checker names, for the first origin (in first-submit order) with a gap, that origin's first undelivered.
+    if (firstMissing === null) {
+      const originOf = new Map(history.events.flatMap((e) => (e.type === 'submit' ? [[e.id, e.node] as const] : [])));
+      const origins = [...new Set(submitOrder.map((id) => originOf.get(id)))];
+      const gapOrigin = origins.find((origin) => missing.some((id) => originOf.get(id) === origin));
+      firstMissing = submitOrder.find((id) => originOf.get(id) === gapOrigin && missing.includes(id)) ?? null;
+    }
+  }
+  return { checked, violations, firstMissing };
+}
+
+describe('causal order against its definition', () => {
+  const step = fc.record({
+    kind: fc.constantFrom('submit', 'deliver', 'deliver', 'deliver'),
+    node: fc.integer({ min: 1, max: 4 }),
+    pick: fc.nat(),
+  });
+
+  it('finds the same deliveries, violations and first missing submission on generated histories', () => {
+    let failing = 0;
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+        const h = historyBuilder([1, 2, 3, 4]);
+        const submitted: string[] = [];
+        for (const { kind, node, pick } of steps) {
+          if (kind === 'submit' || submitted.length === 0) {
+            submitted.push(`s${submitted.length + 1}`);
+            h.submit(node, submitted[submitted.length - 1]);
+          } else h.deliver(node, submitted[pick % submitted.length]);
+        }
+        const history = h.build();
+        const verdict = causalOrderChecker.check(history);
+        const reference = causalReference(history);
+        expect(verdict.details).toMatchObject({ deliveriesChecked: reference.checked, violations: reference.violations });
+        expect(verdict.status).toBe(reference.violations === 0 ? 'pass' : 'fail');
+        if (verdict.status === 'fail') {
+          failing += 1;
+          expect((verdict.evidence.find((event) => event.type === 'submit' && event.id === reference.firstMissing))).toBeDefined();
+        }
+      }),
+      { numRuns: 300, seed: 15 },
+    );
+    expect(failing).toBeGreaterThan(30);
   });
 });
