@@ -71,8 +71,8 @@ export const firstDeliveriesByNode = memoized((history: History): Map<NodeId, De
 /** The first submit event of every id; the host makes ids unique, so later ones would be a host bug. Read-only. */
 export const firstSubmits = memoized((history: History): Map<SubmissionId, SubmitEvent> => {
   const submits = new Map<SubmissionId, SubmitEvent>();
-  for (const event of historyIndex(history).events) {
-    if (event.type === 'submit' && !submits.has(event.id)) submits.set(event.id, event);
+  for (const event of historyIndex(history).submits) {
+    if (!submits.has(event.id)) submits.set(event.id, event);
   }
   return submits;
 });
@@ -80,8 +80,8 @@ export const firstSubmits = memoized((history: History): Map<SubmissionId, Submi
 /** The first ack event of every id, in history order. */
 export function firstAcks(history: History): Map<SubmissionId, AckEvent> {
   const acks = new Map<SubmissionId, AckEvent>();
-  for (const event of historyIndex(history).events) {
-    if (event.type === 'ack' && !acks.has(event.id)) acks.set(event.id, event);
+  for (const event of historyIndex(history).acks) {
+    if (!acks.has(event.id)) acks.set(event.id, event);
   }
   return acks;
 }
@@ -105,7 +105,8 @@ export const nodeFates = memoized((history: History): Map<NodeId, NodeFate> => {
   for (const node of nodesOf(history)) {
     fates.set(node, { node, crashes: 0, lastCrash: null, upAtEnd: true, pausedAtEnd: false, joinedLate: false });
   }
-  for (const event of historyIndex(history).events) {
+  // Only lifecycle events change a fate; the index keeps them apart from the deliveries.
+  for (const event of historyIndex(history).lifecycle) {
     if (!('node' in event)) continue;
     const fate = fates.get(event.node);
     invariant(fate !== undefined, `node ${event.node} acts but nodesOf() missed it`);
@@ -132,7 +133,7 @@ export function targetNodes(fates: ReadonlyMap<NodeId, NodeFate>): NodeId[] {
 }
 
 export function hasLivenessPhase(history: History): boolean {
-  return historyIndex(history).events.some((event) => event.type === 'phase' && event.phase === 'liveness');
+  return historyIndex(history).lifecycle.some((event) => event.type === 'phase' && event.phase === 'liveness');
 }
 
 export const NO_LIVENESS_PHASE_SUMMARY =

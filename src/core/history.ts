@@ -159,6 +159,11 @@ export function isIndexedType(type: HistoryEventType): boolean {
 export class HistoryIndex {
   /** Submit, deliver, ack, announce, crash, restart, join, pause, resume and phase events, in history order. */
   readonly events: HistoryEvent[] = [];
+  /** The submits and the acks alone, in history order (views that need nothing else skip the deliveries). */
+  readonly submits: EventOf<'submit'>[] = [];
+  readonly acks: EventOf<'ack'>[] = [];
+  /** Announce, crash, restart, join, pause, resume and phase events: what became of nodes, a handful a run. */
+  readonly lifecycle: HistoryEvent[] = [];
   /** Every node that some event names as `node`. */
   readonly actingNodes = new Set<NodeId>();
   /** How many events of `source` have been added so far. */
@@ -176,7 +181,11 @@ export class HistoryIndex {
       this.lastNode = event.node;
       this.actingNodes.add(event.node);
     }
-    if (INDEXED_TYPES.has(event.type)) this.events.push(event);
+    if (!INDEXED_TYPES.has(event.type)) return;
+    this.events.push(event);
+    if (event.type === 'submit') this.submits.push(event);
+    else if (event.type === 'ack') this.acks.push(event);
+    else if (event.type !== 'deliver') this.lifecycle.push(event);
   }
 
   /** The index of a history that records no index of its own (a live or parsed one): one pass. */
