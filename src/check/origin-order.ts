@@ -1,7 +1,7 @@
 import { invariant } from '../core/assert.ts';
 import type { History } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
-import { firstSubmits, type SubmitEvent } from './views.ts';
+import { firstSubmits, memoized, type SubmitEvent } from './views.ts';
 
 /**
  * Submissions grouped by the node they were submitted at, in submit order. Causal and FIFO order both reduce to
@@ -16,7 +16,8 @@ export interface OriginOrder {
   position: Map<SubmissionId, { origin: NodeId; index: number; submit: SubmitEvent }>;
 }
 
-export function originOrder(history: History): OriginOrder {
+/** Shared by FIFO and causal order (memoized like the views), so a run builds it once. Read-only. */
+export const originOrder = memoized((history: History): OriginOrder => {
   const byOrigin = new Map<NodeId, SubmitEvent[]>();
   const position: OriginOrder['position'] = new Map();
   for (const submit of firstSubmits(history).values()) {
@@ -30,7 +31,7 @@ export function originOrder(history: History): OriginOrder {
   }
   const origins = [...byOrigin.keys()];
   return { byOrigin, position, origins, ordinals: new Map(origins.map((origin, ordinal) => [origin, ordinal])) };
-}
+});
 
 /** At one node: how long an unbroken prefix of each origin's submissions it has delivered so far. */
 export class DeliveredPrefixes {

@@ -16,7 +16,7 @@ export type AckEvent = EventOf<'ack'>;
  * Remembers a view per history while the history does not grow, so that checkers run one after another share one
  * pass (a property search runs every checker on every run).
  */
-function memoized<T>(compute: (history: History) => T): (history: History) => T {
+export function memoized<T>(compute: (history: History) => T): (history: History) => T {
   const cache = new WeakMap<History, { length: number; value: T }>();
   return (history) => {
     const cached = cache.get(history);
