@@ -3,7 +3,7 @@ import { historyIndex, type History } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { DeliveredPrefixes, type OriginOrder, originOrder } from './origin-order.ts';
 import { type Checker, failVerdict, passVerdict, type Verdict } from './verdict.ts';
-import { type DeliverEvent, nodesOf, plural, type SubmitEvent } from './views.ts';
+import { type DeliverEvent, idOrdinals, nodesOf, plural, type SubmitEvent } from './views.ts';
 
 /**
  * Vector clocks computed from the history alone, never from the protocol's clocks (they are what is under test).
@@ -18,9 +18,7 @@ function submitClocks(history: History, nodes: readonly NodeId[]): SubmitStamps 
   const slot = new Map(nodes.map((node, index) => [node, index]));
   const clocks = nodes.map(() => new Int32Array(nodes.length));
   const events = historyIndex(history).events;
-  let submits = 0;
-  for (const event of events) if (event.type === 'submit') submits += 1;
-  const stamps = new SubmitStamps(nodes.length, submits);
+  const stamps = new SubmitStamps(nodes.length, idOrdinals(history));
   for (const event of events) {
     if (event.type !== 'submit' && event.type !== 'deliver') continue;
     const own = slot.get(event.node);
@@ -42,17 +40,19 @@ function submitClocks(history: History, nodes: readonly NodeId[]): SubmitStamps 
 
 /**
  * Each submitted id's vector clock, all in one flat array (one typed array per submission costs far more than
- * its few entries on runs of 10^5 submissions). The k-th id stamped is the id's ordinal.
+ * its few entries on runs of 10^5 submissions), at the id's ordinal (idOrdinals, shared with other checkers).
  */
 class SubmitStamps {
   readonly flat: Int32Array;
-  readonly ordinals = new Map<SubmissionId, number>();
+  /** 1 where the id of that ordinal has been stamped (a delivered id may never have been submitted). */
+  private readonly stamped: Uint8Array;
 
   constructor(
     readonly width: number,
-    capacity: number,
+    readonly ordinals: ReadonlyMap<SubmissionId, number>,
   ) {
-    this.flat = new Int32Array(width * capacity);
+    this.flat = new Int32Array(width * ordinals.size);
+    this.stamped = new Uint8Array(ordinals.size);
   }
 
   get size(): number {
@@ -60,14 +60,16 @@ class SubmitStamps {
   }
 
   add(id: SubmissionId, clock: Int32Array): void {
-    this.flat.set(clock, this.ordinals.size * this.width);
-    this.ordinals.set(id, this.ordinals.size);
+    const ordinal = this.ordinals.get(id);
+    invariant(ordinal !== undefined, `submitted id ${id} has no ordinal`);
+    this.flat.set(clock, ordinal * this.width);
+    this.stamped[ordinal] = 1;
   }
 
   /** Where the id's clock starts in `flat`, or -1 for an id never submitted. */
   offsetOf(id: SubmissionId): number {
     const ordinal = this.ordinals.get(id);
-    return ordinal === undefined ? -1 : ordinal * this.width;
+    return ordinal === undefined || this.stamped[ordinal] === 0 ? -1 : ordinal * this.width;
   }
 }
 
