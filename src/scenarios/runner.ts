@@ -5,7 +5,7 @@ import type { NodeStatus, ProtocolDefinition } from '../core/node.ts';
 import { runCheckers, type CheckerName, type Verdict } from '../check/index.ts';
 import { protocolByName, protocolNames } from '../protocols/index.ts';
 import { ProtocolError, Simulator } from '../sim/simulator.ts';
-import { describeAction, describeTrigger, type Action, type Condition, type Scenario, type Step } from './dsl.ts';
+import { describeAction, describeTrigger, expectationsFor, type Action, type Condition, type Scenario, type Step } from './dsl.ts';
 import { ScenarioError } from './errors.ts';
 import { validateScenario } from './validate.ts';
 
@@ -72,8 +72,9 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
  * The run as a generator that yields a snapshot every `chunkMs` of virtual time, so a view can draw it as it
  * goes. Chunking only splits the simulator's loop; the history is the same byte for byte whatever the chunk.
  */
-export function* scenarioRun(scenario: Scenario, options: RunOptions, chunkMs: number): Generator<RunSnapshot, RunResult> {
-  const protocol = resolveProtocol(options.protocol ?? scenario.cluster.protocol);
+export function* scenarioRun(written: Scenario, options: RunOptions, chunkMs: number): Generator<RunSnapshot, RunResult> {
+  const protocol = resolveProtocol(options.protocol ?? written.cluster.protocol);
+  const scenario = expectationsFor(written, protocol.name);
   validateScenario(scenario, protocol);
   const sim = new Simulator({
     seed: options.seed,

@@ -23,6 +23,7 @@ type Message<Type extends RaftMessage['type']> = Extract<RaftMessage, { type: Ty
 const TIMER_ELECTION = 'election';
 const TIMER_HEARTBEAT = 'heartbeat';
 const TIMER_FORWARD = 'forward-retry';
+const TIMER_VOTE_RETRY = 'vote-retry';
 
 /**
  * Raft (Ongaro and Ousterhout 2014) as total-order broadcast: every submission becomes a log entry, and applying
@@ -56,6 +57,8 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   private leaderContactFresh = false;
   private preVoting = false;
   private readonly votes = new Set<NodeId>();
+  /** Peers that answered the current (pre-)vote request; the others are asked again (section 5.1: RPCs are retried). */
+  private readonly answered = new Set<NodeId>();
   /** Per origin, the highest submission seq applied here (duplicates are skipped against it). */
   private readonly appliedSeq = new Map<NodeId, number>();
   /** On a leader: per origin, the highest submission seq anywhere in its log. */
@@ -157,6 +160,9 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
         this.replicateAll(ctx);
         ctx.setTimer(TIMER_HEARTBEAT, this.options.heartbeatIntervalMs);
         return;
+      case TIMER_VOTE_RETRY:
+        if (this.preVoting || this.role === 'candidate') this.requestVotes(ctx, this.preVoting);
+        return;
       case TIMER_FORWARD:
         this.forwardArmed = false;
         if (this.outbox.size === 0) return;
@@ -209,6 +215,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     const leaderChanged = leader !== null && leader !== this.leader;
     this.preVoting = false;
     this.progress = null;
+    ctx.cancelTimer(TIMER_VOTE_RETRY);
     this.setRole(ctx, 'follower', leader);
     if (wasLeader) {
       ctx.cancelTimer(TIMER_HEARTBEAT);
@@ -257,10 +264,11 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     }
     // Pre-vote: ask whether an election could be won before disturbing anyone's term.
     this.preVoting = true;
+    this.setRole(ctx, 'follower', null);
     this.votes.clear();
     this.votes.add(this.id);
-    this.setRole(ctx, 'follower', null);
-    ctx.broadcast({ type: 'VOTE', term: this.currentTerm + 1, lastLogIndex: this.log.lastIndex, lastLogTerm: this.log.lastTerm, pre: true });
+    this.answered.clear();
+    this.requestVotes(ctx, true);
     if (this.isMajority(this.votes.size)) this.startElection(ctx);
   }
 
@@ -270,8 +278,24 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     this.setRole(ctx, 'candidate', null);
     this.votes.clear();
     this.votes.add(this.id);
-    ctx.broadcast({ type: 'VOTE', term: this.currentTerm, lastLogIndex: this.log.lastIndex, lastLogTerm: this.log.lastTerm, pre: false });
+    this.answered.clear();
+    this.requestVotes(ctx, false);
     if (this.isMajority(this.votes.size)) this.becomeLeader(ctx);
+  }
+
+  /** The election restriction (section 5.4.1): grant only to a candidate whose log is at least as up to date. */
+  protected isUpToDate(lastLogTerm: number, lastLogIndex: number): boolean {
+    return !this.log.isBehind(lastLogTerm, lastLogIndex);
+  }
+
+  /** Asks every peer that has not answered yet, and again every heartbeat interval until the election ends. */
+  private requestVotes(ctx: Context, pre: boolean): void {
+    const term = pre ? this.currentTerm + 1 : this.currentTerm;
+    for (const peer of ctx.peers) {
+      if (this.answered.has(peer)) continue;
+      ctx.send(peer, { type: 'VOTE', term, lastLogIndex: this.log.lastIndex, lastLogTerm: this.log.lastTerm, pre });
+    }
+    ctx.setTimer(TIMER_VOTE_RETRY, this.options.heartbeatIntervalMs);
   }
 
   /** A pre-vote changes nothing here: neither the term nor the vote. */
@@ -280,7 +304,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
       request.term > this.currentTerm &&
       this.role !== 'leader' &&
       !this.leaderContactFresh &&
-      !this.log.isBehind(request.lastLogTerm, request.lastLogIndex);
+      this.isUpToDate(request.lastLogTerm, request.lastLogIndex);
     ctx.send(from, { type: 'VOTE_RESP', term: granted ? request.term : this.currentTerm, granted, pre: true });
   }
 
@@ -289,7 +313,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     const granted =
       request.term === this.currentTerm &&
       (this.votedFor === null || this.votedFor === from) &&
-      !this.log.isBehind(request.lastLogTerm, request.lastLogIndex);
+      this.isUpToDate(request.lastLogTerm, request.lastLogIndex);
     if (granted) {
       this.setHardState(ctx, this.currentTerm, from);
       this.armElectionTimer(ctx);
@@ -300,16 +324,20 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   private onPreVoteResponse(ctx: Context, from: NodeId, response: Message<'VOTE_RESP'>): void {
     if (!response.granted) {
       this.observeTerm(ctx, response.term);
+      if (this.preVoting) this.answered.add(from);
       return;
     }
     if (!this.preVoting || response.term !== this.currentTerm + 1) return;
+    this.answered.add(from);
     this.votes.add(from);
     if (this.isMajority(this.votes.size)) this.startElection(ctx);
   }
 
   private onVoteResponse(ctx: Context, from: NodeId, response: Message<'VOTE_RESP'>): void {
     this.observeTerm(ctx, response.term);
-    if (this.role !== 'candidate' || response.term !== this.currentTerm || !response.granted) return;
+    if (this.role !== 'candidate' || response.term !== this.currentTerm) return;
+    this.answered.add(from);
+    if (!response.granted) return;
     this.votes.add(from);
     if (this.isMajority(this.votes.size)) this.becomeLeader(ctx);
   }
@@ -317,6 +345,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   private becomeLeader(ctx: Context): void {
     invariant(this.role === 'candidate', 'only a candidate becomes leader');
     ctx.cancelTimer(TIMER_ELECTION);
+    ctx.cancelTimer(TIMER_VOTE_RETRY);
     this.setRole(ctx, 'leader', this.id);
     this.progress = new LeaderProgress(ctx.peers, this.log.lastIndex);
     this.loggedSeq.clear();
@@ -484,9 +513,9 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   }
 
   private noteApplied(entry: Entry): void {
-    if (!isSubmissionEntry(entry)) return;
+    if (!isSubmissionEntry(entry) || entry.seq <= (this.appliedSeq.get(entry.origin) ?? 0)) return;
     this.delivered += 1;
-    this.appliedSeq.set(entry.origin, Math.max(this.appliedSeq.get(entry.origin) ?? 0, entry.seq));
+    this.appliedSeq.set(entry.origin, entry.seq);
     if (entry.origin === this.id) this.outbox.applied(entry.seq);
   }
 
