@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../../core/ids.ts';
 import type { Json } from '../../core/json.ts';
-import { TestContext } from '../shared/test-context.ts';
+import { TestContext } from '../../../test/support/test-context.ts';
 import { raft } from './index.ts';
 import { encodedBytes, type Entry, isRaftMessage, type RaftMessage, type RaftRecord } from './messages.ts';
 import { RaftNode } from './node.ts';

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { durabilityChecker, runCheckers } from '../../check/index.ts';
 import type { History } from '../../core/history.ts';
 import type { ProtocolDefinition } from '../../core/node.ts';
-import { at, crash, heal, leadersAt, partition, restart, runScenario, scenario, searchViolation, submit } from '../../scenarios/index.ts';
+import { at, crash, heal, leadersAt, partition, restart, runScenario, scenario, submit } from '../../scenarios/index.ts';
+import { searchViolation } from '../../search/index.ts';
 import { raft } from './index.ts';
 
 const protocol = raft as unknown as ProtocolDefinition;
