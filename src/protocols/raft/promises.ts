@@ -18,7 +18,10 @@ export const raftPromises: PromiseTable = {
   },
   'fifo-order': {
     holds: [...ALL],
-    note: 'A leader appends an origin\'s submission only right after its previous one; submissions are durable at their origin and retried after a restart.',
+    note:
+      'A leader appends an origin\'s submission only right after its previous one; submissions are durable at their ' +
+      'origin and retried after a restart. (With pauses and crashes mixed, a submission handed to a paused node that ' +
+      'crashes before resuming is lost before the node ever sees it, and the checker still counts it.)',
   },
   'election-safety': {
     holds: [...ALL],
