@@ -4,6 +4,8 @@ import type { History } from '../../core/history.ts';
 import type { ProtocolDefinition } from '../../core/node.ts';
 import { at, crash, heal, leadersAt, partition, restart, runScenario, scenario, submit } from '../../scenarios/index.ts';
 import { searchViolation } from '../../search/index.ts';
+import { REPO_ROOT, runBin } from '../../../test/support/cli.ts';
+import { loadScenario } from '../../scenarios/index.ts';
 import { raft } from './index.ts';
 
 const protocol = raft as unknown as ProtocolDefinition;
@@ -103,5 +105,19 @@ describe('raft in the simulator', () => {
       events: run.history.events.filter((event) => !(event.type === 'deliver' && event.node === 3 && acked?.type === 'ack' && event.id === acked.id)),
     };
     expect(durabilityChecker.check(tampered).status).toBe('fail');
+  });
+
+  it('is deterministic: the same seed gives the same history, in this process and in another one', async () => {
+    const { scenario: leaderFailure } = await loadScenario('scenarios/leader-failure.ts', REPO_ROOT);
+    const hashes = new Set<string>();
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const first = runScenario(leaderFailure, { seed, protocol: 'raft' });
+      expect(runScenario(leaderFailure, { seed, protocol: 'raft' }).hash).toBe(first.hash);
+      hashes.add(first.hash);
+    }
+    expect(hashes.size).toBe(5);
+    const child = runBin(['run', 'scenarios/leader-failure.ts', '--seed', '42', '--protocol', 'raft', '--json']);
+    expect(child.code).toBe(0);
+    expect(JSON.parse(child.stdout).hash).toBe(runScenario(leaderFailure, { seed: 42, protocol: 'raft' }).hash);
   });
 });
