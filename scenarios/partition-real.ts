@@ -3,7 +3,9 @@ import { after, at, heal, partition, scenario, submit } from 'tob-lab';
 // Seed 004's "Network Partition Healing" with a real partition instead of a stopped node: node 1 is cut off
 // from 2 and 3 while everyone keeps chatting. The sequencer has no quorum, so node 1 elects itself on its side
 // and numbers its own messages with the same sequence numbers the majority uses. After the heal the logs stay
-// divergent: the README's split-brain window, made visible. This demo exists to show the failure.
+// divergent: the README's split-brain window, made visible. This demo exists to show the failure. Run it with
+// --protocol raft for the contrast: node 1 cannot commit alone, the majority goes on, one order after the heal
+// (`npm run compare -- partition-real` prints both side by side).
 export default scenario({
   name: 'partition-real',
   source: 'seed 004, Scenario 3, with a real partition (the README lists a split-brain window as a limitation)',
