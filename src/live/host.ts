@@ -7,9 +7,7 @@ import type { NodeId, SubmissionId } from '../core/ids.ts';
 import type { Json, JsonObject } from '../core/json.ts';
 import type { Announcement, Delivery, NodeContext, NodeStatus, ProtocolDefinition, ProtocolNode } from '../core/node.ts';
 import { randomStream, type RandomStream } from '../core/rng.ts';
-import { commitCapture, EffectCapture, jsonCopy } from './commit.ts';
 import { FRAME_BYTES_MAX_DEFAULT, formatAddress, type Address } from './config.ts';
-import { HandlerQueue, type Work } from './handler-queue.ts';
 import { HistoryFile, type UnplacedEvent } from './history-file.ts';
 import type { InboundLimits } from './inbound.ts';
 import type { OutboundLimits } from './outbound.ts';
@@ -65,6 +63,18 @@ export type LiveEvent =
 
 export type SubmitOutcome = { ok: true; id: SubmissionId } | { ok: false; problem: string };
 
+type Work =
+  | { kind: 'start' }
+  | { kind: 'message'; from: NodeId; msg: Json; ref: string }
+  | { kind: 'timer'; name: string; token: number }
+  | { kind: 'submit'; id: SubmissionId; payload: string };
+
+/** What one handler did, held back until its records are on disk. */
+interface Capture {
+  records: Json[];
+  effects: Array<() => void>;
+}
+
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 export function nodeFiles(dataDir: string, id: NodeId): { log: string; history: string; boot: string } {
@@ -75,12 +85,18 @@ export function nodeFiles(dataDir: string, id: NodeId): { log: string; history: 
   };
 }
 
+/** A deep copy through JSON: what a peer would get, and proof that the value is plain data. */
+function jsonCopy<T>(value: T, what: string): T {
+  const text = JSON.stringify(value);
+  invariant(text !== undefined, `${what} is not JSON data`);
+  return JSON.parse(text) as T;
+}
+
 /**
  * Runs one protocol node over real time, sockets and files: the live counterpart of the simulator, for the very
- * same node code. Handlers run one at a time from a bounded queue (handler-queue.ts). Whatever a handler persists
- * is appended and fsync'd after it returns and before any of its sends, deliveries or acks leave the process
- * (commit.ts); a crash in between loses only effects nobody has seen. Peers are reached through the transport
- * (transport.ts).
+ * same node code. Handlers run one at a time from a bounded queue. Whatever a handler persists is appended and
+ * fsync'd after it returns and before any of its sends, deliveries or acks leave the process; a crash in between
+ * loses only effects nobody has seen.
  */
 export class LiveNode {
   readonly id: NodeId;
@@ -94,15 +110,17 @@ export class LiveNode {
   private readonly limits: HostLimits;
   private state: State = 'new';
   private instance: ProtocolNode | null = null;
-  private readonly capture: EffectCapture;
+  private readonly context: NodeContext;
   private transport: Transport | null = null;
   private log: DurableLog | null = null;
   private history: HistoryFile | null = null;
   /** Every durable record, in order: what a rebuilt instance recovers from. */
   private durable: Json[] = [];
-  private readonly queue: HandlerQueue;
+  private queue: Work[] = [];
+  private draining = false;
   private readonly timers = new Map<string, { handle: NodeJS.Timeout; token: number }>();
   private nextTimerToken = 1;
+  private capture: Capture | null = null;
   private refCounter = 0;
   private submissionCounter = 0;
   private restartsLeft: number;
@@ -124,8 +142,7 @@ export class LiveNode {
     this.dataDir = config.dataDir;
     this.limits = { ...HOST_LIMITS_DEFAULT, ...(config.limits ?? {}) };
     this.restartsLeft = this.limits.protocolRestartsMax;
-    this.queue = new HandlerQueue(this.limits.workQueueMax);
-    this.capture = this.makeCapture();
+    this.context = this.makeContext();
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
   }
 
@@ -170,7 +187,7 @@ export class LiveNode {
     this.state = 'running';
     this.transport.connect();
     this.instance = this.protocol.create({ id: this.id, nodes: this.nodes, options: this.options });
-    this.queue.pushFront({ kind: 'start' });
+    this.queue.unshift({ kind: 'start' });
     this.drain();
   }
 
@@ -230,7 +247,7 @@ export class LiveNode {
     if (bytes > this.limits.payloadBytesMax) {
       return { ok: false, problem: `the message is ${bytes} bytes; at most ${this.limits.payloadBytesMax} bytes fit` };
     }
-    if (this.queue.full) return { ok: false, problem: `node ${this.id} is overloaded; try again` };
+    if (this.queue.length >= this.limits.workQueueMax) return { ok: false, problem: `node ${this.id} is overloaded; try again` };
     this.submissionCounter += 1;
     const id = `${this.id}-${this.boot}-${this.submissionCounter}`;
     const event = this.record({ type: 'submit', node: this.id, id, payload });
@@ -259,7 +276,7 @@ export class LiveNode {
     this.state = 'stopping';
     for (const timer of this.timers.values()) clearTimeout(timer.handle);
     this.timers.clear();
-    this.queue.clear();
+    this.queue = [];
     await this.transport?.close();
     if (wasRunning && this.history !== null) {
       this.record({ type: 'log', node: this.id, text: reason === null ? 'stopped cleanly' : `stopped: ${reason}` });
@@ -280,20 +297,27 @@ export class LiveNode {
 
   private enqueue(work: Work): void {
     if (this.state !== 'running' && this.state !== 'starting') return;
-    if (!this.queue.push(work)) {
+    if (this.queue.length >= this.limits.workQueueMax) {
       const what = work.kind === 'message' ? `message ${work.ref} from node ${work.from}` : `${work.kind} work`;
       this.throttledNote('queue-full', `handler queue full (${this.limits.workQueueMax}): ${what} dropped`);
       return;
     }
+    this.queue.push(work);
     this.drain();
   }
 
   /** Runs queued work until the queue is empty; work queued by a handler (a self-send) runs after it. */
   private drain(): void {
-    this.queue.drain(
-      (work) => this.run(work),
-      () => this.state === 'running',
-    );
+    if (this.draining || this.state !== 'running') return;
+    this.draining = true;
+    try {
+      for (let work = this.queue.shift(); work !== undefined; work = this.queue.shift()) {
+        this.run(work);
+        if (this.state !== 'running') break;
+      }
+    } finally {
+      this.draining = false;
+    }
   }
 
   private run(work: Work): void {
@@ -306,19 +330,51 @@ export class LiveNode {
     } else if (work.kind === 'message') {
       this.record({ type: 'receive', node: this.id, from: work.from, msg: work.ref });
     }
-    let capture;
+    const capture: Capture = { records: [], effects: [] };
+    this.capture = capture;
     try {
-      capture = this.capture.run((ctx) => invokeHandler(instance, ctx, work, this.durable));
+      this.invoke(instance, work);
     } catch (error) {
+      this.capture = null;
       this.onProtocolError(error, work);
       return;
+    } finally {
+      this.capture = null;
     }
-    // Records first, on disk; only then the effects that depend on them. A failing disk stops the node.
-    const failure = commitCapture(capture, this.log as DurableLog, this.durable);
-    if (failure !== null) {
-      this.note(`cannot write the log: ${failure}; stopping before anything depends on it`);
-      void this.stop(`log write failed: ${failure}`);
+    this.commit(capture);
+  }
+
+  private invoke(instance: ProtocolNode, work: Work): void {
+    const ctx = this.context;
+    switch (work.kind) {
+      case 'start':
+        instance.start(ctx, this.durable.slice());
+        return;
+      case 'message':
+        instance.message(ctx, work.from, work.msg);
+        return;
+      case 'timer':
+        instance.timer(ctx, work.name);
+        return;
+      case 'submit':
+        instance.submit(ctx, { id: work.id, payload: work.payload });
+        return;
     }
+  }
+
+  /** Records first, on disk; only then the effects that depend on them. A failing disk stops the node. */
+  private commit(capture: Capture): void {
+    if (capture.records.length > 0) {
+      try {
+        (this.log as DurableLog).append(capture.records);
+      } catch (error) {
+        this.note(`cannot write the log: ${(error as Error).message}; stopping before anything depends on it`);
+        void this.stop(`log write failed: ${(error as Error).message}`);
+        return;
+      }
+      this.durable.push(...capture.records);
+    }
+    for (const effect of capture.effects) effect();
   }
 
   /**
@@ -339,35 +395,59 @@ export class LiveNode {
     this.note('rebuilding the node from its log; the failed handler had no effect');
     this.record({ type: 'restart', node: this.id });
     this.instance = this.protocol.create({ id: this.id, nodes: this.nodes, options: this.options });
-    this.queue.pushFront({ kind: 'start' });
+    this.queue.unshift({ kind: 'start' });
   }
 
   // ---------------------------------------------------------------- the context the protocol sees
 
-  /** What the protocol's context does once a handler's effects are committed (see commit.ts). */
-  private makeCapture(): EffectCapture {
-    return new EffectCapture({
+  private captured(what: string): Capture {
+    invariant(this.capture !== null, `protocol ${this.protocol.name} called ${what} outside a handler`);
+    return this.capture;
+  }
+
+  private makeContext(): NodeContext {
+    const effect = (what: string, run: () => void) => this.captured(what).effects.push(run);
+    return {
       id: this.id,
       nodes: this.nodes,
       peers: this.peers,
-      protocolName: this.protocol.name,
-      transmit: (to, body) => this.transmit(to, body),
-      persisted: (record) => this.record({ type: 'persist', node: this.id, record }),
-      delivered: (delivery) => {
-        const event = this.record({ type: 'deliver', node: this.id, ...delivery });
-        this.emit({ type: 'deliver', delivery, t: event.t });
+      send: (to, message) => {
+        invariant(this.nodes.includes(to), `send to node ${to}, which is not in the cluster`);
+        const body = jsonCopy(message, 'a message');
+        effect('send', () => this.transmit(to, body));
       },
-      acked: (id) => this.record({ type: 'ack', node: this.id, id }),
-      announced: (announcement) => {
-        const event = this.record({ type: 'announce', node: this.id, ...announcement });
-        this.emit({ type: 'announce', announcement, t: event.t });
+      broadcast: (message) => {
+        const body = jsonCopy(message, 'a message');
+        effect('broadcast', () => {
+          for (const peer of this.peers) this.transmit(peer, body);
+        });
       },
-      logged: (text) => this.note(text, 'protocol'),
       setTimer: (name, delayMs) => this.setTimer(name, delayMs),
       cancelTimer: (name) => this.cancelTimer(name),
+      persist: (record) => {
+        const copy = jsonCopy(record, 'a persisted record');
+        this.captured('persist').records.push(copy);
+        effect('persist', () => this.record({ type: 'persist', node: this.id, record: copy }));
+      },
+      deliver: (delivery) => {
+        const copy = jsonCopy(delivery, 'a delivery');
+        effect('deliver', () => {
+          const event = this.record({ type: 'deliver', node: this.id, ...copy });
+          this.emit({ type: 'deliver', delivery: copy, t: event.t });
+        });
+      },
+      ack: (id) => effect('ack', () => this.record({ type: 'ack', node: this.id, id })),
+      announce: (announcement) => {
+        const copy = jsonCopy(announcement, 'an announcement');
+        effect('announce', () => {
+          const event = this.record({ type: 'announce', node: this.id, ...copy });
+          this.emit({ type: 'announce', announcement: copy, t: event.t });
+        });
+      },
       now: () => Math.floor(performance.now()),
       random: () => (this.random as RandomStream).next(),
-    });
+      log: (text) => effect('log', () => this.note(String(text), 'protocol')),
+    };
   }
 
   private transmit(to: NodeId, body: Json): void {
@@ -442,22 +522,5 @@ export class LiveNode {
         this.record({ type: 'log', node: this.id, text: `an event listener threw: ${(error as Error).message}` });
       }
     }
-  }
-}
-
-function invokeHandler(instance: ProtocolNode, ctx: NodeContext, work: Work, durable: readonly Json[]): void {
-  switch (work.kind) {
-    case 'start':
-      instance.start(ctx, durable.slice());
-      return;
-    case 'message':
-      instance.message(ctx, work.from, work.msg);
-      return;
-    case 'timer':
-      instance.timer(ctx, work.name);
-      return;
-    case 'submit':
-      instance.submit(ctx, { id: work.id, payload: work.payload });
-      return;
   }
 }
