@@ -35,7 +35,9 @@ export function formatComparison(scenarioName: string, seed: number, rows: reado
     ...rows.map((row) => `| ${row.checker} | ${row.results.map((result) => mark(result.status)).join(' | ')} |`),
     '',
     ...rows.flatMap((row) =>
-      row.results.filter((result) => result.status === 'fail').map((result) => `${result.protocol}, ${row.checker}: ${result.summary}`),
+      row.results
+        .filter((result) => result.status === 'fail')
+        .map((result) => `${result.protocol}, ${row.checker}: ${result.summary}`),
     ),
   ].join('\n');
 }
@@ -69,7 +71,8 @@ function parse(argv: readonly string[]): { scenario: string; protocols: string[]
     }
   }
   const unknown = protocols.filter((protocol) => !protocolNames().includes(protocol));
-  if (unknown.length > 0) throw new Error(`unknown protocol ${unknown.join(', ')}; choose from ${protocolNames().join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(`unknown protocol ${unknown.join(', ')}; choose from ${protocolNames().join(', ')}`);
   return { scenario, protocols, seed };
 }
 

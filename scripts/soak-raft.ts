@@ -199,14 +199,26 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const peers = ports.map((port, index) => `${index + 1}=127.0.0.1:${port}`).join(',');
   const nodes = ports.map(
     (_, index) =>
-      new NodeProcess(index + 1, ['--id', String(index + 1), '--peers', peers, '--protocol', 'raft', '--data', dataDir, '--seed', String(options.seed * 100 + index)]),
+      new NodeProcess(index + 1, [
+        '--id',
+        String(index + 1),
+        '--peers',
+        peers,
+        '--protocol',
+        'raft',
+        '--data',
+        dataDir,
+        '--seed',
+        String(options.seed * 100 + index),
+      ]),
   );
   let submitted = 0;
   let leaderKills = 0;
   let submitting = true;
   try {
     for (const node of nodes) node.start();
-    if (!(await waitFor(() => nodes.every((node) => node.ready), 30_000))) throw new Error('the nodes never became ready');
+    if (!(await waitFor(() => nodes.every((node) => node.ready), 30_000)))
+      throw new Error('the nodes never became ready');
     const stream = (async () => {
       while (submitting) {
         const running = nodes.filter((node) => node.running && node.ready);
@@ -229,7 +241,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       victim.start();
       await waitFor(() => victim.ready, 30_000);
       if (cycle % 10 === 0 || cycle === options.cycles) {
-        options.log(`cycle ${cycle}/${options.cycles}: killed node ${victim.id}${killLeader ? ' (the leader)' : ''}; ${submitted} submitted so far`);
+        options.log(
+          `cycle ${cycle}/${options.cycles}: killed node ${victim.id}${killLeader ? ' (the leader)' : ''}; ${submitted} submitted so far`,
+        );
       }
     }
     submitting = false;
@@ -242,7 +256,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       nodes.map((node) => nodeFiles(dataDir, node.id).history),
       [{ type: 'phase', phase: 'liveness', i: -1, t: livenessAtMs } as HistoryEvent],
     );
-    const judged = judge(history, (node) => readAppliedBatches(dataDir, node), options.cycles, leaderKills, submitted, settled);
+    const judged = judge(
+      history,
+      (node) => readAppliedBatches(dataDir, node),
+      options.cycles,
+      leaderKills,
+      submitted,
+      settled,
+    );
     return { ...judged, dataDir: options.keep ? dataDir : null };
   } finally {
     submitting = false;
@@ -274,7 +295,9 @@ async function settle(counts: () => number[], timeoutMs: number): Promise<boolea
 function historyDeliveries(dataDir: string, id: NodeId): number {
   try {
     const history = mergeHistories([nodeFiles(dataDir, id).history]);
-    return new Set(history.events.filter((event) => event.type === 'deliver').map((event) => (event as { id: string }).id)).size;
+    return new Set(
+      history.events.filter((event) => event.type === 'deliver').map((event) => (event as { id: string }).id),
+    ).size;
   } catch {
     return -1;
   }
@@ -355,7 +378,8 @@ function judge(
 ): Omit<SoakResult, 'dataDir'> {
   const { sequences, duplicates, acked } = deliveriesByNode(history);
   const indexOf = new Map<string, number>();
-  for (const sequence of sequences.values()) for (const delivered of sequence) indexOf.set(delivered.id, delivered.index);
+  for (const sequence of sequences.values())
+    for (const delivered of sequence) indexOf.set(delivered.id, delivered.index);
   let acknowledgedLost = 0;
   let lostInCommitWindow = 0;
   for (const node of history.nodes) {
@@ -370,9 +394,25 @@ function judge(
   }
   const deliveredByNode: Record<string, number> = {};
   for (const [node, sequence] of sequences) deliveredByNode[String(node)] = sequence.length;
-  const verdicts = runCheckers(history).map((verdict) => ({ checker: verdict.checker, status: verdict.status, summary: verdict.summary }));
+  const verdicts = runCheckers(history).map((verdict) => ({
+    checker: verdict.checker,
+    status: verdict.status,
+    summary: verdict.summary,
+  }));
   const orderDisagreements = countOrderDisagreements(sequences);
-  return { cycles, leaderKills, submitted, acked: acked.size, deliveredByNode, acknowledgedLost, lostInCommitWindow, duplicates, orderDisagreements, settled, verdicts };
+  return {
+    cycles,
+    leaderKills,
+    submitted,
+    acked: acked.size,
+    deliveredByNode,
+    acknowledgedLost,
+    lostInCommitWindow,
+    duplicates,
+    orderDisagreements,
+    settled,
+    verdicts,
+  };
 }
 
 export function formatSoak(result: SoakResult): string {
@@ -384,12 +424,14 @@ export function formatSoak(result: SoakResult): string {
     `duplicates: ${result.duplicates}`,
     `order-disagreements: ${result.orderDisagreements}`,
     `settled (every node delivered the same set at the end): ${result.settled ? 'yes' : 'NO'}`,
-    ...result.verdicts.map((verdict) => `  ${verdict.status.padEnd(5)} ${verdict.checker.padEnd(18)} ${verdict.summary}`),
+    ...result.verdicts.map(
+      (verdict) => `  ${verdict.status.padEnd(5)} ${verdict.checker.padEnd(18)} ${verdict.summary}`,
+    ),
     ...(result.lostInCommitWindow === 0
       ? []
       : [
-          'note: the live host writes and fsyncs a handler\'s records, then performs its deliveries; a kill -9 during the',
-          'fsync keeps the raft node\'s applied cursor (already written) and loses the deliveries that were to follow, so',
+          "note: the live host writes and fsyncs a handler's records, then performs its deliveries; a kill -9 during the",
+          "fsync keeps the raft node's applied cursor (already written) and loses the deliveries that were to follow, so",
           'that node never delivers that batch (delivering again after the restart would risk duplicates instead).',
         ]),
     ...(result.dataDir === null ? [] : [`data and node histories kept in ${result.dataDir}`]),

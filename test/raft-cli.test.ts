@@ -6,7 +6,13 @@ describe('tob-lab and raft', () => {
     const result = await runCli(['list', '--no-tables']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^ {2}raft +reference +Reference: Raft/m);
-    for (const option of ['heartbeatIntervalMs = 50', 'electionTimeoutMsMin = 150', 'electionTimeoutMsMax = 300', 'preVote = true', 'batchBytesMax = 65536']) {
+    for (const option of [
+      'heartbeatIntervalMs = 50',
+      'electionTimeoutMsMin = 150',
+      'electionTimeoutMsMax = 300',
+      'preVote = true',
+      'batchBytesMax = 65536',
+    ]) {
       expect(result.stdout).toContain(option);
     }
     const without = await runCli(['list', '--no-tables', '--no-options']);
@@ -14,7 +20,17 @@ describe('tob-lab and raft', () => {
   });
 
   it('check searches raft and finds nothing to break under crash-restart', async () => {
-    const result = await runCli(['check', '--protocol', 'raft', '--faults', 'crash-restart', '--runs', '30', '--seed', '3']);
+    const result = await runCli([
+      'check',
+      '--protocol',
+      'raft',
+      '--faults',
+      'crash-restart',
+      '--runs',
+      '30',
+      '--seed',
+      '3',
+    ]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/no violation in 30 runs/);
   });

@@ -4,7 +4,13 @@ import { compareProtocols, formatComparison } from '../scripts/compare-protocols
 import { REPO_ROOT } from './support/cli.ts';
 
 /** The seed 004 demos, written for the sequencer, run on raft with their raft expectations (expect.protocols.raft). */
-const SEED_004_DEMOS = ['normal-operation', 'leader-failure', 'partition-healing', 'partition-real', 'concurrent-messages'];
+const SEED_004_DEMOS = [
+  'normal-operation',
+  'leader-failure',
+  'partition-healing',
+  'partition-real',
+  'concurrent-messages',
+];
 
 describe('the seed 004 demos on raft', () => {
   for (const name of SEED_004_DEMOS) {
@@ -15,7 +21,8 @@ describe('the seed 004 demos on raft', () => {
         const result = runScenario(scenario, { seed, protocol: 'raft' });
         expect(result.protocol).toBe('raft');
         expect(result.expectations.length).toBeGreaterThan(0);
-        for (const outcome of result.expectations) if (!outcome.holds) broken.push(`seed ${seed}: ${outcome.expectation} (${outcome.detail})`);
+        for (const outcome of result.expectations)
+          if (!outcome.holds) broken.push(`seed ${seed}: ${outcome.expectation} (${outcome.detail})`);
       }
       expect(broken).toEqual([]);
     });
@@ -35,7 +42,10 @@ describe('the seed 004 demos on raft', () => {
     expect(deliveredBefore(2, majority?.type === 'submit' ? majority.id : undefined)).toBe(true);
     expect(deliveredBefore(1, majority?.type === 'submit' ? majority.id : undefined)).toBe(false);
     const orders = [1, 2, 3].map((node) =>
-      events.filter((event) => event.type === 'deliver' && event.node === node).map((event) => (event.type === 'deliver' ? event.id : '')).join(' '),
+      events
+        .filter((event) => event.type === 'deliver' && event.node === node)
+        .map((event) => (event.type === 'deliver' ? event.id : ''))
+        .join(' '),
     );
     expect(new Set(orders).size).toBe(1);
     expect(orders[0]?.split(' ').length).toBe(5);
@@ -47,7 +57,14 @@ describe('the seed 004 demos on raft', () => {
     const status = (checker: string, protocol: string) =>
       rows.find((row) => row.checker === checker)?.results.find((result) => result.protocol === protocol)?.status;
     expect(status('total-order', 'sequencer')).toBe('fail');
-    for (const checker of ['total-order', 'exactly-once', 'fifo-order', 'election-safety', 'eventual-delivery', 'durability']) {
+    for (const checker of [
+      'total-order',
+      'exactly-once',
+      'fifo-order',
+      'election-safety',
+      'eventual-delivery',
+      'durability',
+    ]) {
       expect(status(checker, 'raft'), checker).toBe('pass');
     }
     const table = formatComparison(scenario.name, 1, rows);

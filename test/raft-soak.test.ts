@@ -3,7 +3,7 @@ import { runSoak, SOAK_DEFAULTS } from '../scripts/soak-raft.ts';
 
 /** The short CI version of `npm run soak:raft`: real processes on 127.0.0.1, kill -9 (mostly the leader), restart. */
 describe('raft kill -9 soak (10 cycles)', () => {
-  it('delivers nothing twice, every node agrees on the order, and loses only what the host\'s commit window loses', async () => {
+  it("delivers nothing twice, every node agrees on the order, and loses only what the host's commit window loses", async () => {
     const lines: string[] = [];
     const result = await runSoak({ ...SOAK_DEFAULTS, cycles: 10, seed: 7, log: (line) => lines.push(line) });
     expect(result.cycles).toBe(10);

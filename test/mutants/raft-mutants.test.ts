@@ -44,10 +44,21 @@ const searches: SearchCase[] = [
 describe('the differential search catches raft mutants', () => {
   for (const { mutant, faults, runs, options, network, why } of searches) {
     it(`${mutant.name} (faults ${faults.join(', ')}; ${why})`, () => {
-      const search = { mutant, original, faults, properties: PROPERTIES, runs, seed: 42, ...(options ? { options } : {}), ...(network ? { network } : {}) };
+      const search = {
+        mutant,
+        original,
+        faults,
+        properties: PROPERTIES,
+        runs,
+        seed: 42,
+        ...(options ? { options } : {}),
+        ...(network ? { network } : {}),
+      };
       const finding = differentialSearch(search);
       expect(finding, `${mutant.name} escaped ${runs} generated schedules`).not.toBeNull();
-      expect(distinguishingProperty(finding!.shrunk, { ...search, properties: [finding!.property] })).toBe(finding!.property);
+      expect(distinguishingProperty(finding!.shrunk, { ...search, properties: [finding!.property] })).toBe(
+        finding!.property,
+      );
       console.log(
         `${mutant.name}: ${finding!.property} after ${finding!.runsToFind} runs, ${finding!.shrunk.scenario.steps.length} steps:\n` +
           finding!.shrunk.scenario.steps.map((step) => `  ${step.atMs} ms ${describeAction(step.action)}`).join('\n'),
@@ -70,7 +81,8 @@ function directed(protocol: ProtocolDefinition, options: JsonObject, steps: Step
   );
 }
 
-const statuses = (run: ReturnType<typeof directed>) => Object.fromEntries(run.verdicts.map((verdict) => [verdict.checker, verdict.status]));
+const statuses = (run: ReturnType<typeof directed>) =>
+  Object.fromEntries(run.verdicts.map((verdict) => [verdict.checker, verdict.status]));
 
 describe('directed schedules for the races random search rarely hits', () => {
   it('figure 8: a leader that commits an earlier-term entry by counting replicas loses an acked message', () => {

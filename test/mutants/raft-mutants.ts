@@ -45,6 +45,15 @@ class ForgetsVoteOnRestart extends RaftNode {
   }
 }
 
-export const commitsEarlierTermByCount = mutant('raft-mutant-commits-earlier-term', (id, options) => new CommitsEarlierTermByCount(id, options));
-export const votesWithoutUpToDateCheck = mutant('raft-mutant-votes-without-log-check', (id, options) => new VotesWithoutUpToDateCheck(id, options));
-export const forgetsVoteOnRestart = mutant('raft-mutant-forgets-vote', (id, options) => new ForgetsVoteOnRestart(id, options));
+export const commitsEarlierTermByCount = mutant(
+  'raft-mutant-commits-earlier-term',
+  (id, options) => new CommitsEarlierTermByCount(id, options),
+);
+export const votesWithoutUpToDateCheck = mutant(
+  'raft-mutant-votes-without-log-check',
+  (id, options) => new VotesWithoutUpToDateCheck(id, options),
+);
+export const forgetsVoteOnRestart = mutant(
+  'raft-mutant-forgets-vote',
+  (id, options) => new ForgetsVoteOnRestart(id, options),
+);

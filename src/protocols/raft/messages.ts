@@ -54,7 +54,9 @@ function hasKeys(value: Record<string, unknown>, keys: readonly string[]): boole
 }
 
 function isPayload(value: unknown): value is string {
-  return typeof value === 'string' && value.length <= WIRE_PAYLOAD_BYTES_MAX && encodedBytes(value) <= WIRE_PAYLOAD_BYTES_MAX;
+  return (
+    typeof value === 'string' && value.length <= WIRE_PAYLOAD_BYTES_MAX && encodedBytes(value) <= WIRE_PAYLOAD_BYTES_MAX
+  );
 }
 
 const TERM_ONLY = ['term'] as const;
@@ -65,12 +67,24 @@ export function isEntry(value: unknown): value is Entry {
   if (!isObject(value) || !isCount(value.term) || value.term < 1) return false;
   if (hasKeys(value, TERM_ONLY)) return true;
   return (
-    hasKeys(value, SUBMISSION_KEYS) && isNodeId(value.origin) && isCount(value.seq) && value.seq >= 1 && isId(value.id) && isPayload(value.payload)
+    hasKeys(value, SUBMISSION_KEYS) &&
+    isNodeId(value.origin) &&
+    isCount(value.seq) &&
+    value.seq >= 1 &&
+    isId(value.id) &&
+    isPayload(value.payload)
   );
 }
 
 function isForwarded(value: unknown): value is Forwarded {
-  return isObject(value) && hasKeys(value, FORWARDED_KEYS) && isCount(value.seq) && value.seq >= 1 && isId(value.id) && isPayload(value.payload);
+  return (
+    isObject(value) &&
+    hasKeys(value, FORWARDED_KEYS) &&
+    isCount(value.seq) &&
+    value.seq >= 1 &&
+    isId(value.id) &&
+    isPayload(value.payload)
+  );
 }
 
 function isBoundedList<T>(value: unknown, item: (entry: unknown) => entry is T): value is T[] {
@@ -85,18 +99,37 @@ export function isRaftMessage(value: unknown): value is RaftMessage {
     case 'VOTE':
       return (
         hasKeys(m, ['type', 'term', 'lastLogIndex', 'lastLogTerm', 'pre']) &&
-        isCount(m.term) && m.term >= 1 && isCount(m.lastLogIndex) && isCount(m.lastLogTerm) && typeof m.pre === 'boolean'
+        isCount(m.term) &&
+        m.term >= 1 &&
+        isCount(m.lastLogIndex) &&
+        isCount(m.lastLogTerm) &&
+        typeof m.pre === 'boolean'
       );
     case 'VOTE_RESP':
-      return hasKeys(m, ['type', 'term', 'granted', 'pre']) && isCount(m.term) && typeof m.granted === 'boolean' && typeof m.pre === 'boolean';
+      return (
+        hasKeys(m, ['type', 'term', 'granted', 'pre']) &&
+        isCount(m.term) &&
+        typeof m.granted === 'boolean' &&
+        typeof m.pre === 'boolean'
+      );
     case 'APPEND':
       return (
         hasKeys(m, ['type', 'term', 'prevLogIndex', 'prevLogTerm', 'entries', 'leaderCommit']) &&
-        isCount(m.term) && m.term >= 1 && isCount(m.prevLogIndex) && isCount(m.prevLogTerm) && isCount(m.leaderCommit) &&
-        isBoundedList(m.entries, isEntry) && m.entries.every((entry) => entry.term <= (m.term as number))
+        isCount(m.term) &&
+        m.term >= 1 &&
+        isCount(m.prevLogIndex) &&
+        isCount(m.prevLogTerm) &&
+        isCount(m.leaderCommit) &&
+        isBoundedList(m.entries, isEntry) &&
+        m.entries.every((entry) => entry.term <= (m.term as number))
       );
     case 'APPEND_RESP':
-      return hasKeys(m, ['type', 'term', 'success', 'index']) && isCount(m.term) && typeof m.success === 'boolean' && isCount(m.index);
+      return (
+        hasKeys(m, ['type', 'term', 'success', 'index']) &&
+        isCount(m.term) &&
+        typeof m.success === 'boolean' &&
+        isCount(m.index)
+      );
     case 'FORWARD':
       return hasKeys(m, ['type', 'submissions']) && isBoundedList(m.submissions, isForwarded);
     default:
@@ -109,11 +142,24 @@ export function isRaftRecord(value: unknown): value is RaftRecord {
   if (!isObject(value)) return false;
   switch (value.kind) {
     case 'vote':
-      return hasKeys(value, ['kind', 'term', 'votedFor']) && isCount(value.term) && (value.votedFor === null || isNodeId(value.votedFor));
+      return (
+        hasKeys(value, ['kind', 'term', 'votedFor']) &&
+        isCount(value.term) &&
+        (value.votedFor === null || isNodeId(value.votedFor))
+      );
     case 'log':
-      return hasKeys(value, ['kind', 'from', 'entries']) && isCount(value.from) && value.from >= 1 && Array.isArray(value.entries) && value.entries.every(isEntry);
+      return (
+        hasKeys(value, ['kind', 'from', 'entries']) &&
+        isCount(value.from) &&
+        value.from >= 1 &&
+        Array.isArray(value.entries) &&
+        value.entries.every(isEntry)
+      );
     case 'submit':
-      return hasKeys(value, ['kind', ...FORWARDED_KEYS]) && isForwarded({ seq: value.seq, id: value.id, payload: value.payload });
+      return (
+        hasKeys(value, ['kind', ...FORWARDED_KEYS]) &&
+        isForwarded({ seq: value.seq, id: value.id, payload: value.payload })
+      );
     case 'applied':
       return hasKeys(value, ['kind', 'index']) && isCount(value.index);
     default:

@@ -17,10 +17,19 @@ function makeNode(id: NodeId, recovered: Json[] = [], options: Partial<RaftOptio
 }
 
 function messagesOf<Type extends RaftMessage['type']>(ctx: TestContext<RaftMessage>, type: Type) {
-  return ctx.sent.filter((sent) => sent.message.type === type) as unknown as Array<{ to: NodeId; message: Extract<RaftMessage, { type: Type }> }>;
+  return ctx.sent.filter((sent) => sent.message.type === type) as unknown as Array<{
+    to: NodeId;
+    message: Extract<RaftMessage, { type: Type }>;
+  }>;
 }
 
-const append = (term: number, prevLogIndex: number, prevLogTerm: number, entries: Entry[], leaderCommit = 0): RaftMessage => ({
+const append = (
+  term: number,
+  prevLogIndex: number,
+  prevLogTerm: number,
+  entries: Entry[],
+  leaderCommit = 0,
+): RaftMessage => ({
   type: 'APPEND',
   term,
   prevLogIndex,
@@ -29,7 +38,13 @@ const append = (term: number, prevLogIndex: number, prevLogTerm: number, entries
   leaderCommit,
 });
 
-const entry = (term: number, origin: NodeId, seq: number, id = `s${origin}.${seq}`): Entry => ({ term, origin, seq, id, payload: id });
+const entry = (term: number, origin: NodeId, seq: number, id = `s${origin}.${seq}`): Entry => ({
+  term,
+  origin,
+  seq,
+  id,
+  payload: id,
+});
 
 /** Drives node 1 through a won election in term 1 (pre-vote, then votes from node 2). */
 function electNode1() {
@@ -66,7 +81,13 @@ describe('raft elections', () => {
     ctx.takeSent();
     node.message(ctx, 2, { type: 'VOTE_RESP', term: 1, granted: true, pre: true });
     expect(ctx.persisted).toEqual([{ kind: 'vote', term: 1, votedFor: 1 }]);
-    expect(messagesOf(ctx, 'VOTE')[0]?.message).toEqual({ type: 'VOTE', term: 1, lastLogIndex: 0, lastLogTerm: 0, pre: false });
+    expect(messagesOf(ctx, 'VOTE')[0]?.message).toEqual({
+      type: 'VOTE',
+      term: 1,
+      lastLogIndex: 0,
+      lastLogTerm: 0,
+      pre: false,
+    });
   });
 
   it('persists its vote in the handler that grants it, and grants only one candidate per term', () => {
@@ -122,7 +143,12 @@ describe('raft replication', () => {
   it('rejects an APPEND whose previous entry it lacks, with a hint where to retry', () => {
     const { node, ctx } = makeNode(2);
     node.message(ctx, 1, append(1, 4, 1, [entry(1, 1, 1)]));
-    expect(messagesOf(ctx, 'APPEND_RESP')[0]?.message).toEqual({ type: 'APPEND_RESP', term: 1, success: false, index: 1 });
+    expect(messagesOf(ctx, 'APPEND_RESP')[0]?.message).toEqual({
+      type: 'APPEND_RESP',
+      term: 1,
+      success: false,
+      index: 1,
+    });
     expect(ctx.persisted).toEqual([{ kind: 'vote', term: 1, votedFor: null }]);
   });
 
@@ -193,11 +219,24 @@ describe('raft replication', () => {
 
   it('sends catch-up batches bounded by count and by encoded bytes', () => {
     const big = 'x'.repeat(1_000);
-    const entries: Entry[] = Array.from({ length: 50 }, (_, index) => ({ term: 1, origin: 2, seq: index + 1, id: `b${index + 1}`, payload: big }));
-    const { node, ctx } = makeNode(1, [{ kind: 'vote', term: 1, votedFor: null }, { kind: 'log', from: 1, entries }], {
-      batchEntriesMax: 20,
-      batchBytesMax: 5_000,
-    });
+    const entries: Entry[] = Array.from({ length: 50 }, (_, index) => ({
+      term: 1,
+      origin: 2,
+      seq: index + 1,
+      id: `b${index + 1}`,
+      payload: big,
+    }));
+    const { node, ctx } = makeNode(
+      1,
+      [
+        { kind: 'vote', term: 1, votedFor: null },
+        { kind: 'log', from: 1, entries },
+      ],
+      {
+        batchEntriesMax: 20,
+        batchBytesMax: 5_000,
+      },
+    );
     node.timer(ctx, 'election');
     node.message(ctx, 2, { type: 'VOTE_RESP', term: 2, granted: true, pre: true });
     node.message(ctx, 2, { type: 'VOTE_RESP', term: 2, granted: true, pre: false });
@@ -221,7 +260,10 @@ describe('raft submissions', () => {
     ctx.takeSent();
     node.submit(ctx, { id: 'a', payload: 'hello' });
     expect(ctx.persisted.at(-1)).toEqual({ kind: 'submit', seq: 1, id: 'a', payload: 'hello' });
-    expect(messagesOf(ctx, 'FORWARD')[0]).toMatchObject({ to: 1, message: { submissions: [{ seq: 1, id: 'a', payload: 'hello' }] } });
+    expect(messagesOf(ctx, 'FORWARD')[0]).toMatchObject({
+      to: 1,
+      message: { submissions: [{ seq: 1, id: 'a', payload: 'hello' }] },
+    });
     expect(ctx.acked).toEqual([]);
     node.message(ctx, 1, append(1, 0, 0, [{ term: 1, origin: 2, seq: 1, id: 'a', payload: 'hello' }], 1));
     expect(ctx.acked).toEqual(['a']);
@@ -235,11 +277,17 @@ describe('raft submissions', () => {
     expect(messagesOf(ctx, 'FORWARD')[0]?.message.submissions.map((forwarded) => forwarded.id)).toEqual(['a', 'b']);
   });
 
-  it('on the leader, appends an origin\'s submissions only in its numbering order', () => {
+  it("on the leader, appends an origin's submissions only in its numbering order", () => {
     const { node, ctx } = electNode1();
     node.message(ctx, 2, { type: 'FORWARD', submissions: [{ seq: 2, id: 'b', payload: 'B' }] });
     expect(node.status().details?.lastIndex).toBe(1);
-    node.message(ctx, 2, { type: 'FORWARD', submissions: [{ seq: 1, id: 'a', payload: 'A' }, { seq: 2, id: 'b', payload: 'B' }] });
+    node.message(ctx, 2, {
+      type: 'FORWARD',
+      submissions: [
+        { seq: 1, id: 'a', payload: 'A' },
+        { seq: 2, id: 'b', payload: 'B' },
+      ],
+    });
     node.message(ctx, 2, { type: 'FORWARD', submissions: [{ seq: 1, id: 'a', payload: 'A' }] });
     expect(node.status().details?.lastIndex).toBe(3);
     expect(ctx.persisted.at(-1)).toEqual({
@@ -278,7 +326,10 @@ describe('raft messages and options', () => {
       append(1, 0, 0, [{ term: 1, noop: true } as unknown as Entry]),
       { type: 'FORWARD', submissions: [{ seq: 1, id: 'a', payload: 'x'.repeat(70_000) }] },
       { type: 'FORWARD', submissions: [{ seq: 1, id: 'x'.repeat(300), payload: '' }] },
-      { type: 'FORWARD', submissions: Array.from({ length: 5_000 }, (_, index) => ({ seq: index + 1, id: 'a', payload: '' })) },
+      {
+        type: 'FORWARD',
+        submissions: Array.from({ length: 5_000 }, (_, index) => ({ seq: index + 1, id: 'a', payload: '' })),
+      },
       { type: 'APPEND_RESP', term: 1, success: true },
       { type: 'NOPE' },
       null,
@@ -289,7 +340,9 @@ describe('raft messages and options', () => {
 
   it('validates options with a message that says what to change', () => {
     expect(() => validateRaftOptions({ ...raftDefaults, electionTimeoutMsMax: 100 })).toThrow(/electionTimeoutMsMax/);
-    expect(() => validateRaftOptions({ ...raftDefaults, heartbeatIntervalMs: 200 })).toThrow(/below electionTimeoutMsMin/);
+    expect(() => validateRaftOptions({ ...raftDefaults, heartbeatIntervalMs: 200 })).toThrow(
+      /below electionTimeoutMsMin/,
+    );
     expect(() => validateRaftOptions({ ...raftDefaults, batchBytesMax: 10_000_000 })).toThrow(/batchBytesMax/);
     expect(Object.keys(raft.optionDocs).sort()).toEqual(Object.keys(raftDefaults).sort());
   });

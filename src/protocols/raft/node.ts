@@ -77,7 +77,10 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   start(ctx: Context, recovered: readonly Json[]): void {
     this.nodeCount = ctx.nodes.length;
     for (const record of recovered) {
-      invariant(isRaftRecord(record), () => `node ${this.id}: not a raft record in the durable log: ${JSON.stringify(record)}`);
+      invariant(
+        isRaftRecord(record),
+        () => `node ${this.id}: not a raft record in the durable log: ${JSON.stringify(record)}`,
+      );
       this.recover(record);
     }
     // Applied entries were committed; the commit index itself is volatile (figure 2).
@@ -91,20 +94,32 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   protected recover(record: RaftRecord): void {
     switch (record.kind) {
       case 'vote':
-        invariant(record.term >= this.currentTerm, () => `term went backwards in the log: ${record.term} < ${this.currentTerm}`);
+        invariant(
+          record.term >= this.currentTerm,
+          () => `term went backwards in the log: ${record.term} < ${this.currentTerm}`,
+        );
         this.currentTerm = record.term;
         this.votedFor = record.votedFor;
         return;
       case 'log':
-        invariant(record.from > this.lastApplied, () => `the log rewrites applied entry ${record.from} (applied ${this.lastApplied})`);
+        invariant(
+          record.from > this.lastApplied,
+          () => `the log rewrites applied entry ${record.from} (applied ${this.lastApplied})`,
+        );
         this.log.replace(record.from, record.entries);
         return;
       case 'submit':
         this.outbox.restore({ seq: record.seq, id: record.id, payload: record.payload });
         return;
       case 'applied':
-        invariant(record.index >= this.lastApplied, () => `applied index went backwards: ${record.index} < ${this.lastApplied}`);
-        invariant(record.index <= this.log.lastIndex, () => `applied index ${record.index} beyond the log (${this.log.lastIndex})`);
+        invariant(
+          record.index >= this.lastApplied,
+          () => `applied index went backwards: ${record.index} < ${this.lastApplied}`,
+        );
+        invariant(
+          record.index <= this.log.lastIndex,
+          () => `applied index ${record.index} beyond the log (${this.log.lastIndex})`,
+        );
         this.lastApplied = record.index;
         return;
     }
@@ -117,7 +132,9 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     }
     const bytes = encodedBytes(submission.payload);
     if (bytes > this.options.payloadBytesMax) {
-      ctx.log(`submission ${submission.id} refused: payload of ${bytes} bytes, more than payloadBytesMax ${this.options.payloadBytesMax}`);
+      ctx.log(
+        `submission ${submission.id} refused: payload of ${bytes} bytes, more than payloadBytesMax ${this.options.payloadBytesMax}`,
+      );
       return;
     }
     const forwarded = this.outbox.add(submission.id, submission.payload);
@@ -352,7 +369,8 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     for (let index = 1; index <= this.log.lastIndex; index += 1) this.noteLogged(this.log.at(index));
     // A no-op of the new term: once it commits, so does everything before it (section 5.4.2, figure 8).
     this.appendAsLeader(ctx, [{ term: this.currentTerm }]);
-    if (this.outbox.size > 0) this.offer(ctx, this.id, this.outbox.batch(this.options.batchEntriesMax, this.options.batchBytesMax));
+    if (this.outbox.size > 0)
+      this.offer(ctx, this.id, this.outbox.batch(this.options.batchEntriesMax, this.options.batchBytesMax));
     this.replicateAll(ctx);
     ctx.setTimer(TIMER_HEARTBEAT, this.options.heartbeatIntervalMs);
   }
@@ -440,7 +458,10 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     const prev = request.prevLogIndex;
     if (prev > this.log.lastIndex) return this.log.lastIndex + 1;
     if (this.log.termAt(prev) === request.prevLogTerm) return null;
-    invariant(prev > this.commitIndex, () => `committed entry ${prev} conflicts with the leader's (commit ${this.commitIndex})`);
+    invariant(
+      prev > this.commitIndex,
+      () => `committed entry ${prev} conflicts with the leader's (commit ${this.commitIndex})`,
+    );
     // Skip the whole conflicting term at once rather than one entry per round trip.
     return this.log.firstIndexOfTerm(prev);
   }
@@ -470,7 +491,10 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
       this.sendAppend(ctx, from);
       return;
     }
-    invariant(response.index <= this.log.lastIndex, () => `node ${from} matched ${response.index} beyond our log ${this.log.lastIndex}`);
+    invariant(
+      response.index <= this.log.lastIndex,
+      () => `node ${from} matched ${response.index} beyond our log ${this.log.lastIndex}`,
+    );
     progress.matched(from, response.index);
     this.advanceCommit(ctx);
     // Catch-up: a lagging follower gets its next batch as soon as the previous one is in.
@@ -506,7 +530,8 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
       return;
     }
     // By construction each log holds an origin's submissions in order without gaps; say so if that ever breaks.
-    if (entry.seq !== seqApplied + 1) ctx.log(`entry ${index}: node ${entry.origin} #${entry.seq} applied after #${seqApplied}`);
+    if (entry.seq !== seqApplied + 1)
+      ctx.log(`entry ${index}: node ${entry.origin} #${entry.seq} applied after #${seqApplied}`);
     this.noteApplied(entry);
     ctx.deliver({ id: entry.id, origin: entry.origin, payload: entry.payload, order: { index, term: entry.term } });
     if (entry.origin === this.id) ctx.ack(entry.id);

@@ -34,10 +34,12 @@ export const raftDefaults: RaftOptions = {
 };
 
 export const raftOptionDocs: Record<keyof RaftOptions, string> = {
-  heartbeatIntervalMs: 'how often the leader sends APPEND (empty or not) to every follower (paper: well below the election timeout; 50 ms)',
+  heartbeatIntervalMs:
+    'how often the leader sends APPEND (empty or not) to every follower (paper: well below the election timeout; 50 ms)',
   electionTimeoutMsMin: 'shortest election timeout; each timeout is drawn uniformly from [min, max] (paper: 150 ms)',
   electionTimeoutMsMax: 'longest election timeout (paper: 300 ms)',
-  preVote: 'ask for pre-votes before starting an election, so a node back from a partition does not depose a healthy leader (thesis 9.6)',
+  preVote:
+    'ask for pre-votes before starting an election, so a node back from a partition does not depose a healthy leader (thesis 9.6)',
   forwardRetryMs: 'how often a node re-sends its submissions that are not yet committed to the leader it knows',
   batchEntriesMax: 'log entries (or forwarded submissions) per message at most',
   batchBytesMax: `encoded bytes of entries per message at most (at least one entry is always sent; at most ${WIRE_BATCH_BYTES_MAX})`,
@@ -62,7 +64,11 @@ export function validateRaftOptions(options: RaftOptions): RaftOptions {
   integerIn(options, 'electionTimeoutMsMin', 1, 600_000);
   integerIn(options, 'electionTimeoutMsMax', options.electionTimeoutMsMin, 600_000);
   if (options.heartbeatIntervalMs >= options.electionTimeoutMsMin) {
-    fail('heartbeatIntervalMs', `below electionTimeoutMsMin (${options.electionTimeoutMsMin})`, options.heartbeatIntervalMs);
+    fail(
+      'heartbeatIntervalMs',
+      `below electionTimeoutMsMin (${options.electionTimeoutMsMin})`,
+      options.heartbeatIntervalMs,
+    );
   }
   if (typeof options.preVote !== 'boolean') fail('preVote', 'true or false', options.preVote);
   integerIn(options, 'forwardRetryMs', 1, 600_000);

@@ -10,7 +10,7 @@ const ALL = ['none', 'delay', 'loss', 'duplication', 'crash', 'crash-restart', '
 export const raftPromises: PromiseTable = {
   'total-order': {
     holds: [...ALL],
-    note: 'Entries are delivered in log order once committed by a majority of the current term; committed entries are in every later leader\'s log.',
+    note: "Entries are delivered in log order once committed by a majority of the current term; committed entries are in every later leader's log.",
   },
   'exactly-once': {
     holds: [...ALL],
@@ -19,7 +19,7 @@ export const raftPromises: PromiseTable = {
   'fifo-order': {
     holds: [...ALL],
     note:
-      'A leader appends an origin\'s submission only right after its previous one; submissions are durable at their ' +
+      "A leader appends an origin's submission only right after its previous one; submissions are durable at their " +
       'origin and retried after a restart. (With pauses and crashes mixed, a submission handed to a paused node that ' +
       'crashes before resuming is lost before the node ever sees it, and the checker still counts it.)',
   },

@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { durabilityChecker, runCheckers } from '../../check/index.ts';
 import type { History } from '../../core/history.ts';
 import type { ProtocolDefinition } from '../../core/node.ts';
-import { at, crash, heal, leadersAt, partition, restart, runScenario, scenario, submit } from '../../scenarios/index.ts';
+import {
+  at,
+  crash,
+  heal,
+  leadersAt,
+  partition,
+  restart,
+  runScenario,
+  scenario,
+  submit,
+} from '../../scenarios/index.ts';
 import { searchViolation } from '../../search/index.ts';
 import { REPO_ROOT, runBin } from '../../../test/support/cli.ts';
 import { loadScenario } from '../../scenarios/index.ts';
@@ -17,7 +27,11 @@ function announcements(history: History) {
 
 function safetyAndLiveness(history: History): Record<string, string> {
   const wanted = ['total-order', 'exactly-once', 'fifo-order', 'election-safety', 'eventual-delivery', 'durability'];
-  return Object.fromEntries(runCheckers(history).filter((verdict) => wanted.includes(verdict.checker)).map((verdict) => [verdict.checker, verdict.status]));
+  return Object.fromEntries(
+    runCheckers(history)
+      .filter((verdict) => wanted.includes(verdict.checker))
+      .map((verdict) => [verdict.checker, verdict.status]),
+  );
 }
 
 const ALL_PASS = {
@@ -39,7 +53,18 @@ describe('raft in the simulator', () => {
         network,
         timeline: [
           at(1_000, submit(1, 'a')),
-          ...(isolated === null ? [] : [at(2_000, partition([isolated], [1, 2, 3].filter((node) => node !== isolated))), at(6_000, heal())]),
+          ...(isolated === null
+            ? []
+            : [
+                at(
+                  2_000,
+                  partition(
+                    [isolated],
+                    [1, 2, 3].filter((node) => node !== isolated),
+                  ),
+                ),
+                at(6_000, heal()),
+              ]),
           at(8_000, submit(2, 'b')),
         ],
       });
@@ -70,7 +95,14 @@ describe('raft in the simulator', () => {
         name: 'raft-five',
         cluster: { protocol, nodes: 5, options: { batchEntriesMax: 4 } },
         network,
-        timeline: [...steps, at(2_000, crash(1), crash(2)), at(3_000, crash(3)), at(4_500, restart(1)), at(5_000, restart(2)), at(7_000, restart(3))],
+        timeline: [
+          ...steps,
+          at(2_000, crash(1), crash(2)),
+          at(3_000, crash(3)),
+          at(4_500, restart(1)),
+          at(5_000, restart(2)),
+          at(7_000, restart(3)),
+        ],
       }),
       { seed: 11 },
     );
@@ -80,12 +112,21 @@ describe('raft in the simulator', () => {
     const submitted = run.history.events.filter((event) => event.type === 'submit').length;
     expect(submitted).toBeGreaterThan(40);
     for (const node of [1, 2, 3, 4, 5]) {
-      expect(run.history.events.filter((event) => event.type === 'deliver' && event.node === node).length).toBe(submitted);
+      expect(run.history.events.filter((event) => event.type === 'deliver' && event.node === node).length).toBe(
+        submitted,
+      );
     }
   });
 
   it('the durability checker judges raft runs: holds under crash-restart, and fails when an acked delivery is cut out', () => {
-    const search = searchViolation({ protocol: 'raft', nodes: 3, faults: ['crash-restart'], properties: ['durability'], runs: 100, seed: 5 });
+    const search = searchViolation({
+      protocol: 'raft',
+      nodes: 3,
+      faults: ['crash-restart'],
+      properties: ['durability'],
+      runs: 100,
+      seed: 5,
+    });
     expect(search.violation).toBeNull();
     const run = runScenario(
       scenario({
@@ -102,7 +143,9 @@ describe('raft in the simulator', () => {
     // The same history with one node's delivery of the acked id removed: the checker must see the loss.
     const tampered: History = {
       ...run.history,
-      events: run.history.events.filter((event) => !(event.type === 'deliver' && event.node === 3 && acked?.type === 'ack' && event.id === acked.id)),
+      events: run.history.events.filter(
+        (event) => !(event.type === 'deliver' && event.node === 3 && acked?.type === 'ack' && event.id === acked.id),
+      ),
     };
     expect(durabilityChecker.check(tampered).status).toBe('fail');
   });
