@@ -24,6 +24,11 @@ const PROFILE_WORKLOADS: Record<string, () => void> = {
   'broadcast-sequencer': () => {
     for (let round = 0; round < 12; round += 1) runBroadcastLoad(gossipLoad(sequencer()));
   },
+  'broadcast-raft': () => {
+    const raft = protocolByName('raft');
+    invariant(raft !== undefined, 'the raft protocol is registered');
+    for (let round = 0; round < 4; round += 1) runBroadcastLoad(gossipLoad(raft));
+  },
   'search-sequencer': () => {
     searchViolation(searchOptions('sequencer', 1_000, 1));
   },

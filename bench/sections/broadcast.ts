@@ -129,7 +129,7 @@ export function benchBroadcast(context: BenchContext): SectionResult {
       const speedup = speedups.get(name) ?? 0;
       return {
         name: `broadcast workload >= ${SPEEDUP_TARGET}x real time (${name})`,
-        profileWith: name === 'sequencer' ? 'broadcast-sequencer' : undefined,
+        profileWith: `broadcast-${name}`,
         goal: `>= ${SPEEDUP_TARGET}x`,
         measured: `${speedup.toFixed(0)}x`,
         ...judgeAtLeast(speedup, SPEEDUP_TARGET),
