@@ -1,0 +1,233 @@
+import { invariant } from '../core/assert.ts';
+import type { NodeId } from '../core/ids.ts';
+import { randomStream, type RandomStream } from '../core/rng.ts';
+import type { PendingEvent, Scheduler, SchedulerView } from './scheduler.ts';
+
+/**
+ * One event a strategy may fire next. `chain` is who handles it: the receiving node of a message, the node of a
+ * timer, or 0 for a scheduled callback (a timeline step: a submission or a fault). `neutral` is true when firing it
+ * does not move the clock (it is due now or earlier).
+ */
+export interface Candidate {
+  event: PendingEvent;
+  chain: NodeId | 0;
+  neutral: boolean;
+}
+
+/**
+ * The choice model every strategy but the default shares. Enabled, at any point of a run:
+ * - every pending message that is first on its link, when the link is FIFO (a strategy never reorders what a
+ *   FIFO link carries); every pending message, when it is not;
+ * - the timers and timeline callbacks due first among timers and callbacks (so timers keep their time order,
+ *   and timeline steps keep their written order), of the callbacks only the earliest added.
+ * So messages may arrive at any point relative to timers, faults and each other (an asynchronous network, FIFO
+ * per link when the link says so), while time passes only as timers and steps fall due. Candidates are sorted by
+ * (due time, insertion order), so candidate 0 is what the default strategy would fire: choosing it is no
+ * deviation. Stale timers (re-armed or cancelled) are dropped unfired: they would do nothing.
+ *
+ * A choice is made at the first `peek` after a take and kept until the next take, even if events are added
+ * meanwhile (a timeline step run between the peek and the take): so a run replays from the list of the events
+ * taken (their `seq`s), which the scheduler records as it goes.
+ */
+export abstract class ChoiceScheduler implements Scheduler {
+  protected view: SchedulerView | null = null;
+  private readonly pending = new Map<number, PendingEvent>();
+  private committed: Candidate | undefined;
+  /** The `seq` of every event taken, in order: the run's schedule, replayable with ReplayScheduler. */
+  readonly taken: number[] = [];
+  /** How many takes were not candidate 0 (the default order). */
+  deviations = 0;
+  /** Takes up to and including the last deviation: the schedule past it is the default order. */
+  lastDeviation = 0;
+  private committedWasDefault = true;
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  attach(view: SchedulerView): void {
+    this.view = view;
+  }
+
+  add(event: PendingEvent): void {
+    this.pending.set(event.seq, event);
+  }
+
+  peek(): PendingEvent | undefined {
+    if (this.committed === undefined) {
+      const candidates = this.candidates();
+      if (candidates.length === 0) return undefined;
+      this.committed = this.choose(candidates, this.taken.length);
+      invariant(candidates.includes(this.committed), 'a strategy chose an event that is not a candidate');
+      this.committedWasDefault = this.committed === candidates[0];
+    }
+    return this.committed.event;
+  }
+
+  take(): PendingEvent | undefined {
+    const event = this.peek();
+    if (event === undefined) return undefined;
+    this.pending.delete(event.seq);
+    this.committed = undefined;
+    this.taken.push(event.seq);
+    if (!this.committedWasDefault) {
+      this.deviations += 1;
+      this.lastDeviation = this.taken.length;
+    }
+    return event;
+  }
+
+  /** The schedule up to its last deviation: what a saved counterexample needs to replay this run. */
+  schedule(): number[] {
+    return this.taken.slice(0, this.lastDeviation);
+  }
+
+  /** Picks one of `candidates` (never empty) for take number `step` (0-based). */
+  protected abstract choose(candidates: readonly Candidate[], step: number): Candidate;
+
+  /** The enabled events, by the model above, sorted by (time, seq). */
+  protected candidates(): Candidate[] {
+    const view = this.view;
+    invariant(view !== null, 'a choice scheduler must be attached to a simulator before the run');
+    let firstOtherMs = Number.POSITIVE_INFINITY;
+    for (const event of this.pending.values()) {
+      if (!view.isLive(event)) this.pending.delete(event.seq);
+      else if (event.kind !== 'message' && event.time < firstOtherMs) firstOtherMs = event.time;
+    }
+    const now = view.now();
+    const heads = new Set<string>();
+    const result: Candidate[] = [];
+    let callbackSeen = false;
+    // The map iterates in insertion order, which is seq order: the first message seen on a link is its head.
+    for (const event of this.pending.values()) {
+      if (event.kind === 'message') {
+        if (view.isFifo(event.from, event.to)) {
+          const link = `${event.from}>${event.to}`;
+          if (heads.has(link)) continue;
+          heads.add(link);
+        }
+        result.push({ event, chain: event.to, neutral: event.time <= now });
+      } else if (event.time === firstOtherMs) {
+        if (event.kind === 'callback') {
+          if (callbackSeen) continue;
+          callbackSeen = true;
+        }
+        result.push({ event, chain: event.kind === 'timer' ? event.node : 0, neutral: event.time <= now });
+      }
+    }
+    return result.sort((a, b) => a.event.time - b.event.time || a.event.seq - b.event.seq);
+  }
+
+  /** Every live pending event (for state fingerprints), in seq order. */
+  protected pendingEvents(): PendingEvent[] {
+    return [...this.pending.values()];
+  }
+}
+
+/** Thrown when a saved schedule names an event that is not enabled: the run no longer follows the schedule. */
+export class ScheduleDivergence extends Error {
+  constructor(step: number, seq: number) {
+    super(
+      `the schedule diverged at step ${step + 1}: event #${seq} is not enabled there (the protocol, its options or ` +
+        'the scenario changed since the schedule was saved)',
+    );
+    this.name = 'ScheduleDivergence';
+  }
+}
+
+/** Fires the events a saved schedule lists (by seq), in order, then the default order. */
+export class ReplayScheduler extends ChoiceScheduler {
+  constructor(private readonly order: readonly number[]) {
+    super();
+  }
+
+  protected choose(candidates: readonly Candidate[], step: number): Candidate {
+    if (step >= this.order.length) return candidates[0];
+    const wanted = this.order[step];
+    const found = candidates.find((candidate) => candidate.event.seq === wanted);
+    if (found === undefined) throw new ScheduleDivergence(step, wanted);
+    return found;
+  }
+}
+
+/** A departure from the default order: at take `at`, candidate number `pick` (modulo how many there are). */
+export interface Deviation {
+  at: number;
+  pick: number;
+}
+
+/**
+ * The order drawn as data: the default order except at the listed takes. A search that generates the list (see
+ * src/search) shrinks it like any value: fewer deviations, earlier ones, smaller picks, toward the default order.
+ */
+export class DrawnScheduler extends ChoiceScheduler {
+  private readonly picks = new Map<number, number>();
+
+  constructor(deviations: readonly Deviation[]) {
+    super();
+    // The first deviation listed for a take wins, so shrinking a duplicate away never changes the run.
+    for (const { at, pick } of deviations) if (!this.picks.has(at)) this.picks.set(at, pick);
+  }
+
+  protected choose(candidates: readonly Candidate[], step: number): Candidate {
+    const pick = this.picks.get(step);
+    return pick === undefined ? candidates[0] : candidates[pick % candidates.length];
+  }
+}
+
+export interface PctOptions {
+  seed: number;
+  /** The bug depth d targeted: d - 1 priority change points (default 3). */
+  depth?: number;
+  /** The run length k the change points are drawn over, in takes (default 200). */
+  stepsMax?: number;
+}
+
+/**
+ * PCT (Burckhardt, Kothari, Musuvathi, Nagarakatte: "A randomized scheduler with probabilistic guarantees of
+ * finding bugs", ASPLOS 2010), with the nodes (and the timeline, chain 0) as the threads. Each chain gets a random
+ * priority from d upward on first sight; d - 1 change points are drawn from 1..k; at every take the enabled event
+ * of the highest-priority chain fires (within a chain, the default order), and at the i-th change point the chain
+ * that just fired drops to priority d - i, below every initial one. For a run of at most k takes among n chains,
+ * a bug that needs d ordering constraints is hit with probability at least 1 / (n * k^(d-1)) per run.
+ */
+export class PctScheduler extends ChoiceScheduler {
+  private readonly random: RandomStream;
+  private readonly depth: number;
+  private readonly priority = new Map<number, number>();
+  private readonly changeAt = new Map<number, number>();
+
+  constructor(options: PctOptions) {
+    super();
+    this.depth = options.depth ?? 3;
+    const stepsMax = options.stepsMax ?? 200;
+    invariant(this.depth >= 1 && stepsMax >= 1, 'PCT needs depth >= 1 and stepsMax >= 1');
+    this.random = randomStream(options.seed, 'pct');
+    for (let change = 1; change < this.depth && this.changeAt.size < Math.min(this.depth - 1, stepsMax); ) {
+      const step = 1 + Math.floor(this.random.next() * stepsMax);
+      if (this.changeAt.has(step)) continue;
+      this.changeAt.set(step, this.depth - change);
+      change += 1;
+    }
+  }
+
+  protected choose(candidates: readonly Candidate[], step: number): Candidate {
+    let best = candidates[0];
+    for (const candidate of candidates) {
+      if (this.priorityOf(candidate.chain) > this.priorityOf(best.chain)) best = candidate;
+    }
+    const lowered = this.changeAt.get(step + 1);
+    if (lowered !== undefined) this.priority.set(best.chain, lowered);
+    return best;
+  }
+
+  private priorityOf(chain: number): number {
+    let priority = this.priority.get(chain);
+    if (priority === undefined) {
+      // Distinct with probability 1, and all above the change-point priorities 1..d-1.
+      priority = this.depth + this.random.next();
+      this.priority.set(chain, priority);
+    }
+    return priority;
+  }
+}
