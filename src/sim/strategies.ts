@@ -18,8 +18,8 @@ export interface Candidate {
  * The choice model every strategy but the default shares. Enabled, at any point of a run:
  * - every pending message that is first on its link, when the link is FIFO (a strategy never reorders what a
  *   FIFO link carries); every pending message, when it is not;
- * - the timers and timeline callbacks due first among timers and callbacks (so timers keep their time order,
- *   and timeline steps keep their written order), of the callbacks only the earliest added.
+ * - the timers and timeline callbacks due first among timers and callbacks, in any order among themselves (so
+ *   timers and steps keep their time order; steps due at the same time may run in any order).
  * So messages may arrive at any point relative to timers, faults and each other (an asynchronous network, FIFO
  * per link when the link says so), while time passes only as timers and steps fall due. Candidates are sorted by
  * (due time, insertion order), so candidate 0 is what the default strategy would fire: choosing it is no
@@ -97,7 +97,6 @@ export abstract class ChoiceScheduler implements Scheduler {
     const now = view.now();
     const heads = new Set<string>();
     const result: Candidate[] = [];
-    let callbackSeen = false;
     // The map iterates in insertion order, which is seq order: the first message seen on a link is its head.
     for (const event of this.pending.values()) {
       if (event.kind === 'message') {
@@ -108,10 +107,6 @@ export abstract class ChoiceScheduler implements Scheduler {
         }
         result.push({ event, chain: event.to, neutral: event.time <= now });
       } else if (event.time === firstOtherMs) {
-        if (event.kind === 'callback') {
-          if (callbackSeen) continue;
-          callbackSeen = true;
-        }
         result.push({ event, chain: event.kind === 'timer' ? event.node : 0, neutral: event.time <= now });
       }
     }

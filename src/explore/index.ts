@@ -1,0 +1,3 @@
+export * from './explore.ts';
+export * from './probe.ts';
+export * from './scenario.ts';
