@@ -24,8 +24,8 @@ export interface RandomExploreResult {
   counterexample: Counterexample | null;
 }
 
-/** Deviations the drawn strategy may place, among the first this many events. */
-const DRAWN_STEPS_MAX = 200;
+/** Deviations the drawn strategy may place, among the first this many events (a small workload is short). */
+const DRAWN_STEPS_MAX = 40;
 
 /**
  * The random strategies over the same workload as the exhaustive search (steps as events). PCT: run i uses PCT

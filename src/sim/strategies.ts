@@ -12,6 +12,11 @@ export interface Candidate {
   event: PendingEvent;
   chain: NodeId | 0;
   neutral: boolean;
+  /**
+   * Where it comes from, as PCT's "thread": a message its link ("1>2": a link delivers in order, like a thread
+   * runs in program order), a timer its node and name, a callback the timeline.
+   */
+  source: string;
 }
 
 /**
@@ -105,9 +110,11 @@ export abstract class ChoiceScheduler implements Scheduler {
           if (heads.has(link)) continue;
           heads.add(link);
         }
-        result.push({ event, chain: event.to, neutral: event.time <= now });
+        result.push({ event, chain: event.to, neutral: event.time <= now, source: `${event.from}>${event.to}` });
       } else if (event.time === firstOtherMs) {
-        result.push({ event, chain: event.kind === 'timer' ? event.node : 0, neutral: event.time <= now });
+        const timer = event.kind === 'timer';
+        const source = timer ? `${event.node}:${event.name}` : 'timeline';
+        result.push({ event, chain: timer ? event.node : 0, neutral: event.time <= now, source });
       }
     }
     return result.sort((a, b) => a.event.time - b.event.time || a.event.seq - b.event.seq);
@@ -180,16 +187,18 @@ export interface PctOptions {
 
 /**
  * PCT (Burckhardt, Kothari, Musuvathi, Nagarakatte: "A randomized scheduler with probabilistic guarantees of
- * finding bugs", ASPLOS 2010), with the nodes (and the timeline, chain 0) as the threads. Each chain gets a random
- * priority from d upward on first sight; d - 1 change points are drawn from 1..k; at every take the enabled event
- * of the highest-priority chain fires (within a chain, the default order), and at the i-th change point the chain
- * that just fired drops to priority d - i, below every initial one. For a run of at most k takes among n chains,
- * a bug that needs d ordering constraints is hit with probability at least 1 / (n * k^(d-1)) per run.
+ * finding bugs", ASPLOS 2010), with the sources of events as the threads: each directed link, each timer of each
+ * node, and the timeline (see Candidate.source). Each source gets a random priority from d upward on first sight;
+ * d - 1 change points are drawn from 1..k; at every take the enabled event of the highest-priority source fires
+ * (within a source, the default order), and at the i-th change point the source that just fired drops to
+ * priority d - i, below every initial one. For a run of at most k takes among n sources, a bug that needs d
+ * ordering constraints is hit with probability at least 1 / (n * k^(d-1)) per run (the paper's bound, which
+ * holds when k bounds the run's length; past k no priority changes).
  */
 export class PctScheduler extends ChoiceScheduler {
   private readonly random: RandomStream;
   private readonly depth: number;
-  private readonly priority = new Map<number, number>();
+  private readonly priority = new Map<string, number>();
   private readonly changeAt = new Map<number, number>();
 
   constructor(options: PctOptions) {
@@ -209,19 +218,19 @@ export class PctScheduler extends ChoiceScheduler {
   protected choose(candidates: readonly Candidate[], step: number): Candidate {
     let best = candidates[0];
     for (const candidate of candidates) {
-      if (this.priorityOf(candidate.chain) > this.priorityOf(best.chain)) best = candidate;
+      if (this.priorityOf(candidate.source) > this.priorityOf(best.source)) best = candidate;
     }
     const lowered = this.changeAt.get(step + 1);
-    if (lowered !== undefined) this.priority.set(best.chain, lowered);
+    if (lowered !== undefined) this.priority.set(best.source, lowered);
     return best;
   }
 
-  private priorityOf(chain: number): number {
-    let priority = this.priority.get(chain);
+  private priorityOf(source: string): number {
+    let priority = this.priority.get(source);
     if (priority === undefined) {
       // Distinct with probability 1, and all above the change-point priorities 1..d-1.
       priority = this.depth + this.random.next();
-      this.priority.set(chain, priority);
+      this.priority.set(source, priority);
     }
     return priority;
   }
