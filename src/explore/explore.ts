@@ -102,7 +102,7 @@ function emptyStats(): ExploreStats {
 }
 
 function search(options: ExploreOptions, depthMax: number, order: 'bfs' | 'dfs', stats: ExploreStats): ExploreResult {
-  const scenario: Scenario = { ...options.scenario, schedule: { order: [], steps: 'events' } };
+  const scenario: Scenario = { ...options.scenario, schedule: { ...options.scenario.schedule, order: [], steps: 'events' } };
   const statesMax = options.statesMax ?? DEFAULT_STATES_MAX;
   const useFingerprints = options.fingerprints ?? true;
   const usePor = options.por ?? true;
@@ -200,6 +200,6 @@ function counterexampleOf(scenario: Scenario, at: Probe, depth: number): Counter
     property: verdict.checker,
     verdict,
     depth,
-    scenario: { ...scenario, schedule: { order: at.schedule, steps: 'events' } },
+    scenario: { ...scenario, schedule: { ...scenario.schedule, order: at.schedule, steps: 'events' } },
   };
 }

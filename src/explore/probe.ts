@@ -4,7 +4,7 @@ import type { Json } from '../core/json.ts';
 import { runScenario, type Scenario } from '../scenarios/index.ts';
 import { firstViolation } from '../search/search.ts';
 import type { PendingEvent } from '../sim/scheduler.ts';
-import { ChoiceScheduler, ScheduleDivergence, type Candidate } from '../sim/strategies.ts';
+import { ChoiceScheduler, ScheduleDivergence, type Candidate, type ChoiceModel } from '../sim/strategies.ts';
 
 /** A candidate as the search keeps it: no event object, so a frontier of thousands holds no simulator alive. */
 export interface Move {
@@ -38,8 +38,9 @@ class ProbeScheduler extends ChoiceScheduler {
   constructor(
     private readonly prefix: readonly number[],
     private readonly properties: readonly string[],
+    model: ChoiceModel,
   ) {
-    super();
+    super(model);
   }
 
   protected choose(candidates: readonly Candidate[], step: number): Candidate {
@@ -72,7 +73,8 @@ class ProbeScheduler extends ChoiceScheduler {
         // Per link in send order (a FIFO link delivers in that order); links sorted, so path order is forgotten.
         const link = `${event.from}>${event.to}`;
         const list = byLink.get(link) ?? [];
-        list.push([Math.max(0, event.time - now), event.body]);
+        // How long ago it was due matters under a delivery bound, so the age is kept, not clamped.
+        list.push([event.time - now, event.body]);
         byLink.set(link, list);
       } else {
         others.push(JSON.stringify([eventKey(event), Math.max(0, event.time - now)]));
@@ -115,7 +117,7 @@ export function eventKey(event: PendingEvent): string {
 
 /** Runs `scenario` along `prefix` and reports the state at its end (see ProbeScheduler). */
 export function probe(scenario: Scenario, seed: number, prefix: readonly number[], properties: readonly string[]): Probe {
-  const scheduler = new ProbeScheduler(prefix, properties);
+  const scheduler = new ProbeScheduler(prefix, properties, scenario.schedule ?? {});
   try {
     const result = runScenario(scenario, { seed, scheduler });
     // The run ended before the prefix did, or right at it: a state with nothing left to choose.

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { runCheckers, type Verdict } from '../check/index.ts';
 import type { HistoryEvent } from '../core/history.ts';
-import { runScenario, type Scenario } from '../scenarios/index.ts';
+import { runScenario, type Scenario, type ScheduleSpec } from '../scenarios/index.ts';
 import { firstViolation } from '../search/search.ts';
 import { ChoiceScheduler, DrawnScheduler, PctScheduler, ReplayScheduler, type Candidate, type Deviation } from '../sim/strategies.ts';
 import type { Counterexample } from './explore.ts';
@@ -33,13 +33,14 @@ const DRAWN_STEPS_MAX = 40;
  * deviations from the default order and shrinks the first failing one (fewer, earlier, smaller picks).
  */
 export function randomExplore(options: RandomExploreOptions): RandomExploreResult {
-  const scenario: Scenario = { ...options.scenario, schedule: { order: [], steps: 'events' } };
+  const scenario: Scenario = { ...options.scenario, schedule: { ...options.scenario.schedule, order: [], steps: 'events' } };
+  const model = scenario.schedule ?? {};
   const judge = (scheduler: ChoiceScheduler): Verdict | null =>
     firstViolation(runScenario(scenario, { seed: options.seed, scheduler }), options.properties);
   let violations = 0;
   if (options.strategy === 'pct') {
     for (let run = 0; run < options.runs; run += 1) {
-      const scheduler = new PctScheduler({ seed: options.seed + run, depth: options.pctDepth, stepsMax: options.pctStepsMax });
+      const scheduler = new PctScheduler({ ...model, seed: options.seed + run, depth: options.pctDepth, stepsMax: options.pctStepsMax });
       const verdict = judge(scheduler);
       if (verdict !== null) violations += 1;
       options.onRun?.(violations);
@@ -52,7 +53,7 @@ export function randomExplore(options: RandomExploreOptions): RandomExploreResul
   const details = fc.check(
     fc.property(deviations, (drawn: Deviation[]) => {
       runs += 1;
-      const failed = judge(new DrawnScheduler(drawn)) !== null;
+      const failed = judge(new DrawnScheduler(drawn, model)) !== null;
       if (failed) violations += 1;
       options.onRun?.(violations);
       return !failed;
@@ -60,13 +61,13 @@ export function randomExplore(options: RandomExploreOptions): RandomExploreResul
     { numRuns: options.runs, seed: options.seed },
   );
   if (!details.failed || details.counterexample === null) return { runs, counterexample: null };
-  const scheduler = new DrawnScheduler(details.counterexample[0]);
+  const scheduler = new DrawnScheduler(details.counterexample[0], model);
   const verdict = judge(scheduler) as Verdict;
   return { runs: runs - details.numShrinks, counterexample: saved(scenario, options, scheduler.schedule(), verdict) };
 }
 
 function saved(scenario: Scenario, options: RandomExploreOptions, order: number[], verdict: Verdict): Counterexample {
-  const withOrder: Scenario = { ...scenario, schedule: { order, steps: 'events' } };
+  const withOrder: Scenario = { ...scenario, schedule: { ...scenario.schedule, order, steps: 'events' } };
   const steps = eventsToViolation(withOrder, options.seed, verdict.checker);
   return { property: verdict.checker, verdict, depth: steps?.length ?? order.length, scenario: withOrder };
 }
@@ -84,7 +85,7 @@ class Watched {
  * is, in events, whatever found it: this is how the explorer's and the random search's are compared.
  */
 export function eventsToViolation(scenario: Scenario, seed: number, property: string): HistoryEvent[][] | null {
-  const scheduler = new WatchScheduler(scenario.schedule?.order ?? [], property);
+  const scheduler = new WatchScheduler(scenario.schedule ?? { order: [] }, property);
   try {
     const result = runScenario(scenario, { seed, scheduler });
     // The last event of the run may be the one that breaks it: no choice comes after it to notice.
@@ -96,25 +97,58 @@ export function eventsToViolation(scenario: Scenario, seed: number, property: st
   }
 }
 
+/** History records that only a timeline step makes (never a node's handler). */
+const STEP_RECORDS: ReadonlySet<HistoryEvent['type']> = new Set([
+  'submit', 'join', 'crash', 'restart', 'pause', 'resume', 'partition', 'cut', 'heal', 'hold', 'release', 'clock', 'network',
+]);
+
+/**
+ * Splits what was recorded since the last choice into the fired event's part and one part per timeline step the
+ * interpreter ran meanwhile (steps run between events unless they are events themselves), so a counterexample's
+ * length counts every step as one, however the run placed it.
+ */
+function splitChunk(chunk: readonly HistoryEvent[], takenCallback: boolean): HistoryEvent[][] {
+  const parts: HistoryEvent[][] = [[]];
+  let stepsSeen = 0;
+  for (const event of chunk) {
+    if (STEP_RECORDS.has(event.type)) {
+      stepsSeen += 1;
+      if (stepsSeen > (takenCallback ? 1 : 0)) parts.push([]);
+    }
+    parts[parts.length - 1].push(event);
+  }
+  return parts.filter((part, index) => index > 0 || part.length > 0 || !takenCallback);
+}
+
 class WatchScheduler extends ReplayScheduler {
   private readonly fired: HistoryEvent[][] = [];
   private judgedAt = 0;
   private seenUpTo = 0;
+  private takenCallback = false;
+
+  override take() {
+    const event = super.take();
+    this.takenCallback = event?.kind === 'callback';
+    return event;
+  }
 
   constructor(
-    order: readonly number[],
+    schedule: ScheduleSpec,
     private readonly property: string,
   ) {
-    super(order);
+    super(schedule.order, schedule);
   }
 
   firedAtEnd(events: readonly HistoryEvent[]): HistoryEvent[][] {
-    return [...this.fired, events.slice(this.seenUpTo)];
+    return [...this.fired, ...splitChunk(events.slice(this.seenUpTo), this.takenCallback)];
   }
 
   protected override choose(candidates: readonly Candidate[], step: number): Candidate {
     const history = (this.view as NonNullable<typeof this.view>).history();
-    if (step > 0) this.fired.push(history.events.slice(this.seenUpTo));
+    const chunk = history.events.slice(this.seenUpTo);
+    if (step > 0) this.fired.push(...splitChunk(chunk, this.takenCallback));
+    // Before the first event: only timeline steps (the boot records nothing a reader needs).
+    else this.fired.push(...splitChunk(chunk, false).slice(1));
     this.seenUpTo = history.events.length;
     const fresh = history.events.slice(this.judgedAt).some((event) => JUDGED.has(event.type));
     if (fresh) {

@@ -13,12 +13,15 @@ export function isExploreFault(name: string): name is ExploreFault {
 export interface ExploreWorkload {
   protocol: string | ProtocolDefinition;
   nodes: number;
-  /** Submissions m1, m2, ... at nodes 1, 2, ... in turn. */
+  /** Submissions m1, m2, ... at nodes 1, 2, ... in turn (or at the nodes of `submitAt`, in turn). */
   submits: number;
+  submitAt?: readonly number[];
   faults?: readonly ExploreFault[];
   options?: JsonObject;
   /** FIFO links (default true): the search never reorders two messages on one link. */
   fifo?: boolean;
+  /** Messages arrive within this many virtual ms (default: no bound; see src/sim/strategies.ts). */
+  deliveryBoundMs?: number;
 }
 
 /**
@@ -31,7 +34,8 @@ export interface ExploreWorkload {
 export function exploreScenario(workload: ExploreWorkload): Scenario {
   const steps: Step[] = [];
   for (let index = 1; index <= workload.submits; index += 1) {
-    steps.push({ atMs: 0, action: { do: 'submit', node: ((index - 1) % workload.nodes) + 1, payload: `m${index}` } });
+    const at = workload.submitAt ?? Array.from({ length: workload.nodes }, (_, node) => node + 1);
+    steps.push({ atMs: 0, action: { do: 'submit', node: at[(index - 1) % at.length], payload: `m${index}` } });
   }
   for (const fault of workload.faults ?? []) {
     if (fault === 'crash' || fault === 'crash-restart') steps.push({ atMs: 0, action: { do: 'crash', node: 1 } });
@@ -49,6 +53,6 @@ export function exploreScenario(workload: ExploreWorkload): Scenario {
     cluster: { protocol: workload.protocol, nodes: workload.nodes, ...(workload.options ? { options: workload.options } : {}) },
     network: { latency: { kind: 'constant', ms: 0 }, fifo: workload.fifo ?? true },
     timeline: steps,
-    schedule: { order: [], steps: 'events' },
+    schedule: { order: [], steps: 'events', ...(workload.deliveryBoundMs === undefined ? {} : { deliveryBoundMs: workload.deliveryBoundMs }) },
   });
 }

@@ -95,6 +95,8 @@ export interface ScenarioSpec {
 export interface ScheduleSpec {
   order: number[];
   steps?: 'events' | 'timeline';
+  /** The choice model's delivery bound, in virtual ms (see src/sim/strategies.ts); default: none. */
+  deliveryBoundMs?: number;
 }
 
 export const SCENARIO_BRAND = 'tob-lab/scenario@1';

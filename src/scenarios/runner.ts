@@ -75,7 +75,7 @@ export function* scenarioRun(scenario: Scenario, options: RunOptions, chunkMs: n
     network: scenario.network,
     maxEvents: scenario.maxEvents,
     joinLater: scenario.cluster.joinLater,
-    scheduler: options.scheduler ?? (scenario.schedule === undefined ? undefined : new ReplayScheduler(scenario.schedule.order)),
+    scheduler: options.scheduler ?? (scenario.schedule === undefined ? undefined : new ReplayScheduler(scenario.schedule.order, scenario.schedule)),
   });
   const stepsAsEvents = scenario.schedule?.steps === 'events';
   const world = new SimWorld(sim, chunkMs);

@@ -61,7 +61,9 @@ export function validateScenario(scenario: Scenario, protocol: ProtocolDefinitio
 
 /** A schedule lists event numbers; steps run as events only from absolute times. */
 function validateSchedule(scenario: Scenario): string | null {
-  const schedule = scenario.schedule as { order?: unknown; steps?: unknown };
+  const schedule = scenario.schedule as { order?: unknown; steps?: unknown; deliveryBoundMs?: unknown };
+  const bound = schedule.deliveryBoundMs;
+  if (bound !== undefined && !(typeof bound === 'number' && bound >= 0)) return `deliveryBoundMs must be a number >= 0, got ${JSON.stringify(bound)}`;
   if (!Array.isArray(schedule.order) || !schedule.order.every((seq) => Number.isInteger(seq) && (seq as number) >= 0)) {
     return 'order must be a list of event numbers (whole numbers >= 0)';
   }

@@ -26,7 +26,10 @@ export interface Candidate {
  * - the timers and timeline callbacks due first among timers and callbacks, in any order among themselves (so
  *   timers and steps keep their time order; steps due at the same time may run in any order).
  * So messages may arrive at any point relative to timers, faults and each other (an asynchronous network, FIFO
- * per link when the link says so), while time passes only as timers and steps fall due. Candidates are sorted by
+ * per link when the link says so), while time passes only as timers and steps fall due. With a delivery bound
+ * (`deliveryBoundMs`), the network is synchronous enough: a timer or step due more than the bound after a pending
+ * message was due waits for that message to arrive first (so a protocol's timeouts longer than the bound never
+ * fire on a message merely slow). Candidates are sorted by
  * (due time, insertion order), so candidate 0 is what the default strategy would fire: choosing it is no
  * deviation. Stale timers (re-armed or cancelled) are dropped unfired: they would do nothing.
  *
@@ -34,8 +37,14 @@ export interface Candidate {
  * meanwhile (a timeline step run between the peek and the take): so a run replays from the list of the events
  * taken (their `seq`s), which the scheduler records as it goes.
  */
+export interface ChoiceModel {
+  /** Messages arrive at most this long after they are due, in virtual ms (default: no bound). */
+  deliveryBoundMs?: number;
+}
+
 export abstract class ChoiceScheduler implements Scheduler {
   protected view: SchedulerView | null = null;
+  private readonly deliveryBoundMs: number;
   private readonly pending = new Map<number, PendingEvent>();
   private committed: Candidate | undefined;
   /** The `seq` of every event taken, in order: the run's schedule, replayable with ReplayScheduler. */
@@ -45,6 +54,11 @@ export abstract class ChoiceScheduler implements Scheduler {
   /** Takes up to and including the last deviation: the schedule past it is the default order. */
   lastDeviation = 0;
   private committedWasDefault = true;
+
+  constructor(model: ChoiceModel = {}) {
+    this.deliveryBoundMs = model.deliveryBoundMs ?? Number.POSITIVE_INFINITY;
+    invariant(this.deliveryBoundMs >= 0, () => `the delivery bound must be >= 0 ms, got ${this.deliveryBoundMs}`);
+  }
 
   get size(): number {
     return this.pending.size;
@@ -95,10 +109,14 @@ export abstract class ChoiceScheduler implements Scheduler {
     const view = this.view;
     invariant(view !== null, 'a choice scheduler must be attached to a simulator before the run');
     let firstOtherMs = Number.POSITIVE_INFINITY;
+    let firstMessageMs = Number.POSITIVE_INFINITY;
     for (const event of this.pending.values()) {
       if (!view.isLive(event)) this.pending.delete(event.seq);
-      else if (event.kind !== 'message' && event.time < firstOtherMs) firstOtherMs = event.time;
+      else if (event.kind !== 'message') firstOtherMs = Math.min(firstOtherMs, event.time);
+      else firstMessageMs = Math.min(firstMessageMs, event.time);
     }
+    // Past the delivery bound of the oldest pending message, only messages may fire.
+    if (firstOtherMs > firstMessageMs + this.deliveryBoundMs) firstOtherMs = Number.NaN;
     const now = view.now();
     const heads = new Set<string>();
     const result: Candidate[] = [];
@@ -139,8 +157,11 @@ export class ScheduleDivergence extends Error {
 
 /** Fires the events a saved schedule lists (by seq), in order, then the default order. */
 export class ReplayScheduler extends ChoiceScheduler {
-  constructor(private readonly order: readonly number[]) {
-    super();
+  constructor(
+    private readonly order: readonly number[],
+    model: ChoiceModel = {},
+  ) {
+    super(model);
   }
 
   protected choose(candidates: readonly Candidate[], step: number): Candidate {
@@ -165,8 +186,8 @@ export interface Deviation {
 export class DrawnScheduler extends ChoiceScheduler {
   private readonly picks = new Map<number, number>();
 
-  constructor(deviations: readonly Deviation[]) {
-    super();
+  constructor(deviations: readonly Deviation[], model: ChoiceModel = {}) {
+    super(model);
     // The first deviation listed for a take wins, so shrinking a duplicate away never changes the run.
     for (const { at, pick } of deviations) if (!this.picks.has(at)) this.picks.set(at, pick);
   }
@@ -177,7 +198,7 @@ export class DrawnScheduler extends ChoiceScheduler {
   }
 }
 
-export interface PctOptions {
+export interface PctOptions extends ChoiceModel {
   seed: number;
   /** The bug depth d targeted: d - 1 priority change points (default 3). */
   depth?: number;
@@ -202,7 +223,7 @@ export class PctScheduler extends ChoiceScheduler {
   private readonly changeAt = new Map<number, number>();
 
   constructor(options: PctOptions) {
-    super();
+    super(options);
     this.depth = options.depth ?? 3;
     const stepsMax = options.stepsMax ?? 200;
     invariant(this.depth >= 1 && stepsMax >= 1, 'PCT needs depth >= 1 and stepsMax >= 1');
