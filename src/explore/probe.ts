@@ -4,7 +4,7 @@ import type { Json } from '../core/json.ts';
 import { runScenario, type Scenario } from '../scenarios/index.ts';
 import { firstViolation } from '../search/search.ts';
 import type { PendingEvent } from '../sim/scheduler.ts';
-import { ChoiceScheduler, ScheduleDivergence, type Candidate, type ChoiceModel } from '../sim/strategies.ts';
+import { ReplayScheduler, type Candidate, type ChoiceModel } from '../sim/strategies.ts';
 
 /** A candidate as the search keeps it: no event object, so a frontier of thousands holds no simulator alive. */
 export interface Move {
@@ -34,21 +34,17 @@ class Probed {
  * properties and fingerprinting the state. The run is deterministic, so the same prefix always ends in the same
  * state: re-executing prefixes replaces storing states.
  */
-class ProbeScheduler extends ChoiceScheduler {
+class ProbeScheduler extends ReplayScheduler {
   constructor(
     private readonly prefix: readonly number[],
     private readonly properties: readonly string[],
     model: ChoiceModel,
   ) {
-    super(model);
+    super(prefix, model);
   }
 
-  protected choose(candidates: readonly Candidate[], step: number): Candidate {
-    if (step < this.prefix.length) {
-      const found = candidates.find((candidate) => candidate.event.seq === this.prefix[step]);
-      if (found === undefined) throw new ScheduleDivergence(step, this.prefix[step]);
-      return found;
-    }
+  protected override choose(candidates: readonly Candidate[], step: number): Candidate {
+    if (step < this.prefix.length) return super.choose(candidates, step);
     throw new Probed({
       moves: candidates.map((candidate) => ({
         seq: candidate.event.seq,

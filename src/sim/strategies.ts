@@ -33,9 +33,10 @@ export interface Candidate {
  * (due time, insertion order), so candidate 0 is what the default strategy would fire: choosing it is no
  * deviation. Stale timers (re-armed or cancelled) are dropped unfired: they would do nothing.
  *
- * A choice is made at the first `peek` after a take and kept until the next take, even if events are added
- * meanwhile (a timeline step run between the peek and the take): so a run replays from the list of the events
- * taken (their `seq`s), which the scheduler records as it goes.
+ * A choice is made at a `peek` and kept until the take, even if events are added meanwhile (a timeline step run
+ * between the peek and the take), unless it was candidate 0: the default is chosen again, as the default strategy
+ * would. So with no deviation a run is the default strategy's run, event for event, and a run replays from the
+ * list of the events taken (their `seq`s), which the scheduler records as it goes.
  */
 export interface ChoiceModel {
   /** Messages arrive at most this long after they are due, in virtual ms (default: no bound). */
@@ -70,6 +71,7 @@ export abstract class ChoiceScheduler implements Scheduler {
 
   add(event: PendingEvent): void {
     this.pending.set(event.seq, event);
+    if (this.committedWasDefault) this.committed = undefined;
   }
 
   peek(): PendingEvent | undefined {
@@ -89,6 +91,7 @@ export abstract class ChoiceScheduler implements Scheduler {
     this.pending.delete(event.seq);
     this.committed = undefined;
     this.taken.push(event.seq);
+    this.onTake(event, this.taken.length - 1);
     if (!this.committedWasDefault) {
       this.deviations += 1;
       this.lastDeviation = this.taken.length;
@@ -96,13 +99,24 @@ export abstract class ChoiceScheduler implements Scheduler {
     return event;
   }
 
-  /** The schedule up to its last deviation: what a saved counterexample needs to replay this run. */
+  /**
+   * What a saved counterexample needs to replay this run: the events taken up to the last deviation. A run that
+   * ended on a choice never taken (an event past the run's end chosen over one still due, which then starves)
+   * needs the whole list and that last choice too, or the replay would fire the starved event before the end.
+   */
   schedule(): number[] {
+    if (this.committed !== undefined && !this.committedWasDefault) return [...this.taken, this.committed.event.seq];
     return this.taken.slice(0, this.lastDeviation);
   }
 
-  /** Picks one of `candidates` (never empty) for take number `step` (0-based). */
+  /**
+   * Picks one of `candidates` (never empty) for take number `step` (0-based). It may be asked again for the same
+   * step when events were added after it chose candidate 0, so it must not change its own state: that is onTake's.
+   */
   protected abstract choose(candidates: readonly Candidate[], step: number): Candidate;
+
+  /** Called with each event taken, `step` being its number (0-based). */
+  protected onTake(_event: PendingEvent, _step: number): void {}
 
   /** The enabled events, by the model above, sorted by (time, seq). */
   protected candidates(): Candidate[] {
@@ -128,11 +142,10 @@ export abstract class ChoiceScheduler implements Scheduler {
           if (heads.has(link)) continue;
           heads.add(link);
         }
-        result.push({ event, chain: event.to, neutral: event.time <= now, source: `${event.from}>${event.to}` });
+        result.push({ event, chain: event.to, neutral: event.time <= now, source: sourceOf(event) });
       } else if (event.time === firstOtherMs) {
-        const timer = event.kind === 'timer';
-        const source = timer ? `${event.node}:${event.name}` : 'timeline';
-        result.push({ event, chain: timer ? event.node : 0, neutral: event.time <= now, source });
+        const chain = event.kind === 'timer' ? event.node : 0;
+        result.push({ event, chain, neutral: event.time <= now, source: sourceOf(event) });
       }
     }
     return result.sort((a, b) => a.event.time - b.event.time || a.event.seq - b.event.seq);
@@ -141,6 +154,18 @@ export abstract class ChoiceScheduler implements Scheduler {
   /** Every live pending event (for state fingerprints), in seq order. */
   protected pendingEvents(): PendingEvent[] {
     return [...this.pending.values()];
+  }
+}
+
+/** See Candidate.source. */
+function sourceOf(event: PendingEvent): string {
+  switch (event.kind) {
+    case 'message':
+      return `${event.from}>${event.to}`;
+    case 'timer':
+      return `${event.node}:${event.name}`;
+    case 'callback':
+      return 'timeline';
   }
 }
 
@@ -166,10 +191,13 @@ export class ReplayScheduler extends ChoiceScheduler {
 
   protected choose(candidates: readonly Candidate[], step: number): Candidate {
     if (step >= this.order.length) return candidates[0];
-    const wanted = this.order[step];
-    const found = candidates.find((candidate) => candidate.event.seq === wanted);
-    if (found === undefined) throw new ScheduleDivergence(step, wanted);
-    return found;
+    // Not there yet: a timeline step is still to run and will create it. Until then the run chose the default,
+    // which is chosen again after the step (see ChoiceScheduler); `onTake` checks the event taken.
+    return candidates.find((candidate) => candidate.event.seq === this.order[step]) ?? candidates[0];
+  }
+
+  protected override onTake(event: PendingEvent, step: number): void {
+    if (step < this.order.length && event.seq !== this.order[step]) throw new ScheduleDivergence(step, this.order[step]);
   }
 }
 
@@ -241,9 +269,12 @@ export class PctScheduler extends ChoiceScheduler {
     for (const candidate of candidates) {
       if (this.priorityOf(candidate.source) > this.priorityOf(best.source)) best = candidate;
     }
-    const lowered = this.changeAt.get(step + 1);
-    if (lowered !== undefined) this.priority.set(best.source, lowered);
     return best;
+  }
+
+  protected override onTake(event: PendingEvent, step: number): void {
+    const lowered = this.changeAt.get(step + 1);
+    if (lowered !== undefined) this.priority.set(sourceOf(event), lowered);
   }
 
   private priorityOf(source: string): number {
