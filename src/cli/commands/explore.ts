@@ -42,6 +42,8 @@ interface ExploreFlags {
   properties?: string;
   out: string;
   json?: boolean;
+  submitAt?: string;
+  deliveryBound?: string;
 }
 
 interface ExploreArgs {
@@ -57,6 +59,8 @@ interface ExploreArgs {
   properties: string[];
   out: string;
   json: boolean;
+  submitAt: number[] | undefined;
+  deliveryBoundMs: number | undefined;
 }
 
 export function exploreCommand(io: CommandIo): Command {
@@ -65,6 +69,8 @@ export function exploreCommand(io: CommandIo): Command {
     .requiredOption('--protocol <name>', `a protocol (${PROTOCOLS.map((protocol) => protocol.name).join(', ')})`)
     .option('--nodes <k>', 'cluster size', '3')
     .option('--submits <n>', 'submissions m1, m2, ... at nodes 1, 2, ... in turn', '2')
+    .option('--submit-at <nodes>', 'the nodes that submit, in turn, comma-separated (default: every node)')
+    .option('--delivery-bound <ms>', 'messages arrive within this many ms of virtual time (default: no bound)')
     .option('--faults <list>', `faults placed among the events, comma-separated: ${EXPLORE_FAULTS.join(', ')}, or none`, 'none')
     .option('--depth <n>', `events fired at most along any path (default ${DEFAULT_DEPTH_MAX})`)
     .option('--max-states <n>', `re-executions at most (default ${DEFAULT_STATES_MAX})`)
@@ -121,7 +127,19 @@ function parseArgs(flags: ExploreFlags): ExploreArgs {
     properties: parseSafetyProperties(flags.properties, protocol, faults as ExploreFault[]),
     out: flags.out,
     json: flags.json === true,
+    submitAt: flags.submitAt === undefined ? undefined : parseNodes(flags.submitAt, nodes),
+    deliveryBoundMs: flags.deliveryBound === undefined ? undefined : parseCount(flags.deliveryBound, '--delivery-bound', 0, 3_600_000),
   };
+}
+
+function parseNodes(text: string, nodes: number): number[] {
+  const list = text.split(',').map((part) => part.trim());
+  for (const part of list) {
+    if (!/^\d+$/.test(part) || Number(part) < 1 || Number(part) > nodes) {
+      throw new UsageError(`--submit-at lists nodes from 1 to ${nodes}, comma-separated; got "${text}"`);
+    }
+  }
+  return list.map(Number);
 }
 
 /** Safety checkers only: a run cut short at a bound says nothing about what is delivered eventually. */
@@ -158,7 +176,14 @@ function header(io: CommandIo, args: ExploreArgs): void {
 }
 
 function workload(args: ExploreArgs) {
-  return exploreScenario({ protocol: args.protocol.name, nodes: args.nodes, submits: args.submits, faults: args.faults });
+  return exploreScenario({
+    protocol: args.protocol.name,
+    nodes: args.nodes,
+    submits: args.submits,
+    faults: args.faults,
+    submitAt: args.submitAt,
+    deliveryBoundMs: args.deliveryBoundMs,
+  });
 }
 
 function exhaustive(io: CommandIo, args: ExploreArgs): number {
@@ -228,7 +253,9 @@ function save(io: CommandIo, args: ExploreArgs, counterexample: Counterexample):
   const file = join(directory, name);
   const foundBy =
     `tob-lab explore --protocol ${args.protocol.name} --nodes ${args.nodes} --submits ${args.submits} ` +
-    `--faults ${args.faults.join(',') || 'none'} --strategy ${args.strategy} --seed ${args.seed} --properties ${args.properties.join(',')}`;
+    `--faults ${args.faults.join(',') || 'none'} --strategy ${args.strategy} --seed ${args.seed} --properties ${args.properties.join(',')}` +
+    (args.submitAt === undefined ? '' : ` --submit-at ${args.submitAt.join(',')}`) +
+    (args.deliveryBoundMs === undefined ? '' : ` --delivery-bound ${args.deliveryBoundMs}`);
   try {
     mkdirSync(directory, { recursive: true });
     const source = counterexampleSource({
