@@ -19,6 +19,8 @@ export interface ExploreOptions {
   fingerprints?: boolean;
   /** The sleep-set partial-order reduction (default true). */
   por?: boolean;
+  /** Called with every state reached (its fingerprint and depth), for tests that compare searches. */
+  onState?: (fingerprint: string, depth: number) => void;
   /** Called every so often with the counts so far (for a progress line). */
   onProgress?: (stats: ExploreStats) => void;
 }
@@ -148,6 +150,7 @@ function search(options: ExploreOptions, depthMax: number, order: 'bfs' | 'dfs',
       const prefix = [...node.prefix, move.seq];
       const child = run(prefix);
       const depth = node.depth + 1;
+      options.onState?.(child.fingerprint, depth);
       stats.depthReached = Math.max(stats.depthReached, depth);
       if (child.violation !== null) return found(child, depth);
       const sleep = usePor ? [...node.sleep, ...explored].filter((entry) => independent(entry, move)) : [];

@@ -135,11 +135,14 @@ export class SimulatedNetwork {
   stateMaterial(): Json {
     return {
       link: this.link as unknown as Json,
-      overrides: [...this.linkOverrides].map(([key, change]) => [key, change as JsonObject]),
+      overrides: [...this.linkOverrides].sort((a, b) => a[0] - b[0]).map(([key, change]) => [key, change as JsonObject]),
       reach: this.reach.stateMaterial(),
       held: [...this.heldMessages].map(([key, messages]) => [key, messages.map((message) => message.body)]),
       // Past arrival times no longer bound anything (arrivals are never before now), so they read as 0.
-      lastArrival: [...this.lastArrivalMs].map(([key, timeMs]) => [key, Math.max(0, timeMs - this.host.now())]),
+      // Sorted by link: the order links were first used in depends on the interleaving, not on the state.
+      lastArrival: [...this.lastArrivalMs]
+        .sort((a, b) => a[0] - b[0])
+        .map(([key, timeMs]) => [key, Math.max(0, timeMs - this.host.now())]),
     };
   }
 
