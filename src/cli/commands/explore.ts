@@ -27,6 +27,7 @@ import type { CommandIo } from '../io.ts';
 import { parseCount } from './check.ts';
 
 const STRATEGIES = ['bfs', 'dfs', 'pct', 'drawn'] as const;
+const PROGRESS_EVERY_MS = 2_000;
 type Strategy = (typeof STRATEGIES)[number];
 
 interface ExploreFlags {
@@ -189,6 +190,7 @@ function workload(args: ExploreArgs) {
 function exhaustive(io: CommandIo, args: ExploreArgs): number {
   header(io, args);
   const startedMs = Date.now();
+  let shownMs = startedMs;
   const result = explore({
     scenario: workload(args),
     seed: args.seed,
@@ -197,7 +199,11 @@ function exhaustive(io: CommandIo, args: ExploreArgs): number {
     depthMax: args.depthMax,
     statesMax: args.statesMax,
     onProgress: (stats) => {
-      const seconds = Math.max((Date.now() - startedMs) / 1000, 0.001);
+      // A line every few seconds at most: progress is for the person waiting, not a log of the search.
+      const nowMs = Date.now();
+      if (nowMs - shownMs < PROGRESS_EVERY_MS) return;
+      shownMs = nowMs;
+      const seconds = Math.max((nowMs - startedMs) / 1000, 0.001);
       io.writeError(`  ${stats.statesExplored} states explored, ${stats.uniqueStates} unique, depth ${stats.depthReached}, ${(stats.statesExplored / seconds).toFixed(0)} states/s\n`);
     },
   });
