@@ -23,8 +23,9 @@ export interface Candidate {
  * The choice model every strategy but the default shares. Enabled, at any point of a run:
  * - every pending message that is first on its link, when the link is FIFO (a strategy never reorders what a
  *   FIFO link carries); every pending message, when it is not;
- * - the timers and timeline callbacks due first among timers and callbacks, in any order among themselves (so
- *   timers and steps keep their time order; steps due at the same time may run in any order).
+ * - the timers due first among timers (timers keep their time order), in any order among themselves;
+ * - the timeline callbacks (steps run as events) due first among callbacks, in any order among themselves: a step
+ *   may fire at any point after its time, late if need be, so a fault can fall anywhere among the events.
  * So messages may arrive at any point relative to timers, faults and each other (an asynchronous network, FIFO
  * per link when the link says so), while time passes only as timers and steps fall due. With a delivery bound
  * (`deliveryBoundMs`), the network is synchronous enough: a timer or step due more than the bound after a pending
@@ -122,15 +123,19 @@ export abstract class ChoiceScheduler implements Scheduler {
   protected candidates(): Candidate[] {
     const view = this.view;
     invariant(view !== null, 'a choice scheduler must be attached to a simulator before the run');
-    let firstOtherMs = Number.POSITIVE_INFINITY;
+    let firstTimerMs = Number.POSITIVE_INFINITY;
+    let firstCallbackMs = Number.POSITIVE_INFINITY;
     let firstMessageMs = Number.POSITIVE_INFINITY;
     for (const event of this.pending.values()) {
       if (!view.isLive(event)) this.pending.delete(event.seq);
-      else if (event.kind !== 'message') firstOtherMs = Math.min(firstOtherMs, event.time);
+      else if (event.kind === 'timer') firstTimerMs = Math.min(firstTimerMs, event.time);
+      else if (event.kind === 'callback') firstCallbackMs = Math.min(firstCallbackMs, event.time);
       else firstMessageMs = Math.min(firstMessageMs, event.time);
     }
-    // Past the delivery bound of the oldest pending message, only messages may fire.
-    if (firstOtherMs > firstMessageMs + this.deliveryBoundMs) firstOtherMs = Number.NaN;
+    // Past the delivery bound of the oldest pending message, nothing due later may fire before it.
+    const latestMs = firstMessageMs + this.deliveryBoundMs;
+    if (firstTimerMs > latestMs) firstTimerMs = Number.NaN;
+    if (firstCallbackMs > latestMs) firstCallbackMs = Number.NaN;
     const now = view.now();
     const heads = new Set<string>();
     const result: Candidate[] = [];
@@ -143,7 +148,7 @@ export abstract class ChoiceScheduler implements Scheduler {
           heads.add(link);
         }
         result.push({ event, chain: event.to, neutral: event.time <= now, source: sourceOf(event) });
-      } else if (event.time === firstOtherMs) {
+      } else if (event.time === (event.kind === 'timer' ? firstTimerMs : firstCallbackMs)) {
         const chain = event.kind === 'timer' ? event.node : 0;
         result.push({ event, chain, neutral: event.time <= now, source: sourceOf(event) });
       }
@@ -237,7 +242,8 @@ export interface PctOptions extends ChoiceModel {
 /**
  * PCT (Burckhardt, Kothari, Musuvathi, Nagarakatte: "A randomized scheduler with probabilistic guarantees of
  * finding bugs", ASPLOS 2010), with the sources of events as the threads: each directed link, each timer of each
- * node, and the timeline (see Candidate.source). Each source gets a random priority from d upward on first sight;
+ * node, and the timeline (see Candidate.source). Each source gets a random priority from d upward on first sight
+ * (the timeline the highest, so steps run first until a change point lowers it);
  * d - 1 change points are drawn from 1..k; at every take the enabled event of the highest-priority source fires
  * (within a source, the default order), and at the i-th change point the source that just fired drops to
  * priority d - i, below every initial one. For a run of at most k takes among n sources, a bug that needs d
@@ -280,8 +286,10 @@ export class PctScheduler extends ChoiceScheduler {
   private priorityOf(source: string): number {
     let priority = this.priority.get(source);
     if (priority === undefined) {
-      // Distinct with probability 1, and all above the change-point priorities 1..d-1.
-      priority = this.depth + this.random.next();
+      // Distinct with probability 1, and all above the change-point priorities 1..d-1. The timeline starts above
+      // every other source, so the workload is under way before the nodes race; a change point lowers it like any
+      // other, which is how a fault comes to fall late.
+      priority = source === 'timeline' ? this.depth + 1 : this.depth + this.random.next();
       this.priority.set(source, priority);
     }
     return priority;
