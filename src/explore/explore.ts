@@ -127,8 +127,14 @@ function search(options: ExploreOptions, depthMax: number, order: 'bfs' | 'dfs',
   if (root.violation !== null) return found(root, 0);
   const frontier: Frontier[] = [{ prefix: [], probe: root, sleep: [], only: null, depth: 0 }];
   let cutByBound = false;
-  while (frontier.length > 0) {
-    const node = (order === 'bfs' ? frontier.shift() : frontier.pop()) as Frontier;
+  // Breadth-first reads the frontier from `head` on (shifting a long array is quadratic); depth-first pops it.
+  let head = 0;
+  while (head < frontier.length) {
+    const node = (order === 'bfs' ? frontier[head++] : frontier.pop()) as Frontier;
+    if (order === 'bfs' && head > 4_096 && head * 2 > frontier.length) {
+      frontier.splice(0, head);
+      head = 0;
+    }
     if (node.depth >= depthMax) {
       if (node.probe.moves.length > 0) cutByBound = true;
       continue;
