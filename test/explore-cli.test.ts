@@ -33,7 +33,19 @@ describe('tob-lab explore', () => {
 
   it('finds the Lamport violation with pct and with drawn orders too', async () => {
     for (const strategy of ['pct', 'drawn']) {
-      const result = await runCli(['explore', '--protocol', 'lamport', '--properties', 'total-order', '--strategy', strategy, '--runs', '1000', '--out', out]);
+      const result = await runCli([
+        'explore',
+        '--protocol',
+        'lamport',
+        '--properties',
+        'total-order',
+        '--strategy',
+        strategy,
+        '--runs',
+        '1000',
+        '--out',
+        out,
+      ]);
       expect(result.code, strategy).toBe(1);
       expect(result.stdout).toMatch(/VIOLATION of total-order after \d+ events \(found after \d+ runs\)/);
     }
@@ -59,7 +71,23 @@ describe('tob-lab explore', () => {
 
 describe('tob-lab check --strategy', () => {
   it('searches with drawn orders and saves a counterexample that replays', async () => {
-    const result = await runCli(['check', '--protocol', 'lamport', '--faults', 'none', '--properties', 'total-order', '--runs', '100', '--seed', '5', '--strategy', 'drawn', '--out', out]);
+    const result = await runCli([
+      'check',
+      '--protocol',
+      'lamport',
+      '--faults',
+      'none',
+      '--properties',
+      'total-order',
+      '--runs',
+      '100',
+      '--seed',
+      '5',
+      '--strategy',
+      'drawn',
+      '--out',
+      out,
+    ]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/strategy drawn/);
     const replay = result.stdout.match(/replay: {2}npx tob-lab run (\S+) --seed (\d+)/);

@@ -9,7 +9,13 @@ import { explore, exploreScenario } from '../src/explore/index.ts';
 describe('bounded exhaustive search on protocols whose promise holds', () => {
   it('causal, 3 nodes, 2 submissions, one crash: every reachable state seen, no causal-order violation', () => {
     const scenario = exploreScenario({ protocol: 'causal', nodes: 3, submits: 2, faults: ['crash'] });
-    const result = explore({ scenario, seed: 1, properties: ['causal-order', 'exactly-once'], strategy: 'bfs', depthMax: 30 });
+    const result = explore({
+      scenario,
+      seed: 1,
+      properties: ['causal-order', 'exactly-once'],
+      strategy: 'bfs',
+      depthMax: 30,
+    });
     expect(result.counterexample).toBeNull();
     expect(result).toMatchObject({ exhausted: true, complete: true });
     expect({
@@ -19,18 +25,32 @@ describe('bounded exhaustive search on protocols whose promise holds', () => {
       prunedByPor: result.prunedByPor,
       mergedByFingerprint: result.mergedByFingerprint,
     }).toEqual({ statesExplored: 285, uniqueStates: 163, depthReached: 7, prunedByPor: 92, mergedByFingerprint: 85 });
-    const dfs = explore({ scenario, seed: 1, properties: ['causal-order', 'exactly-once'], strategy: 'dfs', depthMax: 30 });
+    const dfs = explore({
+      scenario,
+      seed: 1,
+      properties: ['causal-order', 'exactly-once'],
+      strategy: 'dfs',
+      depthMax: 30,
+    });
     expect(dfs.counterexample).toBeNull();
     expect(dfs.uniqueStates).toBe(result.uniqueStates);
   });
 
   it('the reduction only prunes: with and without it the same bounded search reaches the very same states', () => {
-    for (const [protocol, depthMax, deliveryBoundMs] of [['lamport', 5, undefined], ['isis', 7, 1_000]] as const) {
+    for (const [protocol, depthMax, deliveryBoundMs] of [
+      ['lamport', 5, undefined],
+      ['isis', 7, 1_000],
+    ] as const) {
       const scenario = exploreScenario({ protocol, nodes: 3, submits: 2, deliveryBoundMs });
       const reached = (por: boolean) => {
         const states = new Map<string, number>();
         const result = explore({
-          scenario, seed: 1, properties: ['total-order'], strategy: 'bfs', depthMax, por,
+          scenario,
+          seed: 1,
+          properties: ['total-order'],
+          strategy: 'bfs',
+          depthMax,
+          por,
           onState: (fingerprint, depth) => states.set(fingerprint, Math.min(states.get(fingerprint) ?? depth, depth)),
         });
         return { states, result };

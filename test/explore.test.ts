@@ -29,7 +29,14 @@ describe('explore finds the documented Lamport stability rule breaking total ord
   });
 
   it('is no longer than the random search’s shrunk counterexample', () => {
-    const random = searchViolation({ protocol: 'lamport', nodes: 3, faults: ['none'], properties: ['total-order'], runs: 200, seed: 5 });
+    const random = searchViolation({
+      protocol: 'lamport',
+      nodes: 3,
+      faults: ['none'],
+      properties: ['total-order'],
+      runs: 200,
+      seed: 5,
+    });
     expect(random.violation, 'the random search found nothing to compare with').not.toBeNull();
     const { scenario: shrunk, seed } = random.violation!.shrunk;
     const randomLength = eventsToViolation(shrunk, seed, 'total-order')?.length;
@@ -71,16 +78,41 @@ describe('explore finds the ISIS tie-break mutant', () => {
   const workload = { nodes: 3, submits: 2, deliveryBoundMs: 1_000 };
 
   it('as a shortest counterexample that the real tie-break does not have, no longer than the random search’s', () => {
-    const found = explore({ scenario: exploreScenario({ ...workload, protocol: mutant }), seed: 1, properties: ['total-order'], strategy: 'bfs', depthMax: 14 });
+    const found = explore({
+      scenario: exploreScenario({ ...workload, protocol: mutant }),
+      seed: 1,
+      properties: ['total-order'],
+      strategy: 'bfs',
+      depthMax: 14,
+    });
     expect(found.counterexample?.property).toBe('total-order');
     const depth = found.counterexample!.depth;
-    const clean = explore({ scenario: exploreScenario({ ...workload, protocol: original }), seed: 1, properties: ['total-order'], strategy: 'bfs', depthMax: depth });
+    const clean = explore({
+      scenario: exploreScenario({ ...workload, protocol: original }),
+      seed: 1,
+      properties: ['total-order'],
+      strategy: 'bfs',
+      depthMax: depth,
+    });
     expect(clean.counterexample).toBeNull();
     expect(clean.exhausted).toBe(true);
-    const shorter = explore({ scenario: exploreScenario({ ...workload, protocol: mutant }), seed: 1, properties: ['total-order'], strategy: 'bfs', depthMax: depth - 1 });
+    const shorter = explore({
+      scenario: exploreScenario({ ...workload, protocol: mutant }),
+      seed: 1,
+      properties: ['total-order'],
+      strategy: 'bfs',
+      depthMax: depth - 1,
+    });
     expect(shorter.counterexample).toBeNull();
 
-    const random = differentialSearch({ mutant, original, faults: ['none'], properties: ['total-order'], runs: 500, seed: 42 });
+    const random = differentialSearch({
+      mutant,
+      original,
+      faults: ['none'],
+      properties: ['total-order'],
+      runs: 500,
+      seed: 42,
+    });
     expect(random, 'the random search found nothing to compare with').not.toBeNull();
     const shrunk = { ...random!.shrunk.scenario, cluster: { ...random!.shrunk.scenario.cluster, protocol: mutant } };
     const randomLength = eventsToViolation(shrunk, random!.shrunk.seed, 'total-order')?.length;
@@ -111,11 +143,23 @@ describe('a planted off-by-one in Lamport’s corrected stability rule', () => {
     expect(pct.counterexample?.property).toBe('total-order');
     const replayed = runScenario(pct.counterexample!.scenario, { seed: 1 });
     expect(replayed.verdicts.find((verdict) => verdict.checker === 'total-order')?.status).toBe('fail');
-    const drawn = randomExplore({ scenario: mutant, seed: 1, properties: ['total-order'], strategy: 'drawn', runs: 1_000 });
+    const drawn = randomExplore({
+      scenario: mutant,
+      seed: 1,
+      properties: ['total-order'],
+      strategy: 'drawn',
+      runs: 1_000,
+    });
     expect(drawn.counterexample?.property).toBe('total-order');
 
     const correct = exploreScenario({ ...workload, protocol: lamportAllPeers as unknown as ProtocolDefinition });
-    const clean = randomExplore({ scenario: correct, seed: 1, properties: ['total-order'], strategy: 'pct', runs: pct.runs });
+    const clean = randomExplore({
+      scenario: correct,
+      seed: 1,
+      properties: ['total-order'],
+      strategy: 'pct',
+      runs: pct.runs,
+    });
     expect(clean.counterexample).toBeNull();
   }, 60_000);
 });

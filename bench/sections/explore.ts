@@ -13,7 +13,13 @@ interface Workload {
 
 /** Bounds where the property holds, so every search runs to its bound and the three variants compare whole. */
 const WORKLOADS: Workload[] = [
-  { label: 'lamport, 2 submits', workload: { protocol: 'lamport', nodes: 3, submits: 2 }, properties: ['total-order'], depthMax: 5, quickDepthMax: 4 },
+  {
+    label: 'lamport, 2 submits',
+    workload: { protocol: 'lamport', nodes: 3, submits: 2 },
+    properties: ['total-order'],
+    depthMax: 5,
+    quickDepthMax: 4,
+  },
   {
     label: 'isis, 2 submits, delivery bound 1 s',
     workload: { protocol: 'isis', nodes: 3, submits: 2, deliveryBoundMs: 1_000 },
@@ -21,8 +27,20 @@ const WORKLOADS: Workload[] = [
     depthMax: 8,
     quickDepthMax: 6,
   },
-  { label: 'lamport-all-peers, 2 submits', workload: { protocol: 'lamport-all-peers', nodes: 3, submits: 2 }, properties: ['total-order'], depthMax: 6, quickDepthMax: 4 },
-  { label: 'causal, 2 submits, crash', workload: { protocol: 'causal', nodes: 3, submits: 2, faults: ['crash'] }, properties: ['causal-order'], depthMax: 30, quickDepthMax: 30 },
+  {
+    label: 'lamport-all-peers, 2 submits',
+    workload: { protocol: 'lamport-all-peers', nodes: 3, submits: 2 },
+    properties: ['total-order'],
+    depthMax: 6,
+    quickDepthMax: 4,
+  },
+  {
+    label: 'causal, 2 submits, crash',
+    workload: { protocol: 'causal', nodes: 3, submits: 2, faults: ['crash'] },
+    properties: ['causal-order'],
+    depthMax: 30,
+    quickDepthMax: 30,
+  },
 ];
 
 /** Transitions at most for the search without fingerprints (a tree search grows fast); past it the row says so. */
@@ -47,7 +65,8 @@ export function benchExplore(context: BenchContext): SectionResult {
     const full = run({});
     const fingerprintsOnly = run({ por: false });
     const tree = run({ fingerprints: false, por: false, statesMax: TREE_STATES_MAX });
-    const rate = (result: { value: ExploreResult; wallMs: number }) => ((result.value.statesExplored / result.wallMs) * 1000).toFixed(0);
+    const rate = (result: { value: ExploreResult; wallMs: number }) =>
+      ((result.value.statesExplored / result.wallMs) * 1000).toFixed(0);
     const treeText = tree.value.exhausted ? String(tree.value.statesExplored) : `> ${TREE_STATES_MAX}`;
     rows.push([
       spec.label,
@@ -62,7 +81,9 @@ export function benchExplore(context: BenchContext): SectionResult {
       formatMs(full.wallMs),
     ]);
     if (full.value.uniqueStates !== fingerprintsOnly.value.uniqueStates) {
-      notes.push(`${spec.label}: the reduction saw ${full.value.uniqueStates} unique states, the search without it ${fingerprintsOnly.value.uniqueStates}: a bug in the reduction`);
+      notes.push(
+        `${spec.label}: the reduction saw ${full.value.uniqueStates} unique states, the search without it ${fingerprintsOnly.value.uniqueStates}: a bug in the reduction`,
+      );
     }
   }
   return {
@@ -76,7 +97,18 @@ export function benchExplore(context: BenchContext): SectionResult {
       'states/s is transitions per second with both on.',
     tables: [
       {
-        headers: ['workload', 'depth', 'unique states', 'transitions (both)', 'transitions (fingerprints only)', 'transitions (tree)', 'fingerprint factor', 'POR factor', 'states/s', 'wall'],
+        headers: [
+          'workload',
+          'depth',
+          'unique states',
+          'transitions (both)',
+          'transitions (fingerprints only)',
+          'transitions (tree)',
+          'fingerprint factor',
+          'POR factor',
+          'states/s',
+          'wall',
+        ],
         rows,
       },
     ],

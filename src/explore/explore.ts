@@ -104,7 +104,10 @@ function emptyStats(): ExploreStats {
 }
 
 function search(options: ExploreOptions, depthMax: number, order: 'bfs' | 'dfs', stats: ExploreStats): ExploreResult {
-  const scenario: Scenario = { ...options.scenario, schedule: { ...options.scenario.schedule, order: [], steps: 'events' } };
+  const scenario: Scenario = {
+    ...options.scenario,
+    schedule: { ...options.scenario.schedule, order: [], steps: 'events' },
+  };
   const statesMax = options.statesMax ?? DEFAULT_STATES_MAX;
   const useFingerprints = options.fingerprints ?? true;
   const usePor = options.por ?? true;
@@ -167,7 +170,14 @@ function search(options: ExploreOptions, depthMax: number, order: 'bfs' | 'dfs',
     // Depth-first takes the first move first: push the children in reverse.
     frontier.push(...(order === 'bfs' ? children : children.reverse()));
   }
-  return { ...stats, uniqueStates: visited.size, exhausted: true, complete: !cutByBound, depthMax, counterexample: null };
+  return {
+    ...stats,
+    uniqueStates: visited.size,
+    exhausted: true,
+    complete: !cutByBound,
+    depthMax,
+    counterexample: null,
+  };
 }
 
 /**

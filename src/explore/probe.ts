@@ -112,7 +112,12 @@ export function eventKey(event: PendingEvent): string {
 }
 
 /** Runs `scenario` along `prefix` and reports the state at its end (see ProbeScheduler). */
-export function probe(scenario: Scenario, seed: number, prefix: readonly number[], properties: readonly string[]): Probe {
+export function probe(
+  scenario: Scenario,
+  seed: number,
+  prefix: readonly number[],
+  properties: readonly string[],
+): Probe {
   const scheduler = new ProbeScheduler(prefix, properties, scenario.schedule ?? {});
   try {
     const result = runScenario(scenario, { seed, scheduler });

@@ -3,7 +3,14 @@ import { runCheckers, type Verdict } from '../check/index.ts';
 import type { HistoryEvent } from '../core/history.ts';
 import { runScenario, type Scenario, type ScheduleSpec } from '../scenarios/index.ts';
 import { firstViolation } from '../search/search.ts';
-import { ChoiceScheduler, DrawnScheduler, PctScheduler, ReplayScheduler, type Candidate, type Deviation } from '../sim/strategies.ts';
+import {
+  ChoiceScheduler,
+  DrawnScheduler,
+  PctScheduler,
+  ReplayScheduler,
+  type Candidate,
+  type Deviation,
+} from '../sim/strategies.ts';
 import type { Counterexample } from './explore.ts';
 
 export interface RandomExploreOptions {
@@ -33,23 +40,35 @@ const DRAWN_STEPS_MAX = 40;
  * deviations from the default order and shrinks the first failing one (fewer, earlier, smaller picks).
  */
 export function randomExplore(options: RandomExploreOptions): RandomExploreResult {
-  const scenario: Scenario = { ...options.scenario, schedule: { ...options.scenario.schedule, order: [], steps: 'events' } };
+  const scenario: Scenario = {
+    ...options.scenario,
+    schedule: { ...options.scenario.schedule, order: [], steps: 'events' },
+  };
   const model = scenario.schedule ?? {};
   const judge = (scheduler: ChoiceScheduler): Verdict | null =>
     firstViolation(runScenario(scenario, { seed: options.seed, scheduler }), options.properties);
   let violations = 0;
   if (options.strategy === 'pct') {
     for (let run = 0; run < options.runs; run += 1) {
-      const scheduler = new PctScheduler({ ...model, seed: options.seed + run, depth: options.pctDepth, stepsMax: options.pctStepsMax });
+      const scheduler = new PctScheduler({
+        ...model,
+        seed: options.seed + run,
+        depth: options.pctDepth,
+        stepsMax: options.pctStepsMax,
+      });
       const verdict = judge(scheduler);
       if (verdict !== null) violations += 1;
       options.onRun?.(violations);
-      if (verdict !== null) return { runs: run + 1, counterexample: saved(scenario, options, scheduler.schedule(), verdict) };
+      if (verdict !== null)
+        return { runs: run + 1, counterexample: saved(scenario, options, scheduler.schedule(), verdict) };
     }
     return { runs: options.runs, counterexample: null };
   }
   let runs = 0;
-  const deviations = fc.array(fc.record({ at: fc.nat({ max: DRAWN_STEPS_MAX - 1 }), pick: fc.integer({ min: 1, max: 7 }) }), { maxLength: 8 });
+  const deviations = fc.array(
+    fc.record({ at: fc.nat({ max: DRAWN_STEPS_MAX - 1 }), pick: fc.integer({ min: 1, max: 7 }) }),
+    { maxLength: 8 },
+  );
   const details = fc.check(
     fc.property(deviations, (drawn: Deviation[]) => {
       runs += 1;
@@ -99,7 +118,19 @@ export function eventsToViolation(scenario: Scenario, seed: number, property: st
 
 /** History records that only a timeline step makes (never a node's handler). */
 const STEP_RECORDS: ReadonlySet<HistoryEvent['type']> = new Set([
-  'submit', 'join', 'crash', 'restart', 'pause', 'resume', 'partition', 'cut', 'heal', 'hold', 'release', 'clock', 'network',
+  'submit',
+  'join',
+  'crash',
+  'restart',
+  'pause',
+  'resume',
+  'partition',
+  'cut',
+  'heal',
+  'hold',
+  'release',
+  'clock',
+  'network',
 ]);
 
 /**

@@ -50,9 +50,17 @@ export function exploreScenario(workload: ExploreWorkload): Scenario {
   return scenario({
     name: `explore-${name}-${workload.nodes}n-${workload.submits}s${(workload.faults ?? []).map((fault) => `-${fault}`).join('')}`,
     description: `explored: ${workload.nodes} nodes, ${workload.submits} submissions, faults ${(workload.faults ?? []).join(', ') || 'none'}`,
-    cluster: { protocol: workload.protocol, nodes: workload.nodes, ...(workload.options ? { options: workload.options } : {}) },
+    cluster: {
+      protocol: workload.protocol,
+      nodes: workload.nodes,
+      ...(workload.options ? { options: workload.options } : {}),
+    },
     network: { latency: { kind: 'constant', ms: 0 }, fifo: workload.fifo ?? true },
     timeline: steps,
-    schedule: { order: [], steps: 'events', ...(workload.deliveryBoundMs === undefined ? {} : { deliveryBoundMs: workload.deliveryBoundMs }) },
+    schedule: {
+      order: [],
+      steps: 'events',
+      ...(workload.deliveryBoundMs === undefined ? {} : { deliveryBoundMs: workload.deliveryBoundMs }),
+    },
   });
 }

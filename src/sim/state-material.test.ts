@@ -3,7 +3,10 @@ import { instanceMaterial } from './state-material.ts';
 
 class Node {
   count = 1;
-  readonly seen = new Map<number, string>([[2, 'b'], [1, 'a']]);
+  readonly seen = new Map<number, string>([
+    [2, 'b'],
+    [1, 'a'],
+  ]);
   readonly ids = new Set(['x']);
   self: unknown = this;
   act = () => this.count;
@@ -12,7 +15,22 @@ class Node {
 describe('instance material for state fingerprints', () => {
   it('walks fields, maps and sets in their order, marks cycles, ignores functions', () => {
     expect(instanceMaterial(new Node())).toEqual([
-      'Node', 'count', 1, 'seen', { map: [[2, 'b'], [1, 'a']] }, 'ids', { set: ['x'] }, 'self', { ref: 0 }, 'act', null,
+      'Node',
+      'count',
+      1,
+      'seen',
+      {
+        map: [
+          [2, 'b'],
+          [1, 'a'],
+        ],
+      },
+      'ids',
+      { set: ['x'] },
+      'self',
+      { ref: 0 },
+      'act',
+      null,
     ]);
   });
 

@@ -202,7 +202,8 @@ export class ReplayScheduler extends ChoiceScheduler {
   }
 
   protected override onTake(event: PendingEvent, step: number): void {
-    if (step < this.order.length && event.seq !== this.order[step]) throw new ScheduleDivergence(step, this.order[step]);
+    if (step < this.order.length && event.seq !== this.order[step])
+      throw new ScheduleDivergence(step, this.order[step]);
   }
 }
 
@@ -262,7 +263,7 @@ export class PctScheduler extends ChoiceScheduler {
     const stepsMax = options.stepsMax ?? 200;
     invariant(this.depth >= 1 && stepsMax >= 1, 'PCT needs depth >= 1 and stepsMax >= 1');
     this.random = randomStream(options.seed, 'pct');
-    for (let change = 1; change < this.depth && this.changeAt.size < Math.min(this.depth - 1, stepsMax); ) {
+    for (let change = 1; change < this.depth && this.changeAt.size < Math.min(this.depth - 1, stepsMax);) {
       const step = 1 + Math.floor(this.random.next() * stepsMax);
       if (this.changeAt.has(step)) continue;
       this.changeAt.set(step, this.depth - change);

@@ -66,19 +66,28 @@ interface ExploreArgs {
 
 export function exploreCommand(io: CommandIo): Command {
   return new Command('explore')
-    .description('search the orders of events themselves: every interleaving up to a bound (bfs, dfs), or PCT / drawn orders')
+    .description(
+      'search the orders of events themselves: every interleaving up to a bound (bfs, dfs), or PCT / drawn orders',
+    )
     .requiredOption('--protocol <name>', `a protocol (${PROTOCOLS.map((protocol) => protocol.name).join(', ')})`)
     .option('--nodes <k>', 'cluster size', '3')
     .option('--submits <n>', 'submissions m1, m2, ... at nodes 1, 2, ... in turn', '2')
     .option('--submit-at <nodes>', 'the nodes that submit, in turn, comma-separated (default: every node)')
     .option('--delivery-bound <ms>', 'messages arrive within this many ms of virtual time (default: no bound)')
-    .option('--faults <list>', `faults placed among the events, comma-separated: ${EXPLORE_FAULTS.join(', ')}, or none`, 'none')
+    .option(
+      '--faults <list>',
+      `faults placed among the events, comma-separated: ${EXPLORE_FAULTS.join(', ')}, or none`,
+      'none',
+    )
     .option('--depth <n>', `events fired at most along any path (default ${DEFAULT_DEPTH_MAX})`)
     .option('--max-states <n>', `re-executions at most (default ${DEFAULT_STATES_MAX})`)
     .option('--strategy <name>', `${STRATEGIES.join(', ')}`, 'bfs')
     .option('--runs <n>', 'pct and drawn: runs at most', '1000')
     .option('--seed <n>', 'the run seed (nodes’ own random streams; pct and drawn: also the search seed)', '1')
-    .option('--properties <list>', 'safety checkers to judge, comma-separated (default: the safety properties the protocol promises under these faults)')
+    .option(
+      '--properties <list>',
+      'safety checkers to judge, comma-separated (default: the safety properties the protocol promises under these faults)',
+    )
     .option('--out <dir>', 'where the counterexample scenario is written', 'reports')
     .option('--json', 'print the counts and the counterexample as one JSON object')
     .addHelpText(
@@ -104,7 +113,11 @@ function parseArgs(flags: ExploreFlags): ExploreArgs {
   if (!(STRATEGIES as readonly string[]).includes(flags.strategy)) {
     throw new UsageError(`unknown --strategy "${flags.strategy}"; choose from: ${STRATEGIES.join(', ')}`);
   }
-  if ((flags.depth !== undefined || flags.maxStates !== undefined) && flags.strategy !== 'bfs' && flags.strategy !== 'dfs') {
+  if (
+    (flags.depth !== undefined || flags.maxStates !== undefined) &&
+    flags.strategy !== 'bfs' &&
+    flags.strategy !== 'dfs'
+  ) {
     throw new UsageError('--depth and --max-states bound the bfs and dfs strategies only');
   }
   const faults = flags.faults
@@ -112,7 +125,8 @@ function parseArgs(flags: ExploreFlags): ExploreArgs {
     .map((part) => part.trim())
     .filter((part) => part !== '' && part !== 'none');
   for (const fault of faults) {
-    if (!isExploreFault(fault)) throw new UsageError(`explore cannot place fault "${fault}"; choose from: ${EXPLORE_FAULTS.join(', ')}, none`);
+    if (!isExploreFault(fault))
+      throw new UsageError(`explore cannot place fault "${fault}"; choose from: ${EXPLORE_FAULTS.join(', ')}, none`);
   }
   const nodes = parseCount(flags.nodes, '--nodes', 1, 16);
   return {
@@ -121,7 +135,8 @@ function parseArgs(flags: ExploreFlags): ExploreArgs {
     submits: parseCount(flags.submits, '--submits', 0, 50),
     faults: faults as ExploreFault[],
     depthMax: flags.depth === undefined ? DEFAULT_DEPTH_MAX : parseCount(flags.depth, '--depth', 1, 10_000),
-    statesMax: flags.maxStates === undefined ? DEFAULT_STATES_MAX : parseCount(flags.maxStates, '--max-states', 1, 100_000_000),
+    statesMax:
+      flags.maxStates === undefined ? DEFAULT_STATES_MAX : parseCount(flags.maxStates, '--max-states', 1, 100_000_000),
     strategy: flags.strategy as Strategy,
     runs: parseCount(flags.runs, '--runs', 1, 1_000_000),
     seed: parseSeed(flags.seed),
@@ -129,7 +144,8 @@ function parseArgs(flags: ExploreFlags): ExploreArgs {
     out: flags.out,
     json: flags.json === true,
     submitAt: flags.submitAt === undefined ? undefined : parseNodes(flags.submitAt, nodes),
-    deliveryBoundMs: flags.deliveryBound === undefined ? undefined : parseCount(flags.deliveryBound, '--delivery-bound', 0, 3_600_000),
+    deliveryBoundMs:
+      flags.deliveryBound === undefined ? undefined : parseCount(flags.deliveryBound, '--delivery-bound', 0, 3_600_000),
   };
 }
 
@@ -144,22 +160,34 @@ function parseNodes(text: string, nodes: number): number[] {
 }
 
 /** Safety checkers only: a run cut short at a bound says nothing about what is delivered eventually. */
-function parseSafetyProperties(text: string | undefined, protocol: ProtocolDefinition, faults: ExploreFault[]): string[] {
+function parseSafetyProperties(
+  text: string | undefined,
+  protocol: ProtocolDefinition,
+  faults: ExploreFault[],
+): string[] {
   const isSafety = (name: string) => checkerByName(name)?.kind === 'safety';
   if (text === undefined) {
     const under = faults.length === 0 ? ['none'] : faults;
     const promised = PROPERTIES.filter(
-      (property) => isSafety(property) && under.every((fault) => protocol.promises[property]?.holds.includes(fault as never)),
+      (property) =>
+        isSafety(property) && under.every((fault) => protocol.promises[property]?.holds.includes(fault as never)),
     );
     if (promised.length === 0) {
-      throw new UsageError(`${protocol.name} promises no safety property under ${under.join(', ')}; name some with --properties`);
+      throw new UsageError(
+        `${protocol.name} promises no safety property under ${under.join(', ')}; name some with --properties`,
+      );
     }
     return promised;
   }
-  const names = text.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  const names = text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
   for (const name of names) {
-    if (!isCheckerName(name)) throw new UsageError(`unknown property "${name}"; choose from: ${CHECKER_NAMES.join(', ')}`);
-    if (!isSafety(name)) throw new UsageError(`"${name}" is a liveness property; explore judges safety properties only`);
+    if (!isCheckerName(name))
+      throw new UsageError(`unknown property "${name}"; choose from: ${CHECKER_NAMES.join(', ')}`);
+    if (!isSafety(name))
+      throw new UsageError(`"${name}" is a liveness property; explore judges safety properties only`);
   }
   if (names.length === 0) throw new UsageError('--properties needs at least one safety checker');
   return names.filter((name) => isProperty(name) || isCheckerName(name));
@@ -168,7 +196,9 @@ function parseSafetyProperties(text: string | undefined, protocol: ProtocolDefin
 function header(io: CommandIo, args: ExploreArgs): void {
   if (args.json) return;
   const bound =
-    args.strategy === 'bfs' || args.strategy === 'dfs' ? `depth ${args.depthMax}, max ${args.statesMax} states` : `${args.runs} runs`;
+    args.strategy === 'bfs' || args.strategy === 'dfs'
+      ? `depth ${args.depthMax}, max ${args.statesMax} states`
+      : `${args.runs} runs`;
   io.write(
     `tob-lab explore: protocol ${args.protocol.name}, ${args.nodes} nodes, ${args.submits} submissions, ` +
       `faults ${args.faults.join(',') || 'none'}, strategy ${args.strategy}, ${bound}, seed ${args.seed}\n`,
@@ -204,12 +234,16 @@ function exhaustive(io: CommandIo, args: ExploreArgs): number {
       if (nowMs - shownMs < PROGRESS_EVERY_MS) return;
       shownMs = nowMs;
       const seconds = Math.max((nowMs - startedMs) / 1000, 0.001);
-      io.writeError(`  ${stats.statesExplored} states explored, ${stats.uniqueStates} unique, depth ${stats.depthReached}, ${(stats.statesExplored / seconds).toFixed(0)} states/s\n`);
+      io.writeError(
+        `  ${stats.statesExplored} states explored, ${stats.uniqueStates} unique, depth ${stats.depthReached}, ${(stats.statesExplored / seconds).toFixed(0)} states/s\n`,
+      );
     },
   });
   const file = result.counterexample === null ? null : save(io, args, result.counterexample);
   if (args.json) {
-    io.write(JSON.stringify({ ...countsJson(result), counterexample: counterexampleJson(result.counterexample, file) }) + '\n');
+    io.write(
+      JSON.stringify({ ...countsJson(result), counterexample: counterexampleJson(result.counterexample, file) }) + '\n',
+    );
     return result.counterexample === null ? 0 : 1;
   }
   io.write(
@@ -242,7 +276,9 @@ function random(io: CommandIo, args: ExploreArgs): number {
   });
   const file = result.counterexample === null ? null : save(io, args, result.counterexample);
   if (args.json) {
-    io.write(JSON.stringify({ runs: result.runs, counterexample: counterexampleJson(result.counterexample, file) }) + '\n');
+    io.write(
+      JSON.stringify({ runs: result.runs, counterexample: counterexampleJson(result.counterexample, file) }) + '\n',
+    );
     return result.counterexample === null ? 0 : 1;
   }
   if (result.counterexample === null) {
@@ -304,7 +340,9 @@ function describeEvents(events: readonly HistoryEvent[], kinds: ReadonlyMap<stri
   for (const event of events) {
     switch (event.type) {
       case 'receive':
-        parts.push(`node ${event.node} receives ${kinds.get(String(event.msg)) ?? ''}#${event.msg} from node ${event.from}`);
+        parts.push(
+          `node ${event.node} receives ${kinds.get(String(event.msg)) ?? ''}#${event.msg} from node ${event.from}`,
+        );
         break;
       case 'timer':
         parts.push(`node ${event.node} timer ${event.name}`);
@@ -336,7 +374,10 @@ function countsJson(result: ExploreResult): Record<string, unknown> {
   return counts;
 }
 
-function counterexampleJson(counterexample: Counterexample | null, file: string | null): Record<string, unknown> | null {
+function counterexampleJson(
+  counterexample: Counterexample | null,
+  file: string | null,
+): Record<string, unknown> | null {
   if (counterexample === null) return null;
   return {
     property: counterexample.property,
