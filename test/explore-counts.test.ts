@@ -36,6 +36,24 @@ describe('bounded exhaustive search on protocols whose promise holds', () => {
     expect(dfs.uniqueStates).toBe(result.uniqueStates);
   });
 
+  it('raft, 3 nodes, 2 submissions, one crash anywhere, messages within 10 ms: the bound is exhausted, no violation', () => {
+    // The delivery bound keeps heartbeats (50 ms) and election timeouts (150-300 ms) from firing on a message merely
+    // in flight; the crash of node 1 may fall anywhere. The first delivery is 8 events deep, so depth 14 covers
+    // elections, commits and deliveries with the crash before, during and after them.
+    const scenario = exploreScenario({ protocol: 'raft', nodes: 3, submits: 2, faults: ['crash'], deliveryBoundMs: 10 });
+    const properties = ['total-order', 'exactly-once', 'fifo-order', 'election-safety'];
+    const result = explore({ scenario, seed: 1, properties, strategy: 'bfs', depthMax: 14 });
+    expect(result.counterexample).toBeNull();
+    expect(result.exhausted).toBe(true);
+    expect({
+      statesExplored: result.statesExplored,
+      uniqueStates: result.uniqueStates,
+      depthReached: result.depthReached,
+      prunedByPor: result.prunedByPor,
+      mergedByFingerprint: result.mergedByFingerprint,
+    }).toEqual({ statesExplored: 25_142, uniqueStates: 12_352, depthReached: 14, prunedByPor: 9_688, mergedByFingerprint: 8_450 });
+  }, 120_000);
+
   it('the reduction only prunes: with and without it the same bounded search reaches the very same states', () => {
     for (const [protocol, depthMax, deliveryBoundMs] of [
       ['lamport', 5, undefined],
