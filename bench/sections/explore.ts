@@ -35,6 +35,13 @@ const WORKLOADS: Workload[] = [
     quickDepthMax: 4,
   },
   {
+    label: 'raft, 2 submits, crash, delivery bound 10 ms',
+    workload: { protocol: 'raft', nodes: 3, submits: 2, faults: ['crash'], deliveryBoundMs: 10 },
+    properties: ['total-order', 'election-safety'],
+    depthMax: 12,
+    quickDepthMax: 9,
+  },
+  {
     label: 'causal, 2 submits, crash',
     workload: { protocol: 'causal', nodes: 3, submits: 2, faults: ['crash'] },
     properties: ['causal-order'],
