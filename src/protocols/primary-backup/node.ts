@@ -10,7 +10,9 @@ import {
   isPrimaryBackupRecord,
   type PrimaryBackupMessage,
   type PrimaryBackupRecord,
+  SYNC_ENTRIES_MAX,
 } from './messages.ts';
+import { nextCount, prefixWithin } from '../shared/schema.ts';
 import type { PrimaryBackupOptions } from './options.ts';
 
 type Context = NodeContext<PrimaryBackupMessage>;
@@ -189,11 +191,17 @@ export class PrimaryBackupNode implements ProtocolNode<PrimaryBackupMessage> {
       this.dropped.duplicateIds += 1;
       return;
     }
+    const seq = nextCount(this.highestSeq);
+    if (seq === null) {
+      // Only a forged REPLICATE can have pushed the numbering this far: a larger seq would be refused by every peer.
+      ctx.log(`seq ${this.highestSeq} is the largest a peer accepts: ${forward.id} not numbered`);
+      return;
+    }
     const entry: Entry = {
       id: forward.id,
       origin: forward.origin,
       payload: forward.payload,
-      seq: this.highestSeq + 1,
+      seq,
       primary: this.id,
     };
     this.deliverEntry(ctx, entry);
@@ -421,14 +429,16 @@ export class PrimaryBackupNode implements ProtocolNode<PrimaryBackupMessage> {
     if (this.role !== 'primary') return;
     const start = this.history.findIndex((entry) => entry.seq >= message.fromSeq);
     const rest = start === -1 ? [] : this.history.slice(start);
-    const entries = rest.slice(0, this.options.syncBatchMax);
+    // Capped by bytes as well as by count, so a batch of large entries still fits one frame.
+    const countMax = Math.min(this.options.syncBatchMax, SYNC_ENTRIES_MAX);
+    const entries = prefixWithin(rest.slice(0, countMax), countMax);
     ctx.send(from, { type: 'SYNC', entries, more: rest.length > entries.length });
   }
 
   private onSync(ctx: Context, from: NodeId, message: Message<'SYNC'>): void {
     if (this.sync !== 'syncing' || from !== this.leader) return;
     this.noteLeaderAlive(ctx, from);
-    for (const entry of message.entries) this.applyReplica(ctx, entry);
+    for (const entry of message.entries) this.applyReplica(ctx, entryOf(entry));
     if (message.more) this.requestSync(ctx);
     else this.finishSync(ctx);
   }

@@ -17,6 +17,7 @@ export const sequencerDefaults: SequencerOptions = {
   bufferMax: 10_000,
   pendingMax: 10_000,
   retryForwards: false,
+  forwardRetryMs: 1000,
   dedupSubmissions: false,
 };
 
@@ -36,6 +37,8 @@ export const sequencer: ProtocolDefinition<SequencerOptions> = {
     bufferMax: 'out-of-order entries kept while waiting for a gap to fill; beyond it they are refetched',
     pendingMax: 'submissions kept while no leader is known; beyond it new ones are dropped and logged',
     retryForwards: 'corrected variant: keep forwarded submissions until delivered and re-forward them to a new leader',
+    forwardRetryMs:
+      'with retryForwards: wait before re-sending undelivered forwards to the leader; doubles (up to 8x) while none is delivered',
     dedupSubmissions: 'corrected variant: number and deliver each submission id once, whatever the duplicates',
   },
   promises: sequencerPromises,
