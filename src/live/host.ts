@@ -234,6 +234,7 @@ export class LiveNode {
       onFrame: (from, msg, ref) => this.enqueue({ kind: 'message', from, msg, ref }),
       onDrop: (to, ref, why) => this.onDrop(to, ref, why),
       onNote: (text) => this.note(text),
+      onDropNote: (key, text) => this.throttledNote(`inbound:${key}`, text),
       onStateChange: () => this.emit({ type: 'peers' }),
     });
   }
