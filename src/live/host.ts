@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { invariant } from '../core/assert.ts';
@@ -7,11 +6,21 @@ import type { NodeId, SubmissionId } from '../core/ids.ts';
 import type { Json, JsonObject } from '../core/json.ts';
 import type { Announcement, Delivery, NodeContext, NodeStatus, ProtocolDefinition, ProtocolNode } from '../core/node.ts';
 import { randomStream, type RandomStream } from '../core/rng.ts';
-import { FRAME_BYTES_MAX_DEFAULT, formatAddress, type Address } from './config.ts';
-import { HistoryFile, type UnplacedEvent } from './history-file.ts';
+import { FRAME_BYTES_FLOOR, PAYLOAD_LENGTH_MAX } from '../protocols/shared/schema.ts';
+import { FRAME_BYTES_MAX_DEFAULT, formatAddress, LiveConfigError, type Address } from './config.ts';
+import { countDeliveries, HistoryFile, type UnplacedEvent } from './history-file.ts';
 import type { InboundLimits } from './inbound.ts';
 import type { OutboundLimits } from './outbound.ts';
-import { DurableLog, readBootState, StorageError, writeBootState } from './storage.ts';
+import {
+  DurableLog,
+  prepareDataDirectory,
+  readBootState,
+  storageErrorOf,
+  StorageError,
+  writeBootState,
+  type BootState,
+  type LogLine,
+} from './storage.ts';
 import { Transport, type DropWhy, type PeerState } from './transport.ts';
 
 export interface HostLimits {
@@ -71,9 +80,25 @@ type Work =
 
 /** What one handler did, held back until its records are on disk. */
 interface Capture {
-  records: Json[];
+  /** Its records, and a host line for each delivery (so a crash before the delivery is shown cannot lose it). */
+  lines: LogLine[];
   effects: Array<() => void>;
 }
+
+/** A host line of the log: a delivery, persisted with the records of the handler that made it. */
+type HostLine = { deliver: Delivery };
+
+/** The delivery a host line holds; anything else there is damage the checksum missed (or a foreign file). */
+function hostDelivery(value: Json, path: string, index: number): Delivery {
+  const delivery = (value as Partial<HostLine> | null)?.deliver;
+  if (delivery === null || typeof delivery !== 'object' || typeof delivery.id !== 'string' || typeof delivery.payload !== 'string') {
+    throw new StorageError(`${path}: host line ${index + 1} is not a delivery this host writes`);
+  }
+  return delivery;
+}
+
+/** Deliveries a LiveNode keeps for screens that attach late (the chat, after ink has loaded). */
+const RECENT_DELIVERIES_MAX = 1000;
 
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -124,6 +149,9 @@ export class LiveNode {
   private refCounter = 0;
   private submissionCounter = 0;
   private restartsLeft: number;
+  /** Set when the node stopped because its storage failed: the CLI exits with EXIT_STORAGE then. */
+  storageFailure: StorageError | null = null;
+  private readonly recent: Delivery[] = [];
   private random: RandomStream | null = null;
   private readonly listeners = new Set<(event: LiveEvent) => void>();
   private readonly noteTimes = new Map<string, { lastMs: number; suppressed: number }>();
@@ -141,6 +169,10 @@ export class LiveNode {
     this.options = { ...config.protocol.defaults, ...(config.options ?? {}) };
     this.dataDir = config.dataDir;
     this.limits = { ...HOST_LIMITS_DEFAULT, ...(config.limits ?? {}) };
+    const frameBytesMax = config.frameBytesMax ?? FRAME_BYTES_MAX_DEFAULT;
+    invariant(frameBytesMax >= FRAME_BYTES_FLOOR, `frameBytesMax ${frameBytesMax} is below the floor ${FRAME_BYTES_FLOOR}`);
+    // The schemas refuse longer payloads; a submission is bytes, never fewer than its UTF-16 length.
+    invariant(this.limits.payloadBytesMax <= PAYLOAD_LENGTH_MAX, `payloadBytesMax must be at most ${PAYLOAD_LENGTH_MAX}`);
     this.restartsLeft = this.limits.protocolRestartsMax;
     this.context = this.makeContext();
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
@@ -168,15 +200,10 @@ export class LiveNode {
     const seed = this.config.seed ?? `node-${this.id}`;
     this.random = randomStream(seed, `live:node:${this.id}:boot:${this.boot}`);
     this.transport = this.makeTransport(randomStream(seed, `live:links:${this.id}:boot:${this.boot}`));
+    let owed: Delivery[] = [];
     try {
       this.listenAddress = await this.transport.listen();
-      writeBootState(files.boot, { boot: this.boot, protocol: this.protocol.name, running: true });
-      this.history = new HistoryFile(files.history, this.id, this.nodes);
-      const { log, recovery } = DurableLog.open(files.log);
-      this.log = log;
-      this.durable = recovery.records;
-      if (previous !== null) this.recordRestart(previous.running);
-      if (recovery.note !== null) this.note(recovery.note);
+      owed = this.openFiles(files, previous);
     } catch (error) {
       await this.transport.close();
       this.closeFiles();
@@ -185,21 +212,77 @@ export class LiveNode {
     }
     this.emit({ type: 'ready', listen: formatAddress(this.listenAddress), boot: this.boot });
     this.state = 'running';
+    this.emitOwed(owed);
     this.transport.connect();
     this.instance = this.protocol.create({ id: this.id, nodes: this.nodes, options: this.options });
     this.queue.unshift({ kind: 'start' });
     this.drain();
   }
 
-  private prepareDirectory(bootPath: string): { boot: number; running: boolean } | null {
-    try {
-      mkdirSync(this.config.dataDir, { recursive: true });
-    } catch (error) {
-      throw new StorageError(`cannot create the data directory ${this.config.dataDir}: ${(error as Error).message}`);
+  /**
+   * Recovers the log (checksums, torn tail), checks it against what the boot file and the history say it held,
+   * and returns the deliveries it holds that the history never showed: persisted, but the process died before
+   * handing them to the application.
+   */
+  private openFiles(files: ReturnType<typeof nodeFiles>, previous: BootState | null): Delivery[] {
+    const { log, recovery } = DurableLog.open(files.log);
+    this.log = log;
+    if (previous !== null && recovery.lines.length < previous.logLines) {
+      throw new StorageError(
+        `${files.log} holds ${recovery.lines.length} records, but it held ${previous.logLines} when node ${this.id} last ` +
+          'started or stopped: records were lost (the file was cut or replaced); restore it from a copy',
+      );
     }
+    const logged = recovery.lines.filter((line) => line.kind === 'host').map((line, index) => hostDelivery(line.value, files.log, index));
+    const shown = countDeliveries(files.history, this.id);
+    if (shown > logged.length) {
+      throw new StorageError(
+        `${files.log} holds ${logged.length} deliveries, but node ${this.id}'s history shows ${shown} delivered: ` +
+          'records were lost from the log (the file was cut or replaced); restore it from a copy',
+      );
+    }
+    writeBootState(files.boot, { boot: this.boot, protocol: this.protocol.name, running: true, logLines: log.count });
+    this.history = new HistoryFile(files.history, this.id, this.nodes);
+    this.history.onFailure = (error) => this.failStorage(error);
+    this.durable = recovery.lines.filter((line) => line.kind === 'record').map((line) => line.value);
+    if (previous !== null) this.recordRestart(previous.running);
+    if (recovery.note !== null) this.note(recovery.note);
+    return logged.slice(shown);
+  }
+
+  /** Hands the application what was persisted but never shown, in log order, before anything new. */
+  private emitOwed(owed: readonly Delivery[]): void {
+    if (owed.length === 0) return;
+    this.note(`handing over ${owed.length} deliveries persisted before the previous run stopped but never shown`);
+    for (const delivery of owed) this.emitDelivery(delivery);
+  }
+
+  private emitDelivery(delivery: Delivery): void {
+    const event = this.record({ type: 'deliver', node: this.id, ...delivery });
+    this.recent.push(delivery);
+    if (this.recent.length > RECENT_DELIVERIES_MAX) this.recent.shift();
+    this.emit({ type: 'deliver', delivery, t: event.t });
+  }
+
+  /** The latest deliveries (up to RECENT_DELIVERIES_MAX), for a screen that starts listening after the node. */
+  recentDeliveries(): Delivery[] {
+    return this.recent.slice();
+  }
+
+  /** The disk failed: stop before anything depends on what could not be written. */
+  private failStorage(error: unknown): void {
+    const failure = error instanceof StorageError ? error : storageErrorOf(error, 'use the data directory');
+    if (this.storageFailure !== null) return;
+    this.storageFailure = failure;
+    this.note(`storage failed: ${failure.message}; stopping before anything depends on it`);
+    void this.stop(`storage failed: ${failure.message}`);
+  }
+
+  private prepareDirectory(bootPath: string): BootState | null {
+    prepareDataDirectory(this.config.dataDir);
     const previous = readBootState(bootPath);
     if (previous !== null && previous.protocol !== this.protocol.name) {
-      throw new StorageError(
+      throw new LiveConfigError(
         `${this.config.dataDir} holds node ${this.id}'s log of protocol ${previous.protocol}, not ${this.protocol.name}; ` +
           'use another --data directory (or remove that one)',
       );
@@ -281,7 +364,15 @@ export class LiveNode {
     await this.transport?.close();
     if (wasRunning && this.history !== null) {
       this.record({ type: 'log', node: this.id, text: reason === null ? 'stopped cleanly' : `stopped: ${reason}` });
-      writeBootState(nodeFiles(this.config.dataDir, this.id).boot, { boot: this.boot, protocol: this.protocol.name, running: false });
+      // After a storage failure the boot file stays "running": the next start treats this as a crash.
+      if (this.storageFailure === null) {
+        const state = { boot: this.boot, protocol: this.protocol.name, running: false, logLines: this.log?.count ?? 0 };
+        try {
+          writeBootState(nodeFiles(this.config.dataDir, this.id).boot, state);
+        } catch (error) {
+          this.storageFailure = error instanceof StorageError ? error : storageErrorOf(error, 'write the boot file');
+        }
+      }
     }
     this.closeFiles();
     this.state = 'stopped';
@@ -331,7 +422,7 @@ export class LiveNode {
     } else if (work.kind === 'message') {
       this.record({ type: 'receive', node: this.id, from: work.from, msg: work.ref });
     }
-    const capture: Capture = { records: [], effects: [] };
+    const capture: Capture = { lines: [], effects: [] };
     this.capture = capture;
     try {
       this.invoke(instance, work);
@@ -365,15 +456,14 @@ export class LiveNode {
 
   /** Records first, on disk; only then the effects that depend on them. A failing disk stops the node. */
   private commit(capture: Capture): void {
-    if (capture.records.length > 0) {
+    if (capture.lines.length > 0) {
       try {
-        (this.log as DurableLog).append(capture.records);
+        (this.log as DurableLog).append(capture.lines);
       } catch (error) {
-        this.note(`cannot write the log: ${(error as Error).message}; stopping before anything depends on it`);
-        void this.stop(`log write failed: ${(error as Error).message}`);
+        this.failStorage(error);
         return;
       }
-      this.durable.push(...capture.records);
+      for (const line of capture.lines) if (line.kind === 'record') this.durable.push(line.value);
     }
     for (const effect of capture.effects) effect();
   }
@@ -427,15 +517,14 @@ export class LiveNode {
       cancelTimer: (name) => this.cancelTimer(name),
       persist: (record) => {
         const copy = jsonCopy(record, 'a persisted record');
-        this.captured('persist').records.push(copy);
+        this.captured('persist').lines.push({ kind: 'record', value: copy });
         effect('persist', () => this.record({ type: 'persist', node: this.id, record: copy }));
       },
       deliver: (delivery) => {
         const copy = jsonCopy(delivery, 'a delivery');
-        effect('deliver', () => {
-          const event = this.record({ type: 'deliver', node: this.id, ...copy });
-          this.emit({ type: 'deliver', delivery: copy, t: event.t });
-        });
+        const line: HostLine = { deliver: copy };
+        this.captured('deliver').lines.push({ kind: 'host', value: line as unknown as Json });
+        effect('deliver', () => this.emitDelivery(copy));
       },
       ack: (id) => effect('ack', () => this.record({ type: 'ack', node: this.id, id })),
       announce: (announcement) => {

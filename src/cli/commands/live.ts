@@ -22,7 +22,7 @@ import {
   type ClusterFile,
   type LiveNodeConfig,
 } from '../../live/index.ts';
-import { EXIT_INTERNAL, parseSeed, UsageError } from '../errors.ts';
+import { EXIT_INTERNAL, EXIT_STORAGE, parseSeed, StorageExit, UsageError } from '../errors.ts';
 import type { CommandIo } from '../io.ts';
 
 interface LiveFlags {
@@ -72,7 +72,8 @@ export function liveCommand(io: CommandIo): Command {
         await node.stop();
       }
       const reason = await node.stopped;
-      if (reason !== null) io.setExitCode(EXIT_INTERNAL);
+      if (node.storageFailure !== null) io.setExitCode(EXIT_STORAGE);
+      else if (reason !== null) io.setExitCode(EXIT_INTERNAL);
     });
 }
 
@@ -80,7 +81,8 @@ async function startNode(node: LiveNode): Promise<void> {
   try {
     await node.start();
   } catch (error) {
-    if (error instanceof ListenError || error instanceof StorageError) throw new UsageError(error.message);
+    if (error instanceof ListenError || error instanceof LiveConfigError) throw new UsageError(error.message);
+    if (error instanceof StorageError) throw new StorageExit(error.message);
     throw error;
   }
 }
