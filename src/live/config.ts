@@ -117,6 +117,18 @@ export function parseOptions(value: unknown, protocol: ProtocolDefinition, where
   return parsed as JsonObject;
 }
 
+/**
+ * Range-checks merged options by building one node with them: each protocol's own validator says what is wrong
+ * and what would be valid, here at parse time (exit 64) rather than when a leader first uses the value.
+ */
+export function checkOptions(protocol: ProtocolDefinition, nodes: readonly NodeId[], options: JsonObject, where: string): void {
+  try {
+    protocol.create({ id: nodes[0], nodes, options: { ...protocol.defaults, ...options } });
+  } catch (error) {
+    throw new LiveConfigError(`${where}: ${(error as Error).message}`);
+  }
+}
+
 export function checkSecret(secret: string, where: string): string {
   if (Buffer.byteLength(secret) < SECRET_BYTES_MIN) {
     throw new LiveConfigError(`${where}: a secret needs at least ${SECRET_BYTES_MIN} bytes; a longer random one is better`);

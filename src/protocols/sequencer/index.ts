@@ -21,6 +21,40 @@ export const sequencerDefaults: SequencerOptions = {
   dedupSubmissions: false,
 };
 
+/** Valid ranges of the numeric options, inclusive: beyond them a node cannot work (a 0 ms heartbeat floods its peers). */
+export const SEQUENCER_OPTION_RANGES: Record<string, readonly [number, number]> = {
+  heartbeatIntervalMs: [1, 600_000],
+  leaderTimeoutMs: [2, 3_600_000],
+  joinTimeoutMs: [1, 3_600_000],
+  electionTimeoutMs: [1, 3_600_000],
+  coordinatorTimeoutMs: [1, 3_600_000],
+  catchupRetryMs: [1, 3_600_000],
+  catchupBatchMax: [1, 10_000],
+  bufferMax: [1, 1_000_000],
+  pendingMax: [1, 1_000_000],
+  forwardRetryMs: [1, 3_600_000],
+};
+
+/** Checks the options once, at the boundary, with a message that says the valid range. */
+export function validateSequencerOptions(options: SequencerOptions): SequencerOptions {
+  for (const [key, [least, most]] of Object.entries(SEQUENCER_OPTION_RANGES)) {
+    const value: unknown = (options as Record<string, unknown>)[key];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < least || value > most) {
+      throw new Error(`sequencer option ${key} must be an integer from ${least} to ${most}, got ${JSON.stringify(value)}`);
+    }
+  }
+  for (const key of ['retryForwards', 'dedupSubmissions'] as const) {
+    if (typeof options[key] !== 'boolean') throw new Error(`sequencer option ${key} must be true or false, got ${JSON.stringify(options[key])}`);
+  }
+  if (options.leaderTimeoutMs <= options.heartbeatIntervalMs) {
+    throw new Error(
+      `sequencer option leaderTimeoutMs (${options.leaderTimeoutMs}) must exceed heartbeatIntervalMs (${options.heartbeatIntervalMs}), ` +
+        'or followers suspect a live leader between two heartbeats',
+    );
+  }
+  return options;
+}
+
 export const sequencer: ProtocolDefinition<SequencerOptions> = {
   name: 'sequencer',
   seeds: ['001', '004'],
@@ -42,6 +76,6 @@ export const sequencer: ProtocolDefinition<SequencerOptions> = {
     dedupSubmissions: 'corrected variant: number and deliver each submission id once, whatever the duplicates',
   },
   promises: sequencerPromises,
-  create: (config) => new SequencerNode(config.id, config.options),
+  create: (config) => new SequencerNode(config.id, validateSequencerOptions(config.options)),
   isMessage: isSequencerMessage,
 };
