@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { HistoryEvent } from '../core/history.ts';
 import type { NodeId } from '../core/ids.ts';
 import { FILE_MODE, onDisk, StorageError, writeAll } from './storage.ts';
@@ -100,6 +100,8 @@ function onDiskError(error: unknown, path: string): StorageError {
  */
 export function countDeliveries(path: string, node: NodeId): number {
   if (!existsSync(path)) return 0;
+  // A device would be read forever (/dev/full yields zeros without end): only a plain file is a history.
+  if (!onDisk(`inspect the history ${path}`, () => statSync(path).isFile())) throw new StorageError(`${path} is not a regular file`);
   const text = onDisk(`read the history ${path}`, () => readFileSync(path, 'utf8'));
   const prefix = `{"type":"deliver","node":${node},`;
   let count = 0;

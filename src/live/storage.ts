@@ -7,6 +7,7 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  statSync,
   truncateSync,
   writeSync,
 } from 'node:fs';
@@ -200,6 +201,8 @@ export class DurableLog {
  * and names the line.
  */
 function recover(path: string): Recovery {
+  // A device or a pipe would be read forever (/dev/full yields zeros without end): only a plain file is a log.
+  if (!onDisk(`inspect the log ${path}`, () => statSync(path).isFile())) throw new StorageError(`${path} is not a regular file`);
   const bytes = onDisk(`read the log ${path}`, () => readFileSync(path));
   const starts = lineStarts(bytes);
   const lines: LogLine[] = [];
