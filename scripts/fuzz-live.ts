@@ -3,7 +3,7 @@
 // lines, wrong senders, and the well-formed lies of issue 13: extra keys, terms past the bound, oversize payloads,
 // prototype keys) over many short connections, while real messages are submitted at every node. It passes when
 // every real message is delivered by every node in one order and no process was lost. Exit 0 pass, 1 fail, 64 usage.
-import { FAST_SEQUENCER_OPTIONS, ChildNode, freePorts, peersFlag, temporaryDirectory, waitFor } from '../src/live/testing.ts';
+import { FAST_SEQUENCER_OPTIONS, ChildNode, freePorts, peersFlag, temporaryDirectory, waitFor } from '../test/support/live.ts';
 import { randomInt, randomStream, pick, type RandomStream } from '../src/core/rng.ts';
 import { encodeHello } from '../src/live/frames.ts';
 import { FRAME_BYTES_MAX_DEFAULT } from '../src/live/config.ts';

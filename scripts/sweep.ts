@@ -4,7 +4,7 @@
 // --seed S (default 1). Exit 1 when a promised property broke.
 import { FAULT_CLASSES, PROPERTIES, type FaultClass, type Property } from '../src/core/promises.ts';
 import { PROTOCOLS } from '../src/protocols/index.ts';
-import { sweep } from '../src/scenarios/sweep.ts';
+import { sweep } from '../src/search/sweep.ts';
 
 function flag(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);

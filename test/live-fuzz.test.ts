@@ -7,7 +7,7 @@ import { frameGenerators, SEMANTIC_FORGERIES } from './support/forgeries.ts';
 import { nodeFiles } from '../src/live/host.ts';
 import { readLog } from '../src/live/storage.ts';
 import { FRAME_BYTES_FLOOR } from '../src/protocols/shared/schema.ts';
-import { FAST_SEQUENCER_OPTIONS, startInProcessCluster, waitFor, type InProcessCluster } from '../src/live/testing.ts';
+import { FAST_SEQUENCER_OPTIONS, startInProcessCluster, waitFor, type InProcessCluster } from './support/live.ts';
 import { sequencer } from '../src/protocols/sequencer/index.ts';
 
 /**

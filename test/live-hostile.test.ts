@@ -15,7 +15,7 @@ import {
   waitFor,
   watch,
   type InProcessCluster,
-} from '../src/live/testing.ts';
+} from './support/live.ts';
 import { sequencer } from '../src/protocols/sequencer/index.ts';
 import { dialLines, dialSigned, idleHello, plainFrames, signedFrames } from './support/wire.ts';
 

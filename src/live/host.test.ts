@@ -11,7 +11,7 @@ import { LiveNode, nodeFiles } from './host.ts';
 import { ListenError } from './inbound.ts';
 import { encodeLogLine, readLog } from './storage.ts';
 import { LiveConfigError } from './config.ts';
-import { freePorts, loopbackAddresses, temporaryDirectory, waitFor, watch } from './testing.ts';
+import { freePorts, loopbackAddresses, temporaryDirectory, waitFor, watch } from '../../test/support/live.ts';
 
 type Echo = { type: 'echo'; text: string };
 type Ctx = NodeContext<Echo>;

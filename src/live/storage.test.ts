@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Json } from '../core/json.ts';
 import { HistoryFile } from './history-file.ts';
 import { DurableLog, encodeLogLine, readBootState, StorageError, writeBootState, type LogLine } from './storage.ts';
-import { temporaryDirectory } from './testing.ts';
+import { temporaryDirectory } from '../../test/support/live.ts';
 
 const values: Json[] = [{ kind: 'term', term: 1 }, { kind: 'entry', seq: 1, payload: 'héllo\nworld' }, [1, 'two', null]];
 const records: LogLine[] = values.map((value) => ({ kind: 'record', value }));

@@ -1,5 +1,5 @@
 import { formatRun, runSummaryJson, summaryLine } from './text.ts';
-import type { ClusterOutcome } from '../scenarios/cluster/cluster.ts';
+import type { ClusterOutcome } from '../cluster/launcher.ts';
 
 /**
  * The report of a live cluster run: the simulator's text report (same timeline, deliveries, verdicts and

@@ -9,16 +9,8 @@ import { PROTOCOLS } from '../../protocols/index.ts';
 import { counterexampleSource } from '../../report/counterexample.ts';
 import { formatVerdict } from '../../report/text.ts';
 import { writeRunReport } from '../../report/write.ts';
-import {
-  describeAction,
-  PROTOCOL_ERROR,
-  resolveProtocol,
-  runScenario,
-  sweep,
-  type RunResult,
-  type SearchResult,
-  type Violation,
-} from '../../scenarios/index.ts';
+import { describeAction, resolveProtocol, runScenario, type RunResult } from '../../scenarios/index.ts';
+import { PROTOCOL_ERROR, sweep, type SearchResult, type Violation } from '../../search/index.ts';
 import { parseSeed, UsageError } from '../errors.ts';
 import type { CommandIo } from '../io.ts';
 import { Progress } from '../progress.ts';

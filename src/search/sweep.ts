@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { invariant } from '../core/assert.ts';
 import type { GeneratedCase } from './generate.ts';
-import { runScenario } from './runner.ts';
+import { runScenario } from '../scenarios/runner.ts';
 import { firstViolation, searchViolation, shardIndices, type SearchOptions, type SearchResult } from './search.ts';
 
 export interface WorkerTask {

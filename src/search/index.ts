@@ -1,0 +1,3 @@
+export * from './generate.ts';
+export * from './search.ts';
+export * from './sweep.ts';
