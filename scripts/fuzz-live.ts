@@ -69,7 +69,9 @@ async function main(): Promise<number> {
     const startedMs = Date.now();
     let sent = 0;
     let submitted = 0;
-    const realEvery = Math.max(1, Math.floor(flags.frames / FRAMES_PER_CONNECTION / flags.real));
+    // Real messages go out during the attack, spread evenly over its batches of connections.
+    const batches = Math.ceil(flags.frames / (FRAMES_PER_CONNECTION * flags.concurrency));
+    const realPerBatch = Math.ceil(flags.real / batches);
     for (let batch = 0; sent < flags.frames; batch += 1) {
       const plans: Array<{ port: number; lines: string[] }> = [];
       for (let slot = 0; slot < flags.concurrency && sent < flags.frames; slot += 1) {
@@ -77,7 +79,7 @@ async function main(): Promise<number> {
         plans.push({ port: pick(random, ports), lines: connectionLines(random, generators, count) });
         sent += count;
       }
-      if (batch % realEvery === 0 && submitted < flags.real) {
+      for (let count = 0; count < realPerBatch && submitted < flags.real; count += 1) {
         nodes[randomInt(random, 0, 2)].submit(`real ${submitted}`);
         submitted += 1;
       }

@@ -164,6 +164,9 @@ describe('the live host', () => {
     expect(second.boot).toBe(2);
     expect(second.submit('persist-send')).toEqual({ ok: true, id: '1-2-1' });
     expect(second.status()?.details).toEqual({ recovered: 1 });
+    // Handlers run on the next turn of the event loop (group commit), so the second send comes a moment later.
+    const sends = () => historyOf(first.dataDir, 1).filter((event) => event.type === 'send');
+    await waitFor(() => sends().length === 2, 5_000, 'the second send');
     const events = historyOf(first.dataDir, 1);
     const crash = events.findIndex((event) => event.type === 'crash');
     expect(events[crash + 1].type).toBe('restart');

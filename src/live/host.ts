@@ -26,6 +26,14 @@ import { Transport, type DropWhy, type PeerState } from './transport.ts';
 export interface HostLimits {
   /** Handler work waiting to run at most; beyond it peer messages are dropped and submissions refused. */
   workQueueMax: number;
+  /**
+   * Above this much waiting work the node stops reading its sockets (and asks the application to stop
+   * submitting, see the 'pressure' event) until the queue is down to half of it: a backlog stays short, so timers
+   * and heartbeats never wait behind thousands of messages.
+   */
+  workQueueHigh: number;
+  /** Handlers per group commit at most: their effects wait for the batch's one fdatasync. */
+  batchHandlersMax: number;
   /** A submission's payload in UTF-8 bytes at most, so a sequenced entry (and a catch-up batch) fits a frame. */
   payloadBytesMax: number;
   /** How often a throwing protocol is rebuilt from its log before the node gives up and stops. */
@@ -36,6 +44,8 @@ export interface HostLimits {
 
 export const HOST_LIMITS_DEFAULT: HostLimits = {
   workQueueMax: 10_000,
+  workQueueHigh: 1_000,
+  batchHandlersMax: 256,
   payloadBytesMax: 4096,
   protocolRestartsMax: 8,
   noteIntervalMs: 1_000,
@@ -68,6 +78,8 @@ export type LiveEvent =
   | { type: 'announce'; announcement: Announcement; t: number }
   | { type: 'note'; text: string; source: 'host' | 'protocol'; t: number }
   | { type: 'peers' }
+  /** The handler queue went above workQueueHigh (high: true) or back to half of it: stop or resume submitting. */
+  | { type: 'pressure'; high: boolean }
   | { type: 'stopped'; reason: string | null };
 
 export type SubmitOutcome = { ok: true; id: SubmissionId } | { ok: false; problem: string };
@@ -78,11 +90,19 @@ type Work =
   | { kind: 'timer'; name: string; token: number }
   | { kind: 'submit'; id: SubmissionId; payload: string };
 
+/**
+ * The commit order: after a batch's records are synced, its effects leave by kind, in this order, and within a
+ * kind in the order the handlers made them. The history notes of the records come first, then messages, then
+ * deliveries, then acks, then announcements and log lines.
+ */
+const EFFECT_ORDER = ['persist', 'send', 'deliver', 'ack', 'other'] as const;
+type EffectKind = (typeof EFFECT_ORDER)[number];
+
 /** What one handler did, held back until its records are on disk. */
 interface Capture {
   /** Its records, and a host line for each delivery (so a crash before the delivery is shown cannot lose it). */
   lines: LogLine[];
-  effects: Array<() => void>;
+  effects: Array<{ kind: EffectKind; run: () => void }>;
 }
 
 /** A host line of the log: a delivery, persisted with the records of the handler that made it. */
@@ -108,6 +128,11 @@ export function nodeFiles(dataDir: string, id: NodeId): { log: string; history: 
     history: join(dataDir, `node-${id}.history.jsonl`),
     boot: join(dataDir, `node-${id}.boot`),
   };
+}
+
+function effectKind(what: string): EffectKind {
+  if (what === 'persist' || what === 'deliver' || what === 'ack') return what;
+  return what === 'send' || what === 'broadcast' ? 'send' : 'other';
 }
 
 /** A deep copy through JSON: what a peer would get, and proof that the value is plain data. */
@@ -143,6 +168,8 @@ export class LiveNode {
   private durable: Json[] = [];
   private queue: Work[] = [];
   private draining = false;
+  private drainScheduled = false;
+  private underPressure = false;
   private readonly timers = new Map<string, { handle: NodeJS.Timeout; token: number }>();
   private nextTimerToken = 1;
   private capture: Capture | null = null;
@@ -356,6 +383,10 @@ export class LiveNode {
   }
 
   private async shutdown(reason: string | null): Promise<void> {
+    // A clean stop first handles what was accepted already (drains are deferred to the next turn, see enqueue).
+    if (reason === null && !this.draining) {
+      for (let batches = 0; this.state === 'running' && this.queue.length > 0 && batches < 1_000; batches += 1) this.drain();
+    }
     const wasRunning = this.state === 'running' || this.state === 'starting';
     this.state = 'stopping';
     for (const timer of this.timers.values()) clearTimeout(timer.handle);
@@ -389,34 +420,66 @@ export class LiveNode {
 
   private enqueue(work: Work): void {
     if (this.state !== 'running' && this.state !== 'starting') return;
-    if (this.queue.length >= this.limits.workQueueMax) {
+    // Timers are never dropped (they are few, one per name); a full queue refuses only messages and submissions.
+    if (this.queue.length >= this.limits.workQueueMax && work.kind !== 'timer') {
       const what = work.kind === 'message' ? `message ${work.ref} from node ${work.from}` : `${work.kind} work`;
       this.throttledNote('queue-full', `handler queue full (${this.limits.workQueueMax}): ${what} dropped`);
       return;
     }
     this.queue.push(work);
-    this.drain();
+    if (!this.underPressure && this.queue.length >= this.limits.workQueueHigh) this.setPressure(true);
+    this.scheduleDrain();
   }
 
-  /** Runs queued work until the queue is empty; work queued by a handler (a self-send) runs after it. */
+  /**
+   * Drains on the next turn of the event loop rather than at once, so that everything read in this turn (a socket
+   * chunk holds many frames) joins one batch, and one fdatasync covers it.
+   */
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      this.drain();
+    });
+  }
+
+  private setPressure(high: boolean): void {
+    this.underPressure = high;
+    this.transport?.setReading(!high);
+    this.emit({ type: 'pressure', high });
+  }
+
+  /**
+   * Group commit: runs up to batchHandlersMax queued handlers, writing each one's records as it returns, then
+   * syncs once and lets the batch's effects leave in the commit order. Work queued meanwhile (a self-send, a timer)
+   * waits for the next batch, on a later turn, so I/O and timers get their turn between batches.
+   */
   private drain(): void {
     if (this.draining || this.state !== 'running') return;
     this.draining = true;
+    const batch: Capture[] = [];
     try {
-      for (let work = this.queue.shift(); work !== undefined; work = this.queue.shift()) {
-        this.run(work);
-        if (this.state !== 'running') break;
+      for (let count = 0; count < this.limits.batchHandlersMax && this.state === 'running'; count += 1) {
+        const work = this.queue.shift();
+        if (work === undefined) break;
+        const capture = this.run(work);
+        if (capture !== null) batch.push(capture);
       }
+      this.commitBatch(batch);
     } finally {
       this.draining = false;
     }
+    if (this.underPressure && this.queue.length <= this.limits.workQueueHigh / 2) this.setPressure(false);
+    if (this.queue.length > 0) this.scheduleDrain();
   }
 
-  private run(work: Work): void {
+  /** Runs one handler; returns what it did, its records already written (not yet synced), or null. */
+  private run(work: Work): Capture | null {
     const instance = this.instance;
     invariant(instance !== null, `node ${this.id} has no protocol instance`);
     if (work.kind === 'timer') {
-      if (this.timers.get(work.name)?.token !== work.token) return; // Re-armed or cancelled since it fired.
+      if (this.timers.get(work.name)?.token !== work.token) return null; // Re-armed or cancelled since it fired.
       this.timers.delete(work.name);
       this.record({ type: 'timer', node: this.id, name: work.name });
     } else if (work.kind === 'message') {
@@ -429,11 +492,22 @@ export class LiveNode {
     } catch (error) {
       this.capture = null;
       this.onProtocolError(error, work);
-      return;
+      return null;
     } finally {
       this.capture = null;
     }
-    this.commit(capture);
+    if (capture.lines.length > 0) {
+      try {
+        (this.log as DurableLog).write(capture.lines);
+      } catch (error) {
+        this.failStorage(error);
+        return null;
+      }
+      // A handler later in this batch that throws rebuilds the node from these, synced or not yet: they are ahead
+      // of anything its rebuilt instance can do, and the sync below covers them before any effect leaves.
+      for (const line of capture.lines) if (line.kind === 'record') this.durable.push(line.value);
+    }
+    return capture;
   }
 
   private invoke(instance: ProtocolNode, work: Work): void {
@@ -454,18 +528,20 @@ export class LiveNode {
     }
   }
 
-  /** Records first, on disk; only then the effects that depend on them. A failing disk stops the node. */
-  private commit(capture: Capture): void {
-    if (capture.lines.length > 0) {
+  /** One fdatasync for the batch; only then its effects, in the commit order. A failing disk stops the node. */
+  private commitBatch(batch: readonly Capture[]): void {
+    if (batch.length === 0 || this.storageFailure !== null) return;
+    if (batch.some((capture) => capture.lines.length > 0)) {
       try {
-        (this.log as DurableLog).append(capture.lines);
+        (this.log as DurableLog).sync();
       } catch (error) {
         this.failStorage(error);
         return;
       }
-      for (const line of capture.lines) if (line.kind === 'record') this.durable.push(line.value);
     }
-    for (const effect of capture.effects) effect();
+    for (const kind of EFFECT_ORDER) {
+      for (const capture of batch) for (const effect of capture.effects) if (effect.kind === kind) effect.run();
+    }
   }
 
   /**
@@ -497,7 +573,7 @@ export class LiveNode {
   }
 
   private makeContext(): NodeContext {
-    const effect = (what: string, run: () => void) => this.captured(what).effects.push(run);
+    const effect = (what: string, run: () => void) => this.captured(what).effects.push({ kind: effectKind(what), run });
     return {
       id: this.id,
       nodes: this.nodes,

@@ -61,6 +61,7 @@ export class InboundServer {
   private readonly server: Server;
   private readonly connections = new Set<Connection>();
   private refusedSinceNote = 0;
+  private reading = true;
   private lastRefusalNoteMs = -Infinity;
 
   constructor(
@@ -95,6 +96,16 @@ export class InboundServer {
     });
   }
 
+  /** Backpressure: while false, no connection is read (new ones included); TCP then slows the senders. */
+  setReading(reading: boolean): void {
+    if (this.reading === reading) return;
+    this.reading = reading;
+    for (const connection of this.connections) {
+      if (reading) connection.socket.resume();
+      else connection.socket.pause();
+    }
+  }
+
   /** Peers with an open connection that has said hello. */
   connectedPeers(): Set<NodeId> {
     const peers = new Set<NodeId>();
@@ -126,6 +137,7 @@ export class InboundServer {
       () => this.drop(connection, `no hello within ${this.limits.helloTimeoutMs} ms`),
       this.limits.helloTimeoutMs,
     );
+    if (!this.reading) socket.pause();
     socket.on('data', (chunk: Buffer) => {
       if (connection.dropped) return;
       const { lines, oversize } = splitter.push(chunk);

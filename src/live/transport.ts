@@ -96,6 +96,11 @@ export class Transport {
     link.send(core, ref);
   }
 
+  /** Stops (false) or resumes (true) reading peers' frames: backpressure, the kernel's buffers fill up instead. */
+  setReading(reading: boolean): void {
+    this.inbound.setReading(reading);
+  }
+
   peers(): PeerState[] {
     const inbound = this.inbound.connectedPeers();
     return [...this.links.values()].map((link) => ({
