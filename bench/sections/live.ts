@@ -31,8 +31,9 @@ export async function benchLive(context: BenchContext): Promise<SectionResult> {
     id: 6,
     title: 'Live mode on loopback',
     method:
-      `${LIVE_NODES} \`tob-lab live --headless\` processes of the sequencer (default options, durable log synced per ` +
-      `record) on 127.0.0.1, fed on stdin, read on stdout, submissions spread round-robin. Fixed load: ` +
+      `${LIVE_NODES} \`tob-lab live --headless\` processes of the sequencer (default options; group commit: one ` +
+      'fdatasync per batch of handlers) on 127.0.0.1, fed on stdin, read on stdout, submissions spread round-robin; ' +
+      'every measurement twice, side by side: with the log synced (the default) and with `--no-sync`. Fixed load: ' +
       `${OFFERED_PER_SECOND} msg/s for ${context.quick ? 1 : 5} s; latency is from writing the line to reading each ` +
       `node's delivery of it. Saturation: a window of ${SATURATION_WINDOW} submissions kept in flight; the rate ` +
       'counts messages delivered by every node, from the first submission to the last such delivery.',
@@ -48,17 +49,19 @@ export async function benchLive(context: BenchContext): Promise<SectionResult> {
   const rows: string[][] = [];
   const notes: string[] = [];
   try {
-    rows.push(...(await fixedLoad(context)));
-    rows.push(...(await saturation(context)));
+    for (const [label, args] of [['sync on', []], ['sync off', ['--no-sync']]] as const) {
+      rows.push(...(await fixedLoad(context, args)).map(([name, value]) => [`${label}: ${name}`, value]));
+      rows.push(...(await saturation(context, args)).map(([name, value]) => [`${label}: ${name}`, value]));
+    }
   } catch (error) {
     notes.push(`${LIVE_UNAVAILABLE}: ${(error as Error).message}`);
   }
   return { ...section, tables: rows.length > 0 ? [{ headers: ['measurement', 'value'], rows }] : [], notes, wallMs: nowMs() - startMs };
 }
 
-async function fixedLoad(context: BenchContext): Promise<string[][]> {
-  context.log(`fixed load: ${OFFERED_PER_SECOND} msg/s`);
-  const cluster = await LiveCluster.start(LIVE_NODES);
+async function fixedLoad(context: BenchContext, args: readonly string[]): Promise<string[][]> {
+  context.log(`fixed load: ${OFFERED_PER_SECOND} msg/s ${args.join(' ')}`);
+  const cluster = await LiveCluster.start(LIVE_NODES, args);
   try {
     const total = OFFERED_PER_SECOND * (context.quick ? 1 : 5);
     const startMs = nowMs();
@@ -86,9 +89,9 @@ async function fixedLoad(context: BenchContext): Promise<string[][]> {
   }
 }
 
-async function saturation(context: BenchContext): Promise<string[][]> {
-  context.log(`saturation: ${SATURATION_WINDOW} in flight`);
-  const cluster = await LiveCluster.start(LIVE_NODES);
+async function saturation(context: BenchContext, args: readonly string[]): Promise<string[][]> {
+  context.log(`saturation: ${SATURATION_WINDOW} in flight ${args.join(' ')}`);
+  const cluster = await LiveCluster.start(LIVE_NODES, args);
   try {
     const total = context.quick ? 2_000 : 20_000;
     const startMs = nowMs();

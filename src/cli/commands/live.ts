@@ -38,6 +38,7 @@ interface LiveFlags {
   headless?: boolean;
   maxFrameBytes?: string;
   allowInsecure?: boolean;
+  sync?: boolean;
 }
 
 const DATA_DIR_DEFAULT = 'tob-lab-data';
@@ -55,6 +56,7 @@ export function liveCommand(io: CommandIo): Command {
     .option('--seed <n>', "seeds the node's random stream (default: derived from the id)")
     .option('--max-frame-bytes <n>', `largest frame accepted or sent (default ${FRAME_BYTES_MAX_DEFAULT})`)
     .option('--allow-insecure', 'listen on a non-loopback address without a secret (anyone who reaches it can speak for any peer)')
+    .option('--no-sync', 'do not fdatasync the log (measurements only: a machine crash may lose acknowledged messages)')
     .option('--headless', 'no screen: submissions are stdin lines, events are JSON lines on stdout')
     .addHelpText(
       'after',
@@ -165,6 +167,7 @@ export function settingsFrom(flags: LiveFlags, cwd: string, env: NodeJS.ProcessE
       dataDir: resolve(cwd, flags.data ?? DATA_DIR_DEFAULT),
       secret: secretText === undefined || secretText === '' ? null : checkSecret(secretText, secretWhere),
       seed: flags.seed !== undefined ? parseSeed(flags.seed) : file?.seed,
+      syncLog: flags.sync !== false,
       frameBytesMax: flags.maxFrameBytes === undefined ? FRAME_BYTES_MAX_DEFAULT : parseFrameBytesMax(flags.maxFrameBytes),
     };
   } catch (error) {
