@@ -1,5 +1,5 @@
 import type { NodeId, SubmissionId } from '../../core/ids.ts';
-import { count, matches, messageSchema, nodeId, oneOf, payload, submissionId, type Shape } from '../shared/schema.ts';
+import { count, matches, messageSchema, nodeId, oneOf, payload, storedCount, submissionId, type Shape } from '../shared/schema.ts';
 
 /** The sender asks every peer for a proposed timestamp; `clock` is the sender's Lamport clock. */
 export type IsisRequest = { type: 'REQUEST'; id: SubmissionId; origin: NodeId; payload: string; clock: number };
@@ -33,7 +33,7 @@ export function isIsisMessage(value: unknown): value is IsisMessage {
   return isisSchema.check(value);
 }
 
-const RECORD_SHAPE: Shape = { kind: oneOf('delivered'), id: submissionId, ts: count, clock: count };
+const RECORD_SHAPE: Shape = { kind: oneOf('delivered'), id: submissionId, ts: storedCount, clock: storedCount };
 
 export function isIsisRecord(value: unknown): value is IsisRecord {
   return matches(value, RECORD_SHAPE);

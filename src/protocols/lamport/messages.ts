@@ -1,5 +1,5 @@
 import type { NodeId, SubmissionId } from '../../core/ids.ts';
-import { count, matches, messageSchema, nodeId, oneOf, payload, submissionId, type Shape } from '../shared/schema.ts';
+import { count, matches, messageSchema, nodeId, oneOf, payload, storedCount, submissionId, type Shape } from '../shared/schema.ts';
 
 /**
  * A chat message as seed 003 spreads it: `ts` and `origin` are fixed by the origin; `clock` is the Lamport clock
@@ -33,7 +33,7 @@ export function isLamportMessage(value: unknown): value is LamportMessage {
   return lamportSchema.check(value);
 }
 
-const RECORD_SHAPE: Shape = { kind: oneOf('delivered'), id: submissionId, ts: count, clock: count };
+const RECORD_SHAPE: Shape = { kind: oneOf('delivered'), id: submissionId, ts: storedCount, clock: storedCount };
 
 export function isLamportRecord(value: unknown): value is LamportRecord {
   return matches(value, RECORD_SHAPE);

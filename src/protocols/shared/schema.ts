@@ -39,6 +39,13 @@ export const integer =
 /** Terms, sequence numbers, clocks: 0..COUNT_MAX. */
 export const count: Check = integer(0, COUNT_MAX);
 export const nodeId: Check = integer(1, NODE_ID_MAX);
+/**
+ * A counter in a node's own durable record: any exact whole number. Lamport and vector clocks move one past the
+ * largest value received, so a forged message at COUNT_MAX can carry a node's clock a little past it; its later
+ * messages are then refused by its peers (a forger without the secret can stall such a protocol anyway), but the
+ * node must still be able to restart from what it wrote.
+ */
+export const storedCount: Check = integer(0, Number.MAX_SAFE_INTEGER);
 
 /** A string of at most `lengthMax` UTF-16 code units (and at least `lengthMin`). */
 export const text =
