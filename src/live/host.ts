@@ -257,7 +257,7 @@ export class LiveNode {
    * handing them to the application.
    */
   private openFiles(files: ReturnType<typeof nodeFiles>, previous: BootState | null): Delivery[] {
-    const { log, recovery } = DurableLog.open(files.log);
+    const { log, recovery } = DurableLog.open(files.log, previous?.logLines ?? 0);
     this.log = log;
     if (previous !== null && recovery.lines.length < previous.logLines) {
       throw new StorageError(

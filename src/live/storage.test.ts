@@ -67,6 +67,14 @@ describe('the durable log', () => {
     expect(readFileSync(path, 'utf8')).toBe(text.replace('héllo', 'hallo')); // nothing cut
   });
 
+  it('refuses to cut a bad last record that the boot file says was synced: damage, not a torn write', () => {
+    const { path } = logWith(records);
+    const text = readFileSync(path, 'utf8');
+    writeFileSync(path, text.replace('"two"', '"twx"'));
+    expect(() => DurableLog.open(path, 3)).toThrow(/record 3 .* fails its checksum or is not a record, yet 3 records were synced/);
+    expect(readFileSync(path, 'utf8')).toBe(text.replace('"two"', '"twx"'));
+  });
+
   it('creates its file readable and writable by its owner only', () => {
     const { path } = logWith(records);
     expect(statSync(path).mode & 0o777).toBe(0o600);

@@ -161,9 +161,13 @@ export class DurableLog {
     this.count = recovered;
   }
 
-  /** Recovers every complete record, cutting a torn last line off the file, then opens it for appending. */
-  static open(path: string): { log: DurableLog; recovery: Recovery } {
-    const recovery = existsSync(path) ? recover(path) : { lines: [], cutBytes: 0, note: null };
+  /**
+   * Recovers every complete record, cutting a torn last line off the file, then opens it for appending.
+   * `syncedLines` lines are known to have been synced (the boot file says so): a bad one among them is damage,
+   * never a torn write, and is refused rather than cut.
+   */
+  static open(path: string, syncedLines = 0): { log: DurableLog; recovery: Recovery } {
+    const recovery = existsSync(path) ? recover(path, syncedLines) : { lines: [], cutBytes: 0, note: null };
     return { log: new DurableLog(path, recovery.lines.length), recovery };
   }
 
@@ -200,7 +204,7 @@ export class DurableLog {
  * torn write but damage; cutting there would throw away records that were promised durable, so recovery refuses
  * and names the line.
  */
-function recover(path: string): Recovery {
+function recover(path: string, syncedLines: number): Recovery {
   // A device or a pipe would be read forever (/dev/full yields zeros without end): only a plain file is a log.
   if (!onDisk(`inspect the log ${path}`, () => statSync(path).isFile())) throw new StorageError(`${path} is not a regular file`);
   const bytes = onDisk(`read the log ${path}`, () => readFileSync(path));
@@ -213,11 +217,11 @@ function recover(path: string): Recovery {
       lines.push(line);
       continue;
     }
-    if (index < starts.length - 1) {
+    if (index < starts.length - 1 || index < syncedLines) {
       throw new StorageError(
         `${path}: record ${index + 1} (line ${index + 1}, bytes ${starts[index].start}-${starts[index].end}) fails its checksum ` +
-          `or is not a record, yet ${starts.length - index - 1} records follow it; the log is damaged before its end, so ` +
-          'it is not cut automatically: restore it from a copy, or move it away to start this node empty',
+          `or is not a record, yet ${index < starts.length - 1 ? `${starts.length - index - 1} records follow it` : `${syncedLines} records were synced`}; ` +
+          'the log is damaged, not torn, so it is not cut automatically: restore it from a copy, or move it away to start this node empty',
       );
     }
     goodBytes = starts[index].start;
