@@ -62,6 +62,8 @@ export function liveCommand(io: CommandIo): Command {
       'after',
       '\nHeadless: every stdin line is a message (/quit exits, /status and /peers print JSON); stdout carries\n' +
         '{"type":"ready"|"submitted"|"deliver"|"announce",...} lines; log lines go to stderr.\n' +
+        'Exit codes: 0 a clean stop, 64 a usage error (a bad flag, an option out of range), 70 the protocol kept\n' +
+        'throwing, 74 a storage error (a full disk, a read-only or refused directory, a damaged log).\n' +
         'Example: tob-lab live --id 1 --peers 1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003',
     )
     .action(async (flags: LiveFlags) => {
