@@ -149,9 +149,11 @@ function jsonCopy<T>(value: T, what: string): T {
 
 /**
  * Runs one protocol node over real time, sockets and files: the live counterpart of the simulator, for the very
- * same node code. Handlers run one at a time from a bounded queue. Whatever a handler persists is appended and
- * fsync'd after it returns and before any of its sends, deliveries or acks leave the process; a crash in between
- * loses only effects nobody has seen.
+ * same node code. Handlers run one at a time from a bounded queue, in batches (group commit): whatever the
+ * handlers of a batch persist is written as each returns and fdatasync'd once, before any of their sends,
+ * deliveries or acks leave the process (EFFECT_ORDER says in which order they then leave). A crash before the sync
+ * loses only effects nobody has seen; a crash after it can leave deliveries unshown, which the next start hands
+ * over (see openFiles).
  */
 export class LiveNode {
   readonly id: NodeId;
