@@ -17,6 +17,7 @@ import {
   type InProcessCluster,
 } from './support/live.ts';
 import { sequencer } from '../src/protocols/sequencer/index.ts';
+import { secretFrom } from '../src/cli/commands/cluster.ts';
 import { dialLines, dialSigned, idleHello, plainFrames, signedFrames } from './support/wire.ts';
 
 /**
@@ -304,6 +305,13 @@ describe('issue 13 at the command line', () => {
       expect(child.exitCode, options).toBe(64);
       expect(child.stderr).toMatch(range);
     }
+  });
+
+  it('cluster takes its secret from TOB_LAB_SECRET too, checked like --secret', () => {
+    expect(secretFrom(undefined, { TOB_LAB_SECRET: 'from the environment' })).toBe('from the environment');
+    expect(secretFrom('from the flag', { TOB_LAB_SECRET: 'from the environment' })).toBe('from the flag');
+    expect(secretFrom(undefined, { TOB_LAB_SECRET: '' })).toBeUndefined();
+    expect(() => secretFrom(undefined, { TOB_LAB_SECRET: 'short' })).toThrow(/TOB_LAB_SECRET: a secret needs at least 8 bytes/);
   });
 
   it('says plainly that without a secret any local process can speak for any peer; elsewhere it needs a flag', async () => {
