@@ -12,6 +12,7 @@ import {
   nullable,
   oneOf,
   payload,
+  pick,
   submissionId,
   type Shape,
 } from '../shared/schema.ts';
@@ -64,6 +65,11 @@ export const ENTRY_SHAPE: Shape = {
 
 export function isEntry(value: unknown): value is Entry {
   return matches(value, ENTRY_SHAPE);
+}
+
+/** An entry built field by field from a checked one: extra keys of a message never reach the log. */
+export function entryFields(value: Entry): Entry {
+  return pick<Entry>(value, ENTRY_SHAPE);
 }
 
 /** One schema per message: what a host lets through to a handler. */

@@ -4,22 +4,9 @@ import type { Json } from '../../core/json.ts';
 import type { NodeContext, NodeStatus, ProtocolNode, Role, Submission } from '../../core/node.ts';
 import { nextCount, prefixWithin } from '../shared/schema.ts';
 import { CATCHUP_ENTRIES_MAX, entryOf, entryRecord, type Entry, type SequencerMessage, type SequencerRecord } from './messages.ts';
+import type { SequencerOptions } from './options.ts';
 
-export type SequencerOptions = {
-  heartbeatIntervalMs: number;
-  leaderTimeoutMs: number;
-  joinTimeoutMs: number;
-  electionTimeoutMs: number;
-  coordinatorTimeoutMs: number;
-  catchupRetryMs: number;
-  catchupBatchMax: number;
-  bufferMax: number;
-  pendingMax: number;
-  retryForwards: boolean;
-  /** With retryForwards: first wait before undelivered forwards are sent again; doubles up to 8x, resets on progress. */
-  forwardRetryMs: number;
-  dedupSubmissions: boolean;
-};
+export type { SequencerOptions } from './options.ts';
 
 type Context = NodeContext<SequencerMessage>;
 
