@@ -458,8 +458,8 @@ export class LiveNode {
   }
 
   /**
-   * Group commit: runs up to batchHandlersMax queued handlers, writing each one's records as it returns, then
-   * syncs once and lets the batch's effects leave in the commit order. Work queued meanwhile (a self-send, a timer)
+   * Group commit: runs up to batchHandlersMax queued handlers, then writes all their records, syncs once and
+   * lets the batch's effects leave in the commit order. Work queued meanwhile (a self-send, a timer)
    * waits for the next batch, on a later turn, so I/O and timers get their turn between batches.
    */
   private drain(): void {
@@ -481,7 +481,7 @@ export class LiveNode {
     if (this.queue.length > 0) this.scheduleDrain();
   }
 
-  /** Runs one handler; returns what it did, its records already written (not yet synced), or null. */
+  /** Runs one handler; returns what it did (its records not yet written), or null. */
   private run(work: Work): Capture | null {
     const instance = this.instance;
     invariant(instance !== null, `node ${this.id} has no protocol instance`);
@@ -503,17 +503,9 @@ export class LiveNode {
     } finally {
       this.capture = null;
     }
-    if (capture.lines.length > 0) {
-      try {
-        (this.log as DurableLog).write(capture.lines);
-      } catch (error) {
-        this.failStorage(error);
-        return null;
-      }
-      // A handler later in this batch that throws rebuilds the node from these, synced or not yet: they are ahead
-      // of anything its rebuilt instance can do, and the sync below covers them before any effect leaves.
-      for (const line of capture.lines) if (line.kind === 'record') this.durable.push(line.value);
-    }
+    // A handler later in this batch that throws rebuilds the node from these, written or not yet: they are ahead
+    // of anything its rebuilt instance can do, and commitBatch writes and syncs them before any effect leaves.
+    for (const line of capture.lines) if (line.kind === 'record') this.durable.push(line.value);
     return capture;
   }
 
@@ -538,9 +530,13 @@ export class LiveNode {
   /** One fdatasync for the batch; only then its effects, in the commit order. A failing disk stops the node. */
   private commitBatch(batch: readonly Capture[]): void {
     if (batch.length === 0 || this.storageFailure !== null) return;
-    if (this.config.syncLog !== false && batch.some((capture) => capture.lines.length > 0)) {
+    const lines = batch.flatMap((capture) => capture.lines);
+    if (lines.length > 0) {
       try {
-        (this.log as DurableLog).sync();
+        // One write and one fdatasync for the whole batch.
+        const log = this.log as DurableLog;
+        log.write(lines);
+        if (this.config.syncLog !== false) log.sync();
       } catch (error) {
         this.failStorage(error);
         return;
