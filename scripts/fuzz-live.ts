@@ -3,7 +3,14 @@
 // lines, wrong senders, and the well-formed lies of issue 13: extra keys, terms past the bound, oversize payloads,
 // prototype keys) over many short connections, while real messages are submitted at every node. It passes when
 // every real message is delivered by every node in one order and no process was lost. Exit 0 pass, 1 fail, 64 usage.
-import { FAST_SEQUENCER_OPTIONS, ChildNode, freePorts, peersFlag, temporaryDirectory, waitFor } from '../test/support/live.ts';
+import {
+  FAST_SEQUENCER_OPTIONS,
+  ChildNode,
+  freePorts,
+  peersFlag,
+  temporaryDirectory,
+  waitFor,
+} from '../test/support/live.ts';
 import { randomInt, randomStream, pick, type RandomStream } from '../src/core/rng.ts';
 import { encodeHello } from '../src/live/frames.ts';
 import { FRAME_BYTES_MAX_DEFAULT } from '../src/live/config.ts';
@@ -32,7 +39,9 @@ function parseFlags(argv: readonly string[]): { frames: number; real: number; se
     }
     const value = Number(argv[index + 1]);
     if (!Number.isSafeInteger(value) || value < (name === 'seed' ? 0 : 1)) {
-      process.stderr.write(`fuzz:live: ${arg} needs a whole number${name === 'seed' ? '' : ' >= 1'}, got "${argv[index + 1] ?? ''}"\n`);
+      process.stderr.write(
+        `fuzz:live: ${arg} needs a whole number${name === 'seed' ? '' : ' >= 1'}, got "${argv[index + 1] ?? ''}"\n`,
+      );
       process.exit(64);
     }
     values[name] = value;
@@ -45,7 +54,11 @@ const FRAMES_PER_CONNECTION = 20;
 const WAIT_MS = 120_000;
 
 /** One attacking connection's lines: usually a hello as some peer first, then a random mix. */
-function connectionLines(random: RandomStream, generators: ReturnType<typeof frameGenerators>, count: number): string[] {
+function connectionLines(
+  random: RandomStream,
+  generators: ReturnType<typeof frameGenerators>,
+  count: number,
+): string[] {
   const names = Object.keys(generators);
   const lines: string[] = [];
   if (random.next() < 0.8) lines.push(encodeHello(1, null));
@@ -59,7 +72,19 @@ async function main(): Promise<number> {
   const dataDir = temporaryDirectory('tob-lab-fuzz-live-');
   const options = JSON.stringify({ ...FAST_SEQUENCER_OPTIONS, dedupSubmissions: true });
   const nodes = ports.map(
-    (_, index) => new ChildNode(['--id', String(index + 1), '--peers', peersFlag(ports), '--data', dataDir, '--options', options, '--seed', '7']),
+    (_, index) =>
+      new ChildNode([
+        '--id',
+        String(index + 1),
+        '--peers',
+        peersFlag(ports),
+        '--data',
+        dataDir,
+        '--options',
+        options,
+        '--seed',
+        '7',
+      ]),
   );
   try {
     await waitFor(() => nodes.every((node) => node.linesOf('ready').length === 1), WAIT_MS, 'every node to be ready');
@@ -85,7 +110,8 @@ async function main(): Promise<number> {
       }
       await Promise.all(plans.map((plan) => dialLines(plan.port, plan.lines, 3_000, true)));
       if (nodes.some((node) => !node.running)) break;
-      if (batch % 200 === 0) process.stderr.write(`fuzz:live: ${sent} frames sent, ${submitted} real messages submitted\n`);
+      if (batch % 200 === 0)
+        process.stderr.write(`fuzz:live: ${sent} frames sent, ${submitted} real messages submitted\n`);
     }
     while (submitted < flags.real) nodes[submitted % 3].submit(`real ${submitted++}`);
     const lost = nodes.filter((node) => !node.running).map((_, index) => index + 1);
@@ -94,8 +120,15 @@ async function main(): Promise<number> {
       return 1;
     }
     const realIds = (node: ChildNode) =>
-      node.linesOf('deliver').filter((line) => String(line.payload).startsWith('real ')).map((line) => String(line.id));
-    await waitFor(() => nodes.every((node) => realIds(node).length >= flags.real), WAIT_MS, `${flags.real} real deliveries at every node`);
+      node
+        .linesOf('deliver')
+        .filter((line) => String(line.payload).startsWith('real '))
+        .map((line) => String(line.id));
+    await waitFor(
+      () => nodes.every((node) => realIds(node).length >= flags.real),
+      WAIT_MS,
+      `${flags.real} real deliveries at every node`,
+    );
     const orders = nodes.map(realIds);
     const same = orders.every((order) => JSON.stringify(order) === JSON.stringify(orders[0]));
     const once = new Set(orders[0]).size === orders[0].length && orders[0].length === flags.real;

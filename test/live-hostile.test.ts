@@ -51,7 +51,15 @@ function leaderOf(cluster: InProcessCluster): NodeId | null {
 /** Stops node `id` and starts a new incarnation on the same address and files. */
 async function restart(cluster: InProcessCluster, id: NodeId, overrides: Partial<LiveNodeConfig> = {}): Promise<void> {
   await cluster.nodes[id - 1].node.stop();
-  const node = new LiveNode({ id, addresses: cluster.addresses, protocol: sequencer, dataDir: cluster.dataDir, seed: 1, options: OPTIONS, ...overrides });
+  const node = new LiveNode({
+    id,
+    addresses: cluster.addresses,
+    protocol: sequencer,
+    dataDir: cluster.dataDir,
+    seed: 1,
+    options: OPTIONS,
+    ...overrides,
+  });
   cluster.nodes[id - 1] = watch(node);
   await node.start();
 }
@@ -113,7 +121,9 @@ describe('issue 13 without a secret: well-formed lies are refused at the door', 
   it('C: a COORDINATOR with term 2^53-1 is refused; no node stores an unusable term', async () => {
     const terms = cluster.nodes.map((watched) => watched.node.status()?.term);
     for (const term of [2 ** 53 - 1, 2 ** 48 + 1]) {
-      expect(await dialLines(port(1), plainFrames(leader, [{ type: 'COORDINATOR', term, lastSeq: 0 }]))).toBe('closed by node');
+      expect(await dialLines(port(1), plainFrames(leader, [{ type: 'COORDINATOR', term, lastSeq: 0 }]))).toBe(
+        'closed by node',
+      );
     }
     expect(cluster.nodes.map((watched) => watched.node.status()?.term)).toEqual(terms);
     await oneOrderHolding(cluster, submitAll(cluster, 2, ['after C']));
@@ -129,16 +139,28 @@ describe('issue 13 without a secret: well-formed lies are refused at the door', 
     await oneOrderHolding(cluster, submitAll(cluster, 1, [largest, 'after D']));
   });
 
-  it('G: a node that was down while 150 messages of 4 KiB escaped characters passed catches up', { timeout: 120_000 }, async () => {
-    const follower = leader === 1 ? 2 : 1;
-    await cluster.nodes[follower - 1].node.stop();
-    const submitter = cluster.nodes.find((watched) => watched.node.id !== follower)?.node.id as NodeId;
-    const ids = submitAll(cluster, submitter, Array.from({ length: 150 }, (_, index) => `${index}`.padEnd(4096, '\u0002')));
-    await waitFor(() => loggedIds(cluster.dataDir, leader).length >= ids.length, WAIT_MS, 'the leader to sequence 150');
-    await restart(cluster, follower);
-    // At most two such entries fit a catch-up batch (BATCH_BYTES_MAX), so this takes 75 round trips.
-    await oneOrderHolding(cluster, ids, 90_000);
-  });
+  it(
+    'G: a node that was down while 150 messages of 4 KiB escaped characters passed catches up',
+    { timeout: 120_000 },
+    async () => {
+      const follower = leader === 1 ? 2 : 1;
+      await cluster.nodes[follower - 1].node.stop();
+      const submitter = cluster.nodes.find((watched) => watched.node.id !== follower)?.node.id as NodeId;
+      const ids = submitAll(
+        cluster,
+        submitter,
+        Array.from({ length: 150 }, (_, index) => `${index}`.padEnd(4096, '\u0002')),
+      );
+      await waitFor(
+        () => loggedIds(cluster.dataDir, leader).length >= ids.length,
+        WAIT_MS,
+        'the leader to sequence 150',
+      );
+      await restart(cluster, follower);
+      // At most two such entries fit a catch-up batch (BATCH_BYTES_MAX), so this takes 75 round trips.
+      await oneOrderHolding(cluster, ids, 90_000);
+    },
+  );
 
   it('F: 62 idle connections that said hello, and more that did not, keep no restarted follower out', async () => {
     const idle = await Promise.all(
@@ -147,7 +169,14 @@ describe('issue 13 without a secret: well-formed lies are refused at the door', 
     try {
       const follower = leader === 1 ? 2 : 1;
       await restart(cluster, follower);
-      await oneOrderHolding(cluster, submitAll(cluster, follower, Array.from({ length: 10 }, (_, index) => `after F ${index}`)));
+      await oneOrderHolding(
+        cluster,
+        submitAll(
+          cluster,
+          follower,
+          Array.from({ length: 10 }, (_, index) => `after F ${index}`),
+        ),
+      );
       const notes = cluster.nodes[leader - 1].notes.join('\n');
       expect(notes).toMatch(/opened a newer connection|waiting for a hello/);
     } finally {
@@ -155,20 +184,29 @@ describe('issue 13 without a secret: well-formed lies are refused at the door', 
     }
   });
 
-  it('H: retryForwards re-sends on a backed-off timer, not per submission: 300 lines at a follower, each delivered once', { timeout: 120_000 }, async () => {
-    const follower = leader === 1 ? 2 : 1;
-    const watched = cluster.nodes[follower - 1];
-    const chatSends = () => readFileSync(nodeFiles(cluster.dataDir, follower).history, 'utf8').split('"type":"CHAT"').length - 1;
-    const before = chatSends();
-    const ids = submitAll(cluster, follower, Array.from({ length: 300 }, (_, index) => `H ${index}`));
-    await oneOrderHolding(cluster, ids, 90_000);
-    // One CHAT per submission, plus a re-send of what is still undelivered at each backed-off retry (1, 3, 7, 15 s
-    // after the first): re-sending every pending one per submission, as before, made n(n+1)/2 = 45,150 frames.
-    expect(chatSends() - before).toBeLessThanOrEqual(ids.length * 5);
-    const delivered = watched.deliveries.map((delivery) => delivery.id).filter((id) => ids.includes(id));
-    expect(new Set(delivered).size).toBe(ids.length);
-    expect(delivered).toHaveLength(ids.length);
-  });
+  it(
+    'H: retryForwards re-sends on a backed-off timer, not per submission: 300 lines at a follower, each delivered once',
+    { timeout: 120_000 },
+    async () => {
+      const follower = leader === 1 ? 2 : 1;
+      const watched = cluster.nodes[follower - 1];
+      const chatSends = () =>
+        readFileSync(nodeFiles(cluster.dataDir, follower).history, 'utf8').split('"type":"CHAT"').length - 1;
+      const before = chatSends();
+      const ids = submitAll(
+        cluster,
+        follower,
+        Array.from({ length: 300 }, (_, index) => `H ${index}`),
+      );
+      await oneOrderHolding(cluster, ids, 90_000);
+      // One CHAT per submission, plus a re-send of what is still undelivered at each backed-off retry (1, 3, 7, 15 s
+      // after the first): re-sending every pending one per submission, as before, made n(n+1)/2 = 45,150 frames.
+      expect(chatSends() - before).toBeLessThanOrEqual(ids.length * 5);
+      const delivered = watched.deliveries.map((delivery) => delivery.id).filter((id) => ids.includes(id));
+      expect(new Set(delivered).size).toBe(ids.length);
+      expect(delivered).toHaveLength(ids.length);
+    },
+  );
 
   it('N: deliveries persisted but never shown before a crash are handed over once, in order, at restart', async () => {
     const follower = leader === 1 ? 2 : 1;
@@ -178,13 +216,22 @@ describe('issue 13 without a secret: well-formed lies are refused at the door', 
     // As if kill -9 had struck after the fsync and before these three deliveries were written out.
     const path = nodeFiles(cluster.dataDir, follower).history;
     const lines = readFileSync(path, 'utf8').split('\n');
-    const shown = lines.filter((line) => !ids.some((id) => line.startsWith('{"type":"deliver"') && line.includes(`"id":"${id}"`)));
+    const shown = lines.filter(
+      (line) => !ids.some((id) => line.startsWith('{"type":"deliver"') && line.includes(`"id":"${id}"`)),
+    );
     writeFileSync(path, shown.join('\n'));
     await restart(cluster, follower);
     const again = cluster.nodes[follower - 1];
-    expect(again.notes).toContain('handing over 3 deliveries persisted before the previous run stopped but never shown');
+    expect(again.notes).toContain(
+      'handing over 3 deliveries persisted before the previous run stopped but never shown',
+    );
     expect(again.deliveries.slice(0, 3).map((delivery) => delivery.id)).toEqual(ids);
-    expect(again.node.recentDeliveries().slice(0, 3).map((delivery) => delivery.id)).toEqual(ids);
+    expect(
+      again.node
+        .recentDeliveries()
+        .slice(0, 3)
+        .map((delivery) => delivery.id),
+    ).toEqual(ids);
     await restart(cluster, follower);
     expect(cluster.nodes[follower - 1].deliveries.filter((delivery) => ids.includes(delivery.id))).toHaveLength(0);
   });
@@ -194,12 +241,22 @@ describe('issue 13 without a secret: well-formed lies are refused at the door', 
     await cluster.nodes[follower - 1].node.stop();
     const path = nodeFiles(cluster.dataDir, follower).log;
     const original = readFileSync(path, 'utf8');
-    const config = { id: follower, addresses: cluster.addresses, protocol: sequencer, dataDir: cluster.dataDir, options: OPTIONS };
+    const config = {
+      id: follower,
+      addresses: cluster.addresses,
+      protocol: sequencer,
+      dataDir: cluster.dataDir,
+      options: OPTIONS,
+    };
     writeFileSync(path, original.replace('"payload":"after B"', '"payload":"after b"'));
-    await expect(new LiveNode(config).start()).rejects.toThrow(/record \d+ \(line \d+, bytes \d+-\d+\) fails its checksum/);
+    await expect(new LiveNode(config).start()).rejects.toThrow(
+      /record \d+ \(line \d+, bytes \d+-\d+\) fails its checksum/,
+    );
     const lines = original.split('\n');
     writeFileSync(path, lines.slice(0, -3).join('\n') + '\n');
-    await expect(new LiveNode(config).start()).rejects.toThrow(/holds \d+ records, but it held \d+ when node \d last started or stopped/);
+    await expect(new LiveNode(config).start()).rejects.toThrow(
+      /holds \d+ records, but it held \d+ when node \d last started or stopped/,
+    );
     writeFileSync(path, original);
     await restart(cluster, follower);
     await oneOrderHolding(cluster, submitAll(cluster, follower, ['after I and J']));
@@ -230,7 +287,10 @@ describe('issue 13 with a secret', () => {
   let cluster: InProcessCluster;
   let leader: NodeId;
   beforeAll(async () => {
-    cluster = await startInProcessCluster(3, sequencer, { options: { ...OPTIONS, dedupSubmissions: false }, secret: SECRET });
+    cluster = await startInProcessCluster(3, sequencer, {
+      options: { ...OPTIONS, dedupSubmissions: false },
+      secret: SECRET,
+    });
     await waitFor(() => leaderOf(cluster) !== null, WAIT_MS, 'a leader everyone follows');
     leader = leaderOf(cluster) as NodeId;
   });
@@ -241,7 +301,9 @@ describe('issue 13 with a secret', () => {
     const port = cluster.addresses.get(follower)?.port as number;
     const forged = { type: 'SEQ_CHAT', term: 1, seq: 1, id: 'forged', origin: leader, payload: 'forged text' };
     expect(await dialLines(port, plainFrames(leader, [forged]))).toBe('closed by node');
-    expect(await dialSigned(port, (challenge) => signedFrames(leader, follower, 'a guessed secret', challenge, [forged]))).toBe('closed by node');
+    expect(
+      await dialSigned(port, (challenge) => signedFrames(leader, follower, 'a guessed secret', challenge, [forged])),
+    ).toBe('closed by node');
     const [real] = submitAll(cluster, follower, ['the real message']);
     await oneOrderHolding(cluster, [real]);
     expect(loggedIds(cluster.dataDir, follower)[0]).toBe(real);
@@ -255,11 +317,17 @@ describe('issue 13 with a secret', () => {
     let captured: string[] = [];
     // An insider's frames on one connection: delivered once.
     await dialSigned(port, (challenge) => (captured = signedFrames(follower, leader, SECRET, challenge, [chat])), 500);
-    await waitFor(() => cluster.nodes.every((watched) => watched.deliveries.some((delivery) => delivery.payload === 'captured')), WAIT_MS, 'the one delivery');
+    await waitFor(
+      () => cluster.nodes.every((watched) => watched.deliveries.some((delivery) => delivery.payload === 'captured')),
+      WAIT_MS,
+      'the one delivery',
+    );
     const replays = await Promise.all(Array.from({ length: 50 }, () => dialLines(port, captured)));
     expect(replays.every((outcome) => outcome === 'closed by node')).toBe(true);
     const slipped = captured[1].replace('"payload":"captured"', '"__proto__":{},"payload":"captured"');
-    expect(await dialSigned(port, (challenge) => [signedFrames(follower, leader, SECRET, challenge, [])[0], slipped])).toBe('closed by node');
+    expect(
+      await dialSigned(port, (challenge) => [signedFrames(follower, leader, SECRET, challenge, [])[0], slipped]),
+    ).toBe('closed by node');
     await oneOrderHolding(cluster, submitAll(cluster, follower, ['after E']));
     for (const watched of cluster.nodes) {
       expect(watched.deliveries.filter((delivery) => delivery.payload === 'captured')).toHaveLength(1);
@@ -311,16 +379,29 @@ describe('issue 13 at the command line', () => {
     expect(secretFrom(undefined, { TOB_LAB_SECRET: 'from the environment' })).toBe('from the environment');
     expect(secretFrom('from the flag', { TOB_LAB_SECRET: 'from the environment' })).toBe('from the flag');
     expect(secretFrom(undefined, { TOB_LAB_SECRET: '' })).toBeUndefined();
-    expect(() => secretFrom(undefined, { TOB_LAB_SECRET: 'short' })).toThrow(/TOB_LAB_SECRET: a secret needs at least 8 bytes/);
+    expect(() => secretFrom(undefined, { TOB_LAB_SECRET: 'short' })).toThrow(
+      /TOB_LAB_SECRET: a secret needs at least 8 bytes/,
+    );
   });
 
   it('says plainly that without a secret any local process can speak for any peer; elsewhere it needs a flag', async () => {
     const ports = await freePorts(2);
-    const exposed = await run(['--id', '1', '--peers', `1=0.0.0.0:${ports[0]},2=127.0.0.1:${ports[1]}`, '--data', temporaryDirectory()]);
+    const exposed = await run([
+      '--id',
+      '1',
+      '--peers',
+      `1=0.0.0.0:${ports[0]},2=127.0.0.1:${ports[1]}`,
+      '--data',
+      temporaryDirectory(),
+    ]);
     expect(exposed.exitCode).toBe(64);
-    expect(exposed.stderr).toMatch(/without a secret, where anyone who can reach it can speak for any peer; .*--allow-insecure/);
+    expect(exposed.stderr).toMatch(
+      /without a secret, where anyone who can reach it can speak for any peer; .*--allow-insecure/,
+    );
     const local = await run(['--id', '1', '--peers', peersFlag(ports), '--data', temporaryDirectory()]);
     expect(local.exitCode).toBe(0);
-    expect(local.stderr).toMatch(/runs without a secret: any process that can reach 127\.0\.0\.1:\d+ can speak for any peer/);
+    expect(local.stderr).toMatch(
+      /runs without a secret: any process that can reach 127\.0\.0\.1:\d+ can speak for any peer/,
+    );
   });
 });

@@ -18,31 +18,52 @@ afterEach(async () => {
 });
 
 describe('a live sequencer cluster under saturation', () => {
-  it('delivers everything in one order with no election and no leader change, without a fault', { timeout: 240_000 }, async () => {
-    const ports = await freePorts(3);
-    const dataDir = temporaryDirectory();
-    const options = JSON.stringify({ dedupSubmissions: true });
-    const nodes = ports.map(
-      (_, index) => new ChildNode(['--id', String(index + 1), '--peers', peersFlag(ports), '--data', dataDir, '--options', options, '--seed', '3']),
-    );
-    children.push(...nodes);
-    const leaderOf = (node: ChildNode) => node.linesOf('announce').at(-1)?.leader ?? null;
-    await waitFor(() => nodes.every((node) => leaderOf(node) === 3), 30_000, 'node 3 to lead everyone');
-    const settledAnnouncements = nodes.map((node) => node.linesOf('announce').length);
-    const settledStderr = nodes.map((node) => node.stderr.length);
+  it(
+    'delivers everything in one order with no election and no leader change, without a fault',
+    { timeout: 240_000 },
+    async () => {
+      const ports = await freePorts(3);
+      const dataDir = temporaryDirectory();
+      const options = JSON.stringify({ dedupSubmissions: true });
+      const nodes = ports.map(
+        (_, index) =>
+          new ChildNode([
+            '--id',
+            String(index + 1),
+            '--peers',
+            peersFlag(ports),
+            '--data',
+            dataDir,
+            '--options',
+            options,
+            '--seed',
+            '3',
+          ]),
+      );
+      children.push(...nodes);
+      const leaderOf = (node: ChildNode) => node.linesOf('announce').at(-1)?.leader ?? null;
+      await waitFor(() => nodes.every((node) => leaderOf(node) === 3), 30_000, 'node 3 to lead everyone');
+      const settledAnnouncements = nodes.map((node) => node.linesOf('announce').length);
+      const settledStderr = nodes.map((node) => node.stderr.length);
 
-    for (let index = 0; index < PER_NODE; index += 1) nodes.forEach((node, at) => node.submit(`load ${at + 1}.${index}`));
-    await waitFor(() => nodes.every((node) => node.delivered().length >= 3 * PER_NODE), WAIT_MS, `${3 * PER_NODE} deliveries at every node`);
+      for (let index = 0; index < PER_NODE; index += 1)
+        nodes.forEach((node, at) => node.submit(`load ${at + 1}.${index}`));
+      await waitFor(
+        () => nodes.every((node) => node.delivered().length >= 3 * PER_NODE),
+        WAIT_MS,
+        `${3 * PER_NODE} deliveries at every node`,
+      );
 
-    const orders = nodes.map((node) => node.delivered());
-    expect(orders[0]).toHaveLength(3 * PER_NODE);
-    expect(new Set(orders[0]).size).toBe(3 * PER_NODE);
-    for (const order of orders) expect(order).toEqual(orders[0]);
-    // No role, term or leader changed after the cluster settled: no false suspicion, no election.
-    expect(nodes.map((node) => node.linesOf('announce').length)).toEqual(settledAnnouncements);
-    expect(nodes.every((node) => node.running)).toBe(true);
-    // Nor did anything after the initial election say so, or drop work for a full queue.
-    const after = nodes.map((node, index) => node.stderr.slice(settledStderr[index])).join('');
-    expect(after).not.toMatch(/suspected|starting an election|queue full/);
-  });
+      const orders = nodes.map((node) => node.delivered());
+      expect(orders[0]).toHaveLength(3 * PER_NODE);
+      expect(new Set(orders[0]).size).toBe(3 * PER_NODE);
+      for (const order of orders) expect(order).toEqual(orders[0]);
+      // No role, term or leader changed after the cluster settled: no false suspicion, no election.
+      expect(nodes.map((node) => node.linesOf('announce').length)).toEqual(settledAnnouncements);
+      expect(nodes.every((node) => node.running)).toBe(true);
+      // Nor did anything after the initial election say so, or drop work for a full queue.
+      const after = nodes.map((node, index) => node.stderr.slice(settledStderr[index])).join('');
+      expect(after).not.toMatch(/suspected|starting an election|queue full/);
+    },
+  );
 });

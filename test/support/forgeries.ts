@@ -13,7 +13,11 @@ const harmless: JsonObject[] = [
   { type: 'CATCHUP_REQ', afterSeq: 1_000_000 },
 ];
 
-const BAD_FIELDS: JsonObject[] = [{ type: 'HEARTBEAT', term: 'x', lastSeq: 0 }, { type: 'SEQ_CHAT', term: 1 }, { type: 'CHAT', id: 5 }];
+const BAD_FIELDS: JsonObject[] = [
+  { type: 'HEARTBEAT', term: 'x', lastSeq: 0 },
+  { type: 'SEQ_CHAT', term: 1 },
+  { type: 'CHAT', id: 5 },
+];
 
 /**
  * Well-formed lies the strict schemas must refuse (the issue's B, C, D, E): every one would, if accepted, leave
@@ -21,7 +25,15 @@ const BAD_FIELDS: JsonObject[] = [{ type: 'HEARTBEAT', term: 'x', lastSeq: 0 }, 
  */
 export const SEMANTIC_FORGERIES: Array<(random: RandomStream) => JsonObject> = [
   // B: an extra key that a spread would have carried into the stored record.
-  (random) => ({ type: 'SEQ_CHAT', term: 1, seq: randomInt(random, 1, 50), id: 'forged', origin: 1, payload: 'x', kind: 'term' }),
+  (random) => ({
+    type: 'SEQ_CHAT',
+    term: 1,
+    seq: randomInt(random, 1, 50),
+    id: 'forged',
+    origin: 1,
+    payload: 'x',
+    kind: 'term',
+  }),
   // C: terms and sequence numbers past the bound.
   () => ({ type: 'COORDINATOR', term: 2 ** 53 - 1, lastSeq: 0 }),
   (random) => ({ type: 'HEARTBEAT', term: pick(random, [2 ** 48 + 1, 1e300, 2.5, -1]), lastSeq: 0 }),
@@ -34,7 +46,12 @@ export const SEMANTIC_FORGERIES: Array<(random: RandomStream) => JsonObject> = [
   // E: a prototype key, and keys of one message type on another.
   () => JSON.parse('{"type":"JOIN","term":0,"__proto__":{"term":5}}') as JsonObject,
   () => ({ type: 'JOIN', term: 0, lastSeq: 3 }),
-  (random) => ({ type: 'CATCHUP_RESP', term: 0, lastSeq: 1, entries: [{ term: 0, seq: randomInt(random, 1, 9), id: 'a', origin: 1, payload: 'b', kind: 'term' }] }),
+  (random) => ({
+    type: 'CATCHUP_RESP',
+    term: 0,
+    lastSeq: 1,
+    entries: [{ term: 0, seq: randomInt(random, 1, 9), id: 'a', origin: 1, payload: 'b', kind: 'term' }],
+  }),
   () => ({ type: 'SEQ_CHAT', term: 0, seq: 0, id: 'a', origin: 1, payload: 'b' }),
 ];
 
@@ -44,7 +61,8 @@ export const SEMANTIC_FORGERIES: Array<(random: RandomStream) => JsonObject> = [
  */
 export function frameGenerators(frameBytesMax: number): Record<string, Generator> {
   return {
-    randomBytes: (random) => String.fromCharCode(...Array.from({ length: randomInt(random, 1, 120) }, () => randomInt(random, 0, 255))),
+    randomBytes: (random) =>
+      String.fromCharCode(...Array.from({ length: randomInt(random, 1, 120) }, () => randomInt(random, 0, 255))),
     truncatedJson: (random) => encodeData(1, pick(random, harmless), '1:1:1', null).slice(0, randomInt(random, 1, 30)),
     notAnObject: (random) => pick(random, ['42', '"text"', 'null', '[1,2,3]', 'true']),
     oversize: () => '{"pad":"' + 'x'.repeat(frameBytesMax) + '"}',
@@ -53,9 +71,11 @@ export function frameGenerators(frameBytesMax: number): Record<string, Generator
     unknownType: (random) => encodeData(1, { type: pick(random, ['NOPE', 'DROP_TABLE', '', 'join']) }, '1:1:2', null),
     badFields: (random) => encodeData(1, pick(random, BAD_FIELDS), '1:1:3', null),
     wrongFrom: () => encodeData(3, { type: 'JOIN', term: 0 }, '3:1:1', null),
-    badRef: (random) => JSON.stringify({ from: 1, msg: { type: 'JOIN', term: 0 }, ref: pick(random, ['', 'x', '3:1:1', 7]) }),
+    badRef: (random) =>
+      JSON.stringify({ from: 1, msg: { type: 'JOIN', term: 0 }, ref: pick(random, ['', 'x', '3:1:1', 7]) }),
     secondHello: () => encodeHello(1, null),
     validLooking: (random) => encodeData(1, pick(random, harmless), `1:99:${randomInt(random, 1, 1e6)}`, null),
-    semanticForgery: (random) => encodeData(1, pick(random, SEMANTIC_FORGERIES)(random), `1:98:${randomInt(random, 1, 1e6)}`, null),
+    semanticForgery: (random) =>
+      encodeData(1, pick(random, SEMANTIC_FORGERIES)(random), `1:98:${randomInt(random, 1, 1e6)}`, null),
   };
 }

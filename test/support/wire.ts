@@ -11,14 +11,21 @@ export type DialOutcome = 'closed by node' | 'still open';
  * Dials `port`, sends `lines` (as latin1 when `latin1`, so random "bytes" stay bytes) and resolves when the node
  * closes the connection or after `holdMs`; the socket is destroyed either way.
  */
-export function dialLines(port: number, lines: readonly string[], holdMs = 1_000, latin1 = false): Promise<DialOutcome> {
+export function dialLines(
+  port: number,
+  lines: readonly string[],
+  holdMs = 1_000,
+  latin1 = false,
+): Promise<DialOutcome> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
     const timer = setTimeout(() => {
       socket.destroy();
       resolve('still open');
     }, holdMs);
-    socket.on('connect', () => socket.write(Buffer.from(lines.map((line) => line + '\n').join(''), latin1 ? 'latin1' : 'utf8')));
+    socket.on('connect', () =>
+      socket.write(Buffer.from(lines.map((line) => line + '\n').join(''), latin1 ? 'latin1' : 'utf8')),
+    );
     socket.on('error', () => {});
     socket.on('data', () => {});
     socket.on('close', () => {
@@ -42,7 +49,10 @@ export function idleHello(port: number, from: NodeId | null): Promise<{ socket: 
 
 /** The frames of a peer without a secret: a hello, then each message with a fresh ref. */
 export function plainFrames(from: NodeId, messages: readonly Json[], boot = 99): string[] {
-  return [encodeHello(from, null), ...messages.map((msg, index) => encodeData(from, msg, `${from}:${boot}:${index + 1}`, null))];
+  return [
+    encodeHello(from, null),
+    ...messages.map((msg, index) => encodeData(from, msg, `${from}:${boot}:${index + 1}`, null)),
+  ];
 }
 
 /**
@@ -59,7 +69,12 @@ export function dialSigned(port: number, build: (challenge: string) => string[],
       if (answered || line === undefined) return;
       answered = true;
       const challenge = decodeChallenge(line);
-      if (challenge.ok) socket.write(build(challenge.nonce).map((text) => text + '\n').join(''));
+      if (challenge.ok)
+        socket.write(
+          build(challenge.nonce)
+            .map((text) => text + '\n')
+            .join(''),
+        );
     });
     const timer = setTimeout(() => {
       socket.destroy();
@@ -74,7 +89,13 @@ export function dialSigned(port: number, build: (challenge: string) => string[],
 }
 
 /** A signed hello from `from` to `to` answering `challenge`, then `messages` signed with counters 1, 2, ... */
-export function signedFrames(from: NodeId, to: NodeId, secret: string, challenge: string, messages: readonly Json[]): string[] {
+export function signedFrames(
+  from: NodeId,
+  to: NodeId,
+  secret: string,
+  challenge: string,
+  messages: readonly Json[],
+): string[] {
   const { hello, session } = answerChallenge(from, to, secret, challenge);
   return [
     hello,

@@ -28,7 +28,15 @@ describe('the sequencer at the edges of its schema', () => {
   it('persists an entry built from its fields only, whatever keys came with it (issue 13, B)', () => {
     const { node, ctx } = started(1);
     node.message(ctx, 3, { type: 'COORDINATOR', term: 1, lastSeq: 0 });
-    const forged = { type: 'SEQ_CHAT', term: 1, seq: 1, id: 'a', origin: 3, payload: 'p', kind: 'term' } as unknown as SequencerMessage;
+    const forged = {
+      type: 'SEQ_CHAT',
+      term: 1,
+      seq: 1,
+      id: 'a',
+      origin: 3,
+      payload: 'p',
+      kind: 'term',
+    } as unknown as SequencerMessage;
     node.message(ctx, 3, forged);
     expect(ctx.persisted.at(-1)).toEqual({ kind: 'entry', term: 1, seq: 1, id: 'a', origin: 3, payload: 'p' });
   });
@@ -54,7 +62,8 @@ describe('the sequencer at the edges of its schema', () => {
     const { node, ctx } = started(3);
     node.timer(ctx, 'leader-timeout');
     expect(node.status().role).toBe('leader');
-    for (let index = 1; index <= 20; index += 1) node.submit(ctx, { id: `3-1-${index}`, payload: '\u0001'.repeat(4096) });
+    for (let index = 1; index <= 20; index += 1)
+      node.submit(ctx, { id: `3-1-${index}`, payload: '\u0001'.repeat(4096) });
     ctx.sent = [];
     node.message(ctx, 1, { type: 'CATCHUP_REQ', afterSeq: 0 });
     const reply = ctx.sent[0].message as Extract<SequencerMessage, { type: 'CATCHUP_RESP' }>;
@@ -64,10 +73,15 @@ describe('the sequencer at the edges of its schema', () => {
   });
 
   it('refuses options out of their range when a node is built (issue 13, L)', () => {
-    const build = (extra: object) => () => sequencer.create({ id: 1, nodes: [1, 2], options: { ...sequencerDefaults, ...extra } });
-    expect(build({ heartbeatIntervalMs: -5 })).toThrow(/heartbeatIntervalMs must be an integer from 1 to 600000 \(.*\), got -5/);
+    const build = (extra: object) => () =>
+      sequencer.create({ id: 1, nodes: [1, 2], options: { ...sequencerDefaults, ...extra } });
+    expect(build({ heartbeatIntervalMs: -5 })).toThrow(
+      /heartbeatIntervalMs must be an integer from 1 to 600000 \(.*\), got -5/,
+    );
     expect(build({ catchupBatchMax: 0 })).toThrow(/catchupBatchMax must be an integer from 1 to 10000 /);
-    expect(build({ heartbeatIntervalMs: 5000 })).toThrow(/leaderTimeoutMs \(2500\) must exceed heartbeatIntervalMs \(5000\)/);
+    expect(build({ heartbeatIntervalMs: 5000 })).toThrow(
+      /leaderTimeoutMs \(2500\) must exceed heartbeatIntervalMs \(5000\)/,
+    );
     expect(build({})).not.toThrow();
   });
 });
