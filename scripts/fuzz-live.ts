@@ -3,6 +3,7 @@
 // lines, wrong senders, and the well-formed lies of issue 13: extra keys, terms past the bound, oversize payloads,
 // prototype keys) over many short connections, while real messages are submitted at every node. It passes when
 // every real message is delivered by every node in one order and no process was lost. Exit 0 pass, 1 fail, 64 usage.
+import { rmSync } from 'node:fs';
 import {
   FAST_SEQUENCER_OPTIONS,
   ChildNode,
@@ -141,6 +142,7 @@ async function main(): Promise<number> {
     return same && once ? 0 : 1;
   } finally {
     for (const node of nodes) if (node.running) await node.end(10_000);
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

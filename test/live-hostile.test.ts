@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, rmSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeId } from '../src/core/ids.ts';
@@ -26,6 +26,16 @@ import { dialLines, dialSigned, idleHello, plainFrames, signedFrames } from './s
  */
 
 const WAIT_MS = 20_000;
+/** Every directory these tests make, removed when the file is done. */
+const made: string[] = [];
+function tempDir(): string {
+  const dir = temporaryDirectory();
+  made.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 const OPTIONS: JsonObject = { ...FAST_SEQUENCER_OPTIONS, dedupSubmissions: true };
 
 /** The sequenced entries in a node's log, as ids in seq order. */
@@ -101,7 +111,7 @@ describe('issue 13 without a secret: well-formed lies are refused at the door', 
   let leader: NodeId;
   const port = (id: NodeId) => cluster.addresses.get(id)?.port as number;
   beforeAll(async () => {
-    cluster = await startInProcessCluster(3, sequencer, { options: OPTIONS });
+    cluster = await startInProcessCluster(3, sequencer, { options: OPTIONS, dataDir: tempDir() });
     await waitFor(() => leaderOf(cluster) !== null, WAIT_MS, 'a leader everyone follows');
     leader = leaderOf(cluster) as NodeId;
     await oneOrderHolding(cluster, submitAll(cluster, 1, ['before anything']));
@@ -290,6 +300,7 @@ describe('issue 13 with a secret', () => {
     cluster = await startInProcessCluster(3, sequencer, {
       options: { ...OPTIONS, dedupSubmissions: false },
       secret: SECRET,
+      dataDir: tempDir(),
     });
     await waitFor(() => leaderOf(cluster) !== null, WAIT_MS, 'a leader everyone follows');
     leader = leaderOf(cluster) as NodeId;
@@ -349,7 +360,7 @@ describe('issue 13 at the command line', () => {
 
   it('K: a refused directory or a device where a file should be is exit 74 with the reason, never a stack trace', async () => {
     const ports = await freePorts(2);
-    const dataDir = temporaryDirectory();
+    const dataDir = tempDir();
     symlinkSync('/dev/full', join(dataDir, 'node-1.history.jsonl'));
     const device = await run(['--id', '1', '--peers', peersFlag(ports), '--data', dataDir]);
     expect(device.exitCode).toBe(74);
@@ -362,7 +373,7 @@ describe('issue 13 at the command line', () => {
 
   it('L: options out of range are exit 64 naming the valid range', async () => {
     const ports = await freePorts(2);
-    const base = ['--id', '1', '--peers', peersFlag(ports), '--data', temporaryDirectory()];
+    const base = ['--id', '1', '--peers', peersFlag(ports), '--data', tempDir()];
     for (const [options, range] of [
       ['{"heartbeatIntervalMs":-5}', /heartbeatIntervalMs must be an integer from 1 to 600000 \(.*\), got -5/],
       ['{"heartbeatIntervalMs":0}', /from 1 to 600000 \(.*\), got 0/],
@@ -392,13 +403,13 @@ describe('issue 13 at the command line', () => {
       '--peers',
       `1=0.0.0.0:${ports[0]},2=127.0.0.1:${ports[1]}`,
       '--data',
-      temporaryDirectory(),
+      tempDir(),
     ]);
     expect(exposed.exitCode).toBe(64);
     expect(exposed.stderr).toMatch(
       /without a secret, where anyone who can reach it can speak for any peer; .*--allow-insecure/,
     );
-    const local = await run(['--id', '1', '--peers', peersFlag(ports), '--data', temporaryDirectory()]);
+    const local = await run(['--id', '1', '--peers', peersFlag(ports), '--data', tempDir()]);
     expect(local.exitCode).toBe(0);
     expect(local.stderr).toMatch(
       /runs without a secret: any process that can reach 127\.0\.0\.1:\d+ can speak for any peer/,

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChildNode, freePorts, peersFlag, temporaryDirectory, waitFor } from './support/live.ts';
 
@@ -12,9 +13,11 @@ import { ChildNode, freePorts, peersFlag, temporaryDirectory, waitFor } from './
 const PER_NODE = 2_000;
 const WAIT_MS = 150_000;
 const children: ChildNode[] = [];
+const dirs: string[] = [];
 
 afterEach(async () => {
   for (const child of children.splice(0)) if (child.running) await child.kill9();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('a live sequencer cluster under saturation', () => {
@@ -24,6 +27,7 @@ describe('a live sequencer cluster under saturation', () => {
     async () => {
       const ports = await freePorts(3);
       const dataDir = temporaryDirectory();
+      dirs.push(dataDir);
       const options = JSON.stringify({ dedupSubmissions: true });
       const nodes = ports.map(
         (_, index) =>
