@@ -3,8 +3,9 @@ import type { JsonObject } from '../../src/core/json.ts';
 import type { ProtocolDefinition } from '../../src/core/node.ts';
 import type { LinkConfig } from '../../src/sim/network.ts';
 import type { FaultClass } from '../../src/core/promises.ts';
-import { runScenario, type Scenario } from '../../src/scenarios/index.ts';
-import { caseArbitrary, type GeneratedCase } from '../../src/search/index.ts';
+import type { Scenario } from '../../src/scenarios/index.ts';
+import { caseArbitrary, type GeneratedCase, type OrderStrategy } from '../../src/search/index.ts';
+import { runGenerated } from '../../src/search/search.ts';
 
 /**
  * Differential property search: a case counts only when the mutant breaks a property that the original protocol
@@ -19,6 +20,14 @@ export interface DifferentialOptions {
   runs: number;
   seed: number;
   nodes?: number;
+  /** False: every case has one latency for all links (no per-link latencies drawn). */
+  linkLatencies?: boolean;
+  /** Who orders each case's events (default 'latency'); both sides of a case run under the same order. */
+  strategy?: OrderStrategy;
+  /** Bounds of the generated cases (the generator's defaults otherwise: 20 s, 20 submissions, 6 faults). */
+  windowMs?: number;
+  submissionsMax?: number;
+  faultsMax?: number;
   /** Protocol options for both sides (say, election timeouts short enough that leaders churn). */
   options?: JsonObject;
   /** Network defaults for the generated cases (say, latencies long enough to widen a race). */
@@ -39,16 +48,21 @@ function withProtocol(scenario: Scenario, protocol: ProtocolDefinition): Scenari
   return { ...scenario, cluster: { ...scenario.cluster, protocol } };
 }
 
+/** The case on `protocol`, under the case's own order if it has one (a fresh scheduler per run). */
+function runOn(generated: GeneratedCase, protocol: ProtocolDefinition) {
+  return runGenerated({ ...generated, scenario: withProtocol(generated.scenario, protocol) }).result;
+}
+
 /** The first property the mutant breaks and the original keeps on this case, or null. */
 export function distinguishingProperty(generated: GeneratedCase, options: DifferentialOptions): string | null {
-  const mutant = runScenario(withProtocol(generated.scenario, options.mutant), { seed: generated.seed });
+  const mutant = runOn(generated, options.mutant);
   if (options.properties.includes(INVARIANT) && mutant.protocolError !== null) {
-    const original = runScenario(withProtocol(generated.scenario, options.original), { seed: generated.seed });
+    const original = runOn(generated, options.original);
     if (original.protocolError === null) return INVARIANT;
   }
   for (const property of options.properties) {
     if (mutant.verdicts.find((verdict) => verdict.checker === property)?.status !== 'fail') continue;
-    const original = runScenario(withProtocol(generated.scenario, options.original), { seed: generated.seed });
+    const original = runOn(generated, options.original);
     if (original.verdicts.find((verdict) => verdict.checker === property)?.status === 'pass') return property;
   }
   return null;
@@ -65,6 +79,11 @@ export function differentialSearch(options: DifferentialOptions): DifferentialFi
     faults: options.faults,
     ...(options.options === undefined ? {} : { options: options.options }),
     ...(options.network === undefined ? {} : { network: options.network }),
+    ...(options.linkLatencies === undefined ? {} : { linkLatencies: options.linkLatencies }),
+    ...(options.strategy === undefined ? {} : { strategy: options.strategy }),
+    ...(options.windowMs === undefined ? {} : { windowMs: options.windowMs }),
+    ...(options.submissionsMax === undefined ? {} : { submissionsMax: options.submissionsMax }),
+    ...(options.faultsMax === undefined ? {} : { faultsMax: options.faultsMax }),
   });
   const property = fc.property(arbitrary, (generated) => {
     if (target !== null && (shrinkRuns += 1) > 500) return true;
