@@ -1,4 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { didYouMean } from '../core/suggest.ts';
 import { basename, dirname, extname, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isScenario, type Scenario } from './dsl.ts';
@@ -28,12 +29,21 @@ export function resolveScenarioPath(given: string, cwd: string): string {
   ];
   const found = candidates.find((path) => existsSync(path) && statSync(path).isFile());
   if (found === undefined) {
+    const hint = didYouMean(basename(given).replace(/\.m?ts$/, ''), shippedScenarioNames());
     throw new ScenarioError(
-      `no scenario file "${given}" (looked in ${cwd} and in the shipped scenarios); ` +
+      `no scenario file "${given}" (looked in ${cwd} and in the shipped scenarios)${hint}; ` +
         'run `tob-lab list` to see the shipped ones, or give the path to your own .ts file',
     );
   }
   return found;
+}
+
+/** The shipped scenarios by name (their file names without .ts). */
+export function shippedScenarioNames(): string[] {
+  return readdirSync(SHIPPED_SCENARIOS_DIR)
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => file.slice(0, -'.ts'.length))
+    .sort();
 }
 
 export async function loadScenario(given: string, cwd: string = process.cwd()): Promise<LoadedScenario> {
@@ -44,6 +54,8 @@ export async function loadScenario(given: string, cwd: string = process.cwd()): 
     module = (await import(pathToFileURL(file).href)) as { default?: unknown };
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
+    // scenario() itself found the mistake (a missing timeline): its message already says what to fix.
+    if (error instanceof Error && error.name === 'ScenarioError') throw new ScenarioError(`${shown}: ${text}`);
     if (/require\(\) ES Module|ERR_REQUIRE_ESM|ERR_REQUIRE_CYCLE_MODULE/.test(text) && extname(file) === '.ts') {
       throw new ScenarioError(
         `${shown} was loaded as CommonJS, since the package.json above it has no "type": "module"; ` +
@@ -59,7 +71,7 @@ export async function loadScenario(given: string, cwd: string = process.cwd()): 
     );
   }
   try {
-    validateScenario(module.default, resolveProtocol(module.default.cluster.protocol));
+    validateScenario(module.default, resolveProtocol(module.default.cluster.protocol), { nodeStates: true });
   } catch (error) {
     if (error instanceof ScenarioError) throw new ScenarioError(`${shown}: ${error.message}`);
     throw error;

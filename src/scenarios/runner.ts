@@ -7,6 +7,7 @@ import { protocolByName, protocolNames } from '../protocols/index.ts';
 import { ProtocolError, Simulator } from '../sim/simulator.ts';
 import { describeAction, describeTrigger, type Action, type Condition, type Scenario, type Step } from './dsl.ts';
 import { ScenarioError } from './errors.ts';
+import { didYouMean } from '../core/suggest.ts';
 import { validateScenario } from './validate.ts';
 
 export const DEFAULT_SETTLE_MS = 5_000;
@@ -48,7 +49,7 @@ export function resolveProtocol(name: string | ProtocolDefinition): ProtocolDefi
   if (typeof name !== 'string') return name;
   const protocol = protocolByName(name);
   if (protocol === undefined) {
-    throw new ScenarioError(`unknown protocol "${name}"; choose one of: ${protocolNames().join(', ')}`);
+    throw new ScenarioError(`unknown protocol "${name}"${didYouMean(name, protocolNames())}; choose one of: ${protocolNames().join(', ')}`);
   }
   return protocol;
 }
