@@ -75,13 +75,13 @@ describe('the plain text summary of run', () => {
 describe('tob-lab check', () => {
   it('writes the report of its counterexample next to the saved scenario', async () => {
     const out = mkdtempSync(join(tmpdir(), 'tob-lab-check-report-'));
-    const { code, stdout } = await runCli(['check', '--protocol', 'sequencer', '--faults', 'crash', '--seed', '1', '--runs', '50', '--out', out]);
+    const { code, stdout } = await runCli(['check', '--protocol', 'sequencer', '--faults', 'crash', '--seed', '1', '--runs', '50', '--out', out, '--strict']);
     expect(code).toBeGreaterThan(0);
-    const saved = readdirSync(out).find((name) => name.endsWith('.ts'));
+    const saved = readdirSync(out).find((name) => name.endsWith('.mts'));
     expect(saved).toBeDefined();
-    const dir = join(out, saved!.replace(/\.ts$/, ''));
+    const dir = join(out, saved!.replace(/\.mts$/, ''));
     expect(readdirSync(dir).sort()).toEqual(REPORT_FILES);
-    expect(stdout).toContain(`report:  ${relative(REPO_ROOT, join(dir, 'report.html'))} `);
+    expect(stdout).toContain(`report:  ${join(dir, 'report.html')} `);
     const hash = stdout.match(/history: sha256 ([0-9a-f]{64})/)?.[1];
     expect(hashText(readFileSync(join(dir, 'trace.jsonl'), 'utf8'))).toBe(hash);
     // The report judges the run as replaying the saved file does: the broken property is a broken expectation.

@@ -5,7 +5,7 @@ import { invariant } from '../core/assert.ts';
 import type { HistoryEvent } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import type { Json, JsonObject } from '../core/json.ts';
-import type { Announcement, Delivery, NodeContext, NodeStatus, ProtocolDefinition, ProtocolNode } from '../core/node.ts';
+import { acceptsMessage, type Announcement, type Delivery, type NodeContext, type NodeStatus, type ProtocolDefinition, type ProtocolNode } from '../core/node.ts';
 import { randomStream, type RandomStream } from '../core/rng.ts';
 import { FRAME_BYTES_MAX_DEFAULT, formatAddress, type Address } from './config.ts';
 import { HistoryFile, type UnplacedEvent } from './history-file.ts';
@@ -225,7 +225,7 @@ export class LiveNode {
       addresses: this.config.addresses,
       secret: this.config.secret ?? null,
       frameBytesMax: this.config.frameBytesMax ?? FRAME_BYTES_MAX_DEFAULT,
-      isMessage: (value: unknown) => this.protocol.isMessage(value),
+      isMessage: (value: unknown) => acceptsMessage(this.protocol, value),
       random,
       inbound: this.config.inbound,
       outbound: this.config.outbound,

@@ -1,3 +1,4 @@
+import { shellWord } from './summary.ts';
 import { formatRun, runSummaryJson, summaryLine } from './text.ts';
 import type { ClusterOutcome } from '../scenarios/cluster/cluster.ts';
 
@@ -11,6 +12,9 @@ export interface ClusterReportOptions {
   /** The scenario as the user named it, or null for the built-in demo. */
   scenarioArg: string | null;
   nodes: number;
+  /** --protocol and --options as given, when they were. */
+  protocolArg?: string;
+  optionsArg?: string;
 }
 
 export function formatClusterReport(outcome: ClusterOutcome, options: ClusterReportOptions): string {
@@ -54,10 +58,13 @@ function liveSection(outcome: ClusterOutcome): string[] {
 function rerunCommand(outcome: ClusterOutcome, options: ClusterReportOptions): string {
   const { result } = outcome;
   const parts = ['npx tob-lab cluster'];
-  if (options.scenarioArg !== null) parts.push(`--scenario ${options.scenarioArg}`);
+  if (options.scenarioArg !== null) parts.push(`--scenario ${shellWord(options.scenarioArg)}`);
   else parts.push(`--nodes ${options.nodes}`);
   const named = result.scenario.cluster.protocol;
-  if (options.scenarioArg === null || (typeof named === 'string' && named !== result.protocol)) parts.push(`--protocol ${result.protocol}`);
+  if (options.protocolArg !== undefined) parts.push(`--protocol ${shellWord(options.protocolArg)}`);
+  else if (options.scenarioArg === null || (typeof named === 'string' && named !== result.protocol)) parts.push(`--protocol ${result.protocol}`);
+  if (options.optionsArg !== undefined) parts.push(`--options ${shellWord(options.optionsArg)}`);
+  if (result.seed !== 1) parts.push(`--seed ${result.seed}`);
   if (outcome.speed !== 1) parts.push(`--speed ${outcome.speed}`);
   if (outcome.cutStyle !== 'drop') parts.push(`--cut-style ${outcome.cutStyle}`);
   if (outcome.downLinks !== 'drop') parts.push(`--down-links ${outcome.downLinks}`);

@@ -8,12 +8,28 @@ import { summaryLine } from './text.ts';
 export interface ReportOptions {
   /** The scenario as the user names it on the command line (a path or a shipped name), for the replay command. */
   scenarioArg?: string;
+  /** The --protocol value as given (a shipped name or the path of the user's module), when the run was given one. */
+  protocolArg?: string;
 }
 
+/** Quotes a word for a POSIX shell only when it needs it, so commands stay copy-pasteable and readable. */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * The command that replays this run: every flag that changes the history is in it (the seed, and the protocol
+ * when it is not the scenario's own; a user's protocol by the path it was given as).
+ */
 export function replayCommand(result: RunResult, options: ReportOptions): string {
   const named = result.scenario.cluster.protocol;
-  const protocolFlag = typeof named === 'string' && named !== result.protocol ? ` --protocol ${result.protocol}` : '';
-  return `npx tob-lab run ${options.scenarioArg ?? result.scenario.name} --seed ${result.seed}${protocolFlag}`;
+  const protocolFlag =
+    options.protocolArg !== undefined
+      ? ` --protocol ${shellWord(options.protocolArg)}`
+      : typeof named === 'string' && named !== result.protocol
+        ? ` --protocol ${result.protocol}`
+        : '';
+  return `npx tob-lab run ${shellWord(options.scenarioArg ?? result.scenario.name)} --seed ${result.seed}${protocolFlag}`;
 }
 
 /** The facts a report opens with, as label/value pairs, so Markdown and HTML say the same. */

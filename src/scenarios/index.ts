@@ -6,3 +6,5 @@ export * from './validate.ts';
 export * from './generate.ts';
 export * from './search.ts';
 export * from './sweep.ts';
+export * from './user-module.ts';
+export * from './keys.ts';

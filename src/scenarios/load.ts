@@ -1,10 +1,11 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { didYouMean } from '../core/suggest.ts';
 import { basename, dirname, extname, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { isScenario, type Scenario } from './dsl.ts';
 import { ScenarioError } from './errors.ts';
 import { resolveProtocol } from './runner.ts';
+import { importUserModule } from './user-module.ts';
 import { validateScenario } from './validate.ts';
 
 /** The package's own folder, where the shipped scenarios live. */
@@ -51,7 +52,7 @@ export async function loadScenario(given: string, cwd: string = process.cwd()): 
   const shown = relative(cwd, file) || file;
   let module: { default?: unknown };
   try {
-    module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    module = await importUserModule(file);
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     // scenario() itself found the mistake (a missing timeline): its message already says what to fix.

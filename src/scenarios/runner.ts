@@ -17,8 +17,8 @@ const QUIET_AFTER_DELIVERY_MS = 2_000;
 
 export interface RunOptions {
   seed: number;
-  /** Run the scenario's timeline on another protocol than the one it names. */
-  protocol?: string;
+  /** Run the scenario's timeline on another protocol than the one it names (a shipped name or a definition). */
+  protocol?: string | ProtocolDefinition;
 }
 
 export interface ExpectationOutcome {

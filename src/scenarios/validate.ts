@@ -26,9 +26,10 @@ export function validateScenario(scenario: Scenario, protocol: ProtocolDefinitio
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > NODES_MAX) {
     throw new ScenarioError(`cluster.nodes must be a whole number from 1 to ${NODES_MAX}, got ${String(nodes)}`);
   }
+  const defaults = protocol.defaults ?? {};
   for (const key of Object.keys(scenario.cluster.options ?? {})) {
-    if (!(key in protocol.defaults)) {
-      const known = Object.keys(protocol.defaults);
+    if (!(key in defaults)) {
+      const known = Object.keys(defaults);
       throw new ScenarioError(
         `cluster.options.${key} is not an option of ${protocol.name}${didYouMean(key, known)} (its options: ${known.join(', ') || 'none'})`,
       );
@@ -81,6 +82,10 @@ export function validateScenario(scenario: Scenario, protocol: ProtocolDefinitio
  * nodes between these states) and names the first step that acts on a node in a state where it would do nothing.
  */
 export function nodeStateProblem(scenario: Scenario): string | null {
+  return firstNodeStateProblem(scenario)?.message ?? null;
+}
+
+function firstNodeStateProblem(scenario: Scenario): { index: number; message: string } | null {
   const joinLater = new Set(scenario.cluster.joinLater ?? []);
   const state = new Map<NodeId, 'up' | 'down' | 'paused' | 'unjoined'>();
   for (let node = 1; node <= scenario.cluster.nodes; node += 1) state.set(node, joinLater.has(node) ? 'unjoined' : 'up');
@@ -104,12 +109,29 @@ export function nodeStateProblem(scenario: Scenario): string | null {
         paused: 'is paused',
         unjoined: 'has not joined yet',
       };
-      return `${where}: node ${node} ${why[now]} at that point, so this step would do nothing; remove it or fix the order of the steps`;
+      return { index, message: `${where}: node ${node} ${why[now]} at that point, so this step would do nothing; remove it or fix the order of the steps` };
     }
     const next = { join: 'up', crash: 'down', restart: 'up', pause: 'paused', resume: 'up' } as const;
     state.set(node, next[action.do as keyof typeof next]);
   }
   return null;
+}
+
+/**
+ * The scenario without the steps that act on a node in the wrong state. The simulator ignores such steps, so the
+ * history is the same; a generated counterexample is saved without them, and reads (and validates) cleanly.
+ */
+export function withoutNoOpSteps(scenario: Scenario): Scenario {
+  let current = scenario;
+  for (let problem = nodeStateIndex(current); problem !== null; problem = nodeStateIndex(current)) {
+    const index = problem;
+    current = { ...current, steps: current.steps.filter((_, position) => position !== index) };
+  }
+  return current;
+}
+
+function nodeStateIndex(scenario: Scenario): number | null {
+  return firstNodeStateProblem(scenario)?.index ?? null;
 }
 
 function triggerProblem(step: Step, nodes: number): string | null {

@@ -1,18 +1,28 @@
 import { randomInt } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
 import { CHECKER_NAMES, isCheckerName } from '../../check/index.ts';
-import type { ProtocolDefinition } from '../../core/node.ts';
+import { invariant } from '../../core/assert.ts';
+import type { JsonObject } from '../../core/json.ts';
+import { protocolPromises, type ProtocolDefinition } from '../../core/node.ts';
+import { LiveConfigError, parseOptions } from '../../live/config.ts';
 import { FAULT_CLASSES, isFaultClass, isProperty, PROPERTIES, type FaultClass } from '../../core/promises.ts';
 import { PROTOCOLS } from '../../protocols/index.ts';
 import { counterexampleSource } from '../../report/counterexample.ts';
+import { escapeXml } from '../../report/markup.ts';
+import { shellWord } from '../../report/summary.ts';
 import { formatVerdict } from '../../report/text.ts';
 import { writeRunReport } from '../../report/write.ts';
 import {
   describeAction,
   PROTOCOL_ERROR,
+  protocolFromFlag,
+  moduleExtensionFor,
+  protocolModule,
   resolveProtocol,
+  withoutNoOpSteps,
+  type Scenario,
   runScenario,
   sweep,
   type RunResult,
@@ -25,31 +35,47 @@ import { Progress } from '../progress.ts';
 
 interface CheckFlags {
   protocol: string;
+  options?: string;
   faults: string;
   runs: string;
   seed?: string;
   nodes: string;
   properties?: string;
-  out: string;
+  out?: string;
   workers: string;
   shard?: string;
   json?: boolean;
+  strict?: boolean;
+  junit?: string;
 }
+
+const OUT_DEFAULT = 'reports';
 
 export function checkCommand(io: CommandIo): Command {
   return new Command('check')
     .description('search generated fault schedules for a violation, shrink it, save it as a replayable scenario')
-    .requiredOption('--protocol <name>', `a protocol, or "all" (${PROTOCOLS.map((protocol) => protocol.name).join(', ')})`)
+    .requiredOption(
+      '--protocol <name|file>',
+      `a shipped protocol, "all" (${PROTOCOLS.map((protocol) => protocol.name).join(', ')}), or ./my-protocol.ts (a module exporting a ProtocolDefinition)`,
+    )
+    .option('--options <json>', 'protocol options as a JSON object, e.g. \'{"heartbeatIntervalMs":500}\'')
     .option('--faults <list>', `fault classes to draw from, comma-separated (${FAULT_CLASSES.join(', ')})`, 'crash,partition')
     .option('--runs <n>', 'generated scenarios to try at most', '200')
     .option('--seed <n>', 'search seed (default: a fresh one, printed so the search can be repeated)')
     .option('--nodes <k>', 'cluster size', '3')
     .option('--properties <list>', 'checkers to judge, comma-separated, or "all" (default: what the protocol promises fault-free)')
-    .option('--out <dir>', 'where counterexample scenarios are written', 'reports')
+    .option('--out <dir>', `where counterexample scenarios and their reports are written (default: ${OUT_DEFAULT}; with --json only when given)`)
     .option('--workers <n>', 'worker threads to spread the cases over', '1')
     .option('--shard <i/n>', 'run only the i-th of n slices of the case range (for CI matrices and batch systems)')
     .option('--json', 'print one JSON result per protocol (case seeds included, so shards merge)')
-    .addHelpText('after', '\nExit codes: 0 no violation found, 1 safety violation, 2 liveness violation, 64 usage error.')
+    .option('--strict', 'any violation fails (exit 1 or 2), even one the promise table lists as a known weakness')
+    .option('--junit <file>', 'also write the results as JUnit XML (one test case per protocol), for CI dashboards')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 no violation, or only known weaknesses (the promise table says the property breaks under these\n' +
+        'faults); 1 a broken promise or a safety violation the table does not account for; 2 the same for liveness;\n' +
+        '64 usage error. With --strict every violation counts (1 safety, 2 liveness).',
+    )
     .action(async (flags: CheckFlags) => {
       const faults = parseFaults(flags.faults);
       const runs = parseCount(flags.runs, '--runs', 1, 1_000_000);
@@ -57,89 +83,190 @@ export function checkCommand(io: CommandIo): Command {
       const workers = parseCount(flags.workers, '--workers', 1, 256);
       const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
       const seed = flags.seed === undefined ? randomInt(0, 2 ** 31) : parseSeed(flags.seed);
-      const protocols = flags.protocol === 'all' ? PROTOCOLS : [resolveProtocol(flags.protocol)];
+      const protocols = await chosenProtocols(flags, io.cwd);
+      if (flags.options !== undefined && protocols.length > 1) throw new UsageError('--options applies to one protocol; give --protocol NAME, not all');
       let exitCode = 0;
+      const outcomes: CheckOutcome[] = [];
       for (const protocol of protocols) {
         const properties = parseProperties(flags.properties, protocol);
-        const args = { protocol, faults, runs, nodes, seed, properties, out: flags.out, workers, shard, json: flags.json === true };
-        exitCode = worseExit(exitCode, await checkOne(io, args));
+        const options = flags.options === undefined ? undefined : parseProtocolOptions(flags.options, protocol);
+        const args: CheckArgs = {
+          protocol,
+          protocolArg: flags.protocol === 'all' ? protocol.name : flags.protocol,
+          options,
+          faults,
+          runs,
+          nodes,
+          seed,
+          properties,
+          out: flags.out ?? (flags.json === true ? null : OUT_DEFAULT),
+          workers,
+          shard,
+          json: flags.json === true,
+          strict: flags.strict === true,
+        };
+        const outcome = await checkOne(io, args);
+        outcomes.push(outcome);
+        exitCode = worseExit(exitCode, outcome.exitCode);
       }
+      if (flags.junit !== undefined) writeJunit(resolve(io.cwd, flags.junit), outcomes);
       io.setExitCode(exitCode);
     });
 }
 
+async function chosenProtocols(flags: CheckFlags, cwd: string): Promise<readonly ProtocolDefinition[]> {
+  if (flags.protocol === 'all') return PROTOCOLS;
+  const chosen = await protocolFromFlag(flags.protocol, cwd);
+  return [resolveProtocol(chosen ?? flags.protocol)];
+}
+
+function parseProtocolOptions(text: string, protocol: ProtocolDefinition): JsonObject {
+  try {
+    return parseOptions(text, protocol, '--options');
+  } catch (error) {
+    if (error instanceof LiveConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
 interface CheckArgs {
   protocol: ProtocolDefinition;
+  /** The --protocol value as given (a name or a module path), for the commands we print. */
+  protocolArg: string;
+  options: JsonObject | undefined;
   faults: FaultClass[];
   runs: number;
   nodes: number;
   seed: number;
   properties: string[];
-  out: string;
+  /** Where counterexamples go; null: not saved (--json without --out). */
+  out: string | null;
   workers: number;
   shard: { index: number; count: number } | undefined;
   json: boolean;
+  strict: boolean;
 }
 
-async function checkOne(io: CommandIo, args: CheckArgs): Promise<number> {
+interface CheckOutcome {
+  args: CheckArgs;
+  result: SearchResult;
+  standing: Standing | null;
+  exitCode: number;
+  saved: SavedCounterexample | null;
+  timeMs: number;
+}
+
+async function checkOne(io: CommandIo, args: CheckArgs): Promise<CheckOutcome> {
   const { protocol, faults, runs, nodes, seed, properties, shard } = args;
   const shardText = shard === undefined ? '' : `, shard ${shard.index}/${shard.count}`;
   const say = args.json ? () => {} : io.write;
   say(`tob-lab check: protocol ${protocol.name}, faults ${faults.join(',')}, ${nodes} nodes, ${runs} runs, seed ${seed}${shardText}, ${args.workers} worker(s)\n`);
   say(`properties: ${properties.join(', ')}\n`);
   const progress = new Progress(io.writeError, shard === undefined ? runs : Math.ceil(runs / shard.count));
+  const startedMs = Date.now();
   const result = await sweep(
-    { protocol: protocol.name, nodes, faults, properties, runs, seed, shard, onRun: (violations) => progress.tick(violations) },
+    { protocol, options: args.options, nodes, faults, properties, runs, seed, shard, onRun: (violations) => progress.tick(violations) },
     args.workers,
   );
   progress.done();
-  if (args.json) {
-    io.write(JSON.stringify(checkJson(args, result)) + '\n');
-    return result.violation === null ? 0 : result.violation.verdict.kind === 'safety' ? 1 : 2;
-  }
-  if (result.violation === null) {
-    io.write(`no violation in ${result.runs} runs\n\n`);
-    return 0;
-  }
-  io.write(describeViolation(io, args, result.violation) + '\n\n');
-  return result.violation.verdict.kind === 'safety' ? 1 : 2;
+  const violation = result.violation;
+  const standing = violation === null ? null : promiseStanding(protocol, violation.property, faults);
+  const exitCode = violation === null || standing === null ? 0 : exitCodeFor(violation, standing, args.strict);
+  const saved = violation === null || args.out === null ? null : saveCounterexample(io, args, violation);
+  const outcome = { args, result, standing, exitCode, saved, timeMs: Date.now() - startedMs };
+  if (args.json) io.write(JSON.stringify(checkJson(outcome)) + '\n');
+  else if (violation === null) io.write(`no violation in ${result.runs} runs\n\n`);
+  else io.write(describeViolation(io, outcome, violation) + '\n\n');
+  return outcome;
 }
 
-function describeViolation(io: CommandIo, args: CheckArgs, violation: Violation): string {
+/** A known weakness passes in CI mode (the table already says so); anything else fails by its kind. */
+function exitCodeFor(violation: Violation, standing: Standing, strict: boolean): number {
+  if (standing.kind === 'known-weakness' && !strict) return 0;
+  return violation.verdict.kind === 'safety' ? 1 : 2;
+}
+
+function foundByCommand(args: CheckArgs): string {
+  const options = args.options === undefined ? '' : ` --options ${shellWord(JSON.stringify(args.options))}`;
+  return (
+    `tob-lab check --protocol ${shellWord(args.protocolArg)}${options} --faults ${args.faults.join(',')} --runs ${args.runs} ` +
+    `--seed ${args.seed} --nodes ${args.nodes} --properties ${args.properties.join(',')}`
+  );
+}
+
+interface SavedCounterexample {
+  /** The scenario file as the user should name it (relative to where they are). */
+  file: string;
+  reportDir: string;
+  replay: string;
+}
+
+/**
+ * Writes the counterexample as a scenario in the DSL, with its report beside it. Steps the simulator ignored
+ * (a crash of a crashed node, which overlapping generated faults produce) are left out; the replay is checked
+ * to give the identical history before anything is written.
+ */
+function saveCounterexample(io: CommandIo, args: CheckArgs, violation: Violation): SavedCounterexample {
   const { shrunk, verdict } = violation;
-  const foundBy =
-    `tob-lab check --protocol ${args.protocol.name} --faults ${args.faults.join(',')} --runs ${args.runs} ` +
-    `--seed ${args.seed} --nodes ${args.nodes} --properties ${args.properties.join(',')}`;
-  const directory = resolve(io.cwd, args.out);
-  const file = join(directory, `counterexample-${args.protocol.name}-${violation.property}-seed${args.seed}.ts`);
+  const cleaned = withoutNoOpSteps(shrunk.scenario);
+  const replayed = replayedRun(violation, cleaned);
+  invariant(replayed.hash === violation.result.hash, () => `the saved counterexample replays to ${replayed.hash}, not ${violation.result.hash}`);
+  const directory = resolve(io.cwd, args.out ?? OUT_DEFAULT);
+  const name = `counterexample-${args.protocol.name}-${violation.property}-seed${args.seed}`;
+  const file = join(directory, `${name}${moduleExtensionFor(directory)}`);
+  const userModule = protocolModule(args.protocol);
   try {
     mkdirSync(directory, { recursive: true });
-    writeFileSync(
+    const source = counterexampleSource({
+      scenario: cleaned,
+      seed: shrunk.seed,
+      property: violation.property,
+      summary: verdict.summary,
+      foundBy: foundByCommand(args),
+      shrinks: violation.shrinks,
+      protocolModule: userModule,
       file,
-      counterexampleSource({ scenario: shrunk.scenario, seed: shrunk.seed, property: violation.property, summary: verdict.summary, foundBy, shrinks: violation.shrinks }),
-    );
+    });
+    writeFileSync(file, source);
   } catch (error) {
     throw new UsageError(`cannot write the counterexample to ${file}: ${(error as Error).message}`);
   }
-  const shown = relative(io.cwd, file);
-  const reportDir = join(directory, basename(file, '.ts'));
+  const shown = shownPath(io.cwd, file);
+  const reportDir = join(directory, name);
   try {
-    writeRunReport(replayedRun(violation), reportDir, { scenarioArg: shown });
+    writeRunReport(replayed, reportDir, { scenarioArg: shown });
   } catch (error) {
     throw new UsageError(`cannot write the counterexample's report to ${reportDir}: ${(error as Error).message}`);
   }
-  const steps = shrunk.scenario.steps.map((step) => `  ${String(step.atMs).padStart(7)} ms  ${describeAction(step.action)}`);
+  return { file: shown, reportDir: shownPath(io.cwd, reportDir), replay: `npx tob-lab run ${shellWord(shown)} --seed ${shrunk.seed}` };
+}
+
+/** A path as the user should see it: relative inside the working directory, absolute outside it. */
+function shownPath(cwd: string, path: string): string {
+  const shown = relative(cwd, path);
+  return shown === '' || shown.startsWith('..') || isAbsolute(shown) ? path : shown;
+}
+
+function describeViolation(io: CommandIo, outcome: CheckOutcome, violation: Violation): string {
+  const { shrunk, verdict } = violation;
+  const { saved, standing } = outcome;
+  const steps = withoutNoOpSteps(shrunk.scenario).steps.map((step) => `  ${String(step.atMs).padStart(7)} ms  ${describeAction(step.action)}`);
   return [
     `VIOLATION of ${violation.property} (${verdict.kind}) found after ${violation.runsToFind} runs, shrunk ${violation.shrinks} times`,
-    promiseStanding(args.protocol, violation.property, args.faults),
-    `minimal schedule (${shrunk.scenario.cluster.nodes} nodes, ${shrunk.scenario.steps.length} steps, run seed ${shrunk.seed}):`,
+    standing?.text ?? '',
+    `minimal schedule (${shrunk.scenario.cluster.nodes} nodes, ${steps.length} steps, run seed ${shrunk.seed}):`,
     ...steps,
     'verdict:',
     formatVerdict(verdict),
-    `saved:   ${shown}`,
-    `report:  ${join(relative(io.cwd, reportDir), 'report.html')} (with report.md, trace.jsonl, shiviz.log, trace.chrome.json)`,
-    `replay:  npx tob-lab run ${shown} --seed ${shrunk.seed}`,
+    ...(saved === null
+      ? []
+      : [
+          `saved:   ${saved.file}`,
+          `report:  ${join(saved.reportDir, 'report.html')} (with report.md, trace.jsonl, shiviz.log, trace.chrome.json)`,
+          `replay:  ${saved.replay}`,
+        ]),
     `history: sha256 ${violation.result.hash}`,
+    outcome.exitCode === 0 ? 'CI: passes (a known weakness; --strict fails on it)' : `CI: fails (exit ${outcome.exitCode})`,
   ].join('\n');
 }
 
@@ -147,16 +274,18 @@ function describeViolation(io: CommandIo, args: CheckArgs, violation: Violation)
  * The counterexample as `tob-lab run` replays the saved file, which expects the broken property to pass: the
  * same history (expectations change no step), judged so that the report shows the violation as a failure.
  */
-function replayedRun(violation: Violation): RunResult {
+function replayedRun(violation: Violation, scenario: Scenario): RunResult {
   const expect = violation.property === PROTOCOL_ERROR ? {} : { pass: [violation.property] };
   const description = `counterexample: ${violation.property} — ${violation.verdict.summary.replace(/\n/g, ' ')}`;
-  return runScenario({ ...violation.shrunk.scenario, description, expect }, { seed: violation.shrunk.seed });
+  return runScenario({ ...scenario, description, expect }, { seed: violation.shrunk.seed });
 }
 
 /** One result a line, carrying the search seed and the failing case's index and seed, so shard results merge. */
-function checkJson(args: CheckArgs, result: SearchResult): Record<string, unknown> {
+function checkJson(outcome: CheckOutcome): Record<string, unknown> {
+  const { args, result, standing, saved } = outcome;
   const violation = result.violation;
   return {
+    exitCode: outcome.exitCode,
     protocol: args.protocol.name,
     faults: args.faults,
     nodes: args.nodes,
@@ -177,6 +306,9 @@ function checkJson(args: CheckArgs, result: SearchResult): Record<string, unknow
             steps: violation.shrunk.scenario.steps,
             summary: violation.verdict.summary,
             hash: violation.result.hash,
+            standing: standing?.kind ?? null,
+            counterexample: saved?.file ?? null,
+            replay: saved?.replay ?? null,
           },
   };
 }
@@ -187,15 +319,65 @@ function worseExit(a: number, b: number): number {
   return Math.max(a, b);
 }
 
-/** What the protocol's promise table says about this property under these faults, so a finding reads in context. */
-function promiseStanding(protocol: ProtocolDefinition, property: string, faults: readonly FaultClass[]): string {
-  const entry = isProperty(property) ? protocol.promises[property] : undefined;
-  if (entry === undefined) return `the promise table of ${protocol.name} does not promise ${property} at all`;
+interface Standing {
+  /**
+   * known-weakness: the table says the property breaks under one of these faults (or with none at all);
+   * broken-promise: it says the property holds under every one of them; not-promised: neither.
+   */
+  kind: 'known-weakness' | 'broken-promise' | 'not-promised';
+  text: string;
+}
+
+/** What the promise table says about this property under these faults, so a finding reads in context. */
+function promiseStanding(protocol: ProtocolDefinition, property: string, faults: readonly FaultClass[]): Standing {
+  if (property === PROTOCOL_ERROR) return { kind: 'broken-promise', text: 'A BROKEN PROMISE: the protocol threw (an assertion of its own)' };
+  const entry = isProperty(property) ? protocolPromises(protocol)[property] : undefined;
+  if (entry === undefined) return { kind: 'not-promised', text: `not promised: the promise table of ${protocol.name} does not promise ${property} at all` };
   const promised = faults.filter((fault) => entry.holds.includes(fault));
-  const known = faults.filter((fault) => entry.breaks?.includes(fault));
-  if (known.length > 0) return `a known weakness: the promise table says ${property} breaks under ${known.join(', ')}`;
-  if (promised.length === faults.length) return `A BROKEN PROMISE: the promise table says ${property} holds under ${faults.join(', ')}`;
-  return `not promised under ${faults.filter((fault) => !entry.holds.includes(fault)).join(', ')} by the promise table`;
+  // A generated case always includes the fault-free workload, so a weakness under "none" accounts for it too.
+  const known = [...faults, 'none' as const].filter((fault, index, all) => all.indexOf(fault) === index && entry.breaks?.includes(fault));
+  if (known.length > 0) return { kind: 'known-weakness', text: `a known weakness: the promise table says ${property} breaks under ${known.join(', ')}` };
+  if (promised.length === faults.length) {
+    return { kind: 'broken-promise', text: `A BROKEN PROMISE: the promise table says ${property} holds under ${faults.join(', ')}` };
+  }
+  return { kind: 'not-promised', text: `not promised under ${faults.filter((fault) => !entry.holds.includes(fault)).join(', ')} by the promise table` };
+}
+
+/** JUnit XML: a suite per run of check, a test case per protocol; a case fails when its exit code is not 0. */
+function writeJunit(file: string, outcomes: readonly CheckOutcome[]): void {
+  const cases = outcomes.map((outcome) => {
+    const { args, result } = outcome;
+    const name = `${args.protocol.name}: ${args.properties.join(', ')} under ${args.faults.join(', ')}`;
+    const attributes = `classname="tob-lab.check" name="${escapeXml(name)}" time="${(outcome.timeMs / 1000).toFixed(3)}"`;
+    const violation = result.violation;
+    if (violation === null) return `    <testcase ${attributes}/>`;
+    const details = [
+      `${violation.property} (${violation.verdict.kind}): ${violation.verdict.summary}`,
+      outcome.standing?.text ?? '',
+      `found by: ${foundByCommand(args)}`,
+      ...(outcome.saved === null ? [] : [`counterexample: ${outcome.saved.file}`, `replay: ${outcome.saved.replay}`]),
+    ].join('\n');
+    if (outcome.exitCode === 0) return `    <testcase ${attributes}>\n      <system-out>${escapeXml(details)}</system-out>\n    </testcase>`;
+    const message = `${violation.property} violated: ${outcome.standing?.kind ?? 'violation'}`;
+    return `    <testcase ${attributes}>\n      <failure message="${escapeXml(message)}" type="${escapeXml(violation.verdict.kind)}">${escapeXml(details)}</failure>\n    </testcase>`;
+  });
+  const failures = outcomes.filter((outcome) => outcome.exitCode !== 0).length;
+  const totalSeconds = outcomes.reduce((sum, outcome) => sum + outcome.timeMs, 0) / 1000;
+  const xml = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="tob-lab check" tests="${outcomes.length}" failures="${failures}" time="${totalSeconds.toFixed(3)}">`,
+    `  <testsuite name="tob-lab check" tests="${outcomes.length}" failures="${failures}" errors="0" skipped="0" time="${totalSeconds.toFixed(3)}">`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, xml);
+  } catch (error) {
+    throw new UsageError(`cannot write --junit ${file}: ${(error as Error).message}`);
+  }
 }
 
 function parseShard(text: string): { index: number; count: number } {
@@ -219,7 +401,7 @@ function parseFaults(text: string): FaultClass[] {
 
 function parseProperties(text: string | undefined, protocol: ProtocolDefinition): string[] {
   if (text === undefined) {
-    const promised = PROPERTIES.filter((property) => protocol.promises[property]?.holds.includes('none'));
+    const promised = PROPERTIES.filter((property) => protocolPromises(protocol)[property]?.holds.includes('none'));
     return promised.length > 0 ? promised : [...CHECKER_NAMES];
   }
   if (text === 'all') return [...CHECKER_NAMES];

@@ -4,17 +4,20 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { ClusterError, ClusterInterrupted, runCluster, SPEED_MAX, type ClusterOutcome, type DownLinks } from '../../scenarios/cluster/cluster.ts';
 import type { CutStyle } from '../../scenarios/cluster/cluster-links.ts';
-import { checkSecret, LiveConfigError } from '../../live/config.ts';
+import type { JsonObject } from '../../core/json.ts';
+import type { ProtocolDefinition } from '../../core/node.ts';
+import { checkSecret, LiveConfigError, parseOptions } from '../../live/config.ts';
 import { demoScenario } from '../../scenarios/cluster/cluster-demo.ts';
 import { clusterSummaryJson, formatClusterReport } from '../../report/cluster.ts';
 import { writeRunReport } from '../../report/write.ts';
-import { loadScenario, resolveProtocol, type Scenario } from '../../scenarios/index.ts';
+import { loadScenario, protocolFromFlag, resolveProtocol, type Scenario } from '../../scenarios/index.ts';
 import { EXIT_INTERNAL, parseSeed, UsageError } from '../errors.ts';
 import type { CommandIo } from '../io.ts';
 
 interface ClusterFlags {
   nodes?: string;
   protocol?: string;
+  options?: string;
   scenario?: string;
   data?: string;
   report?: string;
@@ -35,7 +38,8 @@ export function clusterCommand(io: CommandIo): Command {
   return new Command('cluster')
     .description('launch a live cluster on 127.0.0.1 (one process per node, a fault proxy per link), drive a scenario in real time, judge it')
     .option('--nodes <n>', `nodes of the built-in demo (default 3); with --scenario, must match it (at most ${NODES_MAX})`)
-    .option('--protocol <name>', "the protocol (default: the scenario's, or sequencer for the demo)")
+    .option('--protocol <name|file>', "the protocol: a shipped name or ./my-protocol.ts (default: the scenario's, or sequencer for the demo)")
+    .option('--options <json>', 'protocol options as a JSON object, over the scenario\'s own, e.g. \'{"heartbeatIntervalMs":500}\'')
     .option('--scenario <file>', 'a scenario file or shipped scenario name (default: a short fault-free demo)')
     .option('--data <dir>', 'an empty or new directory for the nodes\' logs and histories (default: a fresh temporary one)')
     .option('--report <dir>', 'also write the run report there: report.md, report.html, trace.jsonl, shiviz.log, trace.chrome.json, report.txt, summary.json')
@@ -58,10 +62,13 @@ export function clusterCommand(io: CommandIo): Command {
         'Example: tob-lab cluster --scenario leader-failure --speed 1.25 --report reports/live',
     )
     .action(async (flags: ClusterFlags) => {
-      const { scenario, scenarioArg } = await chosenScenario(flags, io.cwd);
+      const protocol = await protocolFromFlag(flags.protocol, io.cwd);
+      const chosen = await chosenScenario(flags, protocol, io.cwd);
+      const scenario = withOptions(chosen.scenario, flags.options, protocol);
+      const scenarioArg = chosen.scenarioArg;
       const settings = {
         scenario,
-        protocol: flags.protocol,
+        protocol,
         seed: parseSeed(flags.seed),
         secret: flags.secret === undefined ? undefined : parseSecret(flags.secret),
         speed: parseNumber(flags.speed, '--speed', Number.MIN_VALUE, SPEED_MAX),
@@ -86,18 +93,36 @@ export function clusterCommand(io: CommandIo): Command {
       } finally {
         process.off('SIGINT', onSigint);
       }
-      const text = formatClusterReport(outcome, { scenarioArg, nodes: scenario.cluster.nodes });
+      const text = formatClusterReport(outcome, { scenarioArg, nodes: scenario.cluster.nodes, protocolArg: flags.protocol, optionsArg: flags.options });
       if (flags.report !== undefined) writeReport(resolve(io.cwd, flags.report), outcome, text);
       io.write(flags.json ? JSON.stringify(clusterSummaryJson(outcome), null, 2) + '\n' : text + '\n');
       io.setExitCode(outcome.result.exitCode);
     });
 }
 
-async function chosenScenario(flags: ClusterFlags, cwd: string): Promise<{ scenario: Scenario; scenarioArg: string | null }> {
+/** The scenario with --options laid over its own cluster options, checked against the protocol that will run. */
+function withOptions(scenario: Scenario, text: string | undefined, protocol: string | ProtocolDefinition | undefined): Scenario {
+  if (text === undefined) return scenario;
+  const definition = resolveProtocol(protocol ?? scenario.cluster.protocol);
+  let options: JsonObject;
+  try {
+    options = parseOptions(text, definition, '--options');
+  } catch (error) {
+    if (error instanceof LiveConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  return { ...scenario, cluster: { ...scenario.cluster, options: { ...(scenario.cluster.options ?? {}), ...options } } };
+}
+
+async function chosenScenario(
+  flags: ClusterFlags,
+  protocol: string | ProtocolDefinition | undefined,
+  cwd: string,
+): Promise<{ scenario: Scenario; scenarioArg: string | null }> {
   const nodes = flags.nodes === undefined ? undefined : parseNumber(flags.nodes, '--nodes', 1, NODES_MAX);
   if (nodes !== undefined && !Number.isInteger(nodes)) throw new UsageError(`--nodes must be a whole number, got "${flags.nodes}"`);
   if (flags.scenario === undefined) {
-    return { scenario: demoScenario(resolveProtocol(flags.protocol ?? 'sequencer'), nodes ?? 3), scenarioArg: null };
+    return { scenario: demoScenario(resolveProtocol(protocol ?? 'sequencer'), nodes ?? 3), scenarioArg: null };
   }
   const { scenario } = await loadScenario(flags.scenario, cwd);
   if (nodes !== undefined && nodes !== scenario.cluster.nodes) {

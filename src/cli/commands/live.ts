@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import type { JsonObject } from '../../core/json.ts';
+import type { ProtocolDefinition } from '../../core/node.ts';
+import { isModulePath, loadProtocolModule } from '../../scenarios/user-module.ts';
 import {
   checkSecret,
   FRAME_BYTES_MAX_DEFAULT,
@@ -46,7 +48,7 @@ export function liveCommand(io: CommandIo): Command {
     .option('--id <n>', "this node's id (one of the ids in --peers)")
     .option('--peers <list>', 'every node and its address: 1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003')
     .option('--config <file>', 'a cluster file {protocol, peers: {"1": "127.0.0.1:7001", ...}, options?, secret?}')
-    .option('--protocol <name>', 'the protocol to run (default: sequencer, or the cluster file\'s)')
+    .option('--protocol <name|file>', 'the protocol to run: a shipped name or ./my-protocol.ts (default: sequencer, or the cluster file\'s)')
     .option('--data <dir>', `where the node keeps its log and history (default: ./${DATA_DIR_DEFAULT})`)
     .option('--options <json>', 'protocol options as a JSON object, e.g. \'{"heartbeatIntervalMs":500}\'')
     .option('--secret <s>', 'shared secret: every frame carries an HMAC-SHA256 (or set TOB_LAB_SECRET)')
@@ -60,7 +62,9 @@ export function liveCommand(io: CommandIo): Command {
         'Example: tob-lab live --id 1 --peers 1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003',
     )
     .action(async (flags: LiveFlags) => {
-      const config = settingsFrom(flags, io.cwd);
+      // A protocol of the user's loads (asynchronously) before the settings are read.
+      const userProtocol = flags.protocol !== undefined && isModulePath(flags.protocol) ? await loadProtocolModule(flags.protocol, io.cwd) : undefined;
+      const config = settingsFrom(flags, io.cwd, process.env, userProtocol);
       warnIfExposed(config, io);
       const node = new LiveNode(config);
       const headless = flags.headless === true || io.interactive !== true || process.stdin.isTTY !== true;
@@ -128,7 +132,12 @@ function warnIfExposed(config: LiveNodeConfig, io: CommandIo): void {
 }
 
 /** Every flag, the cluster file and the environment, validated once, into the host's configuration. */
-export function settingsFrom(flags: LiveFlags, cwd: string, env: NodeJS.ProcessEnv = process.env): LiveNodeConfig {
+export function settingsFrom(
+  flags: LiveFlags,
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+  userProtocol?: ProtocolDefinition,
+): LiveNodeConfig {
   try {
     const file = clusterFile(flags, cwd);
     const addresses = file?.peers ?? parsePeers(requireFlag(flags.peers, '--peers (or --config)'));
@@ -137,7 +146,7 @@ export function settingsFrom(flags: LiveFlags, cwd: string, env: NodeJS.ProcessE
       throw new LiveConfigError(`--id ${id} is not in the cluster (nodes ${[...addresses.keys()].join(', ')})`);
     }
     if (addresses.size < 2) throw new LiveConfigError('a cluster needs at least two nodes; list the others in --peers');
-    const protocol = resolveLiveProtocol(flags.protocol ?? file?.protocol ?? 'sequencer');
+    const protocol = userProtocol ?? resolveLiveProtocol(flags.protocol ?? file?.protocol ?? 'sequencer');
     const options = optionsFrom(flags, file, protocol);
     const secretText = flags.secret ?? file?.secret ?? env.TOB_LAB_SECRET;
     const secretWhere = flags.secret !== undefined ? '--secret' : file?.secret !== undefined ? '"secret"' : 'TOB_LAB_SECRET';

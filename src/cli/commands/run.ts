@@ -4,9 +4,10 @@ import { Command } from 'commander';
 import { historyToJsonl } from '../../core/history.ts';
 import { computeMetrics } from '../../report/metrics.ts';
 import { TERMINAL_COLUMNS_DEFAULT, withTerminalViews } from '../../report/terminal.ts';
-import { formatRun, runSummaryJson } from '../../report/text.ts';
+import { replayCommand, type ReportOptions } from '../../report/summary.ts';
+import { formatRun, runSummaryJson, summaryLine } from '../../report/text.ts';
 import { reportDirName, writeRunReport } from '../../report/write.ts';
-import { loadScenario, runScenario, scenarioRun, type RunResult } from '../../scenarios/index.ts';
+import { loadScenario, protocolFromFlag, runScenario, scenarioRun, type RunResult } from '../../scenarios/index.ts';
 import { parseSeed, UsageError } from '../errors.ts';
 import type { CommandIo } from '../io.ts';
 
@@ -35,7 +36,7 @@ export function runCommand(io: CommandIo): Command {
     .option('--seed <n>', 'the seed that determines the whole run', '1')
     .option('--trace <file>', 'write the full history as JSONL to this file')
     .option('--json', 'print a JSON summary instead of the text report')
-    .option('--protocol <name>', "run the scenario's timeline on another protocol")
+    .option('--protocol <name|file>', "run the scenario's timeline on another protocol: a shipped name, or ./my-protocol.ts (a module exporting a ProtocolDefinition)")
     .option('--plain', 'plain text output even on a terminal (no live view)')
     .option('--speed <x>', 'live view only: virtual seconds shown per real second (0: as fast as it runs)', '10')
     .option('--report [dir]', 'write report.md, report.html (space-time diagram) and exports to dir (default: reports/<scenario>-seed<N>)')
@@ -51,33 +52,43 @@ export function runCommand(io: CommandIo): Command {
       const speed = Number(flags.speed);
       if (!(speed >= 0)) throw new UsageError(`--speed must be a number >= 0, got "${flags.speed}"`);
       const { scenario } = await loadScenario(scenarioArg, io.cwd);
-      const options = { seed, protocol: flags.protocol };
+      const options = { seed, protocol: await protocolFromFlag(flags.protocol, io.cwd) };
+      const replay = { scenarioArg, protocolArg: flags.protocol };
       const live = io.interactive === true && flags.plain !== true && flags.json !== true;
       const result = live
-        ? await runLive(scenarioArg, scenario.name, scenarioRun(scenario, options, frameChunkMs(speed)), speed)
+        ? await runLive(replay, scenario.name, scenarioRun(scenario, options, frameChunkMs(speed)), speed)
         : runScenario(scenario, options);
       if (flags.trace !== undefined) writeTrace(flags.trace, result);
-      const report = flags.report === undefined ? null : writeReport(io, flags.report, result, scenarioArg);
+      const report = flags.report === undefined ? null : writeReport(io, flags.report, result, replay);
       if (flags.json) io.write(JSON.stringify(jsonSummary(result, report), null, 2) + '\n');
-      else if (!live) io.write(withTerminalViews(formatRun(result, { scenarioArg }), result.history, terminalColumns()) + '\n');
+      else if (!live) io.write(withTerminalViews(formatRun(result, replay), result.history, terminalColumns()) + '\n');
       if (report !== null && !flags.json) io.write(`report:  ${report}/report.html (with report.md, trace.jsonl, shiviz.log, trace.chrome.json)\n`);
       io.setExitCode(result.exitCode);
     });
 }
 
 /** The ink view, loaded only here, so the plain path never pulls in ink or react. */
-async function runLive(scenarioArg: string, name: string, run: ReturnType<typeof scenarioRun>, speed: number): Promise<RunResult> {
+async function runLive(replay: ReportOptions, name: string, run: ReturnType<typeof scenarioRun>, speed: number): Promise<RunResult> {
   const { animateRun } = await import('../ui/animate-run.tsx');
   return animateRun({
     title: `tob-lab run ${name}`,
     run,
     chunkMs: frameChunkMs(speed),
     speed,
-    footer: (result) => [
-      `history: ${result.history.events.length} events, sha256 ${result.hash}`,
-      `replay:  npx tob-lab run ${scenarioArg} --seed ${result.seed} --plain   (the full timeline)`,
-    ],
+    columns: process.stdout.columns,
+    rows: process.stdout.rows,
+    footer: (result) => finalFooter(result, replay),
   });
+}
+
+/** The last lines of the live view: the verdict, what the run was, and the whole command that replays it. */
+export function finalFooter(result: RunResult, replay: ReportOptions): string[] {
+  return [
+    summaryLine(result),
+    `seed ${result.seed} · protocol ${result.protocol} · ${result.scenario.cluster.nodes} nodes · ` +
+      `${result.history.events.length} events · sha256 ${result.hash.slice(0, 12)}…`,
+    `replay: ${replayCommand(result, replay)}`,
+  ];
 }
 
 /** The --json summary, with the run's metrics and, when one was written, the report directory added. */
@@ -90,10 +101,10 @@ function terminalColumns(): number {
 }
 
 /** Writes the run's report directory and returns it as the user should see it (relative to where they are). */
-function writeReport(io: CommandIo, dir: string | true, result: RunResult, scenarioArg: string): string {
+function writeReport(io: CommandIo, dir: string | true, result: RunResult, replay: ReportOptions): string {
   const target = dir === true ? join(io.cwd, 'reports', reportDirName(result.scenario.name, result.seed)) : resolve(io.cwd, dir);
   try {
-    writeRunReport(result, target, { scenarioArg });
+    writeRunReport(result, target, replay);
   } catch (error) {
     throw new UsageError(`cannot write the report to ${target}: ${(error as Error).message}`);
   }

@@ -1,4 +1,4 @@
-import type { ProtocolDefinition } from '../../core/node.ts';
+import type { ShippedProtocol } from '../../core/node.ts';
 import { isSequencerMessage } from './messages.ts';
 import { SequencerNode, type SequencerOptions } from './node.ts';
 import { sequencerPromises } from './promises.ts';
@@ -20,7 +20,7 @@ export const sequencerDefaults: SequencerOptions = {
   dedupSubmissions: false,
 };
 
-export const sequencer: ProtocolDefinition<SequencerOptions> = {
+export const sequencer: ShippedProtocol<SequencerOptions> = {
   name: 'sequencer',
   seeds: ['001', '004'],
   summary: 'Leader numbers every message; Bully election with terms; heartbeats; durable log; catch-up on rejoin.',

@@ -9,6 +9,8 @@ import type { Scenario } from '../dsl.ts';
 import { ScenarioError } from '../errors.ts';
 import { PACKAGE_ROOT } from '../load.ts';
 import { DEFAULT_LIVENESS_MS, DEFAULT_SETTLE_MS, resolveProtocol, type RunResult } from '../runner.ts';
+import { protocolByName } from '../../protocols/index.ts';
+import { protocolModule } from '../user-module.ts';
 import { validateScenario } from '../validate.ts';
 import { gatherHistory, type EventBody, type EventFields, type LauncherEvent } from './cluster-history.ts';
 import { judgeLiveRun } from './cluster-judge.ts';
@@ -25,8 +27,8 @@ import { runLiveTimeline, baseDelayMs, type SkippedLiveStep } from './cluster-ti
  */
 export interface ClusterOptions {
   scenario: Scenario;
-  /** Run the scenario's timeline on another protocol than the one it names. */
-  protocol?: string;
+  /** Run the scenario's timeline on another protocol than the one it names (a user's must come from a module). */
+  protocol?: string | ProtocolDefinition;
   dataDir: string;
   seed: number;
   secret?: string;
@@ -123,13 +125,22 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterOutcom
 
 function liveProtocol(options: ClusterOptions): ProtocolDefinition {
   const named = options.protocol ?? options.scenario.cluster.protocol;
-  if (typeof named !== 'string') {
+  const protocol = resolveProtocol(named);
+  nodeProtocolArg(protocol);
+  return protocol;
+}
+
+/** How a node process names the protocol: a shipped one by name, a user's by the path of its module. */
+function nodeProtocolArg(protocol: ProtocolDefinition): string {
+  if (protocolByName(protocol.name) === protocol) return protocol.name;
+  const module = protocolModule(protocol);
+  if (module === undefined) {
     throw new ScenarioError(
-      `the scenario's protocol "${named.name}" is an object of its own; live nodes load a shipped protocol by name, ` +
-        'so give --protocol NAME',
+      `the protocol "${protocol.name}" is an object with no module path; live nodes load a protocol by name or path, ` +
+        'so give --protocol ./its-module.ts',
     );
   }
-  return resolveProtocol(named);
+  return module.path;
 }
 
 /** A fresh or empty data directory: logs from an earlier run would be recovered and confuse the checkers. */
@@ -235,7 +246,7 @@ export class ClusterRun {
     const peers = this.nodes
       .map((peer) => `${peer}=127.0.0.1:${peer === node ? listenPorts.get(node) : links.portOf(node, peer)}`)
       .join(',');
-    const args = ['--id', String(node), '--peers', peers, '--protocol', this.protocol.name, '--data', this.dataDir];
+    const args = ['--id', String(node), '--peers', peers, '--protocol', nodeProtocolArg(this.protocol), '--data', this.dataDir];
     args.push('--headless', '--seed', String(this.options.seed));
     const clusterOptions = this.options.scenario.cluster.options;
     if (clusterOptions !== undefined && Object.keys(clusterOptions).length > 0) args.push('--options', JSON.stringify(clusterOptions));
