@@ -1,5 +1,5 @@
 import type { HistoryEvent } from '../core/history.ts';
-import type { RunResult } from '../scenarios/index.ts';
+import { describeAction, describeTrigger, type RunResult } from '../scenarios/index.ts';
 import { describeEvent, secondsText } from './describe.ts';
 import { SHIVIZ_REGEX } from './exports.ts';
 import { runEndMs } from './intervals.ts';
@@ -51,6 +51,14 @@ export function summaryRows(result: RunResult, options: ReportOptions): Array<[s
   return rows;
 }
 
+/**
+ * The scenario's steps as text, one a line ("at 1200 ms: crash node 2"): for a counterexample this is its
+ * minimal schedule, readable without opening the saved file.
+ */
+export function scheduleLines(result: RunResult): string[] {
+  return result.scenario.steps.map((step, index) => `${index + 1}. ${describeTrigger(step)}: ${describeAction(step.action)}`);
+}
+
 /** An evidence event as one line: its position, time and what happened. */
 export function evidenceText(event: HistoryEvent): string {
   return `#${event.i} at ${secondsText(event.t)}: ${describeEvent(event)}`;
@@ -63,4 +71,5 @@ export const REPORT_FILES: ReadonlyArray<{ name: string; what: string; code?: st
   { name: 'trace.jsonl', what: 'the full history, one event a line (its sha256 is the hash above)' },
   { name: 'shiviz.log', what: "for ShiViz: paste the file and keep ShiViz's default parser", code: SHIVIZ_REGEX },
   { name: 'trace.chrome.json', what: 'Trace Event Format: open it in Perfetto (ui.perfetto.dev) or chrome://tracing' },
+  { name: 'run.json', what: 'the facts of the run (verdict, seed, protocol, hash, replay command) that reports/index.html lists' },
 ];
