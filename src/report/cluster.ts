@@ -15,6 +15,8 @@ export interface ClusterReportOptions {
   /** --protocol and --options as given, when they were. */
   protocolArg?: string;
   optionsArg?: string;
+  /** False when the data directory was a temporary one, removed after the run (default true). */
+  dataKept?: boolean;
 }
 
 export function formatClusterReport(outcome: ClusterOutcome, options: ClusterReportOptions): string {
@@ -28,7 +30,7 @@ export function formatClusterReport(outcome: ClusterOutcome, options: ClusterRep
     lines[timeline] = 'Timeline (real time since the scenario started; before 0 s the nodes were starting)';
   }
   const summary = lines.indexOf(summaryLine(result));
-  const live = liveSection(outcome);
+  const live = liveSection(outcome, options.dataKept ?? true);
   if (summary !== -1) lines.splice(summary, 0, ...live, '');
   else lines.push('', ...live);
   const replay = lines.findIndex((line) => line.startsWith('replay:'));
@@ -38,7 +40,7 @@ export function formatClusterReport(outcome: ClusterOutcome, options: ClusterRep
   return lines.join('\n');
 }
 
-function liveSection(outcome: ClusterOutcome): string[] {
+function liveSection(outcome: ClusterOutcome, dataKept: boolean): string[] {
   const lines = ['Live run'];
   if (outcome.speed !== 1) {
     lines.push(
@@ -51,7 +53,11 @@ function liveSection(outcome: ClusterOutcome): string[] {
   for (const { from, to, stats } of faulted) {
     lines.push(`  link ${from} -> ${to}: ${stats.framesDropped} frames dropped, ${stats.connectionsRefused} connections refused`);
   }
-  lines.push(`  data and node histories: ${outcome.dataDir}`);
+  lines.push(
+    dataKept
+      ? `  data and node histories: ${outcome.dataDir}`
+      : '  data and node histories: removed with their temporary directory (give --data DIR, or --report DIR, to keep them)',
+  );
   return lines;
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
@@ -93,8 +93,12 @@ export function clusterCommand(io: CommandIo): Command {
       } finally {
         process.off('SIGINT', onSigint);
       }
-      const text = formatClusterReport(outcome, { scenarioArg, nodes: scenario.cluster.nodes, protocolArg: flags.protocol, optionsArg: flags.options });
+      const temporary = flags.data === undefined;
+      const reportOptions = { scenarioArg, nodes: scenario.cluster.nodes, protocolArg: flags.protocol, optionsArg: flags.options };
+      const text = formatClusterReport(outcome, { ...reportOptions, dataKept: !temporary });
       if (flags.report !== undefined) writeReport(resolve(io.cwd, flags.report), outcome, text);
+      // A temporary data directory goes once the run is judged: the report, if asked for, holds the histories.
+      if (temporary) rmSync(dataDir, { recursive: true, force: true });
       io.write(flags.json ? JSON.stringify(clusterSummaryJson(outcome), null, 2) + '\n' : text + '\n');
       io.setExitCode(outcome.result.exitCode);
     });
