@@ -4,7 +4,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: {
     // Scenario files import the package by its own name, as a user's project would.
-    alias: [{ find: /^tob-lab$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) }],
+    alias: [
+      { find: /^tob-lab$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+      { find: /^tob-lab\/vitest$/, replacement: fileURLToPath(new URL('./src/vitest.ts', import.meta.url)) },
+    ],
   },
   test: {
     include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.{ts,tsx}'],

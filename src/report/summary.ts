@@ -1,4 +1,7 @@
 import type { HistoryEvent } from '../core/history.ts';
+import { shellWord } from '../core/shell.ts';
+
+export { shellWord } from '../core/shell.ts';
 import { describeAction, describeTrigger, type RunResult } from '../scenarios/index.ts';
 import { describeEvent, secondsText } from './describe.ts';
 import { SHIVIZ_REGEX } from './exports.ts';
@@ -10,11 +13,6 @@ export interface ReportOptions {
   scenarioArg?: string;
   /** The --protocol value as given (a shipped name or the path of the user's module), when the run was given one. */
   protocolArg?: string;
-}
-
-/** Quotes a word for a POSIX shell only when it needs it, so commands stay copy-pasteable and readable. */
-export function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
 }
 
 /**

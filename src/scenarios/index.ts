@@ -8,3 +8,5 @@ export * from './search.ts';
 export * from './sweep.ts';
 export * from './user-module.ts';
 export * from './keys.ts';
+export * from './check.ts';
+export * from './counterexample.ts';

@@ -3,31 +3,27 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
 import { CHECKER_NAMES, isCheckerName } from '../../check/index.ts';
-import { invariant } from '../../core/assert.ts';
 import type { JsonObject } from '../../core/json.ts';
-import { protocolPromises, type ProtocolDefinition } from '../../core/node.ts';
+import type { ProtocolDefinition } from '../../core/node.ts';
+import { FAULT_CLASSES, isFaultClass, type FaultClass } from '../../core/promises.ts';
+import { shellWord } from '../../core/shell.ts';
 import { LiveConfigError, parseOptions } from '../../live/config.ts';
-import { FAULT_CLASSES, isFaultClass, isProperty, PROPERTIES, type FaultClass } from '../../core/promises.ts';
 import { PROTOCOLS } from '../../protocols/index.ts';
-import { counterexampleSource } from '../../report/counterexample.ts';
 import { escapeXml } from '../../report/markup.ts';
-import { shellWord } from '../../report/summary.ts';
 import { formatVerdict } from '../../report/text.ts';
 import { writeRunReport } from '../../report/write.ts';
 import {
+  check,
+  counterexampleSource,
   describeAction,
-  PROTOCOL_ERROR,
-  protocolFromFlag,
   moduleExtensionFor,
+  propertiesOf,
+  protocolFromFlag,
   protocolModule,
   resolveProtocol,
-  withoutNoOpSteps,
-  type Scenario,
-  runScenario,
-  sweep,
-  type RunResult,
-  type SearchResult,
-  type Violation,
+  ScenarioError,
+  type CheckResult,
+  type CheckViolation,
 } from '../../scenarios/index.ts';
 import { parseSeed, UsageError } from '../errors.ts';
 import type { CommandIo } from '../io.ts';
@@ -77,40 +73,26 @@ export function checkCommand(io: CommandIo): Command {
         '64 usage error. With --strict every violation counts (1 safety, 2 liveness).',
     )
     .action(async (flags: CheckFlags) => {
-      const faults = parseFaults(flags.faults);
-      const runs = parseCount(flags.runs, '--runs', 1, 1_000_000);
-      const nodes = parseCount(flags.nodes, '--nodes', 1, 64);
-      const workers = parseCount(flags.workers, '--workers', 1, 256);
-      const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
-      const seed = flags.seed === undefined ? randomInt(0, 2 ** 31) : parseSeed(flags.seed);
+      const settings = {
+        faults: parseFaults(flags.faults),
+        runs: parseCount(flags.runs, '--runs', 1, 1_000_000),
+        nodes: parseCount(flags.nodes, '--nodes', 1, 64),
+        workers: parseCount(flags.workers, '--workers', 1, 256),
+        shard: flags.shard === undefined ? undefined : parseShard(flags.shard),
+        seed: flags.seed === undefined ? randomInt(0, 2 ** 31) : parseSeed(flags.seed),
+        strict: flags.strict === true,
+      };
       const protocols = await chosenProtocols(flags, io.cwd);
       if (flags.options !== undefined && protocols.length > 1) throw new UsageError('--options applies to one protocol; give --protocol NAME, not all');
-      let exitCode = 0;
       const outcomes: CheckOutcome[] = [];
       for (const protocol of protocols) {
-        const properties = parseProperties(flags.properties, protocol);
         const options = flags.options === undefined ? undefined : parseProtocolOptions(flags.options, protocol);
-        const args: CheckArgs = {
-          protocol,
-          protocolArg: flags.protocol === 'all' ? protocol.name : flags.protocol,
-          options,
-          faults,
-          runs,
-          nodes,
-          seed,
-          properties,
-          out: flags.out ?? (flags.json === true ? null : OUT_DEFAULT),
-          workers,
-          shard,
-          json: flags.json === true,
-          strict: flags.strict === true,
-        };
-        const outcome = await checkOne(io, args);
-        outcomes.push(outcome);
-        exitCode = worseExit(exitCode, outcome.exitCode);
+        const properties = parseProperties(flags.properties, protocol);
+        const out = flags.out ?? (flags.json === true ? null : OUT_DEFAULT);
+        outcomes.push(await checkOne(io, { ...settings, protocol, options, properties }, { out, json: flags.json === true }));
       }
       if (flags.junit !== undefined) writeJunit(resolve(io.cwd, flags.junit), outcomes);
-      io.setExitCode(exitCode);
+      io.setExitCode(outcomes.reduce((worst, outcome) => worseExit(worst, outcome.result.exitCode), 0));
     });
 }
 
@@ -129,69 +111,43 @@ function parseProtocolOptions(text: string, protocol: ProtocolDefinition): JsonO
   }
 }
 
-interface CheckArgs {
+interface SearchArgs {
   protocol: ProtocolDefinition;
-  /** The --protocol value as given (a name or a module path), for the commands we print. */
-  protocolArg: string;
   options: JsonObject | undefined;
   faults: FaultClass[];
   runs: number;
   nodes: number;
   seed: number;
   properties: string[];
-  /** Where counterexamples go; null: not saved (--json without --out). */
-  out: string | null;
   workers: number;
   shard: { index: number; count: number } | undefined;
-  json: boolean;
   strict: boolean;
 }
 
 interface CheckOutcome {
-  args: CheckArgs;
-  result: SearchResult;
-  standing: Standing | null;
-  exitCode: number;
+  result: CheckResult;
   saved: SavedCounterexample | null;
   timeMs: number;
 }
 
-async function checkOne(io: CommandIo, args: CheckArgs): Promise<CheckOutcome> {
+/** One protocol's search through the library's check(), then the CLI's part: progress, files, text or JSON. */
+async function checkOne(io: CommandIo, args: SearchArgs, output: { out: string | null; json: boolean }): Promise<CheckOutcome> {
   const { protocol, faults, runs, nodes, seed, properties, shard } = args;
   const shardText = shard === undefined ? '' : `, shard ${shard.index}/${shard.count}`;
-  const say = args.json ? () => {} : io.write;
+  const say = output.json ? () => {} : io.write;
   say(`tob-lab check: protocol ${protocol.name}, faults ${faults.join(',')}, ${nodes} nodes, ${runs} runs, seed ${seed}${shardText}, ${args.workers} worker(s)\n`);
   say(`properties: ${properties.join(', ')}\n`);
   const progress = new Progress(io.writeError, shard === undefined ? runs : Math.ceil(runs / shard.count));
   const startedMs = Date.now();
-  const result = await sweep(
-    { protocol, options: args.options, nodes, faults, properties, runs, seed, shard, onRun: (violations) => progress.tick(violations) },
-    args.workers,
-  );
+  const result = await check({ ...args, onRun: (violations) => progress.tick(violations) });
   progress.done();
   const violation = result.violation;
-  const standing = violation === null ? null : promiseStanding(protocol, violation.property, faults);
-  const exitCode = violation === null || standing === null ? 0 : exitCodeFor(violation, standing, args.strict);
-  const saved = violation === null || args.out === null ? null : saveCounterexample(io, args, violation);
-  const outcome = { args, result, standing, exitCode, saved, timeMs: Date.now() - startedMs };
-  if (args.json) io.write(JSON.stringify(checkJson(outcome)) + '\n');
-  else if (violation === null) io.write(`no violation in ${result.runs} runs\n\n`);
-  else io.write(describeViolation(io, outcome, violation) + '\n\n');
+  const saved = violation === null || output.out === null ? null : saveCounterexample(io, output.out, result, violation);
+  const outcome = { result, saved, timeMs: Date.now() - startedMs };
+  if (output.json) io.write(JSON.stringify(checkJson(outcome, shard)) + '\n');
+  else if (violation === null) io.write(`no violation in ${result.casesRun} runs\n\n`);
+  else io.write(describeViolation(outcome, violation) + '\n\n');
   return outcome;
-}
-
-/** A known weakness passes in CI mode (the table already says so); anything else fails by its kind. */
-function exitCodeFor(violation: Violation, standing: Standing, strict: boolean): number {
-  if (standing.kind === 'known-weakness' && !strict) return 0;
-  return violation.verdict.kind === 'safety' ? 1 : 2;
-}
-
-function foundByCommand(args: CheckArgs): string {
-  const options = args.options === undefined ? '' : ` --options ${shellWord(JSON.stringify(args.options))}`;
-  return (
-    `tob-lab check --protocol ${shellWord(args.protocolArg)}${options} --faults ${args.faults.join(',')} --runs ${args.runs} ` +
-    `--seed ${args.seed} --nodes ${args.nodes} --properties ${args.properties.join(',')}`
-  );
 }
 
 interface SavedCounterexample {
@@ -201,30 +157,21 @@ interface SavedCounterexample {
   replay: string;
 }
 
-/**
- * Writes the counterexample as a scenario in the DSL, with its report beside it. Steps the simulator ignored
- * (a crash of a crashed node, which overlapping generated faults produce) are left out; the replay is checked
- * to give the identical history before anything is written.
- */
-function saveCounterexample(io: CommandIo, args: CheckArgs, violation: Violation): SavedCounterexample {
-  const { shrunk, verdict } = violation;
-  const cleaned = withoutNoOpSteps(shrunk.scenario);
-  const replayed = replayedRun(violation, cleaned);
-  invariant(replayed.hash === violation.result.hash, () => `the saved counterexample replays to ${replayed.hash}, not ${violation.result.hash}`);
-  const directory = resolve(io.cwd, args.out ?? OUT_DEFAULT);
-  const name = `counterexample-${args.protocol.name}-${violation.property}-seed${args.seed}`;
+/** Writes the counterexample as a scenario in the DSL (importing a user's protocol module), with its report beside it. */
+function saveCounterexample(io: CommandIo, out: string, result: CheckResult, violation: CheckViolation): SavedCounterexample {
+  const directory = resolve(io.cwd, out);
+  const name = `counterexample-${result.protocol}-${violation.property}-seed${result.seed}`;
   const file = join(directory, `${name}${moduleExtensionFor(directory)}`);
-  const userModule = protocolModule(args.protocol);
   try {
     mkdirSync(directory, { recursive: true });
     const source = counterexampleSource({
-      scenario: cleaned,
-      seed: shrunk.seed,
+      scenario: violation.scenario,
+      seed: violation.runSeed,
       property: violation.property,
-      summary: verdict.summary,
-      foundBy: foundByCommand(args),
+      summary: violation.summary,
+      foundBy: result.command,
       shrinks: violation.shrinks,
-      protocolModule: userModule,
+      protocolModule: protocolModule(resolveProtocolOf(violation)),
       file,
     });
     writeFileSync(file, source);
@@ -234,11 +181,15 @@ function saveCounterexample(io: CommandIo, args: CheckArgs, violation: Violation
   const shown = shownPath(io.cwd, file);
   const reportDir = join(directory, name);
   try {
-    writeRunReport(replayed, reportDir, { scenarioArg: shown });
+    writeRunReport(violation.run, reportDir, { scenarioArg: shown });
   } catch (error) {
     throw new UsageError(`cannot write the counterexample's report to ${reportDir}: ${(error as Error).message}`);
   }
-  return { file: shown, reportDir: shownPath(io.cwd, reportDir), replay: `npx tob-lab run ${shellWord(shown)} --seed ${shrunk.seed}` };
+  return { file: shown, reportDir: shownPath(io.cwd, reportDir), replay: `npx tob-lab run ${shellWord(shown)} --seed ${violation.runSeed}` };
+}
+
+function resolveProtocolOf(violation: CheckViolation): ProtocolDefinition {
+  return resolveProtocol(violation.scenario.cluster.protocol);
 }
 
 /** A path as the user should see it: relative inside the working directory, absolute outside it. */
@@ -247,17 +198,16 @@ function shownPath(cwd: string, path: string): string {
   return shown === '' || shown.startsWith('..') || isAbsolute(shown) ? path : shown;
 }
 
-function describeViolation(io: CommandIo, outcome: CheckOutcome, violation: Violation): string {
-  const { shrunk, verdict } = violation;
-  const { saved, standing } = outcome;
-  const steps = withoutNoOpSteps(shrunk.scenario).steps.map((step) => `  ${String(step.atMs).padStart(7)} ms  ${describeAction(step.action)}`);
+function describeViolation(outcome: CheckOutcome, violation: CheckViolation): string {
+  const { saved, result } = outcome;
+  const steps = violation.scenario.steps.map((step) => `  ${String(step.atMs).padStart(7)} ms  ${describeAction(step.action)}`);
   return [
-    `VIOLATION of ${violation.property} (${verdict.kind}) found after ${violation.runsToFind} runs, shrunk ${violation.shrinks} times`,
-    standing?.text ?? '',
-    `minimal schedule (${shrunk.scenario.cluster.nodes} nodes, ${steps.length} steps, run seed ${shrunk.seed}):`,
+    `VIOLATION of ${violation.property} (${violation.kind}) found after ${violation.runsToFind} runs, shrunk ${violation.shrinks} times`,
+    violation.standingText,
+    `minimal schedule (${violation.scenario.cluster.nodes} nodes, ${steps.length} steps, run seed ${violation.runSeed}):`,
     ...steps,
     'verdict:',
-    formatVerdict(verdict),
+    formatVerdict(violation.verdict),
     ...(saved === null
       ? []
       : [
@@ -265,48 +215,38 @@ function describeViolation(io: CommandIo, outcome: CheckOutcome, violation: Viol
           `report:  ${join(saved.reportDir, 'report.html')} (with report.md, trace.jsonl, shiviz.log, trace.chrome.json)`,
           `replay:  ${saved.replay}`,
         ]),
-    `history: sha256 ${violation.result.hash}`,
-    outcome.exitCode === 0 ? 'CI: passes (a known weakness; --strict fails on it)' : `CI: fails (exit ${outcome.exitCode})`,
+    `history: sha256 ${violation.hash}`,
+    result.exitCode === 0 ? 'CI: passes (a known weakness; --strict fails on it)' : `CI: fails (exit ${result.exitCode})`,
   ].join('\n');
 }
 
-/**
- * The counterexample as `tob-lab run` replays the saved file, which expects the broken property to pass: the
- * same history (expectations change no step), judged so that the report shows the violation as a failure.
- */
-function replayedRun(violation: Violation, scenario: Scenario): RunResult {
-  const expect = violation.property === PROTOCOL_ERROR ? {} : { pass: [violation.property] };
-  const description = `counterexample: ${violation.property} — ${violation.verdict.summary.replace(/\n/g, ' ')}`;
-  return runScenario({ ...scenario, description, expect }, { seed: violation.shrunk.seed });
-}
-
 /** One result a line, carrying the search seed and the failing case's index and seed, so shard results merge. */
-function checkJson(outcome: CheckOutcome): Record<string, unknown> {
-  const { args, result, standing, saved } = outcome;
+function checkJson(outcome: CheckOutcome, shard: { index: number; count: number } | undefined): Record<string, unknown> {
+  const { result, saved } = outcome;
   const violation = result.violation;
   return {
-    exitCode: outcome.exitCode,
-    protocol: args.protocol.name,
-    faults: args.faults,
-    nodes: args.nodes,
-    seed: args.seed,
-    runs: args.runs,
-    shard: args.shard === undefined ? null : `${args.shard.index}/${args.shard.count}`,
-    casesRun: result.runs,
+    exitCode: result.exitCode,
+    protocol: result.protocol,
+    faults: result.faults,
+    nodes: result.nodes,
+    seed: result.seed,
+    runs: result.runs,
+    shard: shard === undefined ? null : `${shard.index}/${shard.count}`,
+    casesRun: result.casesRun,
     violation:
       violation === null
         ? null
         : {
             property: violation.property,
-            kind: violation.verdict.kind,
+            kind: violation.kind,
             caseIndex: violation.caseIndex,
             caseSeed: violation.caseSeed,
-            runSeed: violation.shrunk.seed,
+            runSeed: violation.runSeed,
             shrinks: violation.shrinks,
-            steps: violation.shrunk.scenario.steps,
-            summary: violation.verdict.summary,
-            hash: violation.result.hash,
-            standing: standing?.kind ?? null,
+            steps: violation.scenario.steps,
+            summary: violation.summary,
+            hash: violation.hash,
+            standing: violation.standing,
             counterexample: saved?.file ?? null,
             replay: saved?.replay ?? null,
           },
@@ -319,49 +259,25 @@ function worseExit(a: number, b: number): number {
   return Math.max(a, b);
 }
 
-interface Standing {
-  /**
-   * known-weakness: the table says the property breaks under one of these faults (or with none at all);
-   * broken-promise: it says the property holds under every one of them; not-promised: neither.
-   */
-  kind: 'known-weakness' | 'broken-promise' | 'not-promised';
-  text: string;
-}
-
-/** What the promise table says about this property under these faults, so a finding reads in context. */
-function promiseStanding(protocol: ProtocolDefinition, property: string, faults: readonly FaultClass[]): Standing {
-  if (property === PROTOCOL_ERROR) return { kind: 'broken-promise', text: 'A BROKEN PROMISE: the protocol threw (an assertion of its own)' };
-  const entry = isProperty(property) ? protocolPromises(protocol)[property] : undefined;
-  if (entry === undefined) return { kind: 'not-promised', text: `not promised: the promise table of ${protocol.name} does not promise ${property} at all` };
-  const promised = faults.filter((fault) => entry.holds.includes(fault));
-  // A generated case always includes the fault-free workload, so a weakness under "none" accounts for it too.
-  const known = [...faults, 'none' as const].filter((fault, index, all) => all.indexOf(fault) === index && entry.breaks?.includes(fault));
-  if (known.length > 0) return { kind: 'known-weakness', text: `a known weakness: the promise table says ${property} breaks under ${known.join(', ')}` };
-  if (promised.length === faults.length) {
-    return { kind: 'broken-promise', text: `A BROKEN PROMISE: the promise table says ${property} holds under ${faults.join(', ')}` };
-  }
-  return { kind: 'not-promised', text: `not promised under ${faults.filter((fault) => !entry.holds.includes(fault)).join(', ')} by the promise table` };
-}
-
 /** JUnit XML: a suite per run of check, a test case per protocol; a case fails when its exit code is not 0. */
 function writeJunit(file: string, outcomes: readonly CheckOutcome[]): void {
   const cases = outcomes.map((outcome) => {
-    const { args, result } = outcome;
-    const name = `${args.protocol.name}: ${args.properties.join(', ')} under ${args.faults.join(', ')}`;
+    const { result } = outcome;
+    const name = `${result.protocol}: ${result.properties.join(', ')} under ${result.faults.join(', ')}`;
     const attributes = `classname="tob-lab.check" name="${escapeXml(name)}" time="${(outcome.timeMs / 1000).toFixed(3)}"`;
     const violation = result.violation;
     if (violation === null) return `    <testcase ${attributes}/>`;
     const details = [
-      `${violation.property} (${violation.verdict.kind}): ${violation.verdict.summary}`,
-      outcome.standing?.text ?? '',
-      `found by: ${foundByCommand(args)}`,
+      `${violation.property} (${violation.kind}): ${violation.summary}`,
+      violation.standingText,
+      `found by: ${result.command}`,
       ...(outcome.saved === null ? [] : [`counterexample: ${outcome.saved.file}`, `replay: ${outcome.saved.replay}`]),
     ].join('\n');
-    if (outcome.exitCode === 0) return `    <testcase ${attributes}>\n      <system-out>${escapeXml(details)}</system-out>\n    </testcase>`;
-    const message = `${violation.property} violated: ${outcome.standing?.kind ?? 'violation'}`;
-    return `    <testcase ${attributes}>\n      <failure message="${escapeXml(message)}" type="${escapeXml(violation.verdict.kind)}">${escapeXml(details)}</failure>\n    </testcase>`;
+    if (result.passed) return `    <testcase ${attributes}>\n      <system-out>${escapeXml(details)}</system-out>\n    </testcase>`;
+    const message = `${violation.property} violated: ${violation.standing}`;
+    return `    <testcase ${attributes}>\n      <failure message="${escapeXml(message)}" type="${violation.kind}">${escapeXml(details)}</failure>\n    </testcase>`;
   });
-  const failures = outcomes.filter((outcome) => outcome.exitCode !== 0).length;
+  const failures = outcomes.filter((outcome) => !outcome.result.passed).length;
   const totalSeconds = outcomes.reduce((sum, outcome) => sum + outcome.timeMs, 0) / 1000;
   const xml = [
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -400,11 +316,7 @@ function parseFaults(text: string): FaultClass[] {
 }
 
 function parseProperties(text: string | undefined, protocol: ProtocolDefinition): string[] {
-  if (text === undefined) {
-    const promised = PROPERTIES.filter((property) => protocolPromises(protocol)[property]?.holds.includes('none'));
-    return promised.length > 0 ? promised : [...CHECKER_NAMES];
-  }
-  if (text === 'all') return [...CHECKER_NAMES];
+  if (text === undefined || text === 'all') return propertiesOf(text, protocol);
   const names = text.split(',').map((part) => part.trim()).filter((part) => part !== '');
   for (const name of names) {
     if (!isCheckerName(name)) throw new UsageError(`unknown property "${name}"; choose from: ${CHECKER_NAMES.join(', ')}, or all`);
