@@ -37,7 +37,7 @@ export const nodesOf = memoized((history: History): NodeId[] => {
  * Each node's first delivery of each id, in history order, across crashes and restarts. Ordering checkers judge
  * these; a second delivery of the same id is exactly-once's business, not an ordering fact.
  */
-export const firstDeliveriesByNode = memoized((history: History): Map<NodeId, DeliverEvent[]> => {
+export const firstDeliveriesByNode: (history: History) => Map<NodeId, DeliverEvent[]> = memoized((history: History): Map<NodeId, DeliverEvent[]> => {
   const nodes = nodesOf(history);
   const sequences = new Map<NodeId, DeliverEvent[]>(nodes.map((node) => [node, []]));
   const seen = new Map<NodeId, Set<SubmissionId>>(nodes.map((node) => [node, new Set()]));
@@ -53,7 +53,7 @@ export const firstDeliveriesByNode = memoized((history: History): Map<NodeId, De
 });
 
 /** The first submit event of every id; the host makes ids unique, so later ones would be a host bug. Read-only. */
-export const firstSubmits = memoized((history: History): Map<SubmissionId, SubmitEvent> => {
+export const firstSubmits: (history: History) => Map<SubmissionId, SubmitEvent> = memoized((history: History): Map<SubmissionId, SubmitEvent> => {
   const submits = new Map<SubmissionId, SubmitEvent>();
   for (const event of history.events) {
     if (event.type === 'submit' && !submits.has(event.id)) submits.set(event.id, event);

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { didYouMean } from '../core/suggest.ts';
-import { basename, dirname, extname, relative, resolve } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isScenario, type Scenario } from './dsl.ts';
 import { ScenarioError } from './errors.ts';
@@ -47,12 +47,22 @@ export function shippedScenarioNames(): string[] {
     .sort();
 }
 
+/**
+ * The compiled package ships its scenarios compiled too (dist/shipped-scenarios/*.js), so running a shipped
+ * scenario needs no TypeScript loader; from the sources, or for any other file, the .ts file itself loads.
+ */
+function loadableFile(file: string): string {
+  if (import.meta.url.endsWith('.ts') || dirname(file) !== SHIPPED_SCENARIOS_DIR) return file;
+  const compiled = join(PACKAGE_ROOT, 'dist', 'shipped-scenarios', `${basename(file, extname(file))}.js`);
+  return existsSync(compiled) ? compiled : file;
+}
+
 export async function loadScenario(given: string, cwd: string = process.cwd()): Promise<LoadedScenario> {
   const file = resolveScenarioPath(given, cwd);
   const shown = relative(cwd, file) || file;
   let module: { default?: unknown };
   try {
-    module = await importUserModule(file);
+    module = await importUserModule(loadableFile(file));
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     // scenario() itself found the mistake (a missing timeline): its message already says what to fix.

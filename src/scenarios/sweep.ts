@@ -20,7 +20,11 @@ export interface WorkerReport {
   done?: boolean;
 }
 
-const WORKER_URL = new URL('./worker-boot.mjs', import.meta.url);
+/**
+ * Run from the TypeScript sources (tests, a checkout without a build), a worker starts through worker-boot.mjs,
+ * which registers tsx first; the compiled package starts the compiled worker directly.
+ */
+const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('./worker-boot.mjs', import.meta.url) : new URL('./sweep-worker.js', import.meta.url);
 
 function workerProtocol(protocol: SearchOptions['protocol']): string | ProtocolModule {
   if (typeof protocol === 'string') return protocol;

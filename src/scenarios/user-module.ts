@@ -51,8 +51,25 @@ export function isModulePath(text: string): boolean {
   return /^\.{1,2}[\\/]/.test(text) || /^[\\/]/.test(text) || /^[A-Za-z]:[\\/]/.test(text) || /\.(m|c)?[jt]s$/.test(text);
 }
 
+/** True when this code runs from its TypeScript sources, where a TypeScript loader is already active. */
+const RUNNING_FROM_SOURCES = import.meta.url.endsWith('.ts');
+let typeScriptLoader: Promise<void> | null = null;
+
+/**
+ * The compiled package starts without a TypeScript loader (it costs a second of start-up); the first user file
+ * written in TypeScript registers tsx, once, before it is imported.
+ */
+async function ensureTypeScriptLoader(file: string): Promise<void> {
+  if (RUNNING_FROM_SOURCES || !/\.[cm]?tsx?$/.test(file)) return;
+  typeScriptLoader ??= import('tsx/esm/api').then(({ register }) => {
+    register();
+  });
+  await typeScriptLoader;
+}
+
 /** Imports a module of the user's (a .ts file through the TypeScript loader, a .js file directly). */
 export async function importUserModule(file: string): Promise<Record<string, unknown>> {
+  await ensureTypeScriptLoader(file);
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }
 
