@@ -1,6 +1,6 @@
 import { invariant } from '../src/core/assert.ts';
 import { protocolByName } from '../src/protocols/index.ts';
-import { searchViolation } from '../src/scenarios/search.ts';
+import { searchViolation } from '../src/search/search.ts';
 import { gossipLoad } from './sections/broadcast.ts';
 import { measureScale } from './sections/scale.ts';
 import { searchOptions } from './sections/search.ts';

@@ -6,7 +6,7 @@ import { FAULT_CLASSES, PROPERTIES, type FaultClass, type Property } from '../sr
 import { PROTOCOLS } from '../src/protocols/index.ts';
 import { ScenarioError } from '../src/scenarios/errors.ts';
 import { resolveProtocol } from '../src/scenarios/runner.ts';
-import { sweep } from '../src/scenarios/sweep.ts';
+import { sweep } from '../src/search/sweep.ts';
 import { protocolFromFlag } from '../src/scenarios/user-module.ts';
 import { scriptArgs, wholeNumber } from './args.ts';
 

@@ -57,7 +57,7 @@ export {
   type CheckResult,
   type CheckViolation,
   type Standing,
-} from './scenarios/check.ts';
+} from './search/check.ts';
 export {
   caseArbitrary,
   workloadArbitrary,
@@ -66,10 +66,10 @@ export {
   GENERATED_NETWORK,
   type GenerateOptions,
   type GeneratedCase,
-} from './scenarios/generate.ts';
-export { searchViolation, firstViolation, PROTOCOL_ERROR, type SearchOptions, type SearchResult, type Violation } from './scenarios/search.ts';
-export { sweep } from './scenarios/sweep.ts';
-export { counterexampleSource, type CounterexampleInfo } from './scenarios/counterexample.ts';
+} from './search/generate.ts';
+export { searchViolation, firstViolation, PROTOCOL_ERROR, type SearchOptions, type SearchResult, type Violation } from './search/search.ts';
+export { sweep } from './search/sweep.ts';
+export { counterexampleSource, type CounterexampleInfo } from './search/counterexample.ts';
 export { loadProtocolModule, rememberProtocolModule, protocolModule, type ProtocolModule } from './scenarios/user-module.ts';
 export { ScenarioError } from './scenarios/errors.ts';
 export { default as fc } from 'fast-check';

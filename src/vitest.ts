@@ -10,7 +10,7 @@
  */
 import { it } from 'vitest';
 import type { ProtocolDefinition } from './core/node.ts';
-import { assertCheck, type CheckOptions } from './scenarios/check.ts';
+import { assertCheck, type CheckOptions } from './search/check.ts';
 
 /** A search runs many simulated clusters; the default vitest timeout of 5 s is too short for most. */
 const TEST_TIMEOUT_MS_DEFAULT = 120_000;
@@ -30,4 +30,4 @@ export function testProtocol(protocol: string | ProtocolDefinition, options: Tes
   }, timeoutMs ?? TEST_TIMEOUT_MS_DEFAULT);
 }
 
-export { assertCheck, check, CheckFailure, type CheckOptions, type CheckResult } from './scenarios/check.ts';
+export { assertCheck, check, CheckFailure, type CheckOptions, type CheckResult } from './search/check.ts';

@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './support/cli.ts';
 
 /**
- * The layers of DESIGN.md, in order: a layer may import the ones before it, never the ones after. The core
- * never imports ink or react; only src/cli does, and only on a terminal.
+ * The layers of ARCHITECTURE.md (at the repository root), in order: a layer may import the ones before it, never the
+ * ones after. The core never imports ink or react; only src/cli does, and only on a terminal.
  */
-const LAYERS = ['core', 'protocols', 'sim', 'live', 'check', 'scenarios', 'report', 'cli'] as const;
+const LAYERS = ['core', 'protocols', 'sim', 'live', 'check', 'scenarios', 'search', 'cluster', 'report', 'cli'] as const;
 /** What each layer may import besides its own files (check knows nothing of the simulator or live mode). */
 const ALLOWED: Record<(typeof LAYERS)[number], readonly string[]> = {
   core: [],
@@ -15,18 +15,18 @@ const ALLOWED: Record<(typeof LAYERS)[number], readonly string[]> = {
   sim: ['core'],
   live: ['core', 'protocols'],
   check: ['core'],
-  scenarios: ['core', 'protocols', 'sim', 'live', 'check'],
-  report: ['core', 'protocols', 'sim', 'live', 'check', 'scenarios'],
-  cli: ['core', 'protocols', 'sim', 'live', 'check', 'scenarios', 'report'],
+  scenarios: ['core', 'protocols', 'sim', 'check'],
+  search: ['core', 'protocols', 'sim', 'check', 'scenarios'],
+  cluster: ['core', 'protocols', 'sim', 'live', 'check', 'scenarios'],
+  report: ['core', 'protocols', 'sim', 'live', 'check', 'scenarios', 'search', 'cluster'],
+  cli: ['core', 'protocols', 'sim', 'live', 'check', 'scenarios', 'search', 'cluster', 'report'],
 };
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return sources(path);
-    return /\.tsx?$/.test(path) && !/\.test\.tsx?$/.test(path) && !path.endsWith('testing.ts') && !path.endsWith('test-context.ts')
-      ? [path]
-      : [];
+    return /\.tsx?$/.test(path) && !/\.test\.tsx?$/.test(path) ? [path] : [];
   });
 }
 
@@ -57,5 +57,34 @@ describe('imports flow one way through the layers', () => {
 
   it('the scan sees imports', () => {
     expect(importsOf(join(src, 'scenarios', 'runner.ts'))).toContain('../check/index.ts');
+  });
+});
+
+describe('no import cycles', () => {
+  it('no module of src reaches itself through its imports (type-only imports included)', () => {
+    const src = join(REPO_ROOT, 'src');
+    const graph = new Map<string, string[]>();
+    for (const layer of LAYERS) {
+      for (const file of sources(join(src, layer))) {
+        const targets = importsOf(file)
+          .filter((specifier) => specifier.startsWith('.'))
+          .map((specifier) => relative(src, join(file, '..', specifier)));
+        graph.set(relative(src, file), targets);
+      }
+    }
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const visit = (file: string, path: string[]): void => {
+      if (state.get(file) === 'done') return;
+      if (state.get(file) === 'open') {
+        cycles.push([...path.slice(path.indexOf(file)), file].join(' -> '));
+        return;
+      }
+      state.set(file, 'open');
+      for (const target of graph.get(file) ?? []) visit(target, [...path, file]);
+      state.set(file, 'done');
+    };
+    for (const file of [...graph.keys()].sort()) visit(file, []);
+    expect(cycles).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { settingsFrom } from '../src/cli/commands/live.ts';
 import { writeBootState } from '../src/live/storage.ts';
-import { ChildNode, FAST_SEQUENCER_OPTIONS, freePorts, temporaryDirectory, waitFor } from '../src/live/testing.ts';
+import { ChildNode, FAST_SEQUENCER_OPTIONS, freePorts, temporaryDirectory, waitFor } from './support/live.ts';
 import { runCli } from './support/cli.ts';
 
 const PEERS = '1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003';

@@ -1,6 +1,6 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LinkProxy } from '../src/live/proxy.ts';
+import { LinkProxy } from '../src/cluster/proxy.ts';
 
 /** A target that records every byte it receives, per connection, and can answer back. */
 interface Sink {

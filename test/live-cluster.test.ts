@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EventOf, HistoryEvent } from '../src/core/history.ts';
 import { isProperty, promises } from '../src/core/promises.ts';
-import { runCluster } from '../src/scenarios/cluster/cluster.ts';
-import { processAlive } from '../src/scenarios/cluster/cluster-node.ts';
+import { runCluster } from '../src/cluster/launcher.ts';
+import { processAlive } from '../src/cluster/node-process.ts';
 import { protocolByName } from '../src/protocols/index.ts';
 import { loadScenario } from '../src/scenarios/index.ts';
 

@@ -6,7 +6,7 @@ import type { JsonObject } from '../src/core/json.ts';
 import { pick, randomInt, randomStream, type RandomStream } from '../src/core/rng.ts';
 import { encodeData, encodeHello } from '../src/live/frames.ts';
 import { nodeFiles } from '../src/live/host.ts';
-import { FAST_SEQUENCER_OPTIONS, startInProcessCluster, waitFor, type InProcessCluster } from '../src/live/testing.ts';
+import { FAST_SEQUENCER_OPTIONS, startInProcessCluster, waitFor, type InProcessCluster } from './support/live.ts';
 import { sequencer } from '../src/protocols/sequencer/index.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { promises } from '../src/core/promises.ts';
-import { startInProcessCluster, waitFor } from '../src/live/testing.ts';
+import { startInProcessCluster, waitFor } from './support/live.ts';
 import { PROTOCOLS } from '../src/protocols/index.ts';
 
 /** Every shipped protocol, unchanged, over TCP on loopback: the live host is a second host for the same nodes. */

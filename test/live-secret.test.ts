@@ -12,7 +12,7 @@ import {
   waitFor,
   watch,
   type WatchedNode,
-} from '../src/live/testing.ts';
+} from './support/live.ts';
 import { sequencer } from '../src/protocols/sequencer/index.ts';
 
 const SECRET = 'a shared secret for tests';

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../src/core/history.ts';
 import { runCheckers } from '../src/check/index.ts';
 import { mergeHistories } from '../src/live/histories.ts';
-import { ChildNode, FAST_SEQUENCER_OPTIONS, freePorts, peersFlag, temporaryDirectory, waitFor } from '../src/live/testing.ts';
+import { ChildNode, FAST_SEQUENCER_OPTIONS, freePorts, peersFlag, temporaryDirectory, waitFor } from './support/live.ts';
 import { sequencer } from '../src/protocols/sequencer/index.ts';
 
 /** Real processes (`tob-lab live --headless`) on loopback: the sequencer, unchanged, over TCP. */

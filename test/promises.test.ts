@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { FAULT_CLASSES, PROPERTIES, type FaultClass, type Property } from '../src/core/promises.ts';
 import { PROTOCOLS } from '../src/protocols/index.ts';
 import { formatVerdict } from '../src/report/text.ts';
-import { describeAction, runScenario, searchViolation, type Violation } from '../src/scenarios/index.ts';
+import { describeAction, runScenario } from '../src/scenarios/index.ts';
+import { searchViolation, type Violation } from '../src/search/index.ts';
 
 /**
  * Every protocol is held to its promise table: what it promises holds over a few hundred generated schedules per

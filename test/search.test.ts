@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProtocolDefinition } from '../src/core/node.ts';
-import { runScenario, searchViolation } from '../src/scenarios/index.ts';
+import { runScenario } from '../src/scenarios/index.ts';
+import { searchViolation } from '../src/search/index.ts';
 import { probe } from './support/probe.ts';
 
 /** A protocol whose node throws on its third submission: an invariant of its own, broken. */

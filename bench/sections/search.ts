@@ -1,7 +1,7 @@
 import { FAULT_CLASSES, type FaultClass } from '../../src/core/promises.ts';
 import { PROTOCOLS } from '../../src/protocols/index.ts';
-import { searchViolation, type SearchOptions } from '../../src/scenarios/search.ts';
-import { sweep } from '../../src/scenarios/sweep.ts';
+import { searchViolation, type SearchOptions } from '../../src/search/search.ts';
+import { sweep } from '../../src/search/sweep.ts';
 import { formatMs, formatRatio, nowMs, timed, timedAsync } from '../measure.ts';
 import { barChart, type SectionResult } from '../report.ts';
 import { judgeAtLeast, type BenchContext } from './common.ts';

@@ -1,6 +1,6 @@
 import { PROPERTIES, type FaultClass, type Property } from '../../src/core/promises.ts';
 import { PROTOCOLS } from '../../src/protocols/index.ts';
-import { runCase, searchViolation } from '../../src/scenarios/search.ts';
+import { runCase, searchViolation } from '../../src/search/search.ts';
 import { formatMs, median, nowMs, timed } from '../measure.ts';
 import type { SectionResult } from '../report.ts';
 import { runChild } from '../spawn.ts';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { History } from '../core/history.ts';
 import { causalOrderChecker } from './causal-order.ts';
-import { historyBuilder } from './testing.ts';
+import { historyBuilder } from '../../test/support/history-builder.ts';
 import { totalOrderChecker } from './total-order.ts';
 
 describe('causal-order', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { durabilityChecker } from './durability.ts';
-import { historyBuilder } from './testing.ts';
+import { historyBuilder } from '../../test/support/history-builder.ts';
 
 describe('durability', () => {
   it('skips without a liveness phase', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { electionSafetyChecker } from './election-safety.ts';
-import { historyBuilder } from './testing.ts';
+import { historyBuilder } from '../../test/support/history-builder.ts';
 
 describe('election-safety with terms', () => {
   it('passes one leader per term, a crash handing over to the next term', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { eventualDeliveryChecker } from './eventual-delivery.ts';
-import { historyBuilder } from './testing.ts';
+import { historyBuilder } from '../../test/support/history-builder.ts';
 
 describe('eventual-delivery', () => {
   it('skips, saying why, when the history has no liveness phase', () => {

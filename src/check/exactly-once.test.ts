@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { exactlyOnceChecker } from './exactly-once.ts';
-import { historyBuilder } from './testing.ts';
+import { historyBuilder } from '../../test/support/history-builder.ts';
 
 describe('exactly-once', () => {
   it('passes when each node delivers each submission once, a restarted node catching up', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fifoOrderChecker } from './fifo-order.ts';
-import { historyBuilder } from './testing.ts';
+import { historyBuilder } from '../../test/support/history-builder.ts';
 
 describe('fifo-order', () => {
   it('passes when each origin is delivered in submit order, origins interleaved freely', () => {

@@ -10,4 +10,3 @@ export * from './durability.ts';
 export * from './views.ts';
 export * from './origin-order.ts';
 export * from './liveness.ts';
-export * from './testing.ts';

@@ -3,7 +3,7 @@ import type { History } from '../core/history.ts';
 import { PROPERTIES } from '../core/promises.ts';
 import { randomInt, randomStream } from '../core/rng.ts';
 import { CHECKER_NAMES, CHECKERS, checkerByName, type CheckerName, runCheckers } from './index.ts';
-import { historyBuilder } from './testing.ts';
+import { historyBuilder } from '../../test/support/history-builder.ts';
 
 /** A correct run: a crash, a restart that catches up, a leader per term, an ack, a liveness phase. */
 function correctHistory(): History {

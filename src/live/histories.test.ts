@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../core/history.ts';
 import { mergeHistories } from './histories.ts';
-import { temporaryDirectory } from './testing.ts';
+import { temporaryDirectory } from '../../test/support/live.ts';
 
 function historyFile(dir: string, node: number, events: object[], tail = ''): string {
   const path = join(dir, `node-${node}.history.jsonl`);

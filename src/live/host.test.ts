@@ -10,7 +10,7 @@ import { LineSplitter } from './frames.ts';
 import { LiveNode, nodeFiles } from './host.ts';
 import { ListenError } from './inbound.ts';
 import { StorageError } from './storage.ts';
-import { freePorts, loopbackAddresses, temporaryDirectory, waitFor, watch } from './testing.ts';
+import { freePorts, loopbackAddresses, temporaryDirectory, waitFor, watch } from '../../test/support/live.ts';
 
 type Echo = { type: 'echo'; text: string };
 type Ctx = NodeContext<Echo>;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HistoryFile } from './history-file.ts';
 import { DurableLog, readBootState, StorageError, writeBootState } from './storage.ts';
-import { temporaryDirectory } from './testing.ts';
+import { temporaryDirectory } from '../../test/support/live.ts';
 
 const records = [{ kind: 'term', term: 1 }, { kind: 'entry', seq: 1, payload: 'héllo\nworld' }, [1, 'two', null]];
 

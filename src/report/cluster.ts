@@ -1,6 +1,6 @@
 import { shellWord } from './summary.ts';
 import { formatRun, runSummaryJson, summaryLine } from './text.ts';
-import type { ClusterOutcome } from '../scenarios/cluster/cluster.ts';
+import type { ClusterOutcome } from '../cluster/launcher.ts';
 
 /**
  * The report of a live cluster run: the simulator's text report (same timeline, deliveries, verdicts and

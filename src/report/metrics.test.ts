@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { historyBuilder } from '../check/testing.ts';
+import { historyBuilder } from '../../test/support/history-builder.ts';
 import { nodeIntervals, networkIntervals } from './intervals.ts';
 import {
   bucketCounts,

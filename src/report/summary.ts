@@ -6,7 +6,6 @@ import { describeAction, describeTrigger, type RunResult } from '../scenarios/in
 import { describeEvent, secondsText } from './describe.ts';
 import { SHIVIZ_REGEX } from './exports.ts';
 import { runEndMs } from './intervals.ts';
-import { summaryLine } from './text.ts';
 
 export interface ReportOptions {
   /** The scenario as the user names it on the command line (a path or a shipped name), for the replay command. */
@@ -71,3 +70,14 @@ export const REPORT_FILES: ReadonlyArray<{ name: string; what: string; code?: st
   { name: 'trace.chrome.json', what: 'Trace Event Format: open it in Perfetto (ui.perfetto.dev) or chrome://tracing' },
   { name: 'run.json', what: 'the facts of the run (verdict, seed, protocol, hash, replay command) that reports/index.html lists' },
 ];
+
+export function summaryLine(result: RunResult): string {
+  switch (result.exitCode) {
+    case 0:
+      return `OK: every expectation holds (exit 0).`;
+    case 1:
+      return `SAFETY VIOLATION: an expectation about safety does not hold (exit 1).`;
+    case 2:
+      return `LIVENESS VIOLATION: an expectation about liveness does not hold (exit 2).`;
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { historyBuilder } from '../check/testing.ts';
+import { historyBuilder } from '../../test/support/history-builder.ts';
 import type { History } from '../core/history.ts';
 import { SPACE_TIME_MESSAGES_MAX, terminalCharts, textSpaceTime, withTerminalViews } from './terminal.ts';
 

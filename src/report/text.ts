@@ -1,7 +1,9 @@
 import { deliveredIdsByNode, type HistoryEvent } from '../core/history.ts';
 import type { Verdict } from '../check/index.ts';
 import { describeAction, describeTrigger, type RunResult } from '../scenarios/index.ts';
-import { replayCommand, type ReportOptions } from './summary.ts';
+import { replayCommand, summaryLine, type ReportOptions } from './summary.ts';
+
+export { summaryLine } from './summary.ts';
 
 export const TIMELINE_LINES_MAX = 400;
 
@@ -37,17 +39,6 @@ export function formatRun(result: RunResult, options: TextOptions): string {
   lines.push(`history: ${result.history.events.length} events, sha256 ${result.hash}`);
   lines.push(`replay:  ${replayCommand(result, options)}`);
   return lines.join('\n');
-}
-
-export function summaryLine(result: RunResult): string {
-  switch (result.exitCode) {
-    case 0:
-      return `OK: every expectation holds (exit 0).`;
-    case 1:
-      return `SAFETY VIOLATION: an expectation about safety does not hold (exit 1).`;
-    case 2:
-      return `LIVENESS VIOLATION: an expectation about liveness does not hold (exit 2).`;
-  }
 }
 
 export function formatVerdict(verdict: Verdict): string {

@@ -6,33 +6,27 @@ export interface Queued {
   seq: number;
 }
 
-/** A binary min-heap ordered by (time, seq). */
+/** A binary min-heap ordered by (time, seq); the caller numbers entries in insertion order. */
 export class EventQueue<Entry extends Queued> {
   private readonly heap: Entry[] = [];
-  private nextSeq = 0;
 
   get size(): number {
     return this.heap.length;
   }
 
-  /** Adds an entry; `seq` is assigned here so callers cannot break the tie order. */
-  push(entry: DistributiveOmit<Entry, 'seq'>): void {
+  push(entry: Entry): void {
     invariant(Number.isFinite(entry.time), () => `event time must be finite, got ${entry.time}`);
-    const full = entry as unknown as Entry;
-    full.seq = this.nextSeq;
-    this.nextSeq += 1;
     const heap = this.heap;
-    heap.push(full);
+    heap.push(entry);
     let index = heap.length - 1;
     while (index > 0) {
       const parent = (index - 1) >> 1;
-      if (!before(full, heap[parent])) break;
+      if (!before(entry, heap[parent])) break;
       heap[index] = heap[parent];
       index = parent;
     }
-    heap[index] = full;
+    heap[index] = entry;
   }
-
   peek(): Entry | undefined {
     return this.heap[0];
   }

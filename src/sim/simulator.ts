@@ -1,21 +1,15 @@
 import { invariant } from '../core/assert.ts';
-import type { History, HistoryEvent, MessageRef } from '../core/history.ts';
+import type { History, HistoryEvent } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { nodeIds } from '../core/ids.ts';
 import { deepFreeze, type Json, type JsonObject } from '../core/json.ts';
 import type { NodeContext, NodeStatus, ProtocolDefinition, ProtocolNode } from '../core/node.ts';
 import { randomStream, type RandomStream } from '../core/rng.ts';
 import { DriftingClock } from './clock.ts';
-import {
-  DEFAULT_LINK,
-  linkKey,
-  Reachability,
-  roundMs,
-  sampleLatency,
-  validateLink,
-  type LinkConfig,
-} from './network.ts';
-import { EventQueue, type DistributiveOmit } from './queue.ts';
+import { roundMs, type LinkConfig } from './network.ts';
+import type { DistributiveOmit } from './queue.ts';
+import { TimeOrderScheduler, type PendingEvent, type PendingMessage, type Scheduler } from './scheduler.ts';
+import { SimulatedNetwork } from './simulated-network.ts';
 
 export interface SimulatorConfig {
   seed: number | string;
@@ -29,14 +23,11 @@ export interface SimulatorConfig {
   maxEvents?: number;
   /** Nodes that do not boot at start but when `join` is called (a peer joining a running cluster). */
   joinLater?: readonly NodeId[];
+  /** Decides which pending event fires next; the default (time, then insertion order) made every pinned hash. */
+  scheduler?: Scheduler;
 }
 
-type Pending =
-  | { time: number; seq: number; kind: 'message'; from: NodeId; to: NodeId; msg: MessageRef; body: Json }
-  | { time: number; seq: number; kind: 'timer'; node: NodeId; name: string; token: number }
-  | { time: number; seq: number; kind: 'callback'; run: () => void };
-
-type NodeWork = Extract<Pending, { kind: 'message' | 'timer' }> | { kind: 'submit'; id: SubmissionId; payload: string };
+type NodeWork = Extract<PendingEvent, { kind: 'message' | 'timer' }> | { kind: 'submit'; id: SubmissionId; payload: string };
 
 interface NodeSlot {
   id: NodeId;
@@ -88,17 +79,12 @@ export class Simulator {
   now = 0;
   eventsHandled = 0;
 
-  private readonly queue = new EventQueue<Pending>();
+  private readonly scheduler: Scheduler;
+  private readonly network: SimulatedNetwork;
   private readonly slots = new Map<NodeId, NodeSlot>();
-  private readonly reach = new Reachability();
-  private readonly heldMessages = new Map<number, Array<Extract<Pending, { kind: 'message' }>>>();
-  private readonly lastArrivalMs = new Map<number, number>();
-  private readonly networkRandom: RandomStream;
-  private readonly baseLink: LinkConfig;
-  private link: LinkConfig;
-  private readonly linkOverrides = new Map<number, Partial<LinkConfig>>();
   private readonly joinLater: ReadonlySet<NodeId>;
-  private nextMessage = 1;
+  /** Insertion order of pending events: the tie-break of the default scheduler and each event's identity. */
+  private nextSeq = 0;
   private nextSubmission = 1;
   private nextTimerToken = 1;
   private started = false;
@@ -109,11 +95,16 @@ export class Simulator {
     this.options = { ...config.protocol.defaults, ...(config.options ?? {}) };
     this.maxTimeMs = config.maxTimeMs ?? DEFAULT_MAX_TIME_MS;
     this.maxEvents = config.maxEvents ?? DEFAULT_MAX_EVENTS;
-    const problem = validateLink(config.network ?? {});
-    invariant(problem === null, `network: ${problem}`);
-    this.baseLink = { ...DEFAULT_LINK, ...(config.network ?? {}) };
-    this.link = this.baseLink;
-    this.networkRandom = randomStream(config.seed, 'network');
+    this.scheduler = config.scheduler ?? new TimeOrderScheduler();
+    this.network = new SimulatedNetwork(
+      {
+        now: () => this.now,
+        record: (event) => this.record(event),
+        enqueue: (message) => this.enqueue(message),
+      },
+      randomStream(config.seed, 'network'),
+      config.network ?? {},
+    );
     this.history = { nodes: this.nodes.slice(), events: [] };
     this.joinLater = new Set(config.joinLater ?? []);
     for (const id of this.nodes) this.slots.set(id, this.makeSlot(id, config.seed));
@@ -142,21 +133,23 @@ export class Simulator {
   /** Runs `run` at virtual time `timeMs` (not before now). */
   schedule(timeMs: number, run: () => void): void {
     invariant(timeMs >= this.now, () => `cannot schedule in the past: ${timeMs} < ${this.now}`);
-    this.queue.push({ time: timeMs, kind: 'callback', run });
+    this.enqueue({ time: timeMs, kind: 'callback', run });
   }
 
   /** Handles every event up to and including `timeMs`, unless a bound stops the run first. */
   runUntil(timeMs: number): void {
     const limitMs = Math.min(timeMs, this.maxTimeMs);
     while (this.boundHit === null) {
-      const next = this.queue.peek();
+      const next = this.scheduler.peek();
       if (next === undefined || next.time > limitMs) break;
       if (this.eventsHandled >= this.maxEvents) {
         this.hitBound('events', this.maxEvents);
         return;
       }
-      this.queue.pop();
-      this.now = next.time;
+      const taken = this.scheduler.take();
+      invariant(taken === next, 'the scheduler took another event than the one it showed');
+      // A strategy may fire an event after one due earlier; that one then fires late, and time never goes back.
+      if (next.time > this.now) this.now = next.time;
       this.eventsHandled += 1;
       this.handle(next);
     }
@@ -171,7 +164,7 @@ export class Simulator {
     const limitMs = Math.min(timeMs, this.maxTimeMs);
     if (done()) return true;
     while (this.boundHit === null) {
-      const next = this.queue.peek();
+      const next = this.scheduler.peek();
       if (next === undefined || next.time > limitMs) break;
       this.runUntil(next.time);
       if (done()) return true;
@@ -188,10 +181,7 @@ export class Simulator {
   /** Enters the liveness phase: every fault healed, so what is still undelivered is a liveness failure. */
   beginLiveness(): void {
     this.record({ type: 'phase', phase: 'liveness' });
-    this.heal();
-    for (const [from, to] of this.reach.heldLinks()) this.release(from, to);
-    this.linkOverrides.clear();
-    this.link = { ...this.baseLink, lossRate: 0, duplicateRate: 0 };
+    this.network.healAll();
     for (const id of this.nodes) {
       const slot = this.slot(id);
       if (!slot.joined) this.join(id);
@@ -303,59 +293,43 @@ export class Simulator {
     this.record({ type: 'clock', node, driftPpm: slot.clock.driftPpm, offsetMs: slot.clock.offsetMs });
   }
 
-  // ---------------------------------------------------------------- network faults
+  // ---------------------------------------------------------------- network faults (see simulated-network.ts)
 
   /** Splits the cluster into groups; nodes named in no group form one more group together. */
   partition(groups: readonly (readonly NodeId[])[]): void {
     for (const group of groups) for (const node of group) this.slot(node);
-    this.reach.partition(groups);
-    this.record({ type: 'partition', groups: groups.map((group) => [...group]) });
+    this.network.partition(groups);
   }
 
   /** Drops every message from `from` to `to` (one direction only) until heal. */
   cut(from: NodeId, to: NodeId): void {
     this.slot(from);
     this.slot(to);
-    this.reach.cut(from, to);
-    this.record({ type: 'cut', from, to });
+    this.network.cut(from, to);
   }
 
   /** Removes partitions and cuts. */
   heal(): void {
-    this.reach.heal();
-    this.record({ type: 'heal' });
+    this.network.heal();
   }
 
   /** Keeps messages on the link from `from` to `to` until release (a stalled link, not a lossy one). */
   hold(from: NodeId, to: NodeId): void {
-    this.reach.hold(from, to);
-    this.record({ type: 'hold', from, to });
+    this.network.hold(from, to);
   }
 
   release(from: NodeId, to: NodeId): void {
-    if (!this.reach.isHeld(from, to)) return;
-    this.reach.release(from, to);
-    this.record({ type: 'release', from, to });
-    const held = this.heldMessages.get(linkKey(from, to)) ?? [];
-    this.heldMessages.delete(linkKey(from, to));
-    for (const message of held) this.transmit(message.from, message.to, message.msg, message.body);
+    this.network.release(from, to);
   }
 
   /** Changes the network for every link from now on (latency, loss, duplication, FIFO). */
   setNetwork(change: Partial<LinkConfig>): void {
-    const problem = validateLink(change);
-    invariant(problem === null, `network: ${problem}`);
-    this.link = { ...this.link, ...change };
-    this.record({ type: 'network', change: change as JsonObject });
+    this.network.setNetwork(change);
   }
 
   /** Changes one directed link from now on, e.g. a latency spike between two nodes. */
   setLink(from: NodeId, to: NodeId, change: Partial<LinkConfig>): void {
-    const problem = validateLink(change);
-    invariant(problem === null, `network: ${problem}`);
-    const key = linkKey(from, to);
-    this.linkOverrides.set(key, { ...(this.linkOverrides.get(key) ?? {}), ...change });
-    this.record({ type: 'network', change: { ...(change as JsonObject), from, to } });
+    this.network.setLink(from, to, change);
   }
 
   // ---------------------------------------------------------------- internals
@@ -382,7 +356,7 @@ export class Simulator {
     this.invoke(slot, (instance) => instance.start(slot.context, recovered));
   }
 
-  private handle(event: Pending): void {
+  private handle(event: PendingEvent): void {
     switch (event.kind) {
       case 'callback':
         event.run();
@@ -399,9 +373,17 @@ export class Simulator {
     }
   }
 
-  private arrive(message: Extract<Pending, { kind: 'message' }>): void {
+  /** Numbers an event in insertion order and hands it to the scheduler. */
+  private enqueue(event: DistributiveOmit<PendingEvent, 'seq'>): void {
+    const full = event as PendingEvent;
+    full.seq = this.nextSeq;
+    this.nextSeq += 1;
+    this.scheduler.add(full);
+  }
+
+  private arrive(message: PendingMessage): void {
     const slot = this.slot(message.to);
-    const blocked = message.from === message.to ? null : this.reach.blocked(message.from, message.to);
+    const blocked = this.network.blocked(message.from, message.to);
     if (blocked !== null || !slot.up) {
       const reason = blocked ?? (slot.joined ? 'crashed' : 'not-joined');
       this.record({ type: 'drop', node: message.from, to: message.to, msg: message.msg, reason });
@@ -454,54 +436,7 @@ export class Simulator {
 
   private send(from: NodeId, to: NodeId, body: Json): void {
     this.slot(to);
-    const msg = this.nextMessage;
-    this.nextMessage += 1;
-    deepFreeze(body);
-    this.record({ type: 'send', node: from, to, msg, body });
-    if (from === to) {
-      this.queue.push({ time: this.now, kind: 'message', from, to, msg, body });
-      return;
-    }
-    const blocked = this.reach.blocked(from, to);
-    if (blocked !== null) {
-      this.record({ type: 'drop', node: from, to, msg, reason: blocked });
-      return;
-    }
-    const link = this.linkFor(from, to);
-    if (link.lossRate > 0 && this.networkRandom.next() < link.lossRate) {
-      this.record({ type: 'drop', node: from, to, msg, reason: 'loss' });
-      return;
-    }
-    this.transmit(from, to, msg, body);
-    if (link.duplicateRate > 0 && this.networkRandom.next() < link.duplicateRate) {
-      this.record({ type: 'duplicate', node: from, to, msg });
-      this.transmit(from, to, msg, body);
-    }
-  }
-
-  /** Puts one copy of a message on the wire, or on hold. */
-  private transmit(from: NodeId, to: NodeId, msg: MessageRef, body: Json): void {
-    const key = linkKey(from, to);
-    if (this.reach.isHeld(from, to)) {
-      const held = this.heldMessages.get(key) ?? [];
-      held.push({ time: 0, seq: 0, kind: 'message', from, to, msg, body });
-      this.heldMessages.set(key, held);
-      return;
-    }
-    const link = this.linkFor(from, to);
-    let arrivalMs = roundMs(this.now + sampleLatency(link.latency, this.networkRandom));
-    if (link.fifo) {
-      // Never before the previous message on this link; equal times keep send order through the queue's seq.
-      arrivalMs = Math.max(arrivalMs, this.lastArrivalMs.get(key) ?? 0);
-      this.lastArrivalMs.set(key, arrivalMs);
-    }
-    this.queue.push({ time: arrivalMs, kind: 'message', from, to, msg, body });
-  }
-
-  private linkFor(from: NodeId, to: NodeId): LinkConfig {
-    if (this.linkOverrides.size === 0) return this.link;
-    const override = this.linkOverrides.get(linkKey(from, to));
-    return override === undefined ? this.link : { ...this.link, ...override };
+    this.network.send(from, to, body);
   }
 
   private setTimer(slot: NodeSlot, name: string, delayMs: number): void {
@@ -511,7 +446,7 @@ export class Simulator {
     this.nextTimerToken += 1;
     slot.timers.set(name, token);
     const time = roundMs(this.now + slot.clock.virtualDuration(delayMs));
-    this.queue.push({ time, kind: 'timer', node: slot.id, name, token });
+    this.enqueue({ time, kind: 'timer', node: slot.id, name, token });
   }
 
   private makeSlot(id: NodeId, seed: number | string): NodeSlot {

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import type { ProtocolDefinition } from '../../src/core/node.ts';
 import type { FaultClass } from '../../src/core/promises.ts';
-import { caseArbitrary, runScenario, type GeneratedCase, type Scenario } from '../../src/scenarios/index.ts';
+import { runScenario, type Scenario } from '../../src/scenarios/index.ts';
+import { caseArbitrary, type GeneratedCase } from '../../src/search/index.ts';
 
 /**
  * Differential property search: a case counts only when the mutant breaks a property that the original protocol

@@ -12,19 +12,8 @@ import { PROTOCOLS } from '../../protocols/index.ts';
 import { escapeXml } from '../../report/markup.ts';
 import { formatVerdict } from '../../report/text.ts';
 import { writeRunReport } from '../../report/write.ts';
-import {
-  check,
-  counterexampleSource,
-  describeAction,
-  moduleExtensionFor,
-  propertiesOf,
-  protocolFromFlag,
-  protocolModule,
-  resolveProtocol,
-  ScenarioError,
-  type CheckResult,
-  type CheckViolation,
-} from '../../scenarios/index.ts';
+import { describeAction, moduleExtensionFor, protocolFromFlag, protocolModule, resolveProtocol } from '../../scenarios/index.ts';
+import { check, counterexampleSource, propertiesOf, type CheckResult, type CheckViolation } from '../../search/index.ts';
 import { parseSeed, UsageError } from '../errors.ts';
 import type { CommandIo } from '../io.ts';
 import { Progress } from '../progress.ts';

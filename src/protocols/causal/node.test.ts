@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TestContext } from '../shared/test-context.ts';
+import { TestContext } from '../../../test/support/test-context.ts';
 import type { NodeId } from '../../core/ids.ts';
 import type { Json } from '../../core/json.ts';
 import type { Announcement, Delivery } from '../../core/node.ts';

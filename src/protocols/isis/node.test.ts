@@ -4,7 +4,7 @@ import type { Json } from '../../core/json.ts';
 import type { ShippedProtocol, ProtocolNode } from '../../core/node.ts';
 import { isis, isisDefaults, type IsisOptions } from './index.ts';
 import type { IsisMessage } from './messages.ts';
-import { TestContext, type Sent } from '../shared/test-context.ts';
+import { TestContext, type Sent } from '../../../test/support/test-context.ts';
 
 /** Nodes wired by hand: the test decides which messages arrive, in what order, and when timers fire. */
 class Cluster {

@@ -4,7 +4,7 @@ import type { Json } from '../../core/json.ts';
 import type { ShippedProtocol, ProtocolNode } from '../../core/node.ts';
 import { lamport, lamportDefaults, type LamportOptions } from './index.ts';
 import type { LamportChat, LamportMessage } from './messages.ts';
-import { TestContext } from '../shared/test-context.ts';
+import { TestContext } from '../../../test/support/test-context.ts';
 
 function boot(id: NodeId, nodes: NodeId[], options: Partial<LamportOptions> = {}, recovered: readonly Json[] = []) {
   const ctx = new TestContext<LamportMessage>(id, nodes);

@@ -3,7 +3,7 @@ import type { PromiseTable } from '../../core/promises.ts';
 /**
  * What the documented sequencer (default options) promises, as property search measured it. "breaks" lists the
  * fault classes under which the seeds' design is known to fail the property; the tests must show each failure.
- * The fault classes are those of src/scenarios/generate.ts ("delay" includes paused processes).
+ * The fault classes are those of src/search/generate.ts ("delay" includes paused processes).
  */
 export const sequencerPromises: PromiseTable = {
   'total-order': {

@@ -1,7 +1,7 @@
-import { nodeIds } from '../../core/ids.ts';
-import type { ProtocolDefinition } from '../../core/node.ts';
-import { isCheckerName } from '../../check/index.ts';
-import { after, leaderElected, scenario, submit, when, within, type Scenario, type Step } from '../dsl.ts';
+import { nodeIds } from '../core/ids.ts';
+import type { ProtocolDefinition } from '../core/node.ts';
+import { isCheckerName } from '../check/index.ts';
+import { after, leaderElected, scenario, submit, when, within, type Scenario, type Step } from '../scenarios/dsl.ts';
 
 /** How long the demo waits for a protocol with leaders to elect one before it submits anyway. */
 const DEMO_LEADER_WAIT_MS = 15_000;

@@ -2,9 +2,9 @@ import { Worker } from 'node:worker_threads';
 import { invariant } from '../core/assert.ts';
 import type { GeneratedCase } from './generate.ts';
 import { protocolByName } from '../protocols/index.ts';
-import { ScenarioError } from './errors.ts';
-import { runScenario } from './runner.ts';
-import { protocolModule, type ProtocolModule } from './user-module.ts';
+import { ScenarioError } from '../scenarios/errors.ts';
+import { runScenario } from '../scenarios/runner.ts';
+import { protocolModule, type ProtocolModule } from '../scenarios/user-module.ts';
 import { firstViolation, searchViolation, shardIndices, type SearchOptions, type SearchResult } from './search.ts';
 
 export interface WorkerTask {

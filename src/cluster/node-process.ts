@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { invariant } from '../../core/assert.ts';
-import type { NodeId } from '../../core/ids.ts';
-import type { Json, JsonObject } from '../../core/json.ts';
+import { invariant } from '../core/assert.ts';
+import type { NodeId } from '../core/ids.ts';
+import type { Json, JsonObject } from '../core/json.ts';
 
 /**
  * One live node of a launched cluster, as a child process running `tob-lab live --headless`. The launcher talks to

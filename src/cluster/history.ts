@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { History, HistoryEvent } from '../../core/history.ts';
-import type { NodeId } from '../../core/ids.ts';
-import { mergeHistories } from '../../live/histories.ts';
+import type { History, HistoryEvent } from '../core/history.ts';
+import type { NodeId } from '../core/ids.ts';
+import { mergeHistories } from '../live/histories.ts';
 
 /** A history event before it has a place in the merged history. */
 export type EventBody = HistoryEvent extends infer Event ? (Event extends HistoryEvent ? Omit<Event, 'i'> : never) : never;

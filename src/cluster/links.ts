@@ -1,6 +1,6 @@
-import { invariant } from '../../core/assert.ts';
-import type { NodeId } from '../../core/ids.ts';
-import { LinkProxy, type LinkMode, type LinkProxyStats } from '../../live/proxy.ts';
+import { invariant } from '../core/assert.ts';
+import type { NodeId } from '../core/ids.ts';
+import { LinkProxy, type LinkMode, type LinkProxyStats } from './proxy.ts';
 
 /**
  * The network of a launched cluster: one proxy per directed link, and the fault state the scenario has set on it.

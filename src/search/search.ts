@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Verdict } from '../check/index.ts';
 import { caseArbitrary, type GeneratedCase, type GenerateOptions } from './generate.ts';
-import { runScenario, type RunResult } from './runner.ts';
+import { runScenario, type RunResult } from '../scenarios/runner.ts';
 
 export interface SearchOptions extends GenerateOptions {
   /** Properties (checker names) to judge; a case violates when any of them fails. */

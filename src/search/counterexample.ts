@@ -1,6 +1,6 @@
 import { dirname, relative, sep } from 'node:path';
 import type { JsonObject } from '../core/json.ts';
-import type { Action, Scenario, Step } from './dsl.ts';
+import type { Action, Scenario, Step } from '../scenarios/dsl.ts';
 
 export interface CounterexampleInfo {
   scenario: Scenario;

@@ -1,8 +1,8 @@
-import { invariant } from '../core/assert.ts';
-import type { EventOf, History, HistoryEvent, MessageRef, Phase } from '../core/history.ts';
-import type { NodeId, SubmissionId } from '../core/ids.ts';
-import type { Json, JsonObject } from '../core/json.ts';
-import type { Announcement } from '../core/node.ts';
+import { invariant } from '../../src/core/assert.ts';
+import type { EventOf, History, HistoryEvent, MessageRef, Phase } from '../../src/core/history.ts';
+import type { NodeId, SubmissionId } from '../../src/core/ids.ts';
+import type { Json, JsonObject } from '../../src/core/json.ts';
+import type { Announcement } from '../../src/core/node.ts';
 
 /** Distributes Omit over the event union, so each variant keeps its own fields. */
 type WithoutPosition<Event> = Event extends HistoryEvent ? Omit<Event, 'i' | 't'> : never;

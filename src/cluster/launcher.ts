@@ -1,24 +1,25 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { invariant } from '../../core/assert.ts';
-import { historyHash } from '../../core/history.ts';
-import { nodeIds, type NodeId } from '../../core/ids.ts';
-import type { ProtocolDefinition } from '../../core/node.ts';
-import { runCheckers } from '../../check/index.ts';
-import type { Scenario } from '../dsl.ts';
-import { ScenarioError } from '../errors.ts';
-import { PACKAGE_ROOT } from '../load.ts';
-import { DEFAULT_LIVENESS_MS, DEFAULT_SETTLE_MS, resolveProtocol, type RunResult } from '../runner.ts';
-import { protocolByName } from '../../protocols/index.ts';
-import { protocolModule } from '../user-module.ts';
-import { validateScenario } from '../validate.ts';
-import { gatherHistory, type EventBody, type EventFields, type LauncherEvent } from './cluster-history.ts';
-import { judgeLiveRun } from './cluster-judge.ts';
-import { LinkTable, type BlockReason, type CutStyle, type LinkReport } from './cluster-links.ts';
-import { NodeProcess, type NodeOutput } from './cluster-node.ts';
-import { lostItsPort, pickNodePorts } from './cluster-ports.ts';
-import { ClusterProgress, sleepUntil } from './cluster-progress.ts';
-import { runLiveTimeline, baseDelayMs, type SkippedLiveStep } from './cluster-timeline.ts';
+import { invariant } from '../core/assert.ts';
+import { historyHash } from '../core/history.ts';
+import { nodeIds, type NodeId } from '../core/ids.ts';
+import type { ProtocolDefinition } from '../core/node.ts';
+import { runCheckers } from '../check/index.ts';
+import type { Scenario } from '../scenarios/dsl.ts';
+import { ScenarioError } from '../scenarios/errors.ts';
+import { PACKAGE_ROOT } from '../scenarios/load.ts';
+import { judgeRun } from '../scenarios/expectations.ts';
+import { DEFAULT_LIVENESS_MS, interpretRun, type SkippedStep } from '../scenarios/interpreter.ts';
+import { resolveProtocol, type RunResult } from '../scenarios/runner.ts';
+import { validateScenario } from '../scenarios/validate.ts';
+import { gatherHistory, type EventBody, type EventFields, type LauncherEvent } from './history.ts';
+import { LinkTable, type BlockReason, type CutStyle, type LinkReport } from './links.ts';
+import { NodeProcess, type NodeOutput } from './node-process.ts';
+import { lostItsPort, pickNodePorts } from './ports.ts';
+import { ClusterProgress } from './progress.ts';
+import { baseDelayMs, driveLive, LiveWorld } from './live-world.ts';
+import { protocolByName } from '../protocols/index.ts';
+import { protocolModule } from '../scenarios/user-module.ts';
 
 /**
  * The live launcher: a whole cluster of `tob-lab live` processes on 127.0.0.1, every directed link through a
@@ -193,13 +194,12 @@ export class ClusterRun {
     await this.launch(signal);
     this.originMs = Date.now();
     this.say(`scenario ${this.options.scenario.name} started (speed ${this.speed})`);
-    const skipped = await runLiveTimeline(this, signal);
-    const settleMs = (this.options.scenario.settleMs ?? DEFAULT_SETTLE_MS) / this.speed;
-    await sleepUntil(Date.now() + settleMs, signal);
-    this.safetyEndMs = Date.now() - this.originMs;
-    await this.liveness(signal);
-    this.record({ type: 'phase', phase: 'end' }, 'last');
-    await this.stopAll();
+    const bounds = {
+      livenessMs: this.options.livenessMs ?? this.options.scenario.livenessMs ?? DEFAULT_LIVENESS_MS,
+      quietMs: this.options.quietMs ?? QUIET_MS_DEFAULT,
+    };
+    const { skipped, safetyEndMs } = await driveLive(interpretRun(new LiveWorld(this, signal), this.options.scenario, bounds));
+    this.safetyEndMs = safetyEndMs;
     return this.outcome(skipped);
   }
 
@@ -348,41 +348,6 @@ export class ClusterRun {
     return this.nodes.filter((node) => this.process(node).ready && !this.process(node).paused);
   }
 
-  private async liveness(signal: AbortSignal): Promise<void> {
-    const links = this.links as LinkTable;
-    this.record({ type: 'phase', phase: 'liveness' }, 'after');
-    this.say('liveness phase: healing the network, restarting crashed nodes, resuming paused ones');
-    links.heal();
-    this.record({ type: 'heal' }, 'after');
-    for (const [from, to] of links.heldLinks()) if (links.release(from, to)) this.record({ type: 'release', from, to }, 'after');
-    links.resetDelays(baseDelayMs(this));
-    if (this.events.some((entry) => entry.event.type === 'network')) {
-      this.record({ type: 'network', change: { delayMs: baseDelayMs(this) } }, 'after');
-    }
-    const restarted: NodeId[] = [];
-    for (const node of this.nodes) {
-      const child = this.process(node);
-      if (!this.joined.has(node)) this.record({ type: 'join', node }, 'before');
-      else if (!child.running) this.record({ type: 'restart', node }, 'before');
-      else if (child.paused) {
-        this.record({ type: 'resume', node }, 'before');
-        child.resume();
-        continue;
-      } else continue;
-      this.startNode(node);
-      restarted.push(node);
-    }
-    await this.waitReady(restarted, signal);
-    const deadlineMs = Date.now() + (this.options.livenessMs ?? this.options.scenario.livenessMs ?? DEFAULT_LIVENESS_MS);
-    const complete = await this.progress.waitFor(() => this.progress.complete(this.upNodes()), deadlineMs, signal);
-    if (complete) {
-      this.say('every message is delivered at every node that is up');
-      await sleepUntil(Math.min(Date.now() + (this.options.quietMs ?? QUIET_MS_DEFAULT), deadlineMs), signal);
-    } else {
-      this.say('the liveness phase reached its bound with messages still undelivered');
-    }
-  }
-
   /** SIGTERM to every node, SIGKILL to those that outstay the bound. */
   async stopAll(): Promise<void> {
     this.shutDown = true;
@@ -400,7 +365,7 @@ export class ClusterRun {
     for (const child of this.processes.values()) child.killNow();
   }
 
-  private outcome(skipped: SkippedLiveStep[]): ClusterOutcome {
+  private outcome(skipped: SkippedStep[]): ClusterOutcome {
     const files = this.nodes.map((node) => ({ node, file: join(this.dataDir, `node-${node}.history.jsonl`) }));
     const missingFiles = files.filter(({ node, file }) => this.joined.has(node) && !existsSync(file));
     for (const { file } of missingFiles) this.note(`no history file ${file}: that node recorded nothing`);
@@ -415,7 +380,8 @@ export class ClusterRun {
     }
     if (this.eventsOverBound > 0) this.note(`${this.eventsOverBound} dropped frames were over the launcher's event bound and are not in the history`);
     const verdicts = runCheckers(history);
-    const judged = judgeLiveRun(this.options.scenario, history, verdicts, skipped, this.unexpectedExits, this.speed);
+    const protocolError = this.unexpectedExits.length === 0 ? null : this.unexpectedExits.join('; ');
+    const judged = judgeRun(this.options.scenario, history, verdicts, skipped, protocolError, this.speed);
     const result: RunResult = {
       scenario: this.options.scenario,
       seed: this.options.seed,
@@ -426,7 +392,7 @@ export class ClusterRun {
       expectations: judged.expectations,
       exitCode: judged.exitCode,
       boundHit: null,
-      protocolError: this.unexpectedExits.length === 0 ? null : this.unexpectedExits.join('; '),
+      protocolError,
       safetyEndMs: this.safetyEndMs,
     };
     const pids = [...this.processes.values()].flatMap((child) => child.pids);

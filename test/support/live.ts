@@ -4,11 +4,11 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NodeId } from '../core/ids.ts';
-import type { JsonObject } from '../core/json.ts';
-import type { Delivery, ProtocolDefinition } from '../core/node.ts';
-import type { Address } from './config.ts';
-import { LiveNode, nodeFiles, type LiveEvent, type LiveNodeConfig } from './host.ts';
+import type { NodeId } from '../../src/core/ids.ts';
+import type { JsonObject } from '../../src/core/json.ts';
+import type { Delivery, ProtocolDefinition } from '../../src/core/node.ts';
+import type { Address } from '../../src/live/config.ts';
+import { LiveNode, nodeFiles, type LiveEvent, type LiveNodeConfig } from '../../src/live/host.ts';
 
 /** Helpers for tests of the live host: free loopback ports, polling with a bound, in-process and child clusters. */
 

@@ -1,7 +1,7 @@
-import type { NodeId, SubmissionId } from '../../core/ids.ts';
-import { deepFreeze, type Json } from '../../core/json.ts';
-import type { Announcement, Delivery, NodeContext } from '../../core/node.ts';
-import { randomStream, type RandomStream } from '../../core/rng.ts';
+import type { NodeId, SubmissionId } from '../../src/core/ids.ts';
+import { deepFreeze, type Json } from '../../src/core/json.ts';
+import type { Announcement, Delivery, NodeContext } from '../../src/core/node.ts';
+import { randomStream, type RandomStream } from '../../src/core/rng.ts';
 
 export interface Sent<Message> {
   from: NodeId;

@@ -3,7 +3,7 @@ import { invariant } from '../core/assert.ts';
 import { runCase, type SearchOptions } from './search.ts';
 import type { GeneratedCase } from './generate.ts';
 import type { WorkerReport, WorkerTask } from './sweep.ts';
-import { loadProtocolModule } from './user-module.ts';
+import { loadProtocolModule } from '../scenarios/user-module.ts';
 
 /** A case as it can cross back to the main thread: the protocol by name (the main thread puts its object back). */
 function withProtocolName(generated: GeneratedCase): GeneratedCase {

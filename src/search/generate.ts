@@ -4,7 +4,7 @@ import type { JsonObject } from '../core/json.ts';
 import type { ProtocolDefinition } from '../core/node.ts';
 import type { FaultClass } from '../core/promises.ts';
 import { DEFAULT_LINK, type Latency, type LinkConfig } from '../sim/network.ts';
-import { scenario, type Action, type Scenario, type Step } from './dsl.ts';
+import { scenario, type Action, type Scenario, type Step } from '../scenarios/dsl.ts';
 
 /**
  * Fault schedules and workloads as fast-check arbitraries. Each generated step is plain data, so a failing case

@@ -6,13 +6,13 @@ import { FAULT_CLASSES, isFaultClass, isProperty, PROPERTIES, type FaultClass } 
 import { shellWord } from '../core/shell.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { counterexampleSource } from './counterexample.ts';
-import { describeAction, type Scenario } from './dsl.ts';
-import { ScenarioError } from './errors.ts';
-import { resolveProtocol, runScenario, type RunResult } from './runner.ts';
+import { describeAction, type Scenario } from '../scenarios/dsl.ts';
+import { ScenarioError } from '../scenarios/errors.ts';
+import { resolveProtocol, runScenario, type RunResult } from '../scenarios/runner.ts';
 import { PROTOCOL_ERROR, type SearchResult, type Violation } from './search.ts';
 import { sweep } from './sweep.ts';
-import { isModulePath, loadProtocolModule, protocolModule } from './user-module.ts';
-import { withoutNoOpSteps } from './validate.ts';
+import { isModulePath, loadProtocolModule, protocolModule } from '../scenarios/user-module.ts';
+import { withoutNoOpSteps } from '../scenarios/validate.ts';
 
 /**
  * The property search as a library call: `check({ protocol, faults, runs, seed })` generates workloads and fault

@@ -1,0 +1,158 @@
+import { invariant } from '../core/assert.ts';
+import type { HistoryEvent, MessageRef } from '../core/history.ts';
+import type { NodeId } from '../core/ids.ts';
+import { deepFreeze, type Json, type JsonObject } from '../core/json.ts';
+import type { RandomStream } from '../core/rng.ts';
+import { DEFAULT_LINK, linkKey, Reachability, roundMs, sampleLatency, validateLink, type LinkConfig } from './network.ts';
+import type { DistributiveOmit } from './queue.ts';
+import type { PendingMessage } from './scheduler.ts';
+
+/** What the network needs from the simulation around it: the time, the history, and the pending events. */
+export interface NetworkHost {
+  now(): number;
+  record(event: DistributiveOmit<HistoryEvent, 'i' | 't'>): void;
+  /** Schedules a message to arrive at `message.time`. */
+  enqueue(message: Omit<PendingMessage, 'seq'>): void;
+}
+
+/**
+ * The simulated network: every message a node sends passes through `send`, which records it, then drops it
+ * (partition, cut, loss), keeps it (a held link) or puts it on the wire with a latency drawn from the network's
+ * own random stream. Arrival goes through the simulator's scheduler; `blocked` is asked again on arrival, since a
+ * partition may have come up while the message was in flight.
+ */
+export class SimulatedNetwork {
+  private readonly reach = new Reachability();
+  private readonly heldMessages = new Map<number, Array<Omit<PendingMessage, 'seq' | 'time'>>>();
+  private readonly lastArrivalMs = new Map<number, number>();
+  private readonly baseLink: LinkConfig;
+  private link: LinkConfig;
+  private readonly linkOverrides = new Map<number, Partial<LinkConfig>>();
+  private nextMessage = 1;
+
+  constructor(
+    private readonly host: NetworkHost,
+    private readonly random: RandomStream,
+    config: Partial<LinkConfig>,
+  ) {
+    const problem = validateLink(config);
+    invariant(problem === null, `network: ${problem}`);
+    this.baseLink = { ...DEFAULT_LINK, ...config };
+    this.link = this.baseLink;
+  }
+
+  /** Records a send from `from` to `to`, then drops, holds or transmits it (twice when duplicated). */
+  send(from: NodeId, to: NodeId, body: Json): void {
+    const msg = this.nextMessage;
+    this.nextMessage += 1;
+    deepFreeze(body);
+    this.host.record({ type: 'send', node: from, to, msg, body });
+    if (from === to) {
+      this.host.enqueue({ time: this.host.now(), kind: 'message', from, to, msg, body });
+      return;
+    }
+    const blocked = this.reach.blocked(from, to);
+    if (blocked !== null) {
+      this.host.record({ type: 'drop', node: from, to, msg, reason: blocked });
+      return;
+    }
+    const link = this.linkFor(from, to);
+    if (link.lossRate > 0 && this.random.next() < link.lossRate) {
+      this.host.record({ type: 'drop', node: from, to, msg, reason: 'loss' });
+      return;
+    }
+    this.transmit(from, to, msg, body);
+    if (link.duplicateRate > 0 && this.random.next() < link.duplicateRate) {
+      this.host.record({ type: 'duplicate', node: from, to, msg });
+      this.transmit(from, to, msg, body);
+    }
+  }
+
+  /** Why a message from `from` to `to` cannot pass now (a node's message to itself always passes). */
+  blocked(from: NodeId, to: NodeId): 'partition' | 'cut' | null {
+    return from === to ? null : this.reach.blocked(from, to);
+  }
+
+  /** Splits the cluster into groups; nodes named in no group form one more group together. */
+  partition(groups: readonly (readonly NodeId[])[]): void {
+    this.reach.partition(groups);
+    this.host.record({ type: 'partition', groups: groups.map((group) => [...group]) });
+  }
+
+  cut(from: NodeId, to: NodeId): void {
+    this.reach.cut(from, to);
+    this.host.record({ type: 'cut', from, to });
+  }
+
+  /** Removes partitions and cuts; held links stay held. */
+  heal(): void {
+    this.reach.heal();
+    this.host.record({ type: 'heal' });
+  }
+
+  hold(from: NodeId, to: NodeId): void {
+    this.reach.hold(from, to);
+    this.host.record({ type: 'hold', from, to });
+  }
+
+  /** Lets a held link go: what it kept is transmitted now, in the order it was sent. */
+  release(from: NodeId, to: NodeId): void {
+    if (!this.reach.isHeld(from, to)) return;
+    this.reach.release(from, to);
+    this.host.record({ type: 'release', from, to });
+    const held = this.heldMessages.get(linkKey(from, to)) ?? [];
+    this.heldMessages.delete(linkKey(from, to));
+    for (const message of held) this.transmit(message.from, message.to, message.msg, message.body);
+  }
+
+  setNetwork(change: Partial<LinkConfig>): void {
+    const problem = validateLink(change);
+    invariant(problem === null, `network: ${problem}`);
+    this.link = { ...this.link, ...change };
+    this.host.record({ type: 'network', change: change as JsonObject });
+  }
+
+  setLink(from: NodeId, to: NodeId, change: Partial<LinkConfig>): void {
+    const problem = validateLink(change);
+    invariant(problem === null, `network: ${problem}`);
+    const key = linkKey(from, to);
+    this.linkOverrides.set(key, { ...(this.linkOverrides.get(key) ?? {}), ...change });
+    this.host.record({ type: 'network', change: { ...(change as JsonObject), from, to } });
+  }
+
+  /**
+   * Every network fault ends (the liveness phase): partitions and cuts healed, held links released, per-link
+   * changes forgotten, and the configured links without loss or duplication.
+   */
+  healAll(): void {
+    this.heal();
+    for (const [from, to] of this.reach.heldLinks()) this.release(from, to);
+    this.linkOverrides.clear();
+    this.link = { ...this.baseLink, lossRate: 0, duplicateRate: 0 };
+  }
+
+  /** Puts one copy of a message on the wire, or on hold. */
+  private transmit(from: NodeId, to: NodeId, msg: MessageRef, body: Json): void {
+    const key = linkKey(from, to);
+    if (this.reach.isHeld(from, to)) {
+      const held = this.heldMessages.get(key) ?? [];
+      held.push({ kind: 'message', from, to, msg, body });
+      this.heldMessages.set(key, held);
+      return;
+    }
+    const link = this.linkFor(from, to);
+    let arrivalMs = roundMs(this.host.now() + sampleLatency(link.latency, this.random));
+    if (link.fifo) {
+      // Never before the previous message on this link; equal times keep send order through the insertion order.
+      arrivalMs = Math.max(arrivalMs, this.lastArrivalMs.get(key) ?? 0);
+      this.lastArrivalMs.set(key, arrivalMs);
+    }
+    this.host.enqueue({ time: arrivalMs, kind: 'message', from, to, msg, body });
+  }
+
+  private linkFor(from: NodeId, to: NodeId): LinkConfig {
+    if (this.linkOverrides.size === 0) return this.link;
+    const override = this.linkOverrides.get(linkKey(from, to));
+    return override === undefined ? this.link : { ...this.link, ...override };
+  }
+}
