@@ -11,6 +11,9 @@ export default function setup(): () => void {
   const root = mkdtempSync(join(tmpdir(), 'tob-lab-tests-'));
   const previous = process.env.TMPDIR;
   process.env.TMPDIR = root;
+  // Every tob-lab process the suite starts runs the sources: test/user-project.test.ts rebuilds dist/ (npm pack)
+  // while other tests run, and a half-written build must never be what they start.
+  process.env.TOB_LAB_FROM_SOURCE = '1';
   return () => {
     if (previous === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = previous;
