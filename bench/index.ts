@@ -10,6 +10,7 @@ import type { BenchContext } from './sections/common.ts';
 import { benchLive } from './sections/live.ts';
 import { benchScale } from './sections/scale.ts';
 import { benchSearch } from './sections/search.ts';
+import { benchStartup } from './sections/startup.ts';
 import { benchSimulator } from './sections/simulator.ts';
 import { benchWeak } from './sections/weak.ts';
 import { REPO_ROOT } from './spawn.ts';
@@ -25,6 +26,7 @@ const SECTIONS: Array<{ id: number; run: (context: BenchContext) => SectionResul
   { id: 4, run: benchWeak },
   { id: 5, run: benchScale },
   { id: 6, run: benchLive },
+  { id: 7, run: benchStartup },
 ];
 /**
  * The whole bench must finish within 10 minutes on 2 cores, however loaded: sections that would start after

@@ -121,6 +121,25 @@ describe('the packed package', () => {
     expect(shipped.stdout).toMatch(/^replay: {2}npx tob-lab run leader-failure --seed 42$/m);
   });
 
+  it('loads neither ink nor react unless a terminal view is drawn', () => {
+    const dir = userProject('no-ink', { type: 'module' });
+    const log = join(dir, 'resolved.txt');
+    const hooks = join(dir, 'log-hooks.mjs');
+    writeFileSync(
+      hooks,
+      "import { appendFileSync } from 'node:fs';\n" +
+        `export async function resolve(specifier, context, next) { appendFileSync(${JSON.stringify(log)}, specifier + '\\n'); return next(specifier, context); }\n`,
+    );
+    writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(new URL(`file://${hooks}`).href)});\n`);
+    const bin = join(dir, 'node_modules', 'tob-lab', 'bin', 'tob-lab.js');
+    for (const args of [['--help'], ['run', 'leader-failure', '--plain'], ['list']]) {
+      expect(run(process.execPath, ['--import', './register.mjs', bin, ...args], dir).code).toBe(0);
+    }
+    const resolved = readFileSync(log, 'utf8').split('\n');
+    expect(resolved).toContain('commander');
+    expect(resolved.filter((specifier) => /^(ink|react)(\/|$)/.test(specifier))).toEqual([]);
+  });
+
   it('runs .mts from a CommonJS package, and a .ts there gets a message saying what to change', () => {
     const dir = userProject('scenario-cjs', {});
     const source = "import { at, scenario, submit } from 'tob-lab';\nexport default scenario({ name: 'cjs', cluster: { protocol: 'isis', nodes: 3 }, timeline: [at(10, submit(1, 'x'))] });\n";
