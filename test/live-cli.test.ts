@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { settingsFrom } from '../src/cli/commands/live.ts';
+import { settingsFrom } from '../src/cli/commands/live-action.ts';
 import { writeBootState } from '../src/live/storage.ts';
 import { ChildNode, FAST_SEQUENCER_OPTIONS, freePorts, temporaryDirectory, waitFor } from './support/live.ts';
 import { runCli } from './support/cli.ts';

@@ -91,7 +91,8 @@ export type DownLinks = 'queue' | 'drop';
 export const READY_TIMEOUT_MS_DEFAULT = 30_000;
 export const STOP_WAIT_MS_DEFAULT = 3_000;
 export const QUIET_MS_DEFAULT = 1_000;
-export const SPEED_MAX = 100;
+export { SPEED_MAX } from './limits.ts';
+import { SPEED_MAX } from './limits.ts';
 /** Launcher events kept at most (drops during a long partition add up); past it they are counted, not kept. */
 export const LAUNCHER_EVENTS_MAX = 200_000;
 const EXIT_USAGE_CODE = 64;

@@ -19,7 +19,7 @@ export interface Address {
 
 /** The default bind host: nothing is reachable from another machine unless someone writes an address. */
 export const LOOPBACK_HOST = '127.0.0.1';
-export const FRAME_BYTES_MAX_DEFAULT = 1024 * 1024;
+export { FRAME_BYTES_MAX_DEFAULT } from './limits.ts';
 /** Frames below this could not carry a hello and a heartbeat; above it one frame could exhaust memory. */
 const FRAME_BYTES_MAX_MIN = 1024;
 const FRAME_BYTES_MAX_MAX = 64 * 1024 * 1024;

@@ -1,7 +1,7 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { loadScenario, scenarioRun, type RunResult, type RunSnapshot } from '../../scenarios/index.ts';
-import { finalFooter } from '../commands/run.ts';
+import { finalFooter } from '../commands/run-action.ts';
 import { RunView } from './run-view.tsx';
 
 const { scenario } = await loadScenario('scenarios/leader-failure.ts', process.cwd());
