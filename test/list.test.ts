@@ -5,10 +5,10 @@ describe('tob-lab list', () => {
   it("shows every protocol's options with their defaults in their units and what they mean", async () => {
     const result = await runCli(['list', '--no-tables']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^ {6}heartbeatIntervalMs +800 ms +how often the leader sends HEARTBEAT/m);
-    expect(result.stdout).toMatch(/^ {6}catchupBatchMax +200 +entries per CATCHUP_RESP at most/m);
-    expect(result.stdout).toMatch(/^ {6}retryForwards +false +corrected variant/m);
-    expect(result.stdout).toMatch(/^ {6}stability +'documented' +'documented': deliver the head/m);
+    expect(result.stdout).toMatch(/^ {6}heartbeatIntervalMs = 800 ms +how often the leader sends HEARTBEAT/m);
+    expect(result.stdout).toMatch(/^ {6}catchupBatchMax = 200 +entries per CATCHUP_RESP at most/m);
+    expect(result.stdout).toMatch(/^ {6}retryForwards = false +corrected variant/m);
+    expect(result.stdout).toMatch(/^ {6}stability = 'documented' +'documented': deliver the head/m);
   });
 
   it("lists a user's protocol from its module, with its promise table", async () => {

@@ -106,3 +106,14 @@ describe('misspelled names get a did-you-mean', () => {
     expect(closestName('exactly-onse', ['total-order', 'exactly-once'])).toBe('exactly-once');
   });
 });
+
+describe('per-protocol expectations are checked like the others', () => {
+  it('names an unknown key and a misspelled checker inside expect.protocols', async () => {
+    const key = await runScenarioText('protokey', base("expect: { pass: ['total-order'], protocols: { raft: { pas: ['total-order'] } } }"));
+    expect(key.code).toBe(64);
+    expect(key.stderr).toMatch(/expect\.protocols\.raft\.pas is not a scenario setting; did you mean "pass"\?/);
+    const checker = await runScenarioText('protochecker', base("expect: { protocols: { raft: { pass: ['exactly-onse'] } } }"));
+    expect(checker.code).toBe(64);
+    expect(checker.stderr).toMatch(/unknown checker "exactly-onse"; did you mean "exactly-once"\?/);
+  });
+});

@@ -3,6 +3,7 @@ import { causal } from './causal/index.ts';
 import { isis } from './isis/index.ts';
 import { lamport, lamportAllPeersPromises } from './lamport/index.ts';
 import { primaryBackup } from './primary-backup/index.ts';
+import { raft } from './raft/index.ts';
 import { sequencer } from './sequencer/index.ts';
 
 const asDefinition = (protocol: unknown) => protocol as ShippedProtocol;
@@ -27,6 +28,7 @@ export const PROTOCOLS: readonly ShippedProtocol[] = [
   lamportAllPeers,
   asDefinition(primaryBackup),
   asDefinition(causal),
+  asDefinition(raft),
 ];
 
 export function protocolByName(name: string): ShippedProtocol | undefined {

@@ -57,6 +57,11 @@ export interface Expectations {
   elections?: Array<{ afterMs: number; node: NodeId; withinMs: [number, number] }>;
   /** Every delivery of the message with this payload carries exactly this ordering data (e.g. a vector clock). */
   orders?: Array<{ payload: string; order: JsonObject }>;
+  /**
+   * What a run of the same timeline on another protocol must show, by protocol name (`--protocol raft`): these
+   * replace the expectations above for that protocol, since a demo of one design's failure is another's pass.
+   */
+  protocols?: Record<string, Omit<Expectations, 'protocols'>>;
 }
 
 export interface ClusterSpec {
@@ -111,6 +116,12 @@ export function scenario(spec: ScenarioSpec): Scenario {
     return { kind: SCENARIO_BRAND, ...rest, steps: indexed.map(({ step }) => step) };
   }
   return { kind: SCENARIO_BRAND, ...rest, steps };
+}
+
+/** The scenario as judged on `protocol`: its per-protocol expectations, when it has some, replace the default ones. */
+export function expectationsFor(scenario: Scenario, protocol: string): Scenario {
+  const own = scenario.expect?.protocols?.[protocol];
+  return own === undefined ? scenario : { ...scenario, expect: own };
 }
 
 export function isScenario(value: unknown): value is Scenario {

@@ -101,10 +101,20 @@ export function checkScenarioKeys(scenario: Scenario): void {
     if (step.when !== undefined) checkConditionKeys(step.when, `${where} when`);
   });
   if (scenario.expect === undefined) return;
-  checkKeys(scenario.expect, Object.keys(EXPECT_KEYS), 'expect');
-  for (const [key, entries] of Object.entries(scenario.expect)) {
-    if (!Array.isArray(entries)) throw new ScenarioError(`expect.${key} must be a list`);
+  checkExpectationKeys(scenario.expect, 'expect', true);
+}
+
+/** Expectations, and (at the top level only) the per-protocol expectations that replace them on another protocol. */
+function checkExpectationKeys(expect: unknown, where: string, top: boolean): void {
+  checkKeys(expect, [...Object.keys(EXPECT_KEYS), ...(top ? ['protocols'] : [])], where);
+  for (const [key, entries] of Object.entries(expect as Record<string, unknown>)) {
+    if (key === 'protocols') {
+      checkKeys(entries, Object.keys(entries as object), `${where}.protocols`);
+      for (const [protocol, own] of Object.entries(entries as Record<string, unknown>)) checkExpectationKeys(own, `${where}.protocols.${protocol}`, false);
+      continue;
+    }
+    if (!Array.isArray(entries)) throw new ScenarioError(`${where}.${key} must be a list`);
     if (key === 'pass' || key === 'fail') continue;
-    entries.forEach((entry, index) => checkKeys(entry, EXPECT_KEYS[key], `expect.${key}[${index}]`));
+    entries.forEach((entry, index) => checkKeys(entry, EXPECT_KEYS[key], `${where}.${key}[${index}]`));
   }
 }

@@ -3,7 +3,7 @@ import type { ProtocolDefinition } from '../core/node.ts';
 import { runCheckers, type Verdict } from '../check/index.ts';
 import { protocolByName, protocolNames } from '../protocols/index.ts';
 import { ProtocolError, Simulator } from '../sim/simulator.ts';
-import type { Scenario } from './dsl.ts';
+import { expectationsFor, type Scenario } from './dsl.ts';
 import { ScenarioError } from './errors.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { judgeRun, type ExpectationOutcome } from './expectations.ts';
@@ -60,8 +60,9 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
  * The run as a generator that yields a snapshot every `chunkMs` of virtual time, so a view can draw it as it
  * goes. Chunking only splits the simulator's loop; the history is the same byte for byte whatever the chunk.
  */
-export function* scenarioRun(scenario: Scenario, options: RunOptions, chunkMs: number): Generator<RunSnapshot, RunResult> {
-  const protocol = resolveProtocol(options.protocol ?? scenario.cluster.protocol);
+export function* scenarioRun(written: Scenario, options: RunOptions, chunkMs: number): Generator<RunSnapshot, RunResult> {
+  const protocol = resolveProtocol(options.protocol ?? written.cluster.protocol);
+  const scenario = expectationsFor(written, protocol.name);
   validateScenario(scenario, protocol);
   const sim = new Simulator({
     seed: options.seed,

@@ -50,7 +50,8 @@ export function validateScenario(scenario: Scenario, protocol: ProtocolDefinitio
       throw new ScenarioError(`${where}: node ${step.action.node} boots at start; list it in cluster.joinLater to have it join here`);
     }
   });
-  for (const name of [...(scenario.expect?.pass ?? []), ...(scenario.expect?.fail ?? [])]) {
+  const expectations = [scenario.expect, ...Object.values(scenario.expect?.protocols ?? {})];
+  for (const name of expectations.flatMap((expect) => [...(expect?.pass ?? []), ...(expect?.fail ?? [])])) {
     if (!isCheckerName(name)) {
       throw new ScenarioError(`expect names an unknown checker "${name}"${didYouMean(name, CHECKER_NAMES)} (known: ${CHECKER_NAMES.join(', ')})`);
     }

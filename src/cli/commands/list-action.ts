@@ -12,7 +12,8 @@ export async function listAction(io: CommandIo, flags: { tables: boolean; option
   const protocols = flags.protocol === undefined ? PROTOCOLS : [resolveProtocol((await protocolFromFlag(flags.protocol, io.cwd)) ?? flags.protocol)];
   io.write(`Protocols${flags.options ? ' (options: name, default, meaning; set them in a scenario\'s cluster.options or with --options)' : ''}\n`);
   for (const protocol of protocols) {
-    const seeds = protocol.seeds === undefined ? 'yours'.padEnd(14) : `seed ${protocol.seeds.join(', ').padEnd(9)}`;
+    // A user's protocol has no seed project; a shipped one built from the literature (raft) has none either.
+    const seeds = protocol.seeds === undefined ? 'yours'.padEnd(14) : protocol.seeds.length === 0 ? 'reference'.padEnd(14) : `seed ${protocol.seeds.join(', ').padEnd(9)}`;
     io.write(`  ${protocol.name.padEnd(18)} ${seeds} ${protocol.summary ?? ''}\n`);
     if (flags.options) io.write(formatOptions(protocol));
   }
@@ -27,14 +28,15 @@ export async function listAction(io: CommandIo, flags: { tables: boolean; option
   }
 }
 
-/** Each option with its default in its unit (read from the name: ...Ms is milliseconds, ...Max a count). */
+/** Each option as `name = default` (in its unit, read from the name: ...Ms is milliseconds) and what it means. */
 export function formatOptions(protocol: ProtocolDefinition): string {
   const defaults = protocol.defaults ?? {};
   const docs: Record<string, string | undefined> = protocol.optionDocs ?? {};
   const names = Object.keys(defaults);
   if (names.length === 0) return '      (no options)\n';
-  const width = Math.max(...names.map((name) => name.length));
-  return names.map((name) => `      ${name.padEnd(width)}  ${withUnit(name, defaults[name]).padEnd(10)}  ${docs[name] ?? ''}\n`).join('');
+  const settings = names.map((name) => `${name} = ${withUnit(name, defaults[name])}`);
+  const width = Math.max(...settings.map((setting) => setting.length));
+  return names.map((name, index) => `      ${settings[index].padEnd(width)}  ${docs[name] ?? ''}\n`).join('');
 }
 
 function withUnit(name: string, value: Json): string {
