@@ -68,7 +68,7 @@ export function benchStartup(context: BenchContext): SectionResult {
   const helpRatio = median(samples.get('tob-lab --help') ?? []) / bareMs;
   const met = helpRatio <= HELP_RATIO_MAX;
   return {
-    id: 7,
+    id: 8,
     title: 'Start-up: the CLI against a bare node',
     method:
       `Each command started as a fresh process ${rounds} times, the commands taking turns within each round; the ` +

@@ -88,6 +88,22 @@ export interface ScenarioSpec {
   livenessMs?: number;
   maxEvents?: number;
   expect?: Expectations;
+  /** An order of events chosen by a search (`tob-lab explore`, `check --strategy`), replayed as saved. */
+  schedule?: ScheduleSpec;
+}
+
+/**
+ * A chosen interleaving as data. `order` lists the events fired first, by their number in the run (every event
+ * the simulator creates is numbered in creation order, the same in every replay); past the list, the default
+ * order (due time, then creation order) goes on. Which events may be chosen at each point is the model of
+ * src/sim/strategies.ts. With `steps: 'events'` the timeline steps (absolute times only) become events of the
+ * run too, so the order places them among message arrivals and timers; otherwise they run at their times.
+ */
+export interface ScheduleSpec {
+  order: number[];
+  steps?: 'events' | 'timeline';
+  /** The choice model's delivery bound, in virtual ms (see src/sim/strategies.ts); default: none. */
+  deliveryBoundMs?: number;
 }
 
 export const SCENARIO_BRAND = 'tob-lab/scenario@1';

@@ -7,9 +7,9 @@ import { ScenarioError } from './errors.ts';
  * otherwise be ignored and the run would pass having checked nothing. Every object a scenario holds is checked
  * against the keys the DSL knows, and the message names the path, the closest known key and the list.
  */
-const SCENARIO_KEYS = ['kind', 'name', 'description', 'source', 'cluster', 'network', 'steps', 'settleMs', 'livenessMs', 'maxEvents', 'expect'];
+const SCENARIO_KEYS = ['kind', 'name', 'description', 'source', 'cluster', 'network', 'steps', 'settleMs', 'livenessMs', 'maxEvents', 'expect', 'schedule'];
 /** What a user wrote: `timeline` becomes `steps` inside scenario(), and `kind` is the brand. */
-const SCENARIO_KEYS_SHOWN = ['name', 'description', 'source', 'cluster', 'network', 'timeline', 'settleMs', 'livenessMs', 'maxEvents', 'expect'];
+const SCENARIO_KEYS_SHOWN = ['name', 'description', 'source', 'cluster', 'network', 'timeline', 'settleMs', 'livenessMs', 'maxEvents', 'expect', 'schedule'];
 const CLUSTER_KEYS = ['protocol', 'nodes', 'options', 'joinLater'];
 const LINK_KEYS = ['latency', 'lossRate', 'duplicateRate', 'fifo'];
 const LATENCY_KEYS: Record<string, string[]> = {
@@ -100,6 +100,7 @@ export function checkScenarioKeys(scenario: Scenario): void {
     checkActionKeys(step.action, `${where} action`);
     if (step.when !== undefined) checkConditionKeys(step.when, `${where} when`);
   });
+  if (scenario.schedule !== undefined) checkKeys(scenario.schedule, ['order', 'steps', 'deliveryBoundMs'], 'schedule');
   if (scenario.expect === undefined) return;
   checkExpectationKeys(scenario.expect, 'expect', true);
 }

@@ -2,13 +2,15 @@ import { historyHash, type History } from '../core/history.ts';
 import type { ProtocolDefinition } from '../core/node.ts';
 import { runCheckers, type Verdict } from '../check/index.ts';
 import { protocolByName, protocolNames } from '../protocols/index.ts';
+import type { Scheduler } from '../sim/scheduler.ts';
 import { ProtocolError, Simulator } from '../sim/simulator.ts';
+import { ReplayScheduler } from '../sim/strategies.ts';
 import { expectationsFor, type Scenario } from './dsl.ts';
 import { ScenarioError } from './errors.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { judgeRun, type ExpectationOutcome } from './expectations.ts';
 import { DEFAULT_LIVENESS_MS, interpretRun, type InterpretedRun } from './interpreter.ts';
-import { driveSimulator, SimWorld, type RunSnapshot } from './sim-world.ts';
+import { driveSimulator, performOnSimulator, SimWorld, type RunSnapshot } from './sim-world.ts';
 import { validateScenario } from './validate.ts';
 
 // What the runner's callers have always imported from here; the pieces now live in files of their own.
@@ -23,6 +25,8 @@ export interface RunOptions {
   seed: number;
   /** Run the scenario's timeline on another protocol than the one it names (a shipped name or a definition). */
   protocol?: string | ProtocolDefinition;
+  /** Decides the order of events (default: the scenario's schedule if it has one, else time order). */
+  scheduler?: Scheduler;
 }
 
 export interface RunResult {
@@ -72,14 +76,17 @@ export function* scenarioRun(written: Scenario, options: RunOptions, chunkMs: nu
     network: scenario.network,
     maxEvents: scenario.maxEvents,
     joinLater: scenario.cluster.joinLater,
+    scheduler: options.scheduler ?? (scenario.schedule === undefined ? undefined : new ReplayScheduler(scenario.schedule.order, scenario.schedule)),
   });
+  const stepsAsEvents = scenario.schedule?.steps === 'events';
   const world = new SimWorld(sim, chunkMs);
   const reached: InterpretedRun = { skipped: [], safetyEndMs: 0 };
   let protocolError: string | null = null;
   try {
     sim.start();
+    if (stepsAsEvents) for (const step of scenario.steps) sim.schedule(step.atMs ?? 0, () => performOnSimulator(sim, step.action));
     const bounds = { livenessMs: scenario.livenessMs ?? DEFAULT_LIVENESS_MS, quietMs: QUIET_AFTER_DELIVERY_MS };
-    yield* driveSimulator(interpretRun(world, scenario, bounds, reached));
+    yield* driveSimulator(interpretRun(world, stepsAsEvents ? { ...scenario, steps: [] } : scenario, bounds, reached));
   } catch (error) {
     if (!(error instanceof ProtocolError)) throw error;
     protocolError = error.message;

@@ -10,6 +10,7 @@ import { describeAction, type Scenario } from '../scenarios/dsl.ts';
 import { ScenarioError } from '../scenarios/errors.ts';
 import { resolveProtocol, runScenario, type RunResult } from '../scenarios/runner.ts';
 import { PROTOCOL_ERROR, type SearchResult, type Violation } from './search.ts';
+import type { OrderStrategy } from './strategies.ts';
 import { sweep } from './sweep.ts';
 import { isModulePath, loadProtocolModule, protocolModule } from '../scenarios/user-module.ts';
 import { withoutNoOpSteps } from '../scenarios/validate.ts';
@@ -43,6 +44,8 @@ export interface CheckOptions {
   strict?: boolean;
   /** Shrink attempts at most after a failure (default 1000). */
   shrinkRunsMax?: number;
+  /** Who orders the events of each case (default 'latency'; see generate.ts and `tob-lab explore`). */
+  strategy?: OrderStrategy;
   /** Called after every case with the number of failing cases so far. */
   onRun?: (violations: number) => void;
 }
@@ -118,6 +121,7 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
       seed: settings.seed,
       shard: options.shard,
       shrinkRunsMax: options.shrinkRunsMax,
+      strategy: options.strategy,
       onRun: options.onRun,
     },
     options.workers ?? 1,
@@ -246,6 +250,7 @@ function checkCommandLine(protocol: ProtocolDefinition, options: CheckOptions, s
   parts.push(`--faults ${settings.faults.join(',')}`, `--runs ${settings.runs}`, `--seed ${settings.seed}`, `--nodes ${settings.nodes}`);
   parts.push(`--properties ${settings.properties.join(',')}`);
   if (options.shard !== undefined) parts.push(`--shard ${options.shard.index}/${options.shard.count}`);
+  if (options.strategy !== undefined && options.strategy !== 'latency') parts.push(`--strategy ${options.strategy}`);
   if (options.strict === true) parts.push('--strict');
   return parts.join(' ');
 }

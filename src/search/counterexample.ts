@@ -60,6 +60,8 @@ export function counterexampleSource(info: CounterexampleInfo): string {
     '  ],',
     ...(scenario.settleMs === undefined ? [] : [`  settleMs: ${scenario.settleMs},`]),
     ...(scenario.livenessMs === undefined ? [] : [`  livenessMs: ${scenario.livenessMs},`]),
+    // The order of events a strategy chose (tob-lab explore, check --strategy): part of what replays.
+    ...(scenario.schedule === undefined ? [] : [`  schedule: ${inline(scenario.schedule)},`]),
     `  expect: ${expect},`,
     '});',
     '',

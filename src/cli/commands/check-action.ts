@@ -13,6 +13,7 @@ import { formatVerdict } from '../../report/text.ts';
 import { writeRunReport } from '../../report/write.ts';
 import { describeAction, moduleExtensionFor, protocolFromFlag, protocolModule, resolveProtocol } from '../../scenarios/index.ts';
 import { check, counterexampleSource, propertiesOf, type CheckResult, type CheckViolation } from '../../search/index.ts';
+import { isOrderStrategy, ORDER_STRATEGIES, type OrderStrategy } from '../../search/strategies.ts';
 import { parseSeed, UsageError } from '../errors.ts';
 import type { CommandIo } from '../io.ts';
 import { Progress } from '../progress.ts';
@@ -31,6 +32,7 @@ interface CheckFlags {
   json?: boolean;
   strict?: boolean;
   junit?: string;
+  strategy: string;
 }
 
 const OUT_DEFAULT = 'reports';
@@ -45,6 +47,7 @@ export async function checkAction(io: CommandIo, flags: CheckFlags): Promise<voi
     shard: flags.shard === undefined ? undefined : parseShard(flags.shard),
     seed: flags.seed === undefined ? randomInt(0, 2 ** 31) : parseSeed(flags.seed),
     strict: flags.strict === true,
+    strategy: parseStrategy(flags.strategy),
   };
   const protocols = await chosenProtocols(flags, io.cwd);
   if (flags.options !== undefined && protocols.length > 1) throw new UsageError('--options applies to one protocol; give --protocol NAME, not all');
@@ -85,6 +88,7 @@ interface SearchArgs {
   workers: number;
   shard: { index: number; count: number } | undefined;
   strict: boolean;
+  strategy: OrderStrategy;
 }
 
 interface CheckOutcome {
@@ -98,7 +102,8 @@ async function checkOne(io: CommandIo, args: SearchArgs, output: { out: string |
   const { protocol, faults, runs, nodes, seed, properties, shard } = args;
   const shardText = shard === undefined ? '' : `, shard ${shard.index}/${shard.count}`;
   const say = output.json ? () => {} : io.write;
-  say(`tob-lab check: protocol ${protocol.name}, faults ${faults.join(',')}, ${nodes} nodes, ${runs} runs, seed ${seed}${shardText}, ${args.workers} worker(s)\n`);
+  const strategyText = args.strategy === 'latency' ? '' : `, strategy ${args.strategy}`;
+  say(`tob-lab check: protocol ${protocol.name}, faults ${faults.join(',')}, ${nodes} nodes, ${runs} runs, seed ${seed}${shardText}${strategyText}, ${args.workers} worker(s)\n`);
   say(`properties: ${properties.join(', ')}\n`);
   const progress = new Progress(io.writeError, shard === undefined ? runs : Math.ceil(runs / shard.count));
   const startedMs = Date.now();
@@ -257,6 +262,11 @@ function writeJunit(file: string, outcomes: readonly CheckOutcome[]): void {
   } catch (error) {
     throw new UsageError(`cannot write --junit ${file}: ${(error as Error).message}`);
   }
+}
+
+function parseStrategy(text: string): OrderStrategy {
+  if (!isOrderStrategy(text)) throw new UsageError(`unknown --strategy "${text}"; choose from: ${ORDER_STRATEGIES.join(', ')}`);
+  return text;
 }
 
 function parseShard(text: string): { index: number; count: number } {

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { ActionArguments, CommandIo } from '../io.ts';
 import { FAULT_CLASSES } from '../../core/promises.ts';
+import { ORDER_STRATEGIES } from '../../search/strategies.ts';
 
 export function checkCommand(io: CommandIo): Command {
   return new Command('check')
@@ -19,6 +20,7 @@ export function checkCommand(io: CommandIo): Command {
     .option('--workers <n>', 'worker threads to spread the cases over', '1')
     .option('--shard <i/n>', 'run only the i-th of n slices of the case range (for CI matrices and batch systems)')
     .option('--json', 'print one JSON result per protocol (case seeds included, so shards merge)')
+    .option('--strategy <name>', `who orders events in each case: ${ORDER_STRATEGIES.join(', ')} (see tob-lab explore)`, 'latency')
     .option('--strict', 'any violation fails (exit 1 or 2), even one the promise table lists as a known weakness')
     .option('--junit <file>', 'also write the results as JUnit XML (one test case per protocol), for CI dashboards')
     .addHelpText(
