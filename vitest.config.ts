@@ -14,5 +14,8 @@ export default defineConfig({
     globalSetup: ['test/support/temp-root.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Every simulator in the suite deep-freezes what nodes send and persist, so a protocol that mutates a message
+    // after sending it fails a test (freezing is off by default for speed: see SimulatorConfig.freezeMessages).
+    env: { TOB_LAB_FREEZE: '1' },
   },
 });

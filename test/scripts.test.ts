@@ -9,6 +9,7 @@ const SCRIPTS = [
   { file: 'scripts/update-readme.ts', usage: /^npm run docs/ },
   { file: 'scripts/compare-protocols.ts', usage: /^usage: npm run compare/ },
   { file: 'scripts/soak-raft.ts', usage: /^usage: npm run soak:raft/ },
+  { file: 'bench/stream.ts', usage: /^npm run stream / },
 ];
 
 function runScript(file: string, args: string[]) {
@@ -27,7 +28,7 @@ describe('every script answers --help and rejects unknown flags before doing any
     it(`${file} --bogus exits 64 naming the flag`, () => {
       const result = runScript(file, ['--bogus']);
       expect(result.code).toBe(64);
-      expect(result.stderr).toMatch(/option '?"?--bogus/i);
+      expect(result.stderr).toMatch(/(option|flag) '?"?--bogus/i);
       expect(result.stdout).toBe('');
     });
   }
