@@ -43,7 +43,7 @@ export async function clusterAction(io: CommandIo, flags: ClusterFlags): Promise
     scenario,
     protocol,
     seed: parseSeed(flags.seed),
-    secret: flags.secret === undefined ? undefined : parseSecret(flags.secret),
+    secret: secretFrom(flags.secret, process.env),
     speed: parseNumber(flags.speed, '--speed', Number.MIN_VALUE, SPEED_MAX),
     cutStyle: parseCutStyle(flags.cutStyle),
     downLinks: parseDownLinks(flags.downLinks),
@@ -121,9 +121,16 @@ function parseCutStyle(text: string): CutStyle {
   throw new UsageError(`--cut-style must be "drop" or "refuse", got "${text}"`);
 }
 
-function parseSecret(text: string): string {
+/** --secret, else TOB_LAB_SECRET (empty means none): the environment keeps the secret off the command line. */
+export function secretFrom(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (flag !== undefined) return parseSecret(flag, '--secret');
+  const fromEnv = env.TOB_LAB_SECRET;
+  return fromEnv === undefined || fromEnv === '' ? undefined : parseSecret(fromEnv, 'TOB_LAB_SECRET');
+}
+
+function parseSecret(text: string, where: string): string {
   try {
-    return checkSecret(text, '--secret');
+    return checkSecret(text, where);
   } catch (error) {
     if (error instanceof LiveConfigError) throw new UsageError(error.message);
     throw error;

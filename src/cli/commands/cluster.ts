@@ -11,7 +11,7 @@ export function clusterCommand(io: CommandIo): Command {
     .option('--scenario <file>', 'a scenario file or shipped scenario name (default: a short fault-free demo)')
     .option('--data <dir>', 'an empty or new directory for the nodes\' logs and histories (default: a fresh temporary one)')
     .option('--report <dir>', 'also write the run report there: report.md, report.html, trace.jsonl, shiviz.log, trace.chrome.json, report.txt, summary.json')
-    .option('--secret <s>', 'shared secret: every frame between nodes carries an HMAC (8 bytes or more)')
+    .option('--secret <s>', 'shared secret: every frame between nodes carries an HMAC (8 bytes or more; or set TOB_LAB_SECRET, kept out of `ps`)')
     .option('--speed <x>', `run the scenario timeline this many times faster (0 < x <= ${SPEED_MAX}; protocol timers stay real)`, '1')
     .option('--seed <n>', "seeds the nodes' random streams", '1')
     .option('--cut-style <style>', 'partitions and cuts: "drop" swallows frames, "refuse" closes the link', 'drop')

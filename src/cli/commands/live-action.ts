@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DATA_DIR_DEFAULT } from '../../live/limits.ts';
 import type { JsonObject } from '../../core/json.ts';
 import type { ProtocolDefinition } from '../../core/node.ts';
 import { isModulePath, loadProtocolModule } from '../../scenarios/user-module.ts';
 import {
+  checkOptions,
   checkSecret,
   FRAME_BYTES_MAX_DEFAULT,
   formatAddress,
@@ -24,7 +24,7 @@ import {
   type ClusterFile,
   type LiveNodeConfig,
 } from '../../live/index.ts';
-import { EXIT_INTERNAL, parseSeed, UsageError } from '../errors.ts';
+import { EXIT_INTERNAL, EXIT_STORAGE, parseSeed, StorageExit, UsageError } from '../errors.ts';
 import type { CommandIo } from '../io.ts';
 
 interface LiveFlags {
@@ -38,15 +38,18 @@ interface LiveFlags {
   seed?: string;
   headless?: boolean;
   maxFrameBytes?: string;
+  allowInsecure?: boolean;
+  sync?: boolean;
 }
 
+import { DATA_DIR_DEFAULT } from '../../live/limits.ts';
 
 /** The work of `tob-lab live`, loaded only when the command runs (so `--help` starts fast). */
 export async function liveAction(io: CommandIo, flags: LiveFlags): Promise<void> {
   // A protocol of the user's loads (asynchronously) before the settings are read.
   const userProtocol = flags.protocol !== undefined && isModulePath(flags.protocol) ? await loadProtocolModule(flags.protocol, io.cwd) : undefined;
   const config = settingsFrom(flags, io.cwd, process.env, userProtocol);
-  warnIfExposed(config, io);
+  checkExposure(config, flags.allowInsecure === true, io);
   const node = new LiveNode(config);
   const headless = flags.headless === true || io.interactive !== true || process.stdin.isTTY !== true;
   try {
@@ -57,14 +60,16 @@ export async function liveAction(io: CommandIo, flags: LiveFlags): Promise<void>
     await node.stop();
   }
   const reason = await node.stopped;
-  if (reason !== null) io.setExitCode(EXIT_INTERNAL);
+  if (node.storageFailure !== null) io.setExitCode(EXIT_STORAGE);
+  else if (reason !== null) io.setExitCode(EXIT_INTERNAL);
 }
 
 async function startNode(node: LiveNode): Promise<void> {
   try {
     await node.start();
   } catch (error) {
-    if (error instanceof ListenError || error instanceof StorageError) throw new UsageError(error.message);
+    if (error instanceof ListenError || error instanceof LiveConfigError) throw new UsageError(error.message);
+    if (error instanceof StorageError) throw new StorageExit(error.message);
     throw error;
   }
 }
@@ -100,15 +105,25 @@ async function runChatNode(node: LiveNode, io: CommandIo): Promise<void> {
   io.write(`node ${node.id} stopped; its log and history are in ${node.dataDir}\n`);
 }
 
-function warnIfExposed(config: LiveNodeConfig, io: CommandIo): void {
+/**
+ * Without a secret a hello is taken at its word: any process that can reach the port can speak for any peer
+ * (claim to lead, forge numbered messages). On loopback that is said at start-up; on any other address it needs
+ * --allow-insecure.
+ */
+function checkExposure(config: LiveNodeConfig, allowInsecure: boolean, io: CommandIo): void {
+  if ((config.secret ?? null) !== null) return;
   const own = config.addresses.get(config.id) as Address;
   const loopback = own.host === '127.0.0.1' || own.host === '::1' || own.host === 'localhost';
-  if (!loopback && (config.secret ?? null) === null) {
-    io.writeError(
-      `tob-lab: warning: node ${config.id} listens on ${formatAddress(own)} without --secret; ` +
-        'anyone who can reach that address can speak for a peer\n',
+  if (!loopback && !allowInsecure) {
+    throw new UsageError(
+      `node ${config.id} would listen on ${formatAddress(own)} without a secret, where anyone who can reach it can ` +
+        'speak for any peer; set --secret (or TOB_LAB_SECRET), or pass --allow-insecure if that is what you want',
     );
   }
+  io.writeError(
+    `tob-lab: warning: node ${config.id} runs without a secret: any process that can reach ${formatAddress(own)} ` +
+      'can speak for any peer; set --secret or TOB_LAB_SECRET to sign every frame\n',
+  );
 }
 
 /** Every flag, the cluster file and the environment, validated once, into the host's configuration. */
@@ -128,6 +143,7 @@ export function settingsFrom(
     if (addresses.size < 2) throw new LiveConfigError('a cluster needs at least two nodes; list the others in --peers');
     const protocol = userProtocol ?? resolveLiveProtocol(flags.protocol ?? file?.protocol ?? 'sequencer');
     const options = optionsFrom(flags, file, protocol);
+    checkOptions(protocol, [...addresses.keys()], options, flags.options !== undefined ? '--options' : '"options" in --config');
     const secretText = flags.secret ?? file?.secret ?? env.TOB_LAB_SECRET;
     const secretWhere = flags.secret !== undefined ? '--secret' : file?.secret !== undefined ? '"secret"' : 'TOB_LAB_SECRET';
     return {
@@ -138,6 +154,7 @@ export function settingsFrom(
       dataDir: resolve(cwd, flags.data ?? DATA_DIR_DEFAULT),
       secret: secretText === undefined || secretText === '' ? null : checkSecret(secretText, secretWhere),
       seed: flags.seed !== undefined ? parseSeed(flags.seed) : file?.seed,
+      syncLog: flags.sync !== false,
       frameBytesMax: flags.maxFrameBytes === undefined ? FRAME_BYTES_MAX_DEFAULT : parseFrameBytesMax(flags.maxFrameBytes),
     };
   } catch (error) {
