@@ -10,6 +10,7 @@ const SCRIPTS = [
   { file: 'scripts/compare-protocols.ts', usage: /^usage: npm run compare/ },
   { file: 'scripts/soak-raft.ts', usage: /^usage: npm run soak:raft/ },
   { file: 'bench/stream.ts', usage: /^npm run stream / },
+  { file: 'scripts/fuzz-live.ts', usage: /^usage: npm run fuzz:live/ },
 ];
 
 function runScript(file: string, args: string[]) {
