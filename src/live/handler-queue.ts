@@ -38,7 +38,8 @@ export interface HandlerQueueHooks<T> {
 /**
  * The node's handler queue: bounded, drained in batches on a later turn of the event loop (so everything read in
  * one turn joins one batch and one fdatasync), with backpressure between workQueueHigh and half of it. Handlers
- * never run inside enqueue: a handler that queues work (a self-send, a timer) sees it run in a later batch.
+ * never run inside enqueue. Work queued while a batch commits (a self-send leaves as an effect of the commit) runs
+ * in a later batch, on a later turn; a timer fires on a turn of its own.
  */
 export class HandlerQueue<T> {
   private items: Work[] = [];
@@ -93,8 +94,8 @@ export class HandlerQueue<T> {
   }
 
   /**
-   * Runs up to batchHandlersMax queued handlers and commits them as one batch. Work queued meanwhile waits for
-   * the next batch, on a later turn, so I/O and timers get their turn between batches.
+   * Runs up to batchHandlersMax queued handlers and commits them as one batch. What is left, and what the commit
+   * queues, waits for the next batch, on a later turn, so I/O and timers get their turn between batches.
    */
   drain(): void {
     if (this.drainingNow || !this.hooks.running()) return;
