@@ -69,6 +69,7 @@ export function* scenarioRun(scenario: Scenario, options: RunOptions, chunkMs: n
     nodeCount: scenario.cluster.nodes,
     options: scenario.cluster.options,
     network: scenario.network,
+    links: scenario.links,
     maxEvents: scenario.maxEvents,
     joinLater: scenario.cluster.joinLater,
   });

@@ -2,7 +2,7 @@ import type { NodeId } from '../core/ids.ts';
 import type { ProtocolDefinition } from '../core/node.ts';
 import { CHECKER_NAMES, isCheckerName } from '../check/index.ts';
 import { validateLink } from '../sim/network.ts';
-import { describeAction, describeTrigger, type Action, type Scenario, type Step } from './dsl.ts';
+import { describeAction, describeTrigger, type Action, type CrashPoint, type Scenario, type Step } from './dsl.ts';
 import { ScenarioError } from './errors.ts';
 
 const NODES_MAX = 1000;
@@ -21,6 +21,11 @@ export function validateScenario(scenario: Scenario, protocol: ProtocolDefinitio
   }
   const networkProblem = validateLink(scenario.network ?? {});
   if (networkProblem !== null) throw new ScenarioError(`network: ${networkProblem}`);
+  for (const [index, link] of (scenario.links ?? []).entries()) {
+    const problem = nodeProblem(link.from, nodes) ?? nodeProblem(link.to, nodes) ?? validateLink({ latency: link.latency });
+    if (problem !== null) throw new ScenarioError(`links[${index}] (${link.from} -> ${link.to}): ${problem}`);
+    if (link.from === link.to) throw new ScenarioError(`links[${index}]: a link joins two different nodes, got ${link.from} -> ${link.to}`);
+  }
   const joinLater = scenario.cluster.joinLater ?? [];
   for (const node of joinLater) {
     const problem = nodeProblem(node, nodes);
@@ -81,8 +86,15 @@ function actionProblem(action: Action, nodes: number): string | null {
       if (typeof action.payload !== 'string') return 'the payload must be a string';
       if (action.nodes.length === 0) return 'a burst needs at least one node';
       return action.nodes.map((node) => nodeProblem(node, nodes)).find((problem) => problem !== null) ?? null;
-    case 'join':
     case 'crash':
+      return nodeProblem(action.node, nodes) ?? (action.during === undefined ? null : crashPointProblem(action.during));
+    case 'corrupt':
+      if (!(Number.isInteger(action.fromEnd) && action.fromEnd >= 0)) return 'fromEnd must be a whole number >= 0 (0 is the last record)';
+      return nodeProblem(action.node, nodes);
+    case 'tear':
+    case 'disk-full':
+    case 'disk-ok':
+    case 'join':
     case 'restart':
     case 'pause':
     case 'resume':
@@ -106,6 +118,13 @@ function actionProblem(action: Action, nodes: number): string | null {
     default:
       return `unknown action ${JSON.stringify((action as { do: unknown }).do)}`;
   }
+}
+
+function crashPointProblem(point: CrashPoint): string | null {
+  if (point.handler !== 'next' && point.handler !== 'persisting') return 'during.handler must be "next" or "persisting"';
+  if (point.cut === 'before-sync') return null;
+  if (Number.isInteger(point.cut) && point.cut >= 0) return null;
+  return 'during.cut must be "before-sync" or a whole number of effects >= 0';
 }
 
 function nodeProblem(node: NodeId, nodes: number): string | null {
