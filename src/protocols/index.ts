@@ -3,7 +3,7 @@ import { causal } from './causal/index.ts';
 import { isis } from './isis/index.ts';
 import { lamport, lamportAllPeersPromises } from './lamport/index.ts';
 import { primaryBackup } from './primary-backup/index.ts';
-import { sequencer } from './sequencer/index.ts';
+import { sequencer, sequencerRetryDedupPromises } from './sequencer/index.ts';
 
 const asDefinition = (protocol: unknown) => protocol as ProtocolDefinition;
 
@@ -19,10 +19,23 @@ const lamportAllPeers: ProtocolDefinition = {
   promises: lamportAllPeersPromises,
 };
 
+/**
+ * The sequencer with both of its corrections switched on (retryForwards, dedupSubmissions): the variant people
+ * reach for after the documented design loses forwards and numbers duplicates, held to a table of its own.
+ */
+const sequencerRetryDedup: ProtocolDefinition = {
+  ...asDefinition(sequencer),
+  name: 'sequencer-retry-dedup',
+  summary: 'sequencer with its corrections on (retryForwards, dedupSubmissions): forwards retried to each new leader, ids numbered once.',
+  defaults: { ...sequencer.defaults, retryForwards: true, dedupSubmissions: true },
+  promises: sequencerRetryDedupPromises,
+};
+
 /** Every protocol the lab ships, by name. */
 export const PROTOCOLS: readonly ProtocolDefinition[] = [
   asDefinition(isis),
   asDefinition(sequencer),
+  sequencerRetryDedup,
   asDefinition(lamport),
   lamportAllPeers,
   asDefinition(primaryBackup),

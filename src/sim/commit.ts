@@ -1,5 +1,6 @@
 import type { CrashCut } from '../core/history.ts';
 import type { Json } from '../core/json.ts';
+import type { Delivery } from '../core/node.ts';
 
 /**
  * A crash inside a handler's commit rather than between handlers. A host commits a handler in one order: its
@@ -21,7 +22,7 @@ export interface CrashPoint {
 export type CapturedOp =
   | { kind: 'persist'; record: Json }
   /** Leaves the node and can be seen by others: a send to one receiver, a delivery, an ack, an announcement. */
-  | { kind: 'effect'; run: () => void }
+  | { kind: 'effect'; run: () => void; delivery?: Delivery }
   /** Lives and dies with the process: timers and log lines; never a cut of its own. */
   | { kind: 'volatile'; run: () => void };
 
@@ -33,6 +34,11 @@ export interface CommitHost {
   /** A full disk refused the handler's records: the node stops, nothing of the handler leaves. */
   writeFailed(records: number): void;
   crash(during: CrashCut): void;
+  /**
+   * A delivery synced with the records whose effect the crash cut off. The live host logs each delivery with the
+   * handler's records and, at restart, hands the application those it never showed; the simulator does the same.
+   */
+  owe(delivery: Delivery): void;
 }
 
 /**
@@ -62,14 +68,19 @@ export function commitCaptured(ops: readonly CapturedOp[], point: CrashPoint | n
   for (const record of records) host.persist(record);
   const total = ops.filter((op) => op.kind === 'effect').length;
   let left = 0;
-  for (const op of ops) {
+  let cutAt = ops.length;
+  for (const [index, op] of ops.entries()) {
     if (op.kind === 'persist') continue;
     if (op.kind === 'effect') {
-      if (left === point.cut) break;
+      if (left === point.cut) {
+        cutAt = index;
+        break;
+      }
       left += 1;
     }
     op.run();
   }
+  for (const op of ops.slice(cutAt)) if (op.kind === 'effect' && op.delivery !== undefined) host.owe(op.delivery);
   host.crash({ cut: 'after-sync', effects: left, of: total });
   return true;
 }

@@ -3,7 +3,7 @@ import type { CrashCut, History, HistoryEvent } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { nodeIds } from '../core/ids.ts';
 import { deepFreeze, type Json, type JsonObject } from '../core/json.ts';
-import type { NodeContext, NodeStatus, ProtocolDefinition, ProtocolNode } from '../core/node.ts';
+import type { Delivery, NodeContext, NodeStatus, ProtocolDefinition, ProtocolNode } from '../core/node.ts';
 import { randomStream, type RandomStream } from '../core/rng.ts';
 import { DriftingClock } from './clock.ts';
 import { commitCaptured, type CapturedOp, type CrashPoint } from './commit.ts';
@@ -48,6 +48,8 @@ interface NodeSlot {
   crashPoint: CrashPoint | null;
   /** While a crash point is armed or the disk is full, what the running handler does, kept to commit in order. */
   capture: CapturedOp[] | null;
+  /** Deliveries synced before a crash cut their effect off, handed to the application at the next boot. */
+  owed: Delivery[];
   /** The node's clock reading when this instance booted: `now()` counts from there, as a process clock does. */
   bootClockMs: number;
   /** Work that arrived while paused, handled in arrival order on resume. */
@@ -420,6 +422,8 @@ export class Simulator {
     if (recovery.tornRecords > 0) {
       this.record({ type: 'storage', node: slot.id, what: 'cut-tail', index: recovery.records.length, count: recovery.tornRecords });
     }
+    for (const delivery of slot.owed) this.record({ type: 'deliver', node: slot.id, ...delivery });
+    slot.owed = [];
     slot.instance = this.protocol.create({ id: slot.id, nodes: this.nodes, options: this.options });
     slot.up = true;
     slot.paused = false;
@@ -512,6 +516,7 @@ export class Simulator {
         this.crash(slot.id);
       },
       crash: (during) => this.crash(slot.id, during),
+      owe: (delivery) => slot.owed.push(delivery),
     });
     if (fired) slot.crashPoint = null;
   }
@@ -598,6 +603,7 @@ export class Simulator {
       crashPoint: null,
       capture: null,
       bootClockMs: 0,
+      owed: [],
       backlog: [],
       clock: new DriftingClock(),
       random: randomStream(seed, `node:${id}`),
@@ -615,7 +621,11 @@ export class Simulator {
         if (slot.capture === null) this.persist(slot, record);
         else slot.capture.push({ kind: 'persist', record });
       },
-      deliver: (delivery) => this.act(slot, 'effect', () => this.record({ type: 'deliver', node: id, ...delivery })),
+      deliver: (delivery) => {
+        const run = () => this.record({ type: 'deliver', node: id, ...delivery });
+        if (slot.capture === null) run();
+        else slot.capture.push({ kind: 'effect', run, delivery });
+      },
       ack: (submission) => this.act(slot, 'effect', () => this.record({ type: 'ack', node: id, id: submission })),
       announce: (announcement) => this.act(slot, 'effect', () => this.record({ type: 'announce', node: id, ...announcement })),
       // Local time since this instance booted, as a process clock counts it (live: performance.now()).

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
 import { CHECKER_NAMES, isCheckerName } from '../../check/index.ts';
+import type { JsonObject } from '../../core/json.ts';
 import type { ProtocolDefinition } from '../../core/node.ts';
 import { FAULT_CLASSES, isFaultClass, isProperty, PROPERTIES, type FaultClass } from '../../core/promises.ts';
 import { PROTOCOLS } from '../../protocols/index.ts';
@@ -26,6 +27,8 @@ interface CheckFlags {
   workers: string;
   shard?: string;
   json?: boolean;
+  options?: string;
+  swarm?: boolean;
 }
 
 export function checkCommand(io: CommandIo): Command {
@@ -36,6 +39,8 @@ export function checkCommand(io: CommandIo): Command {
     .option('--runs <n>', 'generated scenarios to try at most', '200')
     .option('--seed <n>', 'search seed (default: a fresh one, printed so the search can be repeated)')
     .option('--nodes <k>', 'cluster size', '3')
+    .option('--options <json>', 'protocol options as a JSON object, e.g. \'{"retryForwards":true}\'')
+    .option('--swarm', 'swarm testing: each case draws its own subset of the fault classes, their weights and its fault count')
     .option('--properties <list>', 'checkers to judge, comma-separated, or "all" (default: what the protocol promises fault-free)')
     .option('--out <dir>', 'where counterexample scenarios are written', 'reports')
     .option('--workers <n>', 'worker threads to spread the cases over', '1')
@@ -50,10 +55,13 @@ export function checkCommand(io: CommandIo): Command {
       const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
       const seed = flags.seed === undefined ? randomInt(0, 2 ** 31) : parseSeed(flags.seed);
       const protocols = flags.protocol === 'all' ? PROTOCOLS : [resolveProtocol(flags.protocol)];
+      if (flags.options !== undefined && protocols.length > 1) throw new UsageError('--options applies to one protocol; give --protocol NAME, not all');
       let exitCode = 0;
       for (const protocol of protocols) {
         const properties = parseProperties(flags.properties, protocol);
-        const args = { protocol, faults, runs, nodes, seed, properties, out: flags.out, workers, shard, json: flags.json === true };
+        const options = flags.options === undefined ? undefined : parseProtocolOptions(flags.options, protocol);
+        const swarm = flags.swarm === true;
+        const args = { protocol, options, swarm, faults, runs, nodes, seed, properties, out: flags.out, workers, shard, json: flags.json === true };
         exitCode = worseExit(exitCode, await checkOne(io, args));
       }
       io.setExitCode(exitCode);
@@ -62,6 +70,8 @@ export function checkCommand(io: CommandIo): Command {
 
 interface CheckArgs {
   protocol: ProtocolDefinition;
+  options: JsonObject | undefined;
+  swarm: boolean;
   faults: FaultClass[];
   runs: number;
   nodes: number;
@@ -81,7 +91,7 @@ async function checkOne(io: CommandIo, args: CheckArgs): Promise<number> {
   say(`properties: ${properties.join(', ')}\n`);
   const progress = new Progress(io.writeError, shard === undefined ? runs : Math.ceil(runs / shard.count));
   const result = await sweep(
-    { protocol: protocol.name, nodes, faults, properties, runs, seed, shard, onRun: (violations) => progress.tick(violations) },
+    { protocol: protocol.name, options: args.options, swarm: args.swarm, nodes, faults, properties, runs, seed, shard, onRun: (violations) => progress.tick(violations) },
     args.workers,
   );
   progress.done();
@@ -100,7 +110,7 @@ async function checkOne(io: CommandIo, args: CheckArgs): Promise<number> {
 function describeViolation(io: CommandIo, args: CheckArgs, violation: Violation): string {
   const { shrunk, verdict } = violation;
   const foundBy =
-    `tob-lab check --protocol ${args.protocol.name} --faults ${args.faults.join(',')} --runs ${args.runs} ` +
+    `tob-lab check --protocol ${args.protocol.name}${optionsFlags(args)} --faults ${args.faults.join(',')} --runs ${args.runs} ` +
     `--seed ${args.seed} --nodes ${args.nodes} --properties ${args.properties.join(',')}`;
   const directory = resolve(io.cwd, args.out);
   const file = join(directory, `counterexample-${args.protocol.name}-${violation.property}-seed${args.seed}.ts`);
@@ -150,6 +160,8 @@ function checkJson(args: CheckArgs, result: SearchResult): Record<string, unknow
   const violation = result.violation;
   return {
     protocol: args.protocol.name,
+    options: args.options ?? null,
+    swarm: args.swarm,
     faults: args.faults,
     nodes: args.nodes,
     seed: args.seed,
@@ -188,6 +200,31 @@ function promiseStanding(protocol: ProtocolDefinition, property: string, faults:
   if (known.length > 0) return `a known weakness: the promise table says ${property} breaks under ${known.join(', ')}`;
   if (promised.length === faults.length) return `A BROKEN PROMISE: the promise table says ${property} holds under ${faults.join(', ')}`;
   return `not promised under ${faults.filter((fault) => !entry.holds.includes(fault)).join(', ')} by the promise table`;
+}
+
+/** The flags that reproduce the options and swarm mode of a search, shell-quoted. */
+function optionsFlags(args: CheckArgs): string {
+  const options = args.options === undefined ? '' : ` --options '${JSON.stringify(args.options)}'`;
+  return options + (args.swarm ? ' --swarm' : '');
+}
+
+/** A JSON object whose keys are all options of the protocol; values are checked by the protocol where it runs. */
+function parseProtocolOptions(text: string, protocol: ProtocolDefinition): JsonObject {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UsageError(`--options must be a JSON object, e.g. '{"retryForwards":true}'; got ${text}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UsageError(`--options must be a JSON object, e.g. '{"retryForwards":true}'; got ${text}`);
+  }
+  for (const key of Object.keys(value)) {
+    if (!(key in protocol.defaults)) {
+      throw new UsageError(`--options: ${key} is not an option of ${protocol.name}; its options: ${Object.keys(protocol.defaults).join(', ')}`);
+    }
+  }
+  return value as JsonObject;
 }
 
 function parseShard(text: string): { index: number; count: number } {

@@ -3,6 +3,8 @@ import { isSequencerMessage } from './messages.ts';
 import { SequencerNode, type SequencerOptions } from './node.ts';
 import { sequencerPromises } from './promises.ts';
 
+export { sequencerRetryDedupPromises } from './promises.ts';
+
 export type { SequencerOptions } from './node.ts';
 
 /** Seed 004 documents heartbeat_interval_ms 800 and leader_timeout_ms 2500; the other values are ours. */

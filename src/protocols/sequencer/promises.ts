@@ -46,3 +46,6 @@ export const sequencerPromises: PromiseTable = {
       'fixes that); after a partition the logs stay divergent.',
   },
 };
+
+/** The variant with retryForwards and dedupSubmissions on, as property search measured it. */
+export const sequencerRetryDedupPromises: PromiseTable = {};
