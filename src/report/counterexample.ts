@@ -21,6 +21,7 @@ export function counterexampleSource(info: CounterexampleInfo): string {
     description: `counterexample: ${info.property} — ${info.summary}`,
     cluster: scenario.cluster,
     network: scenario.network,
+    ...(scenario.links === undefined ? {} : { links: scenario.links }),
     timeline: scenario.steps,
     ...(scenario.settleMs === undefined ? {} : { settleMs: scenario.settleMs }),
     ...(scenario.livenessMs === undefined ? {} : { livenessMs: scenario.livenessMs }),

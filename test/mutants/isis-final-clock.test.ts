@@ -20,7 +20,7 @@ const realApplyFinal = prototype.applyFinal;
 
 prototype.applyFinal = function applyFinal(this: Observing, ...args: unknown[]): void {
   if (!planted.on) return realApplyFinal.apply(this, args);
-  const self = this as Observing & Record<string, unknown>;
+  const self = this as unknown as Partial<Observing>;
   self.observe = () => {};
   try {
     realApplyFinal.apply(this, args);
