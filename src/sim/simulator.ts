@@ -553,6 +553,8 @@ export class Simulator {
    * send or broadcast; receivers share the frozen copy (nodes never mutate a message).
    */
   private toWire(body: Json): Json | null {
+    // Frozen too, so a node that mutates what it sent (a contract breach live would hide) fails loudly here.
+    deepFreeze(body);
     const text = JSON.stringify(body);
     if (text === undefined) return null;
     const wire = JSON.parse(text) as Json;
