@@ -133,7 +133,7 @@ function describeViolation(io: CommandIo, args: CheckArgs, violation: Violation)
   const steps = shrunk.scenario.steps.map((step) => `  ${String(step.atMs).padStart(7)} ms  ${describeAction(step.action)}`);
   return [
     `VIOLATION of ${violation.property} (${verdict.kind}) found after ${violation.runsToFind} runs, shrunk ${violation.shrinks} times`,
-    promiseStanding(args.protocol, violation.property, args.faults),
+    promiseStanding(rowOf(args.protocol, args.options), violation.property, args.faults),
     `minimal schedule (${shrunk.scenario.cluster.nodes} nodes, ${shrunk.scenario.steps.length} steps, run seed ${shrunk.seed}):`,
     ...steps,
     'verdict:',
@@ -191,15 +191,29 @@ function worseExit(a: number, b: number): number {
   return Math.max(a, b);
 }
 
+/**
+ * The row of the promise tables these options run: a registered variant (same nodes, defaults equal to the
+ * options merged over the protocol's) has a table of its own, e.g. sequencer with both corrections on.
+ */
+function rowOf(protocol: ProtocolDefinition, options: JsonObject | undefined): ProtocolDefinition {
+  if (options === undefined) return protocol;
+  const merged = JSON.stringify(Object.entries({ ...protocol.defaults, ...options }).sort());
+  const variant = PROTOCOLS.find(
+    (candidate) => candidate.create === protocol.create && JSON.stringify(Object.entries(candidate.defaults).sort()) === merged,
+  );
+  return variant ?? protocol;
+}
+
 /** What the protocol's promise table says about this property under these faults, so a finding reads in context. */
 function promiseStanding(protocol: ProtocolDefinition, property: string, faults: readonly FaultClass[]): string {
   const entry = isProperty(property) ? protocol.promises[property] : undefined;
   if (entry === undefined) return `the promise table of ${protocol.name} does not promise ${property} at all`;
+  const row = `the promise table (row ${protocol.name})`;
   const promised = faults.filter((fault) => entry.holds.includes(fault));
   const known = faults.filter((fault) => entry.breaks?.includes(fault));
-  if (known.length > 0) return `a known weakness: the promise table says ${property} breaks under ${known.join(', ')}`;
-  if (promised.length === faults.length) return `A BROKEN PROMISE: the promise table says ${property} holds under ${faults.join(', ')}`;
-  return `not promised under ${faults.filter((fault) => !entry.holds.includes(fault)).join(', ')} by the promise table`;
+  if (known.length > 0) return `a known weakness: ${row} says ${property} breaks under ${known.join(', ')}`;
+  if (promised.length === faults.length) return `A BROKEN PROMISE: ${row} says ${property} holds under ${faults.join(', ')}`;
+  return `not promised under ${faults.filter((fault) => !entry.holds.includes(fault)).join(', ')} by ${row}`;
 }
 
 /** The flags that reproduce the options and swarm mode of a search, shell-quoted. */
