@@ -77,7 +77,7 @@ export class SimulatedNetwork {
   reject(from: NodeId, to: NodeId, body: Json): void {
     const msg = this.nextMessage;
     this.nextMessage += 1;
-    this.host.record({ type: 'send', node: from, to, msg, body: JSON.parse(JSON.stringify(body) ?? 'null') as Json });
+    this.host.record({ type: 'send', node: from, to, msg, body: recordable(body) });
     this.host.record({ type: 'drop', node: from, to, msg, reason: 'invalid' });
   }
 
@@ -177,5 +177,14 @@ export class SimulatedNetwork {
     if (this.linkOverrides.size === 0) return this.link;
     const override = this.linkOverrides.get(linkKey(from, to));
     return override === undefined ? this.link : { ...this.link, ...override };
+  }
+}
+
+/** What the history can hold of a body the wire refused: its JSON form, or null when it has none (a cycle). */
+function recordable(body: Json): Json {
+  try {
+    return JSON.parse(JSON.stringify(body) ?? 'null') as Json;
+  } catch {
+    return null;
   }
 }

@@ -2,7 +2,7 @@ import { invariant } from '../core/assert.ts';
 import type { CrashCut, History, HistoryEvent } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { nodeIds } from '../core/ids.ts';
-import { deepFreeze, type Json, type JsonObject } from '../core/json.ts';
+import { deepFreeze, isPlainJson, type Json, type JsonObject } from '../core/json.ts';
 import type { Delivery, NodeContext, NodeStatus, ProtocolDefinition, ProtocolNode } from '../core/node.ts';
 import { randomStream, type RandomStream } from '../core/rng.ts';
 import { DriftingClock } from './clock.ts';
@@ -550,14 +550,23 @@ export class Simulator {
   /**
    * The wire boundary: a message leaves as JSON and must pass the protocol's own isMessage, exactly as the live
    * transport frames and checks it, so a node never receives something the wire would not carry. Done once per
-   * send or broadcast; receivers share the frozen copy (nodes never mutate a message).
+   * send or broadcast. A body that is already plain JSON is what decoding would give back, so it goes as it is,
+   * frozen (receivers share it; only `===` could tell it from a copy); anything else is really encoded.
    */
   private toWire(body: Json): Json | null {
-    // Frozen too, so a node that mutates what it sent (a contract breach live would hide) fails loudly here.
+    // Frozen, so a node that mutates what it sent (a contract breach the live copy would hide) fails loudly here.
     deepFreeze(body);
-    const text = JSON.stringify(body);
-    if (text === undefined) return null;
-    const wire = JSON.parse(text) as Json;
+    let wire: Json = body;
+    if (!isPlainJson(body)) {
+      let text: string | undefined;
+      try {
+        text = JSON.stringify(body);
+      } catch {
+        return null; // A cycle, or a BigInt: nothing the wire can carry.
+      }
+      if (text === undefined) return null;
+      wire = JSON.parse(text) as Json;
+    }
     return this.protocol.isMessage(wire) ? wire : null;
   }
 
