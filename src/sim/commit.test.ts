@@ -178,3 +178,20 @@ describe('the boundary a message crosses', () => {
     expect(starts.map((start) => start.nowMs)).toEqual([0, 0, 0, 0]);
   });
 });
+
+describe('crash points and paused nodes', () => {
+  it('a crash while a resumed node drains its backlog drops the rest of the backlog with the process', () => {
+    const sim = simulator();
+    sim.pause(1);
+    sim.submit(1, 'a');
+    sim.submit(1, 'b');
+    sim.crashDuring(1, { handler: 'persisting', cut: 0 });
+    sim.resume(1);
+    expect(sim.isUp(1)).toBe(false);
+    sim.restart(1);
+    sim.pause(1);
+    sim.resume(1);
+    // Only the first submission was handled (and synced); the second never ran, in this life or the next.
+    expect(eventsOf(sim.history, 'persist').map((event) => event.record)).toEqual([{ id: 's1' }]);
+  });
+});

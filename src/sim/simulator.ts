@@ -332,7 +332,9 @@ export class Simulator {
     const backlog = slot.backlog;
     slot.backlog = [];
     for (const work of backlog) {
-      if (!slot.up || slot.paused) {
+      // A crash point fired while the backlog drained: the rest of it died with the process.
+      if (!slot.up) break;
+      if (slot.paused) {
         slot.backlog.push(work);
         continue;
       }
