@@ -32,13 +32,14 @@ export const lamportPromises: PromiseTable = {
 /** The corrected variant, options `{ stability: 'all-peers' }`. */
 export const lamportAllPeersPromises: PromiseTable = {
   'total-order': {
-    holds: ['none', 'duplication', 'crash', 'clock-drift', 'storage'],
-    breaks: ['delay', 'loss', 'crash-restart', 'partition'],
+    holds: ['none', 'duplication', 'crash', 'clock-drift'],
+    breaks: ['delay', 'loss', 'crash-restart', 'partition', 'storage'],
     note:
       'Needs FIFO links and full dissemination (the origin sends to every peer): then a clock >= the head\'s ts from every ' +
       'live peer means nothing smaller can still come. Reordering links (delay) or a lost copy break that; so does a peer ' +
       'judged dead while it is not (partition) and a restart, which forgets the clock it advertised. A crash, even one that cuts a ' +
-      'handler\'s broadcast short, is safe here because a crashed peer is no longer waited for.',
+      'handler\'s broadcast short, is safe here because a crashed peer is no longer waited for. Storage faults come ' +
+      'with the restart that reads the log back, and break it as crash-restart does.',
   },
   'fifo-order': {
     holds: ['none', 'duplication', 'crash', 'clock-drift'],
