@@ -1,23 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NodeProcess, type NodeOutput } from '../src/cluster/node-process.ts';
 import { invariant } from '../src/core/assert.ts';
 import { nowMs } from './measure.ts';
 import { REPO_ROOT } from './spawn.ts';
 
-/** A line from a headless node longer than this is a runaway; the cluster is stopped rather than buffering it. */
-const LINE_BYTES_MAX = 1 << 20;
 const STOP_WAIT_MS = 5_000;
 const START_ATTEMPTS_MAX = 3;
 const LEADER_WAIT_MS = 20_000;
-
-interface NodeProcess {
-  id: number;
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  ready: boolean;
-}
 
 /**
  * Three (or more) `tob-lab live --headless` processes on 127.0.0.1, fed submissions on stdin and read as JSON
@@ -68,7 +59,7 @@ export class LiveCluster {
     const target = this.nodes[node - 1];
     invariant(target !== undefined, `no live node ${node}`);
     this.submittedAtMs.set(payload, nowMs());
-    target.child.stdin?.write(`${payload}\n`);
+    target.submit(payload);
   }
 
   /** Resolves true as soon as `done()` holds (checked every 5 ms), false at the deadline or on a failure. */
@@ -82,62 +73,32 @@ export class LiveCluster {
   }
 
   async stop(): Promise<void> {
-    for (const node of this.nodes) node.child.stdin?.end('/quit\n');
-    await Promise.all(
-      this.nodes.map(async (node) => {
-        const timer = setTimeout(() => node.child.kill('SIGKILL'), STOP_WAIT_MS);
-        await node.exited;
-        clearTimeout(timer);
-      }),
-    );
+    await Promise.all(this.nodes.map((node) => node.stop(STOP_WAIT_MS)));
     rmSync(this.dataRoot, { recursive: true, force: true });
   }
 
+  /** Starts every node through the lab's one node-process launcher (src/cluster/node-process.ts). */
   private launch(basePort: number): void {
     const peers = Array.from({ length: this.size }, (_, index) => `${index + 1}=127.0.0.1:${basePort + index}`).join(',');
     for (let id = 1; id <= this.size; id += 1) {
-      const args = ['bin/tob-lab.js', 'live', '--headless', '--id', String(id), '--peers', peers, '--data', join(this.dataRoot, `node${id}`)];
-      const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-      const node: NodeProcess = {
-        id,
-        child,
-        ready: false,
-        exited: new Promise((resolve) => child.once('close', (code) => resolve(code))),
-      };
-      void node.exited.then((code) => {
-        if (this.failure === null) this.failure = `node ${id} exited (code ${code})`;
+      const liveArgs = ['--headless', '--id', String(id), '--peers', peers, '--data', join(this.dataRoot, `node${id}`)];
+      const spec = { id, command: process.execPath, commandArgs: ['bin/tob-lab.js'], liveArgs, cwd: REPO_ROOT };
+      const node = new NodeProcess(spec, {
+        output: (from, line) => this.onLine(from, line),
+        exit: (from, expected, description) => {
+          if (expected || this.failure !== null) return;
+          const lastStderrLine = node.stderr.trim().split('\n').at(-1);
+          this.failure = `node ${from} ${description}${lastStderrLine ? `: ${lastStderrLine}` : ''}`;
+        },
       });
-      this.read(node);
+      node.start();
       this.nodes.push(node);
     }
   }
 
-  private read(node: NodeProcess): void {
-    let buffered = '';
-    let stderrTail = '';
-    node.child.stderr?.on('data', (chunk: Buffer) => {
-      stderrTail = (stderrTail + chunk.toString()).slice(-2_000);
-    });
-    node.child.once('close', () => {
-      if (this.failure === null && stderrTail !== '') this.failure = `node ${node.id}: ${stderrTail.trim().split('\n').at(-1)}`;
-    });
-    node.child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      if (buffered.length > LINE_BYTES_MAX) {
-        this.failure = `node ${node.id} printed a line over ${LINE_BYTES_MAX} bytes`;
-        buffered = '';
-        return;
-      }
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) if (line.startsWith('{')) this.onLine(node, JSON.parse(line) as Record<string, unknown>);
-    });
-  }
-
-  private onLine(node: NodeProcess, line: Record<string, unknown>): void {
-    if (line.type === 'ready') node.ready = true;
-    else if (line.type === 'announce' && line.role === 'leader') this.leader = node.id;
-    else if (line.type === 'deliver' && typeof line.payload === 'string') this.onDeliver(node.id, line.payload);
+  private onLine(node: number, line: NodeOutput): void {
+    if (line.type === 'announce' && line.role === 'leader') this.leader = node;
+    else if (line.type === 'deliver' && typeof line.payload === 'string') this.onDeliver(node, line.payload);
   }
 
   private onDeliver(node: number, payload: string): void {

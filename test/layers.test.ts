@@ -88,3 +88,11 @@ describe('no import cycles', () => {
     expect(cycles).toEqual([]);
   });
 });
+
+describe('ARCHITECTURE.md', () => {
+  it('lists the layers this test enforces, in the same order', () => {
+    const text = readFileSync(join(REPO_ROOT, 'ARCHITECTURE.md'), 'utf8');
+    const listed = [...text.matchAll(/^\| `src\/([a-z]+)`/gm)].map((match) => match[1]);
+    expect(listed).toEqual([...LAYERS]);
+  });
+});

@@ -54,6 +54,7 @@ export class LiveWorld implements World<LivePending> {
     return Date.now() - this.run.originMs;
   }
 
+  /** A live run has no event or time bound of its own; the launcher's time limit aborts it through the signal. */
   stopped(): boolean {
     return false;
   }

@@ -4,7 +4,8 @@ import type { NodeId } from '../core/ids.ts';
 import type { Json, JsonObject } from '../core/json.ts';
 
 /**
- * One live node of a launched cluster, as a child process running `tob-lab live --headless`. The launcher talks to
+ * One live node as a child process running `tob-lab live`: the one way the lab starts node processes, for the
+ * cluster launcher, the tests (test/support/live.ts) and the live bench (bench/live-cluster.ts). A caller talks to
  * it only through its command-line contract: submissions are stdin lines, what it does comes back as JSON lines on
  * stdout, and faults are signals (SIGKILL for a crash, SIGSTOP/SIGCONT for a pause). A restart spawns a new
  * process with the same arguments, so it recovers from the same data directory.
@@ -19,6 +20,8 @@ export interface NodeSpec {
   cwd: string;
   /** Added to the launcher's environment (the shared secret travels here, not on a command line `ps` shows). */
   env?: Record<string, string>;
+  /** How much of stderr is kept (its tail), to show why the node failed; default STDERR_TAIL_BYTES_MAX. */
+  stderrBytesMax?: number;
 }
 
 /** A JSON line a node printed on stdout; `type` says which (ready, deliver, announce, submitted, ...). */
@@ -28,6 +31,8 @@ export interface NodeProcessEvents {
   output(node: NodeId, line: NodeOutput): void;
   /** The process ended; `expected` is false when the launcher did not ask for it. */
   exit(node: NodeId, expected: boolean, description: string): void;
+  /** A stdout line that is not one of the contract's JSON lines (by default it is only counted). */
+  unparsed?(node: NodeId, line: string): void;
 }
 
 /** A stdout line longer than this is not one of the contract's short JSON lines; it is skipped. */
@@ -51,6 +56,8 @@ export class NodeProcess {
   skippedLines = 0;
   /** How the last incarnation ended (null while running, or when it ended by a signal). */
   lastExitCode: number | null = null;
+  /** The signal that ended the last incarnation (null while running, or when it exited by itself). */
+  lastSignal: NodeJS.Signals | null = null;
 
   constructor(
     readonly spec: NodeSpec,
@@ -93,7 +100,8 @@ export class NodeProcess {
     child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (text: string) => this.onStdout(text));
-    child.stderr.on('data', (text: string) => (this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL_BYTES_MAX)));
+    const stderrMax = this.spec.stderrBytesMax ?? STDERR_TAIL_BYTES_MAX;
+    child.stderr.on('data', (text: string) => (this.stderrTail = (this.stderrTail + text).slice(-stderrMax)));
     // A write to a process that just died fails with EPIPE; the exit handler reports the death.
     child.stdin.on('error', () => {});
     this.exited = new Promise<void>((resolve) => {
@@ -115,6 +123,7 @@ export class NodeProcess {
     this.readyListen = null;
     this.paused = false;
     this.lastExitCode = code;
+    this.lastSignal = signal;
     const how = signal !== null ? `signal ${signal}` : code !== null ? `code ${code}` : 'no status';
     this.events.exit(this.id, this.expectingExit, `exited with ${how}`);
   }
@@ -143,16 +152,21 @@ export class NodeProcess {
     try {
       parsed = JSON.parse(line) as Json;
     } catch {
-      this.skippedLines += 1;
+      this.onUnparsed(line);
       return;
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || typeof parsed.type !== 'string') {
-      this.skippedLines += 1;
+      this.onUnparsed(line);
       return;
     }
     const output = parsed as NodeOutput;
     if (output.type === 'ready') this.readyListen = typeof output.listen === 'string' ? output.listen : '?';
     this.events.output(this.id, output);
+  }
+
+  private onUnparsed(line: string): void {
+    this.skippedLines += 1;
+    this.events.unparsed?.(this.id, line);
   }
 
   /** Hands one submission to the node, as a person typing a line would. */
@@ -197,6 +211,24 @@ export class NodeProcess {
     await this.waitExit(KILL_WAIT_MS);
   }
 
+  /** Sends `signal` alone (no stdin end first), e.g. to test how a node handles SIGTERM; resolves at its exit. */
+  async signal(signal: NodeJS.Signals, waitMs: number): Promise<boolean> {
+    const child = this.child;
+    if (child === null) return true;
+    this.expectingExit = true;
+    child.kill(signal);
+    return this.waitExit(waitMs);
+  }
+
+  /** Ends stdin, which a headless node takes as a clean stop; resolves true once it exits within `waitMs`. */
+  async endInput(waitMs: number): Promise<boolean> {
+    const child = this.child;
+    if (child === null) return true;
+    this.expectingExit = true;
+    child.stdin.end();
+    return this.waitExit(waitMs);
+  }
+
   /** Last resort when the launcher itself is going away: synchronous, no waiting. */
   killNow(): void {
     if (this.child === null) return;
@@ -205,7 +237,7 @@ export class NodeProcess {
   }
 
   /** Whether the process ended within `boundMs`. */
-  private async waitExit(boundMs: number): Promise<boolean> {
+  async waitExit(boundMs: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), boundMs)));
     const ended = await Promise.race([this.exited.then(() => true as const), timedOut]);

@@ -1,6 +1,5 @@
-import { historyHash, type History, type HistoryEvent } from '../core/history.ts';
-import type { NodeId } from '../core/ids.ts';
-import type { NodeStatus, ProtocolDefinition } from '../core/node.ts';
+import { historyHash, type History } from '../core/history.ts';
+import type { ProtocolDefinition } from '../core/node.ts';
 import { runCheckers, type Verdict } from '../check/index.ts';
 import { protocolByName, protocolNames } from '../protocols/index.ts';
 import { ProtocolError, Simulator } from '../sim/simulator.ts';

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,12 +7,15 @@ import type { NodeId } from '../../src/core/ids.ts';
 import type { JsonObject } from '../../src/core/json.ts';
 import type { Delivery, ProtocolDefinition } from '../../src/core/node.ts';
 import type { Address } from '../../src/live/config.ts';
+import { NodeProcess } from '../../src/cluster/node-process.ts';
 import { LiveNode, nodeFiles, type LiveEvent, type LiveNodeConfig } from '../../src/live/host.ts';
 
 /** Helpers for tests of the live host: free loopback ports, polling with a bound, in-process and child clusters. */
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const POLL_INTERVAL_MS = 10;
+/** Tests read what a node said on stderr; keep far more of it than the launcher does. */
+const STDERR_KEPT_BYTES = 1 << 20;
 
 export function temporaryDirectory(prefix = 'tob-lab-live-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -118,36 +120,46 @@ export async function startInProcessCluster(
   };
 }
 
-/** One `tob-lab live --headless` process, its JSON lines and its stderr. */
+/**
+ * One `tob-lab live --headless` process, its JSON lines and its stderr: a test's view of the lab's one node
+ * process launcher (src/cluster/node-process.ts), keeping every line the node printed.
+ */
 export class ChildNode {
   readonly lines: Array<Record<string, unknown>> = [];
-  stderr = '';
-  exitCode: number | null = null;
-  signal: NodeJS.Signals | null = null;
-  private readonly child: ChildProcessWithoutNullStreams;
-  private readonly exited: Promise<void>;
-  private partial = '';
+  private readonly process: NodeProcess;
 
   constructor(args: readonly string[], cwd: string = REPO_ROOT) {
-    this.child = spawn(process.execPath, [join(REPO_ROOT, 'bin/tob-lab.js'), 'live', '--headless', ...args], {
+    const spec = {
+      id: 0,
+      command: process.execPath,
+      commandArgs: [join(REPO_ROOT, 'bin/tob-lab.js')],
+      liveArgs: ['--headless', ...args],
       cwd,
-      env: { ...process.env, CI: '1' },
+      env: { CI: '1' },
+      stderrBytesMax: STDERR_KEPT_BYTES,
+    };
+    this.process = new NodeProcess(spec, {
+      output: (_node, line) => this.lines.push(line),
+      exit: () => {},
+      unparsed: (_node, text) => this.lines.push({ type: 'unparsed', text }),
     });
-    this.child.stdout.setEncoding('utf8');
-    this.child.stdout.on('data', (chunk: string) => this.take(chunk));
-    this.child.stderr.setEncoding('utf8');
-    this.child.stderr.on('data', (chunk: string) => (this.stderr += chunk));
-    this.exited = new Promise((resolve) =>
-      this.child.on('exit', (code, signal) => {
-        this.exitCode = code;
-        this.signal = signal;
-        resolve();
-      }),
-    );
+    this.process.start();
+  }
+
+  get stderr(): string {
+    return this.process.stderr;
+  }
+
+  get exitCode(): number | null {
+    return this.process.lastExitCode;
+  }
+
+  get signal(): NodeJS.Signals | null {
+    return this.process.lastSignal;
   }
 
   get running(): boolean {
-    return this.exitCode === null && this.signal === null;
+    return this.process.running;
   }
 
   linesOf(type: string): Array<Record<string, unknown>> {
@@ -159,42 +171,22 @@ export class ChildNode {
   }
 
   submit(text: string): void {
-    this.child.stdin.write(text + '\n');
+    this.process.submit(text);
   }
 
-  /** SIGTERM: the node should stop cleanly and exit 0. */
+  /** SIGTERM: the node should stop cleanly and exit 0; SIGKILL if it overstays `timeoutMs`. */
   async terminate(timeoutMs = 10_000): Promise<number | null> {
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
-    await this.exited;
-    clearTimeout(timer);
+    if (!(await this.process.signal('SIGTERM', timeoutMs))) await this.process.crash();
     return this.exitCode;
   }
 
   kill9(): Promise<void> {
-    this.child.kill('SIGKILL');
-    return this.exited;
+    return this.process.crash();
   }
 
   /** Ends stdin (a clean stop) and waits for the exit, killing the process if it overstays `timeoutMs`. */
   async end(timeoutMs = 10_000): Promise<number | null> {
-    this.child.stdin.end();
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
-    await this.exited;
-    clearTimeout(timer);
+    if (!(await this.process.endInput(timeoutMs))) await this.process.crash();
     return this.exitCode;
-  }
-
-  private take(chunk: string): void {
-    const parts = (this.partial + chunk).split('\n');
-    this.partial = parts.pop() ?? '';
-    for (const part of parts) {
-      if (part.trim() === '') continue;
-      try {
-        this.lines.push(JSON.parse(part) as Record<string, unknown>);
-      } catch {
-        this.lines.push({ type: 'unparsed', text: part });
-      }
-    }
   }
 }

@@ -12,6 +12,7 @@ import {
   type PrimaryBackupRecord,
 } from './messages.ts';
 import type { PrimaryBackupOptions } from './options.ts';
+import { RejoinSync, syncReply, TIMER_DISCOVERY, TIMER_SYNC, type RejoiningNode } from './sync.ts';
 
 type Context = NodeContext<PrimaryBackupMessage>;
 type Message<Type extends PrimaryBackupMessage['type']> = Extract<PrimaryBackupMessage, { type: Type }>;
@@ -20,12 +21,8 @@ const TIMER_HEARTBEAT = 'heartbeat';
 const TIMER_PRIMARY = 'primary-timeout';
 const TIMER_ELECTION = 'election';
 const TIMER_COORDINATOR = 'coordinator-wait';
-const TIMER_DISCOVERY = 'discovery';
-const TIMER_SYNC = 'sync';
 
 type ElectionState = 'idle' | 'awaiting-ok' | 'awaiting-coordinator';
-/** A restarted node first finds the primary (discovering), then fetches what it missed (syncing). */
-type SyncState = 'synced' | 'discovering' | 'syncing';
 
 /**
  * Seed 003 part 4: the highest live node is primary; it numbers each message, delivers it at once and replicates
@@ -45,26 +42,25 @@ type SyncState = 'synced' | 'discovering' | 'syncing';
  *   was down at that moment and has since restarted and won; both lead until COORDINATOR crosses the wire.
  *
  * Choices where the seed is silent: a restarted node asks for the primary (DISCOVER) instead of bullying it, then
- * fetches what it missed (SYNC_REQ, the seed's "novo nó solicita histórico"); every delivery is persisted at once
- * (the seed saved every 5 minutes); backups accept replication only from the primary they follow.
+ * fetches what it missed (SYNC_REQ, the seed's "novo nó solicita histórico"; see sync.ts); every delivery is
+ * persisted at once (the seed saved every 5 minutes); backups accept replication only from the primary they follow.
  */
-export class PrimaryBackupNode implements ProtocolNode<PrimaryBackupMessage> {
+export class PrimaryBackupNode implements ProtocolNode<PrimaryBackupMessage>, RejoiningNode {
   private role: PbRole = 'backup';
-  private leader: NodeId | null = null;
+  leader: NodeId | null = null;
   private lastAnnounced: string | null = null;
   /** Highest seq delivered here; a backup expects highestSeq + 1 next, a primary numbers from it. */
-  private highestSeq = 0;
+  highestSeq = 0;
   private delivered = 0;
   private readonly deliveredIds: BoundedSet<string>;
   /** The latest deliveries in seq order, to answer SYNC_REQ. */
   private readonly history: Entry[] = [];
   private election: ElectionState = 'idle';
-  private sync: SyncState = 'synced';
+  /** The catch-up of a restarted node (sync.ts). */
+  private readonly rejoin: RejoinSync;
   /** Submissions waiting for a known primary. */
   private pendingForwards: Forward[] = [];
-  /** Replications that arrived while this restarted node was still discovering or syncing. */
-  private heldReplicas: Entry[] = [];
-  private readonly dropped = { stale: 0, seqsSkipped: 0, foreign: 0, duplicateIds: 0, forwards: 0, held: 0 };
+  readonly dropped = { stale: 0, seqsSkipped: 0, foreign: 0, duplicateIds: 0, forwards: 0, held: 0 };
 
   constructor(
     private readonly id: NodeId,
@@ -73,6 +69,7 @@ export class PrimaryBackupNode implements ProtocolNode<PrimaryBackupMessage> {
   ) {
     invariant(nodes.includes(id), `node ${id} is not one of ${nodes.join(', ')}`);
     this.deliveredIds = new BoundedSet<string>(options.idCacheMax);
+    this.rejoin = new RejoinSync(this, options);
   }
 
   start(ctx: Context, recovered: readonly Json[]): void {
@@ -87,9 +84,7 @@ export class PrimaryBackupNode implements ProtocolNode<PrimaryBackupMessage> {
       this.startElection(ctx);
     } else {
       // A restart: someone probably leads already; ask before bullying (see the class comment).
-      this.sync = 'discovering';
-      ctx.broadcast({ type: 'DISCOVER' });
-      ctx.setTimer(TIMER_DISCOVERY, this.options.primaryTimeoutMs);
+      this.rejoin.discover(ctx);
     }
     this.announce(ctx);
   }
@@ -122,9 +117,10 @@ export class PrimaryBackupNode implements ProtocolNode<PrimaryBackupMessage> {
         if (this.role === 'primary') ctx.send(from, { type: 'COORDINATOR', lastSeq: this.highestSeq });
         return;
       case 'SYNC_REQ':
-        return this.onSyncRequest(ctx, from, message);
+        if (this.role === 'primary') ctx.send(from, syncReply(this.history, message.fromSeq, this.options.syncBatchMax));
+        return;
       case 'SYNC':
-        return this.onSync(ctx, from, message);
+        return this.rejoin.onSync(ctx, from, message);
       default:
         return unreachable(message, 'primary-backup message');
     }
@@ -149,15 +145,10 @@ export class PrimaryBackupNode implements ProtocolNode<PrimaryBackupMessage> {
         this.startElection(ctx);
         return;
       case TIMER_DISCOVERY:
-        if (this.sync !== 'discovering') return;
-        ctx.log('no primary answered DISCOVER: electing');
-        this.finishSync(ctx);
-        this.startElection(ctx);
+        if (this.rejoin.onDiscoveryTimeout(ctx)) this.startElection(ctx);
         return;
       case TIMER_SYNC:
-        if (this.sync !== 'syncing') return;
-        ctx.log(`primary ${this.leader} did not answer SYNC_REQ: going on without the rest of the history`);
-        this.finishSync(ctx);
+        this.rejoin.onSyncTimeout(ctx);
         return;
       default:
         invariant(false, `primary-backup node ${this.id} never set a timer named ${name}`);
@@ -172,9 +163,9 @@ export class PrimaryBackupNode implements ProtocolNode<PrimaryBackupMessage> {
       details: {
         highestSeq: this.highestSeq,
         election: this.election,
-        sync: this.sync,
+        sync: this.rejoin.state,
         pendingForwards: this.pendingForwards.length,
-        heldReplicas: this.heldReplicas.length,
+        heldReplicas: this.rejoin.heldCount,
         dropped: { ...this.dropped },
       },
     };
@@ -239,8 +230,8 @@ export class PrimaryBackupNode implements ProtocolNode<PrimaryBackupMessage> {
       this.onRival(ctx, from);
       if (this.role === 'primary') return;
     }
-    if (this.sync !== 'synced') {
-      this.hold(ctx, entry);
+    if (!this.rejoin.synced) {
+      this.rejoin.hold(ctx, entry);
       return;
     }
     if (this.leader !== null && this.leader !== from) {
@@ -253,7 +244,7 @@ export class PrimaryBackupNode implements ProtocolNode<PrimaryBackupMessage> {
   }
 
   /** The backup's sequence check, with immediate delivery (see classifySeq). */
-  private applyReplica(ctx: Context, entry: Entry): void {
+  applyReplica(ctx: Context, entry: Entry): void {
     const verdict = classifySeq(this.highestSeq, entry.seq);
     if (verdict === 'stale') {
       this.dropped.stale += 1;
@@ -305,7 +296,7 @@ export class PrimaryBackupNode implements ProtocolNode<PrimaryBackupMessage> {
   }
 
   /** Only a message that shows the leader still acts as primary keeps the backup from suspecting it. */
-  private noteLeaderAlive(ctx: Context, from: NodeId): void {
+  noteLeaderAlive(ctx: Context, from: NodeId): void {
     if (this.role === 'backup' && from === this.leader) ctx.setTimer(TIMER_PRIMARY, this.options.primaryTimeoutMs);
   }
 
@@ -366,13 +357,7 @@ export class PrimaryBackupNode implements ProtocolNode<PrimaryBackupMessage> {
   private becomePrimary(ctx: Context): void {
     this.stopWaiting(ctx);
     ctx.cancelTimer(TIMER_PRIMARY);
-    if (this.sync !== 'synced') {
-      this.dropped.held += this.heldReplicas.length;
-      this.heldReplicas = [];
-      this.sync = 'synced';
-      ctx.cancelTimer(TIMER_DISCOVERY);
-      ctx.cancelTimer(TIMER_SYNC);
-    }
+    this.rejoin.abandon(ctx);
     this.role = 'primary';
     this.leader = this.id;
     this.announce(ctx);
@@ -386,10 +371,7 @@ export class PrimaryBackupNode implements ProtocolNode<PrimaryBackupMessage> {
     this.leader = leader;
     this.announce(ctx);
     ctx.setTimer(TIMER_PRIMARY, this.options.primaryTimeoutMs);
-    if (this.sync !== 'synced') {
-      ctx.cancelTimer(TIMER_DISCOVERY);
-      this.requestSync(ctx);
-    }
+    this.rejoin.onPrimaryFound(ctx);
     this.flushPending(ctx);
   }
 
@@ -405,52 +387,6 @@ export class PrimaryBackupNode implements ProtocolNode<PrimaryBackupMessage> {
     for (const forward of waiting) {
       if (this.role === 'primary') this.sequence(ctx, forward);
       else this.route(ctx, forward);
-    }
-  }
-
-  // ---------------------------------------------------------------- a restarted node catching up
-
-  private requestSync(ctx: Context): void {
-    invariant(this.leader !== null && this.leader !== this.id, 'a node syncs from another node that leads');
-    this.sync = 'syncing';
-    ctx.send(this.leader, { type: 'SYNC_REQ', fromSeq: this.highestSeq + 1 });
-    ctx.setTimer(TIMER_SYNC, this.options.primaryTimeoutMs);
-  }
-
-  private onSyncRequest(ctx: Context, from: NodeId, message: Message<'SYNC_REQ'>): void {
-    if (this.role !== 'primary') return;
-    const start = this.history.findIndex((entry) => entry.seq >= message.fromSeq);
-    const rest = start === -1 ? [] : this.history.slice(start);
-    const entries = rest.slice(0, this.options.syncBatchMax);
-    ctx.send(from, { type: 'SYNC', entries, more: rest.length > entries.length });
-  }
-
-  private onSync(ctx: Context, from: NodeId, message: Message<'SYNC'>): void {
-    if (this.sync !== 'syncing' || from !== this.leader) return;
-    this.noteLeaderAlive(ctx, from);
-    for (const entry of message.entries) this.applyReplica(ctx, entry);
-    if (message.more) this.requestSync(ctx);
-    else this.finishSync(ctx);
-  }
-
-  private hold(ctx: Context, entry: Entry): void {
-    if (this.heldReplicas.length >= this.options.pendingMax) {
-      this.dropped.held += 1;
-      ctx.log(`${this.options.pendingMax} replications held while syncing: seq ${entry.seq} dropped`);
-      return;
-    }
-    this.heldReplicas.push(entry);
-  }
-
-  /** Replays what arrived during discovery or sync, in seq order (those the sync already covered are stale). */
-  private finishSync(ctx: Context): void {
-    this.sync = 'synced';
-    ctx.cancelTimer(TIMER_SYNC);
-    const held = this.heldReplicas.sort((a, b) => a.seq - b.seq);
-    this.heldReplicas = [];
-    for (const entry of held) {
-      if (this.leader === null || entry.primary === this.leader) this.applyReplica(ctx, entry);
-      else this.dropped.foreign += 1;
     }
   }
 

@@ -3,20 +3,9 @@ import type { NodeId } from '../../core/ids.ts';
 import type { Json } from '../../core/json.ts';
 import type { NodeContext, NodeStatus, ProtocolNode, Role, Submission } from '../../core/node.ts';
 import type { Entry, SequencerMessage, SequencerRecord } from './messages.ts';
+import type { SequencerOptions } from './options.ts';
 
-export type SequencerOptions = {
-  heartbeatIntervalMs: number;
-  leaderTimeoutMs: number;
-  joinTimeoutMs: number;
-  electionTimeoutMs: number;
-  coordinatorTimeoutMs: number;
-  catchupRetryMs: number;
-  catchupBatchMax: number;
-  bufferMax: number;
-  pendingMax: number;
-  retryForwards: boolean;
-  dedupSubmissions: boolean;
-};
+export type { SequencerOptions } from './options.ts';
 
 type Context = NodeContext<SequencerMessage>;
 
