@@ -5,6 +5,7 @@ import { formatMs, nowMs } from './measure.ts';
 import { PROFILE_TIMEOUT_MS, profileWorkload } from './profile.ts';
 import { reportMarkdown, sectionText, targetsTable, textTable, type SectionResult, type Target } from './report.ts';
 import { benchBroadcast } from './sections/broadcast.ts';
+import { benchExplore } from './sections/explore.ts';
 import type { BenchContext } from './sections/common.ts';
 import { benchLive } from './sections/live.ts';
 import { benchScale } from './sections/scale.ts';
@@ -24,6 +25,7 @@ const SECTIONS: Array<{ id: number; run: (context: BenchContext) => SectionResul
   { id: 4, run: benchWeak },
   { id: 5, run: benchScale },
   { id: 6, run: benchLive },
+  { id: 7, run: benchExplore },
 ];
 /**
  * The whole bench must finish within 10 minutes on 2 cores, however loaded: sections that would start after

@@ -36,7 +36,7 @@ describe('tob-lab check', () => {
     expect(badRuns.code).toBe(64);
     const badProperty = await runCli(['check', '--protocol', 'sequencer', '--properties', 'liveliness']);
     expect(badProperty.code).toBe(64);
-    expect((await runCli(['check', '--protocol', 'raft'])).code).toBe(64);
+    expect((await runCli(['check', '--protocol', 'paxos'])).code).toBe(64);
   });
 });
 

@@ -7,7 +7,7 @@ import { REPO_ROOT } from './support/cli.ts';
  * The layers of ARCHITECTURE.md (at the repository root), in order: a layer may import the ones before it, never the
  * ones after. The core never imports ink or react; only src/cli does, and only on a terminal.
  */
-const LAYERS = ['core', 'protocols', 'sim', 'live', 'check', 'scenarios', 'search', 'cluster', 'report', 'cli'] as const;
+const LAYERS = ['core', 'protocols', 'sim', 'live', 'check', 'scenarios', 'search', 'explore', 'cluster', 'report', 'cli'] as const;
 /** What each layer may import besides its own files (check knows nothing of the simulator or live mode). */
 const ALLOWED: Record<(typeof LAYERS)[number], readonly string[]> = {
   core: [],
@@ -17,9 +17,10 @@ const ALLOWED: Record<(typeof LAYERS)[number], readonly string[]> = {
   check: ['core'],
   scenarios: ['core', 'protocols', 'sim', 'check'],
   search: ['core', 'protocols', 'sim', 'check', 'scenarios'],
+  explore: ['core', 'protocols', 'sim', 'check', 'scenarios', 'search'],
   cluster: ['core', 'protocols', 'sim', 'live', 'check', 'scenarios'],
-  report: ['core', 'protocols', 'sim', 'live', 'check', 'scenarios', 'search', 'cluster'],
-  cli: ['core', 'protocols', 'sim', 'live', 'check', 'scenarios', 'search', 'cluster', 'report'],
+  report: ['core', 'protocols', 'sim', 'live', 'check', 'scenarios', 'search', 'explore', 'cluster'],
+  cli: ['core', 'protocols', 'sim', 'live', 'check', 'scenarios', 'search', 'explore', 'cluster', 'report'],
 };
 
 function sources(dir: string): string[] {

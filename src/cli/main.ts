@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { checkCommand } from './commands/check.ts';
 import { clusterCommand } from './commands/cluster.ts';
+import { exploreCommand } from './commands/explore.ts';
 import { listCommand } from './commands/list.ts';
 import { liveCommand } from './commands/live.ts';
 import { runCommand } from './commands/run.ts';
@@ -18,7 +19,7 @@ export function buildProgram(io: CommandIo): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: io.write, writeErr: io.writeError });
-  for (const command of [runCommand(io), checkCommand(io), listCommand(io), liveCommand(io), clusterCommand(io)]) {
+  for (const command of [runCommand(io), checkCommand(io), exploreCommand(io), listCommand(io), liveCommand(io), clusterCommand(io)]) {
     program.addCommand(command.exitOverride().configureOutput({ writeOut: io.write, writeErr: io.writeError }));
   }
   return program;

@@ -5,7 +5,7 @@ import { historyHash } from '../core/history.ts';
 import { nodeIds, type NodeId } from '../core/ids.ts';
 import type { ProtocolDefinition } from '../core/node.ts';
 import { runCheckers } from '../check/index.ts';
-import type { Scenario } from '../scenarios/dsl.ts';
+import { expectationsFor, type Scenario } from '../scenarios/dsl.ts';
 import { ScenarioError } from '../scenarios/errors.ts';
 import { PACKAGE_ROOT } from '../scenarios/load.ts';
 import { judgeRun } from '../scenarios/expectations.ts';
@@ -96,8 +96,9 @@ const EXIT_USAGE_CODE = 64;
 /** How often a node may lose its freshly picked port to another program before the launch gives up. */
 const PORT_MOVES_MAX = 3;
 
-export async function runCluster(options: ClusterOptions): Promise<ClusterOutcome> {
-  const protocol = liveProtocol(options);
+export async function runCluster(written: ClusterOptions): Promise<ClusterOutcome> {
+  const protocol = liveProtocol(written);
+  const options = { ...written, scenario: expectationsFor(written.scenario, protocol.name) };
   validateScenario(options.scenario, protocol);
   invariant(options.speed > 0 && options.speed <= SPEED_MAX, `speed must be in (0, ${SPEED_MAX}]`);
   const dataDir = prepareDataDir(options.dataDir);

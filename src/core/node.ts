@@ -86,6 +86,12 @@ export interface ProtocolNode<Message extends Json = Json> {
   timer(ctx: NodeContext<Message>, name: string): void;
   submit(ctx: NodeContext<Message>, submission: Submission): void;
   status(): NodeStatus;
+  /**
+   * Optional: this node's whole state as plain data, for the explorer's state fingerprints. Without it the
+   * explorer walks the instance's fields (src/sim/state-material.ts); a node that keeps state where no field
+   * reaches it (in closures) must write this. Two nodes with equal snapshots must behave alike from then on.
+   */
+  snapshot?(): Json;
 }
 
 export interface NodeConfig<Options> {

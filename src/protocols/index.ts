@@ -3,6 +3,7 @@ import { causal } from './causal/index.ts';
 import { isis } from './isis/index.ts';
 import { lamport, lamportAllPeersPromises } from './lamport/index.ts';
 import { primaryBackup } from './primary-backup/index.ts';
+import { raft } from './raft/index.ts';
 import { sequencer, sequencerRetryDedupPromises } from './sequencer/index.ts';
 
 const asDefinition = (protocol: unknown) => protocol as ProtocolDefinition;
@@ -40,6 +41,7 @@ export const PROTOCOLS: readonly ProtocolDefinition[] = [
   lamportAllPeers,
   asDefinition(primaryBackup),
   asDefinition(causal),
+  asDefinition(raft),
 ];
 
 export function protocolByName(name: string): ProtocolDefinition | undefined {

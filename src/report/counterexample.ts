@@ -25,6 +25,7 @@ export function counterexampleSource(info: CounterexampleInfo): string {
     timeline: scenario.steps,
     ...(scenario.settleMs === undefined ? {} : { settleMs: scenario.settleMs }),
     ...(scenario.livenessMs === undefined ? {} : { livenessMs: scenario.livenessMs }),
+    ...(scenario.schedule === undefined ? {} : { schedule: scenario.schedule }),
     // A protocol error needs no checker: the runner fails any run whose protocol throws.
     expect: info.property === 'protocol-error' ? {} : { pass: [info.property] },
   };

@@ -69,6 +69,11 @@ export interface Expectations {
   elections?: Array<{ afterMs: number; node: NodeId; withinMs: [number, number] }>;
   /** Every delivery of the message with this payload carries exactly this ordering data (e.g. a vector clock). */
   orders?: Array<{ payload: string; order: JsonObject }>;
+  /**
+   * What a run of the same timeline on another protocol must show, by protocol name (`--protocol raft`): these
+   * replace the expectations above for that protocol, since a demo of one design's failure is another's pass.
+   */
+  protocols?: Record<string, Omit<Expectations, 'protocols'>>;
 }
 
 export interface ClusterSpec {
@@ -97,6 +102,22 @@ export interface ScenarioSpec {
   livenessMs?: number;
   maxEvents?: number;
   expect?: Expectations;
+  /** An order of events chosen by a search (`tob-lab explore`, `check --strategy`), replayed as saved. */
+  schedule?: ScheduleSpec;
+}
+
+/**
+ * A chosen interleaving as data. `order` lists the events fired first, by their number in the run (every event
+ * the simulator creates is numbered in creation order, the same in every replay); past the list, the default
+ * order (due time, then creation order) goes on. Which events may be chosen at each point is the model of
+ * src/sim/strategies.ts. With `steps: 'events'` the timeline steps (absolute times only) become events of the
+ * run too, so the order places them among message arrivals and timers; otherwise they run at their times.
+ */
+export interface ScheduleSpec {
+  order: number[];
+  steps?: 'events' | 'timeline';
+  /** The choice model's delivery bound, in virtual ms (see src/sim/strategies.ts); default: none. */
+  deliveryBoundMs?: number;
 }
 
 export const SCENARIO_BRAND = 'tob-lab/scenario@1';
@@ -120,6 +141,12 @@ export function scenario(spec: ScenarioSpec): Scenario {
     return { kind: SCENARIO_BRAND, ...rest, steps: indexed.map(({ step }) => step) };
   }
   return { kind: SCENARIO_BRAND, ...rest, steps };
+}
+
+/** The scenario as judged on `protocol`: its per-protocol expectations, when it has some, replace the default ones. */
+export function expectationsFor(scenario: Scenario, protocol: string): Scenario {
+  const own = scenario.expect?.protocols?.[protocol];
+  return own === undefined ? scenario : { ...scenario, expect: own };
 }
 
 export function isScenario(value: unknown): value is Scenario {

@@ -2,12 +2,14 @@ import { historyHash, type History } from '../core/history.ts';
 import type { ProtocolDefinition } from '../core/node.ts';
 import { runCheckers, type Verdict } from '../check/index.ts';
 import { protocolByName, protocolNames } from '../protocols/index.ts';
+import type { Scheduler } from '../sim/scheduler.ts';
 import { ProtocolError, Simulator } from '../sim/simulator.ts';
-import type { Scenario } from './dsl.ts';
+import { ReplayScheduler } from '../sim/strategies.ts';
+import { expectationsFor, type Scenario } from './dsl.ts';
 import { ScenarioError } from './errors.ts';
 import { judgeRun, type ExpectationOutcome } from './expectations.ts';
 import { DEFAULT_LIVENESS_MS, interpretRun, type InterpretedRun } from './interpreter.ts';
-import { driveSimulator, SimWorld, type RunSnapshot } from './sim-world.ts';
+import { driveSimulator, performOnSimulator, SimWorld, type RunSnapshot } from './sim-world.ts';
 import { validateScenario } from './validate.ts';
 
 // What the runner's callers have always imported from here; the pieces now live in files of their own.
@@ -22,6 +24,8 @@ export interface RunOptions {
   seed: number;
   /** Run the scenario's timeline on another protocol than the one it names. */
   protocol?: string;
+  /** Decides the order of events (default: the scenario's schedule if it has one, else time order). */
+  scheduler?: Scheduler;
 }
 
 export interface RunResult {
@@ -59,8 +63,9 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
  * The run as a generator that yields a snapshot every `chunkMs` of virtual time, so a view can draw it as it
  * goes. Chunking only splits the simulator's loop; the history is the same byte for byte whatever the chunk.
  */
-export function* scenarioRun(scenario: Scenario, options: RunOptions, chunkMs: number): Generator<RunSnapshot, RunResult> {
-  const protocol = resolveProtocol(options.protocol ?? scenario.cluster.protocol);
+export function* scenarioRun(written: Scenario, options: RunOptions, chunkMs: number): Generator<RunSnapshot, RunResult> {
+  const protocol = resolveProtocol(options.protocol ?? written.cluster.protocol);
+  const scenario = expectationsFor(written, protocol.name);
   validateScenario(scenario, protocol);
   const sim = new Simulator({
     seed: options.seed,
@@ -71,14 +76,17 @@ export function* scenarioRun(scenario: Scenario, options: RunOptions, chunkMs: n
     links: scenario.links,
     maxEvents: scenario.maxEvents,
     joinLater: scenario.cluster.joinLater,
+    scheduler: options.scheduler ?? (scenario.schedule === undefined ? undefined : new ReplayScheduler(scenario.schedule.order, scenario.schedule)),
   });
+  const stepsAsEvents = scenario.schedule?.steps === 'events';
   const world = new SimWorld(sim, chunkMs);
   const reached: InterpretedRun = { skipped: [], safetyEndMs: 0 };
   let protocolError: string | null = null;
   try {
     sim.start();
+    if (stepsAsEvents) for (const step of scenario.steps) sim.schedule(step.atMs ?? 0, () => performOnSimulator(sim, step.action));
     const bounds = { livenessMs: scenario.livenessMs ?? DEFAULT_LIVENESS_MS, quietMs: QUIET_AFTER_DELIVERY_MS };
-    yield* driveSimulator(interpretRun(world, scenario, bounds, reached));
+    yield* driveSimulator(interpretRun(world, stepsAsEvents ? { ...scenario, steps: [] } : scenario, bounds, reached));
   } catch (error) {
     if (!(error instanceof ProtocolError)) throw error;
     protocolError = error.message;

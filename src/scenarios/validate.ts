@@ -39,6 +39,8 @@ export function validateScenario(scenario: Scenario, protocol: ProtocolDefinitio
       throw new ScenarioError(`${where}: node ${step.action.node} boots at start; list it in cluster.joinLater to have it join here`);
     }
   });
+  const scheduleProblem = scenario.schedule === undefined ? null : validateSchedule(scenario);
+  if (scheduleProblem !== null) throw new ScenarioError(`schedule: ${scheduleProblem}`);
   for (const name of [...(scenario.expect?.pass ?? []), ...(scenario.expect?.fail ?? [])]) {
     if (!isCheckerName(name)) {
       throw new ScenarioError(`expect names an unknown checker "${name}"; known: ${CHECKER_NAMES.join(', ')}`);
@@ -60,6 +62,23 @@ export function validateScenario(scenario: Scenario, protocol: ProtocolDefinitio
     const problem = nodeProblem(leader.node, nodes);
     if (problem !== null) throw new ScenarioError(`expect.leaders at ${leader.atMs} ms: ${problem}`);
   }
+}
+
+/** A schedule lists event numbers; steps run as events only from absolute times. */
+function validateSchedule(scenario: Scenario): string | null {
+  const schedule = scenario.schedule as { order?: unknown; steps?: unknown; deliveryBoundMs?: unknown };
+  const bound = schedule.deliveryBoundMs;
+  if (bound !== undefined && !(typeof bound === 'number' && bound >= 0)) return `deliveryBoundMs must be a number >= 0, got ${JSON.stringify(bound)}`;
+  if (!Array.isArray(schedule.order) || !schedule.order.every((seq) => Number.isInteger(seq) && (seq as number) >= 0)) {
+    return 'order must be a list of event numbers (whole numbers >= 0)';
+  }
+  if (schedule.steps !== undefined && schedule.steps !== 'events' && schedule.steps !== 'timeline') {
+    return `steps must be "events" or "timeline", got ${JSON.stringify(schedule.steps)}`;
+  }
+  if (schedule.steps === 'events' && scenario.steps.some((step) => step.atMs === undefined)) {
+    return 'steps: "events" needs every timeline step at an absolute time (at(...)), not after(...) or when(...)';
+  }
+  return null;
 }
 
 function triggerProblem(step: Step, nodes: number): string | null {

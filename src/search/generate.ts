@@ -4,6 +4,7 @@ import type { JsonObject } from '../core/json.ts';
 import type { ProtocolDefinition } from '../core/node.ts';
 import type { FaultClass } from '../core/promises.ts';
 import { DEFAULT_LINK, type Latency, type LinkConfig } from '../sim/network.ts';
+import type { Deviation } from '../sim/strategies.ts';
 import { scenario, type Action, type CrashPoint, type LinkLatency, type Scenario, type Step } from '../scenarios/dsl.ts';
 
 /**
@@ -32,7 +33,28 @@ export interface GenerateOptions {
   swarm?: boolean;
   /** Whether cases may draw a static latency per directed link (default true); false keeps one network for all. */
   linkLatencies?: boolean;
+  /**
+   * Who orders the events of each case: 'latency' (the default: latency draws and time order), 'pct' (PCT with a
+   * generated seed and depth) or 'drawn' (a generated list of deviations from the default order, which shrinks).
+   */
+  strategy?: OrderStrategy;
 }
+
+export const ORDER_STRATEGIES = ['latency', 'pct', 'drawn'] as const;
+export type OrderStrategy = (typeof ORDER_STRATEGIES)[number];
+
+export function isOrderStrategy(name: string): name is OrderStrategy {
+  return (ORDER_STRATEGIES as readonly string[]).includes(name);
+}
+
+/** The order of a generated case, as data (absent: the default latency order). */
+export type CaseOrder = { kind: 'pct'; seed: number; depth: number } | { kind: 'drawn'; deviations: Deviation[] };
+
+/** PCT's k: change points fall among the first this many events of a run. */
+export const PCT_STEPS_MAX = 1_000;
+/** Drawn deviations fall among the first this many events, at most this many of them. */
+export const DRAWN_STEPS_MAX = 1_000;
+export const DRAWN_DEVIATIONS_MAX = 12;
 
 export const GENERATED_NETWORK: Partial<LinkConfig> = {
   latency: { kind: 'uniform', minMs: 5, maxMs: 25 },
@@ -43,9 +65,41 @@ export const GENERATED_NETWORK: Partial<LinkConfig> = {
 export interface GeneratedCase {
   scenario: Scenario;
   seed: number;
+  order?: CaseOrder;
 }
 
 export function caseArbitrary(options: GenerateOptions): fc.Arbitrary<GeneratedCase> {
+  const order = orderArbitrary(options.strategy ?? 'latency');
+  // The default strategy draws no order at all, so its cases are those of a search without strategies.
+  if (order === null) return latencyCaseArbitrary(options);
+  return fc
+    .record({ generated: latencyCaseArbitrary(options), order })
+    .map(({ generated, order: drawn }) => ({ ...generated, order: drawn }));
+}
+
+/**
+ * PCT: a seed and a depth d from 1 to 3 (the paper finds most bugs at small depth). Drawn: up to
+ * DRAWN_DEVIATIONS_MAX deviations, each at a take among the first DRAWN_STEPS_MAX and picking candidate 1 to 7
+ * (modulo how many there are); shrinking drops deviations, moves them earlier and picks smaller.
+ */
+function orderArbitrary(strategy: OrderStrategy): fc.Arbitrary<CaseOrder> | null {
+  switch (strategy) {
+    case 'latency':
+      return null;
+    case 'pct':
+      return fc
+        .record({ seed: fc.integer({ min: 0, max: 0x7fffffff }), depth: fc.integer({ min: 1, max: 3 }) })
+        .map(({ seed, depth }): CaseOrder => ({ kind: 'pct', seed, depth }));
+    case 'drawn':
+      return fc
+        .array(fc.record({ at: fc.nat({ max: DRAWN_STEPS_MAX - 1 }), pick: fc.integer({ min: 1, max: 7 }) }), {
+          maxLength: DRAWN_DEVIATIONS_MAX,
+        })
+        .map((deviations): CaseOrder => ({ kind: 'drawn', deviations }));
+  }
+}
+
+function latencyCaseArbitrary(options: GenerateOptions): fc.Arbitrary<GeneratedCase> {
   return fc
     .record({
       workload: workloadArbitrary(options),

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { Verdict } from '../check/index.ts';
-import { caseArbitrary, type GeneratedCase, type GenerateOptions } from './generate.ts';
+import { DrawnScheduler, PctScheduler } from '../sim/strategies.ts';
+import { caseArbitrary, PCT_STEPS_MAX, type GeneratedCase, type GenerateOptions } from './generate.ts';
 import { runScenario, type RunResult } from '../scenarios/runner.ts';
 
 export interface SearchOptions extends GenerateOptions {
@@ -39,6 +40,18 @@ export interface Violation {
 export interface SearchResult {
   runs: number;
   violation: Violation | null;
+}
+
+/** Runs a generated case under its own order, if it has one; `schedule` is then the order to save with it. */
+export function runGenerated(generated: GeneratedCase): { result: RunResult; schedule: number[] | null } {
+  const order = generated.order;
+  if (order === undefined) return { result: runScenario(generated.scenario, { seed: generated.seed }), schedule: null };
+  const scheduler =
+    order.kind === 'pct'
+      ? new PctScheduler({ seed: order.seed, depth: order.depth, stepsMax: PCT_STEPS_MAX })
+      : new DrawnScheduler(order.deviations);
+  const result = runScenario(generated.scenario, { seed: generated.seed, scheduler });
+  return { result, schedule: scheduler.schedule() };
 }
 
 /** The fast-check seed of case `index`: results carry it, so shards and workers merge by it. */
@@ -102,17 +115,19 @@ export function runCase(options: SearchOptions, index: number): Violation | null
       if (shrinkRuns >= shrinkRunsMax) return true;
       shrinkRuns += 1;
     }
-    const result = runScenario(generated.scenario, { seed: generated.seed });
+    const result = runGenerated(generated).result;
     const verdict = firstViolation(result, target === null ? options.properties : [target]);
     if (verdict !== null && target === null) target = verdict.checker;
     return verdict === null;
   });
   const details = fc.check(property, { numRuns: 1, seed });
   if (!details.failed || details.counterexample === null || target === null) return null;
-  const [found] = details.counterexample;
-  const pruned = pruneSteps(found, target, PRUNE_RUNS_MAX);
-  const shrunk = pruned.shrunk;
-  const result = runScenario(shrunk.scenario, { seed: shrunk.seed });
+  const [drawn] = details.counterexample;
+  const pruned = pruneSteps(drawn, target, PRUNE_RUNS_MAX);
+  const { result, schedule } = runGenerated(pruned.shrunk);
+  // A case with an order of its own is saved with the events it fired, so it replays without the strategy.
+  const shrunk: GeneratedCase =
+    schedule === null ? pruned.shrunk : { ...pruned.shrunk, scenario: { ...pruned.shrunk.scenario, schedule: { order: schedule } } };
   const verdict = firstViolation(result, [target]);
   if (verdict === null) return null;
   const shrinks = details.numShrinks + pruned.removed;
@@ -133,9 +148,9 @@ export function pruneSteps(generated: GeneratedCase, property: string, runsMax: 
     changed = false;
     for (let index = current.scenario.steps.length - 1; index >= 0 && runs < runsMax; index -= 1) {
       const steps = current.scenario.steps.filter((_, position) => position !== index);
-      const candidate: GeneratedCase = { scenario: { ...current.scenario, steps }, seed: current.seed };
+      const candidate: GeneratedCase = { ...current, scenario: { ...current.scenario, steps } };
       runs += 1;
-      const result = runScenario(candidate.scenario, { seed: candidate.seed });
+      const { result } = runGenerated(candidate);
       if (firstViolation(result, [property]) === null) continue;
       current = candidate;
       removed += 1;

@@ -32,6 +32,11 @@ export class SimulatedDisk {
     this.damaged.add(index);
   }
 
+  /** Everything later reads can depend on (for the explorer's state fingerprints). */
+  stateMaterial(): Json {
+    return [this.records, [...this.damaged].sort((a, b) => a - b), this.full];
+  }
+
   /** Reads the log back, cutting a torn tail off for good, as a restart does. */
   recover(): Recovery {
     let tornRecords = 0;

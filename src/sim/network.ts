@@ -1,5 +1,6 @@
 import { invariant } from '../core/assert.ts';
 import type { NodeId } from '../core/ids.ts';
+import type { Json } from '../core/json.ts';
 import type { RandomStream } from '../core/rng.ts';
 
 /** How long a message takes on a link, in virtual milliseconds. */
@@ -107,6 +108,12 @@ export class Reachability {
 
   heldLinks(): Array<[NodeId, NodeId]> {
     return [...this.held].sort((a, b) => a - b).map(splitLinkKey);
+  }
+
+  /** Groups, cuts and holds as plain data, for state fingerprints. */
+  stateMaterial(): Json {
+    const groups = this.groupOfNode === null ? null : [...this.groupOfNode].sort((a, b) => a[0] - b[0]);
+    return { groups, cuts: [...this.cuts].sort((a, b) => a - b), held: [...this.held].sort((a, b) => a - b) };
   }
 
   /** Removes partitions and cuts (holds are released separately, since they keep messages). */

@@ -1,4 +1,4 @@
-import type { MessageRef } from '../core/history.ts';
+import type { History, MessageRef } from '../core/history.ts';
 import type { NodeId } from '../core/ids.ts';
 import type { Json } from '../core/json.ts';
 import { EventQueue } from './queue.ts';
@@ -31,6 +31,30 @@ export interface Scheduler {
   add(event: PendingEvent): void;
   peek(): PendingEvent | undefined;
   take(): PendingEvent | undefined;
+  /** Called once by the simulator it serves, before any event is added, for strategies that look at the run. */
+  attach?(view: SchedulerView): void;
+}
+
+/**
+ * What a strategy may ask the simulator it serves: read-only questions, so no strategy can change a run other
+ * than by the order it picks.
+ */
+export interface SchedulerView {
+  /** The current virtual time. */
+  now(): number;
+  /** False for a timer that was re-armed or cancelled since it was set: firing it would do nothing. */
+  isLive(event: PendingEvent): boolean;
+  /** Whether the link keeps messages in send order (a strategy must not reorder what a FIFO link carries). */
+  isFifo(from: NodeId, to: NodeId): boolean;
+  /**
+   * Everything the future of the run depends on, other than the pending events, as plain data: per node its
+   * liveness flags, durable records, the state of its instance, its clock and random stream position and the
+   * application-visible trace so far (submissions, deliveries, acks, announcements, crashes); the network's fault
+   * state; the time. Two runs with equal material and equal pending events go on alike (see src/explore).
+   */
+  stateMaterial(): Json;
+  /** The run's history so far (read it, never change it), so a search can judge a run it stops midway. */
+  history(): History;
 }
 
 /**

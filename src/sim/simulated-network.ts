@@ -154,6 +154,26 @@ export class SimulatedNetwork {
     this.link = { ...this.baseLink, lossRate: 0, duplicateRate: 0 };
   }
 
+  /** The network's fault and link state as plain data, for state fingerprints (see SchedulerView). */
+  stateMaterial(): Json {
+    return {
+      link: this.link as unknown as Json,
+      overrides: [...this.linkOverrides].sort((a, b) => a[0] - b[0]).map(([key, change]) => [key, change as JsonObject]),
+      reach: this.reach.stateMaterial(),
+      held: [...this.heldMessages].map(([key, messages]) => [key, messages.map((message) => message.body)]),
+      // Past arrival times no longer bound anything (arrivals are never before now), so they read as 0.
+      // Sorted by link: the order links were first used in depends on the interleaving, not on the state.
+      lastArrival: [...this.lastArrivalMs]
+        .sort((a, b) => a[0] - b[0])
+        .map(([key, timeMs]) => [key, Math.max(0, timeMs - this.host.now())]),
+    };
+  }
+
+  /** Whether messages on this link arrive in send order now. */
+  isFifo(from: NodeId, to: NodeId): boolean {
+    return this.linkFor(from, to).fifo;
+  }
+
   /** Puts one copy of a message on the wire, or on hold. */
   private transmit(from: NodeId, to: NodeId, msg: MessageRef, body: Json): void {
     const key = linkKey(from, to);

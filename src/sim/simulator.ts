@@ -12,6 +12,7 @@ import { roundMs, type Latency, type LinkConfig } from './network.ts';
 import type { DistributiveOmit } from './queue.ts';
 import { TimeOrderScheduler, type PendingEvent, type PendingMessage, type Scheduler } from './scheduler.ts';
 import { SimulatedNetwork } from './simulated-network.ts';
+import { instanceMaterial } from './state-material.ts';
 
 export interface SimulatorConfig {
   seed: number | string;
@@ -56,6 +57,8 @@ interface NodeSlot {
   backlog: NodeWork[];
   clock: DriftingClock;
   random: RandomStream;
+  /** Numbers drawn from `random` so far: its position, for state fingerprints. */
+  draws: number;
   context: NodeContext;
 }
 
@@ -108,6 +111,13 @@ export class Simulator {
     this.maxTimeMs = config.maxTimeMs ?? DEFAULT_MAX_TIME_MS;
     this.maxEvents = config.maxEvents ?? DEFAULT_MAX_EVENTS;
     this.scheduler = config.scheduler ?? new TimeOrderScheduler();
+    this.scheduler.attach?.({
+      now: () => this.now,
+      isLive: (event) => event.kind !== 'timer' || this.slot(event.node).timers.get(event.name) === event.token,
+      isFifo: (from, to) => this.network.isFifo(from, to),
+      stateMaterial: () => this.stateMaterial(),
+      history: () => this.history,
+    });
     this.network = new SimulatedNetwork(
       {
         now: () => this.now,
@@ -397,6 +407,31 @@ export class Simulator {
 
   // ---------------------------------------------------------------- internals
 
+  /** See SchedulerView.stateMaterial: what the rest of the run depends on, besides the pending events. */
+  private stateMaterial(): Json {
+    const traces = new Map<NodeId, Json[]>(this.nodes.map((id) => [id, []]));
+    for (const event of this.history.events) {
+      const trace = 'node' in event ? traces.get(event.node) : undefined;
+      if (trace === undefined) continue;
+      if (event.type === 'submit' || event.type === 'deliver' || event.type === 'ack') trace.push([event.type, event.id]);
+      else if (event.type === 'announce') trace.push(['announce', event.role, event.term ?? null, event.leader ?? null]);
+      else if (event.type === 'crash' || event.type === 'restart' || event.type === 'join') trace.push(event.type);
+    }
+    const nodes = this.nodes.map((id): Json => {
+      const slot = this.slot(id);
+      return [
+        slot.joined, slot.up, slot.paused, slot.disk.stateMaterial(), slot.draws,
+        slot.crashPoint === null ? null : [slot.crashPoint.handler, slot.crashPoint.cut],
+        slot.owed as unknown as Json, slot.bootClockMs,
+        slot.clock.read(this.now), slot.clock.driftPpm,
+        slot.instance === null ? null : instanceMaterial(slot.instance),
+        slot.backlog.map((work) => (work.kind === 'message' ? [work.from, work.body] : work.kind === 'timer' ? work.name : [work.id, work.payload])),
+        traces.get(id) ?? [],
+      ];
+    });
+    return { now: this.now, nodes, network: this.network.stateMaterial(), submissions: this.nextSubmission };
+  }
+
   private slot(node: NodeId): NodeSlot {
     const slot = this.slots.get(node);
     invariant(slot !== undefined, () => `unknown node ${node}: this cluster has nodes ${this.nodes.join(', ')}`);
@@ -620,6 +655,7 @@ export class Simulator {
       backlog: [],
       clock: new DriftingClock(),
       random: randomStream(seed, `node:${id}`),
+      draws: 0,
       context: undefined as unknown as NodeContext,
     };
     slot.context = {
@@ -643,7 +679,10 @@ export class Simulator {
       announce: (announcement) => this.act(slot, 'effect', () => this.record({ type: 'announce', node: id, ...announcement })),
       // Local time since this instance booted, as a process clock counts it (live: performance.now()).
       now: () => slot.clock.read(this.now) - slot.bootClockMs,
-      random: () => slot.random.next(),
+      random: () => {
+        slot.draws += 1;
+        return slot.random.next();
+      },
       log: (text) => this.act(slot, 'volatile', () => this.record({ type: 'log', node: id, text })),
     };
     return slot;

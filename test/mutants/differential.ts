@@ -1,5 +1,7 @@
 import fc from 'fast-check';
+import type { JsonObject } from '../../src/core/json.ts';
 import type { ProtocolDefinition } from '../../src/core/node.ts';
+import type { LinkConfig } from '../../src/sim/network.ts';
 import type { FaultClass } from '../../src/core/promises.ts';
 import { runScenario, type Scenario } from '../../src/scenarios/index.ts';
 import { caseArbitrary, type GeneratedCase } from '../../src/search/index.ts';
@@ -17,7 +19,16 @@ export interface DifferentialOptions {
   runs: number;
   seed: number;
   nodes?: number;
+  /** False: every case has one latency for all links (no per-link latencies drawn). */
+  linkLatencies?: boolean;
+  /** Protocol options for both sides (say, election timeouts short enough that leaders churn). */
+  options?: JsonObject;
+  /** Network defaults for the generated cases (say, latencies long enough to widen a race). */
+  network?: Partial<LinkConfig>;
 }
+
+/** What a case counts as when the mutant trips one of the node's own assertions and the original does not. */
+export const INVARIANT = 'invariant';
 
 export interface DifferentialFinding {
   property: string;
@@ -33,6 +44,10 @@ function withProtocol(scenario: Scenario, protocol: ProtocolDefinition): Scenari
 /** The first property the mutant breaks and the original keeps on this case, or null. */
 export function distinguishingProperty(generated: GeneratedCase, options: DifferentialOptions): string | null {
   const mutant = runScenario(withProtocol(generated.scenario, options.mutant), { seed: generated.seed });
+  if (options.properties.includes(INVARIANT) && mutant.protocolError !== null) {
+    const original = runScenario(withProtocol(generated.scenario, options.original), { seed: generated.seed });
+    if (original.protocolError === null) return INVARIANT;
+  }
   for (const property of options.properties) {
     if (mutant.verdicts.find((verdict) => verdict.checker === property)?.status !== 'fail') continue;
     const original = runScenario(withProtocol(generated.scenario, options.original), { seed: generated.seed });
@@ -46,7 +61,14 @@ export function differentialSearch(options: DifferentialOptions): DifferentialFi
   let runsToFind = 0;
   let target: string | null = null;
   let shrinkRuns = 0;
-  const arbitrary = caseArbitrary({ protocol: options.original, nodes: options.nodes ?? 3, faults: options.faults });
+  const arbitrary = caseArbitrary({
+    protocol: options.original,
+    nodes: options.nodes ?? 3,
+    faults: options.faults,
+    ...(options.options === undefined ? {} : { options: options.options }),
+    ...(options.network === undefined ? {} : { network: options.network }),
+    ...(options.linkLatencies === undefined ? {} : { linkLatencies: options.linkLatencies }),
+  });
   const property = fc.property(arbitrary, (generated) => {
     if (target !== null && (shrinkRuns += 1) > 500) return true;
     runs += 1;

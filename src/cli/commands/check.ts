@@ -11,7 +11,7 @@ import { counterexampleSource } from '../../report/counterexample.ts';
 import { formatVerdict } from '../../report/text.ts';
 import { writeRunReport } from '../../report/write.ts';
 import { describeAction, resolveProtocol, runScenario, type RunResult } from '../../scenarios/index.ts';
-import { PROTOCOL_ERROR, sweep, type SearchResult, type Violation } from '../../search/index.ts';
+import { isOrderStrategy, ORDER_STRATEGIES, PROTOCOL_ERROR, sweep, type OrderStrategy, type SearchResult, type Violation } from '../../search/index.ts';
 import { parseSeed, UsageError } from '../errors.ts';
 import type { CommandIo } from '../io.ts';
 import { Progress } from '../progress.ts';
@@ -29,6 +29,7 @@ interface CheckFlags {
   json?: boolean;
   options?: string;
   swarm?: boolean;
+  strategy: string;
 }
 
 export function checkCommand(io: CommandIo): Command {
@@ -46,6 +47,7 @@ export function checkCommand(io: CommandIo): Command {
     .option('--workers <n>', 'worker threads to spread the cases over', '1')
     .option('--shard <i/n>', 'run only the i-th of n slices of the case range (for CI matrices and batch systems)')
     .option('--json', 'print one JSON result per protocol (case seeds included, so shards merge)')
+    .option('--strategy <name>', `who orders events in each case: ${ORDER_STRATEGIES.join(', ')} (see tob-lab explore)`, 'latency')
     .addHelpText('after', '\nExit codes: 0 no violation found, 1 safety violation, 2 liveness violation, 64 usage error.')
     .action(async (flags: CheckFlags) => {
       const faults = parseFaults(flags.faults);
@@ -54,6 +56,10 @@ export function checkCommand(io: CommandIo): Command {
       const workers = parseCount(flags.workers, '--workers', 1, 256);
       const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
       const seed = flags.seed === undefined ? randomInt(0, 2 ** 31) : parseSeed(flags.seed);
+      if (!isOrderStrategy(flags.strategy)) {
+        throw new UsageError(`unknown --strategy "${flags.strategy}"; choose from: ${ORDER_STRATEGIES.join(', ')}`);
+      }
+      const strategy = flags.strategy;
       const protocols = flags.protocol === 'all' ? PROTOCOLS : [resolveProtocol(flags.protocol)];
       if (flags.options !== undefined && protocols.length > 1) throw new UsageError('--options applies to one protocol; give --protocol NAME, not all');
       let exitCode = 0;
@@ -61,7 +67,7 @@ export function checkCommand(io: CommandIo): Command {
         const properties = parseProperties(flags.properties, protocol);
         const options = flags.options === undefined ? undefined : parseProtocolOptions(flags.options, protocol);
         const swarm = flags.swarm === true;
-        const args = { protocol, options, swarm, faults, runs, nodes, seed, properties, out: flags.out, workers, shard, json: flags.json === true };
+        const args = { protocol, options, swarm, faults, runs, nodes, seed, properties, out: flags.out, workers, shard, json: flags.json === true, strategy };
         exitCode = worseExit(exitCode, await checkOne(io, args));
       }
       io.setExitCode(exitCode);
@@ -81,17 +87,31 @@ interface CheckArgs {
   workers: number;
   shard: { index: number; count: number } | undefined;
   json: boolean;
+  strategy: OrderStrategy;
 }
 
 async function checkOne(io: CommandIo, args: CheckArgs): Promise<number> {
   const { protocol, faults, runs, nodes, seed, properties, shard } = args;
   const shardText = shard === undefined ? '' : `, shard ${shard.index}/${shard.count}`;
   const say = args.json ? () => {} : io.write;
-  say(`tob-lab check: protocol ${protocol.name}, faults ${faults.join(',')}, ${nodes} nodes, ${runs} runs, seed ${seed}${shardText}, ${args.workers} worker(s)\n`);
+  const strategyText = args.strategy === 'latency' ? '' : `, strategy ${args.strategy}`;
+  say(`tob-lab check: protocol ${protocol.name}, faults ${faults.join(',')}, ${nodes} nodes, ${runs} runs, seed ${seed}${shardText}${strategyText}, ${args.workers} worker(s)\n`);
   say(`properties: ${properties.join(', ')}\n`);
   const progress = new Progress(io.writeError, shard === undefined ? runs : Math.ceil(runs / shard.count));
   const result = await sweep(
-    { protocol: protocol.name, options: args.options, swarm: args.swarm, nodes, faults, properties, runs, seed, shard, onRun: (violations) => progress.tick(violations) },
+    {
+      protocol: protocol.name,
+      options: args.options,
+      swarm: args.swarm,
+      nodes,
+      faults,
+      properties,
+      runs,
+      seed,
+      shard,
+      strategy: args.strategy,
+      onRun: (violations) => progress.tick(violations),
+    },
     args.workers,
   );
   progress.done();
@@ -111,7 +131,8 @@ function describeViolation(io: CommandIo, args: CheckArgs, violation: Violation)
   const { shrunk, verdict } = violation;
   const foundBy =
     `tob-lab check --protocol ${args.protocol.name}${optionsFlags(args)} --faults ${args.faults.join(',')} --runs ${args.runs} ` +
-    `--seed ${args.seed} --nodes ${args.nodes} --properties ${args.properties.join(',')}`;
+    `--seed ${args.seed} --nodes ${args.nodes} --properties ${args.properties.join(',')}` +
+    (args.strategy === 'latency' ? '' : ` --strategy ${args.strategy}`);
   const directory = resolve(io.cwd, args.out);
   const file = join(directory, `counterexample-${args.protocol.name}-${violation.property}-seed${args.seed}.ts`);
   try {

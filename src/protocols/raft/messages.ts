@@ -1,0 +1,168 @@
+import { isNodeId, type NodeId, type SubmissionId } from '../../core/ids.ts';
+import { isCount, isId } from '../shared/fields.ts';
+import { WIRE_ENTRIES_MAX, WIRE_PAYLOAD_BYTES_MAX } from './options.ts';
+
+/** A submission as its origin numbers it: seq counts 1, 2, 3... per origin node, durable at the origin. */
+export type Forwarded = { seq: number; id: SubmissionId; payload: string };
+
+/** A log entry carrying one submission. */
+export type SubmissionEntry = { term: number; origin: NodeId; seq: number; id: SubmissionId; payload: string };
+/** The entry a new leader appends at the start of its term, so that earlier terms' entries can commit (figure 8). */
+export type NoopEntry = { term: number };
+export type Entry = SubmissionEntry | NoopEntry;
+
+export function isSubmissionEntry(entry: Entry): entry is SubmissionEntry {
+  return 'id' in entry;
+}
+
+export type RaftMessage =
+  /** RequestVote; with `pre` set it is a pre-vote for `term` (the sender's term + 1), which changes no state. */
+  | { type: 'VOTE'; term: number; lastLogIndex: number; lastLogTerm: number; pre: boolean }
+  | { type: 'VOTE_RESP'; term: number; granted: boolean; pre: boolean }
+  | { type: 'APPEND'; term: number; prevLogIndex: number; prevLogTerm: number; entries: Entry[]; leaderCommit: number }
+  /** On success `index` is the last index known to match the leader; on failure, where the leader should retry. */
+  | { type: 'APPEND_RESP'; term: number; success: boolean; index: number }
+  /** A node's own submissions that are not committed yet, sent to the leader it knows (origin = sender). */
+  | { type: 'FORWARD'; submissions: Forwarded[] };
+
+/** Durable records, one per line of the append-only log. */
+export type RaftRecord =
+  /** currentTerm and votedFor, written together whenever either changes. */
+  | { kind: 'vote'; term: number; votedFor: NodeId | null }
+  /** The log from index `from` on is `entries`: an append, and a truncation when `from` is inside the log. */
+  | { kind: 'log'; from: number; entries: Entry[] }
+  /** A submission accepted at this node, kept until it is applied so that it is retried after a restart. */
+  | ({ kind: 'submit' } & Forwarded)
+  /** Entries up to `index` were applied (delivered): never deliver them again after a restart. */
+  | { kind: 'applied'; index: number };
+
+const UTF8 = new TextEncoder();
+
+/** Bytes of a value once JSON-encoded, as it travels on the wire and lies on disk. */
+export function encodedBytes(value: unknown): number {
+  return UTF8.encode(JSON.stringify(value)).length;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Exactly these keys, no others: an unknown key is a peer speaking another protocol (or garbage). */
+function hasKeys(value: Record<string, unknown>, keys: readonly string[]): boolean {
+  const own = Object.keys(value);
+  return own.length === keys.length && keys.every((key) => Object.hasOwn(value, key));
+}
+
+function isPayload(value: unknown): value is string {
+  return (
+    typeof value === 'string' && value.length <= WIRE_PAYLOAD_BYTES_MAX && encodedBytes(value) <= WIRE_PAYLOAD_BYTES_MAX
+  );
+}
+
+const TERM_ONLY = ['term'] as const;
+const SUBMISSION_KEYS = ['term', 'origin', 'seq', 'id', 'payload'] as const;
+const FORWARDED_KEYS = ['seq', 'id', 'payload'] as const;
+
+export function isEntry(value: unknown): value is Entry {
+  if (!isObject(value) || !isCount(value.term) || value.term < 1) return false;
+  if (hasKeys(value, TERM_ONLY)) return true;
+  return (
+    hasKeys(value, SUBMISSION_KEYS) &&
+    isNodeId(value.origin) &&
+    isCount(value.seq) &&
+    value.seq >= 1 &&
+    isId(value.id) &&
+    isPayload(value.payload)
+  );
+}
+
+function isForwarded(value: unknown): value is Forwarded {
+  return (
+    isObject(value) &&
+    hasKeys(value, FORWARDED_KEYS) &&
+    isCount(value.seq) &&
+    value.seq >= 1 &&
+    isId(value.id) &&
+    isPayload(value.payload)
+  );
+}
+
+function isBoundedList<T>(value: unknown, item: (entry: unknown) => entry is T): value is T[] {
+  return Array.isArray(value) && value.length <= WIRE_ENTRIES_MAX && value.every((entry) => item(entry));
+}
+
+/** Strict shape check of every message type: exact keys, whole numbers in range, bounded strings and lists. */
+export function isRaftMessage(value: unknown): value is RaftMessage {
+  if (!isObject(value)) return false;
+  const m = value;
+  switch (m.type) {
+    case 'VOTE':
+      return (
+        hasKeys(m, ['type', 'term', 'lastLogIndex', 'lastLogTerm', 'pre']) &&
+        isCount(m.term) &&
+        m.term >= 1 &&
+        isCount(m.lastLogIndex) &&
+        isCount(m.lastLogTerm) &&
+        typeof m.pre === 'boolean'
+      );
+    case 'VOTE_RESP':
+      return (
+        hasKeys(m, ['type', 'term', 'granted', 'pre']) &&
+        isCount(m.term) &&
+        typeof m.granted === 'boolean' &&
+        typeof m.pre === 'boolean'
+      );
+    case 'APPEND':
+      return (
+        hasKeys(m, ['type', 'term', 'prevLogIndex', 'prevLogTerm', 'entries', 'leaderCommit']) &&
+        isCount(m.term) &&
+        m.term >= 1 &&
+        isCount(m.prevLogIndex) &&
+        isCount(m.prevLogTerm) &&
+        isCount(m.leaderCommit) &&
+        isBoundedList(m.entries, isEntry) &&
+        m.entries.every((entry) => entry.term <= (m.term as number))
+      );
+    case 'APPEND_RESP':
+      return (
+        hasKeys(m, ['type', 'term', 'success', 'index']) &&
+        isCount(m.term) &&
+        typeof m.success === 'boolean' &&
+        isCount(m.index)
+      );
+    case 'FORWARD':
+      return hasKeys(m, ['type', 'submissions']) && isBoundedList(m.submissions, isForwarded);
+    default:
+      return false;
+  }
+}
+
+/** Shape check of a recovered record: a log that does not parse as ours is a bug or a foreign file, not data. */
+export function isRaftRecord(value: unknown): value is RaftRecord {
+  if (!isObject(value)) return false;
+  switch (value.kind) {
+    case 'vote':
+      return (
+        hasKeys(value, ['kind', 'term', 'votedFor']) &&
+        isCount(value.term) &&
+        (value.votedFor === null || isNodeId(value.votedFor))
+      );
+    case 'log':
+      return (
+        hasKeys(value, ['kind', 'from', 'entries']) &&
+        isCount(value.from) &&
+        value.from >= 1 &&
+        Array.isArray(value.entries) &&
+        value.entries.every(isEntry)
+      );
+    case 'submit':
+      return (
+        hasKeys(value, ['kind', ...FORWARDED_KEYS]) &&
+        isForwarded({ seq: value.seq, id: value.id, payload: value.payload })
+      );
+    case 'applied':
+      return hasKeys(value, ['kind', 'index']) && isCount(value.index);
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,553 @@
+import { invariant } from '../../core/assert.ts';
+import type { NodeId } from '../../core/ids.ts';
+import type { Json } from '../../core/json.ts';
+import type { NodeContext, NodeStatus, ProtocolNode, Role, Submission } from '../../core/node.ts';
+import { RaftLog } from './log.ts';
+import {
+  encodedBytes,
+  type Entry,
+  type Forwarded,
+  isRaftRecord,
+  isSubmissionEntry,
+  type RaftMessage,
+  type RaftRecord,
+  type SubmissionEntry,
+} from './messages.ts';
+import type { RaftOptions } from './options.ts';
+import { Outbox } from './outbox.ts';
+import { LeaderProgress } from './progress.ts';
+
+type Context = NodeContext<RaftMessage>;
+type Message<Type extends RaftMessage['type']> = Extract<RaftMessage, { type: Type }>;
+
+const TIMER_ELECTION = 'election';
+const TIMER_HEARTBEAT = 'heartbeat';
+const TIMER_FORWARD = 'forward-retry';
+const TIMER_VOTE_RETRY = 'vote-retry';
+
+/**
+ * Raft (Ongaro and Ousterhout 2014) as total-order broadcast: every submission becomes a log entry, and applying
+ * committed entries in index order is delivery. Written from figure 2 of the paper, plus pre-vote (thesis 9.6).
+ *
+ * Durability: currentTerm and votedFor ('vote' records), the log ('log' records, which also express truncation),
+ * this node's own submissions ('submit') and how far it has applied ('applied') are persisted in the handler
+ * that changes them, and both hosts sync a handler's records before its messages leave, so no reply ever depends
+ * on state a crash could take back. Deliveries follow the 'applied' record, so a restart never delivers twice.
+ *
+ * Exactly once and FIFO: each origin numbers its submissions (durably) and retries them until it applies them;
+ * a leader appends an origin's submission only right after that origin's previous one in its log, so every log
+ * holds each origin's submissions once, in order. Applying also skips an (origin, seq) already applied.
+ *
+ * Left out: snapshots and log compaction (the log and the submit records grow for the life of the cluster), and
+ * membership changes.
+ */
+export class RaftNode implements ProtocolNode<RaftMessage> {
+  // Protected rather than private so that test/mutants can plant bugs in subclasses.
+  protected readonly id: NodeId;
+  protected readonly options: RaftOptions;
+  protected currentTerm = 0;
+  protected votedFor: NodeId | null = null;
+  protected readonly log = new RaftLog();
+  protected commitIndex = 0;
+  protected lastApplied = 0;
+  protected role: Role = 'follower';
+  protected leader: NodeId | null = null;
+  protected progress: LeaderProgress | null = null;
+  /** Set by an APPEND of the current leader, cleared when the election timer fires: deny pre-votes meanwhile. */
+  private leaderContactFresh = false;
+  private preVoting = false;
+  private readonly votes = new Set<NodeId>();
+  /** Peers that answered the current (pre-)vote request; the others are asked again (section 5.1: RPCs are retried). */
+  private readonly answered = new Set<NodeId>();
+  /** Per origin, the highest submission seq applied here (duplicates are skipped against it). */
+  private readonly appliedSeq = new Map<NodeId, number>();
+  /** On a leader: per origin, the highest submission seq anywhere in its log. */
+  private readonly loggedSeq = new Map<NodeId, number>();
+  private readonly outbox = new Outbox();
+  private forwardArmed = false;
+  private delivered = 0;
+  private lastAnnounced = '';
+  private nodeCount = 0;
+
+  constructor(id: NodeId, options: RaftOptions) {
+    this.id = id;
+    this.options = options;
+  }
+
+  start(ctx: Context, recovered: readonly Json[]): void {
+    this.nodeCount = ctx.nodes.length;
+    for (const record of recovered) {
+      invariant(
+        isRaftRecord(record),
+        () => `node ${this.id}: not a raft record in the durable log: ${JSON.stringify(record)}`,
+      );
+      this.recover(record);
+    }
+    // Applied entries were committed; the commit index itself is volatile (figure 2).
+    this.commitIndex = this.lastApplied;
+    for (let index = 1; index <= this.lastApplied; index += 1) this.noteApplied(this.log.at(index));
+    this.announce(ctx);
+    this.armElectionTimer(ctx);
+    if (this.outbox.size > 0) this.armForwardTimer(ctx);
+  }
+
+  protected recover(record: RaftRecord): void {
+    switch (record.kind) {
+      case 'vote':
+        invariant(
+          record.term >= this.currentTerm,
+          () => `term went backwards in the log: ${record.term} < ${this.currentTerm}`,
+        );
+        this.currentTerm = record.term;
+        this.votedFor = record.votedFor;
+        return;
+      case 'log':
+        invariant(
+          record.from > this.lastApplied,
+          () => `the log rewrites applied entry ${record.from} (applied ${this.lastApplied})`,
+        );
+        this.log.replace(record.from, record.entries);
+        return;
+      case 'submit':
+        this.outbox.restore({ seq: record.seq, id: record.id, payload: record.payload });
+        return;
+      case 'applied':
+        invariant(
+          record.index >= this.lastApplied,
+          () => `applied index went backwards: ${record.index} < ${this.lastApplied}`,
+        );
+        invariant(
+          record.index <= this.log.lastIndex,
+          () => `applied index ${record.index} beyond the log (${this.log.lastIndex})`,
+        );
+        this.lastApplied = record.index;
+        return;
+    }
+  }
+
+  submit(ctx: Context, submission: Submission): void {
+    if (this.outbox.size >= this.options.pendingMax) {
+      ctx.log(`submission ${submission.id} refused: ${this.options.pendingMax} submissions already pending`);
+      return;
+    }
+    const bytes = encodedBytes(submission.payload);
+    if (bytes > this.options.payloadBytesMax) {
+      ctx.log(
+        `submission ${submission.id} refused: payload of ${bytes} bytes, more than payloadBytesMax ${this.options.payloadBytesMax}`,
+      );
+      return;
+    }
+    const forwarded = this.outbox.add(submission.id, submission.payload);
+    this.persist(ctx, { kind: 'submit', ...forwarded });
+    if (this.role === 'leader') this.offer(ctx, this.id, [forwarded]);
+    else if (this.leader !== null) ctx.send(this.leader, { type: 'FORWARD', submissions: [forwarded] });
+    this.armForwardTimer(ctx);
+  }
+
+  message(ctx: Context, from: NodeId, message: RaftMessage): void {
+    switch (message.type) {
+      case 'VOTE':
+        if (message.pre) this.onPreVote(ctx, from, message);
+        else this.onVote(ctx, from, message);
+        return;
+      case 'VOTE_RESP':
+        if (message.pre) this.onPreVoteResponse(ctx, from, message);
+        else this.onVoteResponse(ctx, from, message);
+        return;
+      case 'APPEND':
+        this.onAppend(ctx, from, message);
+        return;
+      case 'APPEND_RESP':
+        this.onAppendResponse(ctx, from, message);
+        return;
+      case 'FORWARD':
+        // Only the leader takes submissions; the origin retries until one does.
+        if (this.role === 'leader') this.offer(ctx, from, message.submissions);
+        return;
+    }
+  }
+
+  timer(ctx: Context, name: string): void {
+    switch (name) {
+      case TIMER_ELECTION:
+        this.onElectionTimeout(ctx);
+        return;
+      case TIMER_HEARTBEAT:
+        if (this.role !== 'leader') return;
+        this.replicateAll(ctx);
+        ctx.setTimer(TIMER_HEARTBEAT, this.options.heartbeatIntervalMs);
+        return;
+      case TIMER_VOTE_RETRY:
+        if (this.preVoting || this.role === 'candidate') this.requestVotes(ctx, this.preVoting);
+        return;
+      case TIMER_FORWARD:
+        this.forwardArmed = false;
+        if (this.outbox.size === 0) return;
+        this.resendPending(ctx);
+        this.armForwardTimer(ctx);
+        return;
+    }
+  }
+
+  status(): NodeStatus {
+    return {
+      role: this.role,
+      term: this.currentTerm,
+      leader: this.leader,
+      delivered: this.delivered,
+      details: {
+        lastIndex: this.log.lastIndex,
+        commitIndex: this.commitIndex,
+        lastApplied: this.lastApplied,
+        pending: this.outbox.size,
+      },
+    };
+  }
+
+  // ------------------------------------------------------------------ terms, roles, timers
+
+  protected persist(ctx: Context, record: RaftRecord): void {
+    ctx.persist(record);
+  }
+
+  /** currentTerm and votedFor change together and are durable before anything that depends on them is sent. */
+  protected setHardState(ctx: Context, term: number, votedFor: NodeId | null): void {
+    invariant(term >= this.currentTerm, () => `term must never go backwards: ${term} < ${this.currentTerm}`);
+    if (term === this.currentTerm && votedFor === this.votedFor) return;
+    invariant(term > this.currentTerm || this.votedFor === null, () => `vote changed within term ${term}`);
+    this.currentTerm = term;
+    this.votedFor = votedFor;
+    this.persist(ctx, { kind: 'vote', term, votedFor });
+  }
+
+  /** Any message of a newer term makes this node a follower in that term (section 5.1). */
+  private observeTerm(ctx: Context, term: number): void {
+    if (term <= this.currentTerm) return;
+    this.setHardState(ctx, term, null);
+    this.becomeFollower(ctx, null);
+  }
+
+  private becomeFollower(ctx: Context, leader: NodeId | null): void {
+    const wasLeader = this.role === 'leader';
+    const leaderChanged = leader !== null && leader !== this.leader;
+    this.preVoting = false;
+    this.progress = null;
+    ctx.cancelTimer(TIMER_VOTE_RETRY);
+    this.setRole(ctx, 'follower', leader);
+    if (wasLeader) {
+      ctx.cancelTimer(TIMER_HEARTBEAT);
+      this.armElectionTimer(ctx);
+    }
+    if (leaderChanged && this.outbox.size > 0) this.resendPending(ctx);
+  }
+
+  protected setRole(ctx: Context, role: Role, leader: NodeId | null): void {
+    this.role = role;
+    this.leader = leader;
+    this.announce(ctx);
+  }
+
+  private announce(ctx: Context): void {
+    const key = `${this.role}/${this.currentTerm}/${this.leader}`;
+    if (key === this.lastAnnounced) return;
+    this.lastAnnounced = key;
+    ctx.announce({ role: this.role, term: this.currentTerm, leader: this.leader });
+  }
+
+  private armElectionTimer(ctx: Context): void {
+    const { electionTimeoutMsMin: min, electionTimeoutMsMax: max } = this.options;
+    ctx.setTimer(TIMER_ELECTION, min + Math.floor(ctx.random() * (max - min + 1)));
+  }
+
+  private armForwardTimer(ctx: Context): void {
+    if (this.forwardArmed) return;
+    this.forwardArmed = true;
+    ctx.setTimer(TIMER_FORWARD, this.options.forwardRetryMs);
+  }
+
+  protected isMajority(count: number): boolean {
+    return count > this.nodeCount / 2;
+  }
+
+  // ------------------------------------------------------------------ elections (section 5.2, 5.4.1; pre-vote)
+
+  private onElectionTimeout(ctx: Context): void {
+    if (this.role === 'leader') return;
+    this.leaderContactFresh = false;
+    this.armElectionTimer(ctx);
+    if (!this.options.preVote) {
+      this.startElection(ctx);
+      return;
+    }
+    // Pre-vote: ask whether an election could be won before disturbing anyone's term.
+    this.preVoting = true;
+    this.setRole(ctx, 'follower', null);
+    this.votes.clear();
+    this.votes.add(this.id);
+    this.answered.clear();
+    this.requestVotes(ctx, true);
+    if (this.isMajority(this.votes.size)) this.startElection(ctx);
+  }
+
+  private startElection(ctx: Context): void {
+    this.preVoting = false;
+    this.setHardState(ctx, this.currentTerm + 1, this.id);
+    this.setRole(ctx, 'candidate', null);
+    this.votes.clear();
+    this.votes.add(this.id);
+    this.answered.clear();
+    this.requestVotes(ctx, false);
+    if (this.isMajority(this.votes.size)) this.becomeLeader(ctx);
+  }
+
+  /** The election restriction (section 5.4.1): grant only to a candidate whose log is at least as up to date. */
+  protected isUpToDate(lastLogTerm: number, lastLogIndex: number): boolean {
+    return !this.log.isBehind(lastLogTerm, lastLogIndex);
+  }
+
+  /** Asks every peer that has not answered yet, and again every heartbeat interval until the election ends. */
+  private requestVotes(ctx: Context, pre: boolean): void {
+    const term = pre ? this.currentTerm + 1 : this.currentTerm;
+    for (const peer of ctx.peers) {
+      if (this.answered.has(peer)) continue;
+      ctx.send(peer, { type: 'VOTE', term, lastLogIndex: this.log.lastIndex, lastLogTerm: this.log.lastTerm, pre });
+    }
+    ctx.setTimer(TIMER_VOTE_RETRY, this.options.heartbeatIntervalMs);
+  }
+
+  /** A pre-vote changes nothing here: neither the term nor the vote. */
+  private onPreVote(ctx: Context, from: NodeId, request: Message<'VOTE'>): void {
+    const granted =
+      request.term > this.currentTerm &&
+      this.role !== 'leader' &&
+      !this.leaderContactFresh &&
+      this.isUpToDate(request.lastLogTerm, request.lastLogIndex);
+    ctx.send(from, { type: 'VOTE_RESP', term: granted ? request.term : this.currentTerm, granted, pre: true });
+  }
+
+  protected onVote(ctx: Context, from: NodeId, request: Message<'VOTE'>): void {
+    this.observeTerm(ctx, request.term);
+    const granted =
+      request.term === this.currentTerm &&
+      (this.votedFor === null || this.votedFor === from) &&
+      this.isUpToDate(request.lastLogTerm, request.lastLogIndex);
+    if (granted) {
+      this.setHardState(ctx, this.currentTerm, from);
+      this.armElectionTimer(ctx);
+    }
+    ctx.send(from, { type: 'VOTE_RESP', term: this.currentTerm, granted, pre: false });
+  }
+
+  private onPreVoteResponse(ctx: Context, from: NodeId, response: Message<'VOTE_RESP'>): void {
+    if (!response.granted) {
+      this.observeTerm(ctx, response.term);
+      if (this.preVoting) this.answered.add(from);
+      return;
+    }
+    if (!this.preVoting || response.term !== this.currentTerm + 1) return;
+    this.answered.add(from);
+    this.votes.add(from);
+    if (this.isMajority(this.votes.size)) this.startElection(ctx);
+  }
+
+  private onVoteResponse(ctx: Context, from: NodeId, response: Message<'VOTE_RESP'>): void {
+    this.observeTerm(ctx, response.term);
+    if (this.role !== 'candidate' || response.term !== this.currentTerm) return;
+    this.answered.add(from);
+    if (!response.granted) return;
+    this.votes.add(from);
+    if (this.isMajority(this.votes.size)) this.becomeLeader(ctx);
+  }
+
+  private becomeLeader(ctx: Context): void {
+    invariant(this.role === 'candidate', 'only a candidate becomes leader');
+    ctx.cancelTimer(TIMER_ELECTION);
+    ctx.cancelTimer(TIMER_VOTE_RETRY);
+    this.setRole(ctx, 'leader', this.id);
+    this.progress = new LeaderProgress(ctx.peers, this.log.lastIndex);
+    this.loggedSeq.clear();
+    for (let index = 1; index <= this.log.lastIndex; index += 1) this.noteLogged(this.log.at(index));
+    // A no-op of the new term: once it commits, so does everything before it (section 5.4.2, figure 8).
+    this.appendAsLeader(ctx, [{ term: this.currentTerm }]);
+    if (this.outbox.size > 0)
+      this.offer(ctx, this.id, this.outbox.batch(this.options.batchEntriesMax, this.options.batchBytesMax));
+    this.replicateAll(ctx);
+    ctx.setTimer(TIMER_HEARTBEAT, this.options.heartbeatIntervalMs);
+  }
+
+  // ------------------------------------------------------------------ replication (section 5.3)
+
+  private noteLogged(entry: Entry): void {
+    if (!isSubmissionEntry(entry)) return;
+    this.loggedSeq.set(entry.origin, Math.max(this.loggedSeq.get(entry.origin) ?? 0, entry.seq));
+  }
+
+  /** Appends an origin's submissions that continue its numbering in our log; skips ones logged, stops at a gap. */
+  private offer(ctx: Context, origin: NodeId, submissions: readonly Forwarded[]): void {
+    invariant(this.role === 'leader', 'only the leader appends submissions');
+    const entries: SubmissionEntry[] = [];
+    let seqLast = this.loggedSeq.get(origin) ?? 0;
+    for (const { seq, id, payload } of submissions) {
+      if (seq <= seqLast) continue;
+      if (seq !== seqLast + 1) break;
+      entries.push({ term: this.currentTerm, origin, seq, id, payload });
+      seqLast = seq;
+    }
+    if (entries.length === 0) return;
+    this.appendAsLeader(ctx, entries);
+    this.replicateAll(ctx);
+  }
+
+  protected appendAsLeader(ctx: Context, entries: Entry[]): void {
+    const from = this.log.lastIndex + 1;
+    this.log.replace(from, entries);
+    this.persist(ctx, { kind: 'log', from, entries });
+    for (const entry of entries) this.noteLogged(entry);
+    this.advanceCommit(ctx);
+  }
+
+  private replicateAll(ctx: Context): void {
+    for (const peer of ctx.peers) this.sendAppend(ctx, peer);
+  }
+
+  private sendAppend(ctx: Context, peer: NodeId): void {
+    const progress = this.progress;
+    invariant(progress !== null, 'only a leader replicates');
+    const next = progress.nextIndex(peer);
+    const entries = this.log.batch(next, this.options.batchEntriesMax, this.options.batchBytesMax);
+    const prevLogIndex = next - 1;
+    ctx.send(peer, {
+      type: 'APPEND',
+      term: this.currentTerm,
+      prevLogIndex,
+      prevLogTerm: this.log.termAt(prevLogIndex),
+      entries,
+      leaderCommit: this.commitIndex,
+    });
+    progress.sent(peer, next + entries.length);
+  }
+
+  private onAppend(ctx: Context, from: NodeId, request: Message<'APPEND'>): void {
+    if (request.term < this.currentTerm) {
+      ctx.send(from, { type: 'APPEND_RESP', term: this.currentTerm, success: false, index: 0 });
+      return;
+    }
+    this.observeTerm(ctx, request.term);
+    invariant(this.role !== 'leader', () => `two leaders in term ${this.currentTerm}: ${this.id} and ${from}`);
+    if (this.role !== 'follower' || this.leader !== from) this.becomeFollower(ctx, from);
+    this.leaderContactFresh = true;
+    this.armElectionTimer(ctx);
+    const index = this.consistencyCheck(request);
+    if (index !== null) {
+      ctx.send(from, { type: 'APPEND_RESP', term: this.currentTerm, success: false, index });
+      return;
+    }
+    this.merge(ctx, request.prevLogIndex, request.entries);
+    const matched = request.prevLogIndex + request.entries.length;
+    // Only what this request proved to match may be committed: entries past it may be a stale leader's.
+    const commit = Math.min(request.leaderCommit, matched);
+    if (commit > this.commitIndex) {
+      this.commitIndex = commit;
+      this.apply(ctx);
+    }
+    ctx.send(from, { type: 'APPEND_RESP', term: this.currentTerm, success: true, index: matched });
+  }
+
+  /** Null when our log holds the leader's entry before the batch; otherwise where the leader should retry. */
+  private consistencyCheck(request: Message<'APPEND'>): number | null {
+    const prev = request.prevLogIndex;
+    if (prev > this.log.lastIndex) return this.log.lastIndex + 1;
+    if (this.log.termAt(prev) === request.prevLogTerm) return null;
+    invariant(
+      prev > this.commitIndex,
+      () => `committed entry ${prev} conflicts with the leader's (commit ${this.commitIndex})`,
+    );
+    // Skip the whole conflicting term at once rather than one entry per round trip.
+    return this.log.firstIndexOfTerm(prev);
+  }
+
+  /** Appends what is new, truncating from the first entry whose term differs (never a matching one). */
+  private merge(ctx: Context, prevLogIndex: number, entries: readonly Entry[]): void {
+    let skip = 0;
+    while (skip < entries.length) {
+      const index = prevLogIndex + 1 + skip;
+      if (index > this.log.lastIndex || this.log.termAt(index) !== (entries[skip] as Entry).term) break;
+      skip += 1;
+    }
+    if (skip === entries.length) return;
+    const from = prevLogIndex + 1 + skip;
+    invariant(from > this.commitIndex, () => `truncating committed entry ${from} (commit ${this.commitIndex})`);
+    const rest = entries.slice(skip);
+    this.log.replace(from, rest);
+    this.persist(ctx, { kind: 'log', from, entries: rest });
+  }
+
+  private onAppendResponse(ctx: Context, from: NodeId, response: Message<'APPEND_RESP'>): void {
+    this.observeTerm(ctx, response.term);
+    const progress = this.progress;
+    if (this.role !== 'leader' || response.term !== this.currentTerm || progress === null) return;
+    if (!response.success) {
+      progress.retryFrom(from, response.index, this.log.lastIndex);
+      this.sendAppend(ctx, from);
+      return;
+    }
+    invariant(
+      response.index <= this.log.lastIndex,
+      () => `node ${from} matched ${response.index} beyond our log ${this.log.lastIndex}`,
+    );
+    progress.matched(from, response.index);
+    this.advanceCommit(ctx);
+    // Catch-up: a lagging follower gets its next batch as soon as the previous one is in.
+    if (progress.nextIndex(from) <= this.log.lastIndex) this.sendAppend(ctx, from);
+  }
+
+  /** Figure 8: only an entry of the current term commits by counting replicas; earlier ones commit with it. */
+  protected advanceCommit(ctx: Context): void {
+    const progress = this.progress;
+    invariant(progress !== null, 'only a leader counts replicas');
+    const index = progress.majorityIndex(this.log.lastIndex, this.nodeCount);
+    if (index <= this.commitIndex || this.log.termAt(index) !== this.currentTerm) return;
+    this.commitIndex = index;
+    this.apply(ctx);
+  }
+
+  // ------------------------------------------------------------------ delivery and submissions
+
+  /** Delivers committed entries in index order; the cursor is durable first, so a restart never delivers again. */
+  private apply(ctx: Context): void {
+    if (this.commitIndex <= this.lastApplied) return;
+    const from = this.lastApplied + 1;
+    this.lastApplied = this.commitIndex;
+    this.persist(ctx, { kind: 'applied', index: this.lastApplied });
+    for (let index = from; index <= this.lastApplied; index += 1) this.applyEntry(ctx, index, this.log.at(index));
+  }
+
+  private applyEntry(ctx: Context, index: number, entry: Entry): void {
+    if (!isSubmissionEntry(entry)) return;
+    const seqApplied = this.appliedSeq.get(entry.origin) ?? 0;
+    if (entry.seq <= seqApplied) {
+      ctx.log(`entry ${index}: ${entry.id} (node ${entry.origin} #${entry.seq}) already applied, skipped`);
+      return;
+    }
+    // By construction each log holds an origin's submissions in order without gaps; say so if that ever breaks.
+    if (entry.seq !== seqApplied + 1)
+      ctx.log(`entry ${index}: node ${entry.origin} #${entry.seq} applied after #${seqApplied}`);
+    this.noteApplied(entry);
+    ctx.deliver({ id: entry.id, origin: entry.origin, payload: entry.payload, order: { index, term: entry.term } });
+    if (entry.origin === this.id) ctx.ack(entry.id);
+  }
+
+  private noteApplied(entry: Entry): void {
+    if (!isSubmissionEntry(entry) || entry.seq <= (this.appliedSeq.get(entry.origin) ?? 0)) return;
+    this.delivered += 1;
+    this.appliedSeq.set(entry.origin, entry.seq);
+    if (entry.origin === this.id) this.outbox.applied(entry.seq);
+  }
+
+  private resendPending(ctx: Context): void {
+    const batch = this.outbox.batch(this.options.batchEntriesMax, this.options.batchBytesMax);
+    if (batch.length === 0) return;
+    if (this.role === 'leader') this.offer(ctx, this.id, batch);
+    else if (this.leader !== null) ctx.send(this.leader, { type: 'FORWARD', submissions: batch });
+  }
+}
