@@ -10,5 +10,8 @@ export default defineConfig({
     include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.{ts,tsx}'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Every simulator in the suite deep-freezes what nodes send and persist, so a protocol that mutates a message
+    // after sending it fails a test (freezing is off by default for speed: see SimulatorConfig.freezeMessages).
+    env: { TOB_LAB_FREEZE: '1' },
   },
 });

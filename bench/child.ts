@@ -6,6 +6,8 @@ import { measureScale } from './sections/scale.ts';
 import { searchOptions } from './sections/search.ts';
 import { simulatorLoad } from './sections/simulator.ts';
 import { measureWeak, weakTasks } from './sections/weak.ts';
+import { runRelay } from './relay.ts';
+import { streamRun } from './stream.ts';
 import { runBroadcastLoad } from './workload.ts';
 
 /**
@@ -13,11 +15,19 @@ import { runBroadcastLoad } from './workload.ts';
  * LIMIT i/n` (a share of section 4), and `profile WORKLOAD` (run under node --cpu-prof). Each prints JSON lines.
  */
 const PROFILE_WORKLOADS: Record<string, () => void> = {
+  'simulator-relay': () => {
+    for (let round = 0; round < 8; round += 1) runRelay(1_000_000, round + 1);
+  },
   'simulator-sequencer': () => {
     for (let round = 0; round < 8; round += 1) runBroadcastLoad(simulatorLoad(sequencer(), false));
   },
   'broadcast-sequencer': () => {
     for (let round = 0; round < 12; round += 1) runBroadcastLoad(gossipLoad(sequencer()));
+  },
+  'broadcast-raft': () => {
+    const raft = protocolByName('raft');
+    invariant(raft !== undefined, 'the raft protocol is registered');
+    for (let round = 0; round < 4; round += 1) runBroadcastLoad(gossipLoad(raft));
   },
   'search-sequencer': () => {
     searchViolation(searchOptions('sequencer', 1_000, 1));
@@ -43,6 +53,11 @@ function main(args: readonly string[]): void {
       console.log(JSON.stringify(measureScale(nodes, events)));
       return;
     }
+    case 'stream': {
+      const events = Number(rest[0]);
+      console.log(JSON.stringify(streamRun({ events, nodes: 5, protocol: 'sequencer', out: null })));
+      return;
+    }
     case 'weak': {
       const [seeds, limit] = rest.slice(0, 2).map(Number);
       const [index, count] = (rest[2] ?? '1/1').split('/').map(Number);
@@ -56,7 +71,7 @@ function main(args: readonly string[]): void {
       return;
     }
     default:
-      throw new Error(`unknown bench child mode "${mode}": expected scale, weak or profile`);
+      throw new Error(`unknown bench child mode "${mode}": expected scale, stream, weak or profile`);
   }
 }
 

@@ -31,15 +31,16 @@ export class LiveCluster {
   private constructor(
     readonly size: number,
     private readonly dataRoot: string,
+    private readonly extraArgs: readonly string[],
   ) {
     for (let id = 1; id <= size; id += 1) this.delivered.set(id, []);
   }
 
   /** Starts the processes and waits for a leader; retries on fresh ports when one cannot listen. */
-  static async start(size: number): Promise<LiveCluster> {
+  static async start(size: number, extraArgs: readonly string[] = []): Promise<LiveCluster> {
     let lastProblem = '';
     for (let attempt = 1; attempt <= START_ATTEMPTS_MAX; attempt += 1) {
-      const cluster = new LiveCluster(size, mkdtempSync(join(tmpdir(), 'tob-lab-bench-live-')));
+      const cluster = new LiveCluster(size, mkdtempSync(join(tmpdir(), 'tob-lab-bench-live-')), extraArgs);
       const basePort = 20_000 + Math.floor(Math.random() * 40_000);
       cluster.launch(basePort);
       if (await cluster.waitFor(() => cluster.leader !== null && cluster.nodes.every((node) => node.ready), LEADER_WAIT_MS)) {
@@ -81,7 +82,7 @@ export class LiveCluster {
   private launch(basePort: number): void {
     const peers = Array.from({ length: this.size }, (_, index) => `${index + 1}=127.0.0.1:${basePort + index}`).join(',');
     for (let id = 1; id <= this.size; id += 1) {
-      const liveArgs = ['--headless', '--id', String(id), '--peers', peers, '--data', join(this.dataRoot, `node${id}`)];
+      const liveArgs = ['--headless', '--id', String(id), '--peers', peers, '--data', join(this.dataRoot, `node${id}`), ...this.extraArgs];
       const spec = { id, command: process.execPath, commandArgs: ['bin/tob-lab.js'], liveArgs, cwd: REPO_ROOT };
       const node = new NodeProcess(spec, {
         output: (from, line) => this.onLine(from, line),

@@ -1,4 +1,5 @@
 import { invariant } from '../src/core/assert.ts';
+import type { HistoryEvent } from '../src/core/history.ts';
 import type { ProtocolDefinition } from '../src/core/node.ts';
 import { randomInt, randomStream } from '../src/core/rng.ts';
 import type { LinkConfig } from '../src/sim/network.ts';
@@ -20,6 +21,10 @@ export interface BroadcastLoad {
   warmupMs?: number;
   /** Called between submissions (for sampling memory as the run goes). */
   onProgress?: (sim: Simulator) => void;
+  /** Streaming mode (see SimulatorConfig.stream): each event goes here, the history keeps what checkers read. */
+  stream?: (event: HistoryEvent) => void;
+  /** Asked between submissions: true ends the run there (no drain). */
+  stopWhen?: (sim: Simulator) => boolean;
 }
 
 export interface LoadRun {
@@ -27,6 +32,8 @@ export interface LoadRun {
   submissions: number;
   /** Wall time of the simulation alone (nothing of the analysis), in ms. */
   wallMs: number;
+  /** CPU time of this process over the simulation (user + system), in ms: steadier than wall time on a busy machine. */
+  cpuMs: number;
   /** Virtual time the run covered, in ms. */
   virtualMs: number;
 }
@@ -45,12 +52,14 @@ export function runBroadcastLoad(load: BroadcastLoad): LoadRun {
     nodeCount: load.nodes,
     network: load.network,
     maxEvents: load.maxEvents,
+    stream: load.stream,
   });
   const clients = randomStream(load.seed, 'bench-clients');
   const gapMs = 1000 / load.submissionsPerSecond;
   const warmupMs = load.warmupMs ?? DEFAULT_WARMUP_MS;
   const endMs = warmupMs + load.durationMs;
   const startNs = process.hrtime.bigint();
+  const startCpu = process.cpuUsage();
   sim.start();
   // The warm-up advances in the same steps as the load, so that onProgress also sees the election traffic.
   for (let atMs = 0; atMs < warmupMs && sim.boundHit === null; atMs += gapMs) {
@@ -60,11 +69,22 @@ export function runBroadcastLoad(load: BroadcastLoad): LoadRun {
   let submissions = 0;
   for (let atMs = warmupMs; atMs < endMs && sim.boundHit === null; atMs += gapMs) {
     sim.runUntil(atMs);
+    if (load.stopWhen?.(sim) === true) return finishLoad(sim, submissions, startNs, startCpu);
     const node = randomInt(clients, 1, load.nodes);
     if (sim.submit(node, `m${submissions + 1}`) !== null) submissions += 1;
     load.onProgress?.(sim);
   }
   sim.runUntil(endMs + load.drainMs);
+  return finishLoad(sim, submissions, startNs, startCpu);
+}
+
+function finishLoad(sim: Simulator, submissions: number, startNs: bigint, startCpu: NodeJS.CpuUsage): LoadRun {
   const wallMs = Number(process.hrtime.bigint() - startNs) / 1e6;
-  return { sim, submissions, wallMs, virtualMs: sim.now };
+  return { sim, submissions, wallMs, cpuMs: cpuSinceMs(startCpu), virtualMs: sim.now };
+}
+
+/** CPU time (user + system) of this process since `start`, in ms. */
+export function cpuSinceMs(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
 }

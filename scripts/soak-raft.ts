@@ -308,7 +308,8 @@ function readAppliedBatches(dataDir: string, node: NodeId): number[] {
   const indexes: number[] = [];
   for (const line of readFileSync(nodeFiles(dataDir, node).log, 'utf8').split('\n')) {
     try {
-      const record = JSON.parse(line) as { kind?: unknown; index?: unknown };
+      // Log lines are {"record":<record>,"crc32":...} (host lines have "host" instead and are skipped).
+      const record = ((JSON.parse(line) as { record?: unknown }).record ?? {}) as { kind?: unknown; index?: unknown };
       if (record.kind === 'applied' && typeof record.index === 'number') indexes.push(record.index);
     } catch {
       // A torn last line or an empty one: not a record.

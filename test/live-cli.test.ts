@@ -37,7 +37,7 @@ describe('tob-lab live: bad input is a clear message and exit 64', () => {
     expect(await usage([...base, '--options', '{"fanout":3}'])).toMatch(/"fanout" is not an option of sequencer; its options: heartbeatIntervalMs/);
     expect(await usage([...base, '--options', '{"heartbeatIntervalMs":"fast"}'])).toMatch(/heartbeatIntervalMs must be a number, got "fast"/);
     expect(await usage([...base, '--secret', 'short'])).toMatch(/--secret: a secret needs at least 8 bytes/);
-    expect(await usage([...base, '--max-frame-bytes', '10'])).toMatch(/--max-frame-bytes must be a whole number from 1024/);
+    expect(await usage([...base, '--max-frame-bytes', '10'])).toMatch(/--max-frame-bytes must be a whole number from 65536/);
     expect(await usage([...base, '--seed', 'x'])).toMatch(/--seed must be a whole number/);
   });
 
@@ -65,7 +65,7 @@ describe('tob-lab live: bad input is a clear message and exit 64', () => {
         new RegExp(`cannot listen on 127.0.0.1:${port}: the address is in use`),
       );
       mkdirSync(dataDir, { recursive: true });
-      writeBootState(join(dataDir, 'node-2.boot'), { boot: 3, protocol: 'isis', running: false });
+      writeBootState(join(dataDir, 'node-2.boot'), { boot: 3, protocol: 'isis', running: false, logLines: 0 });
       expect(await usage(['--id', '2', '--peers', peers, '--data', dataDir])).toMatch(/holds node 2's log of protocol isis, not sequencer/);
     } finally {
       await new Promise((resolve) => server.close(resolve));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { eventsOf, type EventOf } from '../src/core/history.ts';
-import { Simulator, type SimulatorConfig } from '../src/sim/index.ts';
+import { FREEZE_BY_DEFAULT, Simulator, type SimulatorConfig } from '../src/sim/index.ts';
 import { command, probe } from './support/probe.ts';
 
 function simulator(config: Partial<SimulatorConfig> = {}): Simulator {
@@ -247,26 +247,46 @@ describe('bounds and the liveness phase', () => {
 });
 
 describe('the node contract', () => {
+  /** A node that changes a message after sending it, or a record after persisting it. */
+  function mutatingProtocol(what: 'message' | 'record'): typeof probe {
+    return {
+      ...probe,
+      create: () => ({
+        start: () => {},
+        message: () => {},
+        timer: () => {},
+        submit: (ctx) => {
+          const value = { type: 'ping', n: 1 };
+          if (what === 'message') ctx.send(2, value);
+          else ctx.persist(value);
+          value.n = 2;
+        },
+        status: () => ({ role: 'peer', delivered: 0 }),
+      }),
+    };
+  }
+
   it('freezes messages so a node cannot mutate what it sent', () => {
-    const sim = new Simulator({
-      seed: 1,
-      nodeCount: 2,
-      protocol: {
-        ...probe,
-        create: () => ({
-          start: () => {},
-          message: () => {},
-          timer: () => {},
-          submit: (ctx) => {
-            const message = { type: 'ping', n: 1 };
-            ctx.send(2, message);
-            message.n = 2;
-          },
-          status: () => ({ role: 'peer', delivered: 0 }),
-        }),
-      },
-    });
+    const sim = new Simulator({ seed: 1, nodeCount: 2, protocol: mutatingProtocol('message'), freezeMessages: true });
     sim.start();
     expect(() => sim.submit(1, 'x')).toThrow(/protocol probe threw on node 1/);
+  });
+
+  it('freezes persisted records so a node cannot rewrite its durable log', () => {
+    const sim = new Simulator({ seed: 1, nodeCount: 2, protocol: mutatingProtocol('record'), freezeMessages: true });
+    sim.start();
+    expect(() => sim.submit(1, 'x')).toThrow(/protocol probe threw on node 1/);
+  });
+
+  it('freezes by default in the test suite (TOB_LAB_FREEZE=1), and not when switched off for speed', () => {
+    expect(FREEZE_BY_DEFAULT).toBe(true);
+    const frozen = new Simulator({ seed: 1, nodeCount: 2, protocol: mutatingProtocol('message') });
+    frozen.start();
+    expect(() => frozen.submit(1, 'x')).toThrow(/protocol probe threw on node 1/);
+    const fast = new Simulator({ seed: 1, nodeCount: 2, protocol: mutatingProtocol('message'), freezeMessages: false });
+    fast.start();
+    fast.submit(1, 'x');
+    // Unfrozen, the mutation goes unnoticed and rewrites the recorded send: what freezing exists to catch.
+    expect(eventsOf(fast.history, 'send')[0]).toMatchObject({ body: { type: 'ping', n: 2 } });
   });
 });

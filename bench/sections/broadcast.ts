@@ -6,7 +6,9 @@ import { lineChart, type SectionResult } from '../report.ts';
 import { runBroadcastLoad, type BroadcastLoad } from '../workload.ts';
 import { judgeAtLeast, type BenchContext } from './common.ts';
 
-export const SPEEDUP_TARGET = 1000;
+export const SPEEDUP_TARGET = 500;
+/** The protocols held to the speed-up target (raft once it is registered). */
+const TARGET_PROTOCOLS = ['sequencer', 'raft'];
 
 /** Fly.io's Gossip Glomers broadcast challenge 3e: 25 nodes, 100 ms per message, 100 submissions/s, 20 s. */
 export function gossipLoad(protocol: ProtocolDefinition): BroadcastLoad {
@@ -63,7 +65,7 @@ function measureBroadcast(protocol: ProtocolDefinition, repeats: number): { wall
   let virtualMs = 0;
   for (let repeat = 0; repeat < Math.max(1, repeats); repeat += 1) {
     const run = runBroadcastLoad(gossipLoad(protocol));
-    walls.push(run.wallMs);
+    walls.push(run.cpuMs);
     virtualMs = run.virtualMs;
     stats ??= deliveryStats(run.sim.history);
   }
@@ -76,14 +78,14 @@ export function benchBroadcast(context: BenchContext): SectionResult {
   const repeats = context.quick ? 1 : 3;
   const rows: string[][] = [];
   const curves: Array<{ name: string; curve: number[] }> = [];
-  let sequencerSpeedup = 0;
+  const speedups = new Map<string, number>();
   let submissions = 0;
   for (const protocol of totalOrderProtocols()) {
     context.log(protocol.name);
     const { wallMs, virtualMs, stats } = measureBroadcast(protocol, repeats);
     submissions = stats.submissions;
     const speedup = virtualMs / wallMs;
-    if (protocol.name === 'sequencer') sequencerSpeedup = speedup;
+    speedups.set(protocol.name, speedup);
     const latencies = stats.latenciesMs;
     const latency = (fraction: number) => (latencies.length > 0 ? formatMs(percentile(latencies, fraction)) : '-');
     rows.push([
@@ -105,13 +107,13 @@ export function benchBroadcast(context: BenchContext): SectionResult {
     title: 'Large broadcast workload (after Gossip Glomers 3e)',
     method:
       '25 nodes, constant 100 ms per message (FIFO links), 100 submissions/s at random nodes for 20 virtual seconds, ' +
-      'after 3 s for elections to settle and with 5 s to drain. Wall time is the median of ' +
-      `${repeats} run(s); speed-up = virtual time covered (28 s) / wall time. Messages per submission counts every ` +
+      'after 3 s for elections to settle and with 5 s to drain. Time is the CPU time of the run, median of ' +
+      `${repeats} run(s); speed-up = virtual time covered (28 s) / CPU time. Messages per submission counts every ` +
       'send (heartbeats and elections included); latency is from submit to each node\'s delivery, over every ' +
       '(submission, node) pair.',
     tables: [
       {
-        headers: ['protocol', 'wall', 'speed-up', 'msgs/submission', 'latency p50', 'p99', 'max', 'delivered'],
+        headers: ['protocol', 'CPU time', 'speed-up', 'msgs/submission', 'latency p50', 'p99', 'max', 'delivered'],
         rows,
       },
     ],
@@ -123,15 +125,16 @@ export function benchBroadcast(context: BenchContext): SectionResult {
       title: `${name}: delivery latency by percentile (x: 2nd to 100th percentile)`,
       chart: lineChart([curve], 6, 'ms'),
     })),
-    targets: [
-      {
-        name: 'broadcast workload >= 1000x real time (sequencer)',
-        profileWith: 'broadcast-sequencer',
+    targets: TARGET_PROTOCOLS.filter((name) => speedups.has(name)).map((name) => {
+      const speedup = speedups.get(name) ?? 0;
+      return {
+        name: `broadcast workload >= ${SPEEDUP_TARGET}x real time (${name})`,
+        profileWith: `broadcast-${name}`,
         goal: `>= ${SPEEDUP_TARGET}x`,
-        measured: `${sequencerSpeedup.toFixed(0)}x`,
-        ...judgeAtLeast(sequencerSpeedup, SPEEDUP_TARGET),
-      },
-    ],
+        measured: `${speedup.toFixed(0)}x`,
+        ...judgeAtLeast(speedup, SPEEDUP_TARGET),
+      };
+    }),
     wallMs: nowMs() - startMs,
   };
 }

@@ -1,10 +1,12 @@
 import { protocolByName } from '../../src/protocols/index.ts';
 import { invariant } from '../../src/core/assert.ts';
 import { formatCount, formatMiB, formatRatio, nowMs } from '../measure.ts';
-import { lineChart, type SectionResult } from '../report.ts';
+import { lineChart, type SectionResult, type Target } from '../report.ts';
 import { runChild } from '../spawn.ts';
-import { runBroadcastLoad, type BroadcastLoad } from '../workload.ts';
-import { childTimeoutMs, type BenchContext } from './common.ts';
+import { cpuSinceMs, runBroadcastLoad, type BroadcastLoad } from '../workload.ts';
+import { runCheckers } from '../../src/check/registry.ts';
+import type { StreamResult } from '../stream.ts';
+import { childTimeoutMs, judgeAtLeast, type BenchContext } from './common.ts';
 
 export const SCALE_NODES = [5, 25, 100] as const;
 export const SCALE_EVENTS = [100_000, 1_000_000] as const;
@@ -27,8 +29,20 @@ export interface ScaleMeasurement {
   peakRssBytes: number;
   /** Heap still in use after a full collection at the end: what the run retains (mostly its history). */
   retainedHeapBytes: number;
+  /** CPU time of the simulation, and of every checker on its history afterwards. */
+  simCpuMs: number;
+  checkCpuMs: number;
   samples: ScaleSample[];
 }
+
+/** At most this many bytes of heap per history event while the whole history is kept. */
+export const BYTES_PER_EVENT_TARGET = 100;
+/** Checkers at most this fraction of the simulation's time, on the largest runs. */
+export const CHECK_TIME_TARGET = 0.5;
+/** The streaming mode runs this many history events (full bench) in under STREAM_RSS_TARGET_BYTES. */
+export const STREAM_EVENTS = 10_000_000;
+export const STREAM_RSS_TARGET_BYTES = 1024 ** 3;
+const STREAM_CHILD_TIMEOUT_MS = 300_000;
 
 /** The sequencer under 100 submissions/s on the default network, cut at `events` queue events. */
 export function scaleLoad(nodes: number, events: number): BroadcastLoad {
@@ -64,7 +78,12 @@ export function measureScale(nodes: number, eventsTarget: number): ScaleMeasurem
   const collect = (globalThis as { gc?: () => void }).gc;
   collect?.();
   const retainedHeapBytes = process.memoryUsage().heapUsed;
+  const checkStart = process.cpuUsage();
+  runCheckers(run.sim.history);
+  const checkCpuMs = cpuSinceMs(checkStart);
   return {
+    simCpuMs: run.cpuMs,
+    checkCpuMs,
     nodes,
     eventsTarget,
     events: run.sim.eventsHandled,
@@ -102,8 +121,16 @@ export async function benchScale(context: BenchContext): Promise<SectionResult> 
     formatMiB(m.peakRssBytes),
     formatMiB(m.retainedHeapBytes),
     `${(m.retainedHeapBytes / m.historyEvents).toFixed(0)} B`,
+    formatRatio(m.checkCpuMs / m.simCpuMs),
     sliceRates(m),
   ]);
+  const streamEvents = context.quick ? STREAM_EVENTS / 10 : STREAM_EVENTS;
+  context.log(`streaming mode, ${formatCount(streamEvents)} history events`);
+  const [streamed] = (await runChild(['stream', String(streamEvents)], {
+    nodeArgs: ['--max-old-space-size=8192'],
+    timeoutMs: childTimeoutMs(context, STREAM_CHILD_TIMEOUT_MS),
+  })) as StreamResult[];
+  const targets = scaleTargets(measurements, streamed, streamEvents);
   const largest = eventCounts.at(-1);
   return {
     id: 5,
@@ -116,20 +143,69 @@ export async function benchScale(context: BenchContext): Promise<SectionResult> 
       'first row\'s.',
     tables: [
       {
-        headers: ['nodes', 'events', 'history events', 'events/s', 'vs first row', 'peak RSS', 'retained heap', 'per history event', 'events/s first -> last tenth'],
+        headers: ['nodes', 'events', 'history events', 'events/s', 'vs first row', 'peak RSS', 'retained heap', 'per history event', 'checkers / sim (CPU)', 'events/s first -> last tenth'],
         rows,
       },
+      {
+        headers: ['streaming mode', 'history events', 'kept for checkers', 'JSONL written', 'peak RSS', 'sim CPU', 'checkers CPU', 'verdicts'],
+        rows: [
+          [
+            `${streamed.protocol}, ${streamed.nodes} nodes`,
+            formatCount(streamed.historyEvents),
+            formatCount(streamed.keptEvents),
+            formatMiB(streamed.fileBytes),
+            formatMiB(streamed.peakRssBytes),
+            `${(streamed.simCpuMs / 1000).toFixed(1)} s`,
+            `${(streamed.checkCpuMs / 1000).toFixed(1)} s`,
+            streamed.verdicts.map((verdict) => `${verdict.checker} ${verdict.status}`).join(', '),
+          ],
+        ],
+      },
     ],
-    notes: [],
+    notes: [
+      'Streaming mode (npm run stream): the history is written to a JSONL file as it is made and memory keeps only ' +
+        'what the checkers read (submits, deliveries, acks, node fates); the checkers judge the run at its end. ' +
+        'What stays in memory grows with deliveries: those kept events, each node\'s durable records (the simulator ' +
+        'keeps them for restarts) and the protocol\'s own state (the sequencer\'s log and seen-sets).',
+    ],
     plots: measurements
       .filter((m) => m.eventsTarget === largest)
       .map((m) => ({
         title: `${m.nodes} nodes: resident memory (MiB) as the run reaches ${formatCount(m.eventsTarget)} events`,
         chart: lineChart([m.samples.map((sample) => sample.rssBytes / 1_048_576)], 5, 'MiB'),
       })),
-    targets: [],
+    targets,
     wallMs: nowMs() - startMs,
   };
+}
+
+/** Memory per event at 5 nodes, checker time on the largest runs, and the streaming run's peak RSS. */
+function scaleTargets(measurements: readonly ScaleMeasurement[], streamed: StreamResult, streamEvents: number): Target[] {
+  const largest = Math.max(...measurements.map((m) => m.eventsTarget));
+  const fiveNodes = measurements.find((m) => m.nodes === 5 && m.eventsTarget === largest);
+  const bytesPerEvent = fiveNodes === undefined ? Number.NaN : fiveNodes.retainedHeapBytes / fiveNodes.historyEvents;
+  const checkRatio = Math.max(...measurements.filter((m) => m.eventsTarget === largest).map((m) => m.checkCpuMs / m.simCpuMs));
+  const rssGoalMiB = STREAM_RSS_TARGET_BYTES / 1_048_576;
+  return [
+    {
+      name: `memory <= ${BYTES_PER_EVENT_TARGET} B per history event (5 nodes, ${formatCount(largest)} events, whole history kept)`,
+      goal: `<= ${BYTES_PER_EVENT_TARGET} B`,
+      measured: `${bytesPerEvent.toFixed(0)} B`,
+      ...judgeAtLeast(BYTES_PER_EVENT_TARGET, bytesPerEvent),
+    },
+    {
+      name: `checkers <= ${CHECK_TIME_TARGET} of the simulation time (largest runs, worst node count)`,
+      goal: `<= ${CHECK_TIME_TARGET}`,
+      measured: formatRatio(checkRatio),
+      ...judgeAtLeast(CHECK_TIME_TARGET, checkRatio),
+    },
+    {
+      name: `streaming mode: ${formatCount(streamEvents)} history events in under ${rssGoalMiB} MiB of RSS`,
+      goal: `< ${rssGoalMiB} MiB`,
+      measured: formatMiB(streamed.peakRssBytes),
+      ...judgeAtLeast(STREAM_RSS_TARGET_BYTES, streamed.peakRssBytes),
+    },
+  ];
 }
 
 /** Events/s over the first and the last tenth of the run: does the rate hold as the history grows? */

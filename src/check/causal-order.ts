@@ -1,9 +1,9 @@
 import { invariant } from '../core/assert.ts';
-import type { History } from '../core/history.ts';
+import { historyIndex, type History } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { DeliveredPrefixes, type OriginOrder, originOrder } from './origin-order.ts';
 import { type Checker, failVerdict, passVerdict, type Verdict } from './verdict.ts';
-import { type DeliverEvent, nodesOf, plural, type SubmitEvent } from './views.ts';
+import { type DeliverEvent, idOrdinals, nodesOf, plural, type SubmitEvent } from './views.ts';
 
 /**
  * Vector clocks computed from the history alone, never from the protocol's clocks (they are what is under test).
@@ -14,27 +14,63 @@ import { type DeliverEvent, nodesOf, plural, type SubmitEvent } from './views.ts
  * dependency on a message that is itself still waiting, so counting raw receives would condemn every correct
  * causal broadcast that delivers its own submissions at once.
  */
-function submitClocks(history: History, nodes: readonly NodeId[]): Map<SubmissionId, Int32Array> {
+function submitClocks(history: History, nodes: readonly NodeId[]): SubmitStamps {
   const slot = new Map(nodes.map((node, index) => [node, index]));
   const clocks = nodes.map(() => new Int32Array(nodes.length));
-  const stamps = new Map<SubmissionId, Int32Array>();
-  for (const event of history.events) {
+  const events = historyIndex(history).events;
+  const stamps = new SubmitStamps(nodes.length, idOrdinals(history));
+  for (const event of events) {
     if (event.type !== 'submit' && event.type !== 'deliver') continue;
     const own = slot.get(event.node);
     invariant(own !== undefined, `node ${event.node} acts but nodesOf() missed it`);
     const clock = clocks[own];
     if (event.type === 'deliver') {
       // A delivery with no recorded submit (a history cut short, a live log) just adds no knowledge.
-      const carried = stamps.get(event.id);
-      if (carried !== undefined) {
-        for (let index = 0; index < clock.length; index += 1) clock[index] = Math.max(clock[index], carried[index]);
+      const carried = stamps.offsetOf(event.id);
+      if (carried >= 0) {
+        for (let index = 0; index < clock.length; index += 1) clock[index] = Math.max(clock[index], stamps.flat[carried + index]);
       }
       continue;
     }
     clock[own] += 1;
-    if (!stamps.has(event.id)) stamps.set(event.id, clock.slice());
+    if (stamps.offsetOf(event.id) < 0) stamps.add(event.id, clock);
   }
   return stamps;
+}
+
+/**
+ * Each submitted id's vector clock, all in one flat array (one typed array per submission costs far more than
+ * its few entries on runs of 10^5 submissions), at the id's ordinal (idOrdinals, shared with other checkers).
+ */
+class SubmitStamps {
+  readonly flat: Int32Array;
+  /** 1 where the id of that ordinal has been stamped (a delivered id may never have been submitted). */
+  private readonly stamped: Uint8Array;
+
+  constructor(
+    readonly width: number,
+    readonly ordinals: ReadonlyMap<SubmissionId, number>,
+  ) {
+    this.flat = new Int32Array(width * ordinals.size);
+    this.stamped = new Uint8Array(ordinals.size);
+  }
+
+  get size(): number {
+    return this.ordinals.size;
+  }
+
+  add(id: SubmissionId, clock: Int32Array): void {
+    const ordinal = this.ordinals.get(id);
+    invariant(ordinal !== undefined, `submitted id ${id} has no ordinal`);
+    this.flat.set(clock, ordinal * this.width);
+    this.stamped[ordinal] = 1;
+  }
+
+  /** Where the id's clock starts in `flat`, or -1 for an id never submitted. */
+  offsetOf(id: SubmissionId): number {
+    const ordinal = this.ordinals.get(id);
+    return ordinal === undefined || this.stamped[ordinal] === 0 ? -1 : ordinal * this.width;
+  }
 }
 
 /** First index in an ascending array whose value exceeds `value`: how many entries are <= value. */
@@ -62,38 +98,58 @@ interface Violation {
  */
 class CausalPast {
   private readonly ownStamps = new Map<NodeId, Int32Array>();
+  /** Per id ordinal, how many of each origin's submits (by origin ordinal) it needs delivered first. */
+  private readonly needed: Int32Array;
+  /** Whether `needed` holds the id's row yet: it is filled on the id's first delivery. */
+  private readonly computed: Uint8Array;
 
   constructor(
     private readonly order: OriginOrder,
-    private readonly stamps: ReadonlyMap<SubmissionId, Int32Array>,
+    readonly stamps: SubmitStamps,
     private readonly slot: ReadonlyMap<NodeId, number>,
   ) {
     for (const [origin, submits] of order.byOrigin) {
       const own = this.slotOf(origin);
-      this.ownStamps.set(origin, Int32Array.from(submits, (submit) => this.stampOf(submit.id)[own]));
+      this.ownStamps.set(origin, Int32Array.from(submits, (submit) => stamps.flat[this.offsetOf(submit.id) + own]));
     }
+    this.needed = new Int32Array(stamps.size * order.origins.length);
+    this.computed = new Uint8Array(stamps.size);
   }
 
-  /** The first predecessor of `id` that `prefixes` has not delivered, or null when its whole causal past is. */
-  firstMissing(id: SubmissionId, prefixes: DeliveredPrefixes): SubmitEvent | null {
-    const position = this.order.position.get(id);
-    invariant(position !== undefined, `${id} was never submitted`);
-    const stamp = this.stampOf(id);
-    for (const [origin, submits] of this.order.byOrigin) {
-      const ownStamps = this.ownStamps.get(origin);
-      invariant(ownStamps !== undefined, `no stamps for node ${origin}`);
-      let needed = countAtMost(ownStamps, stamp[this.slotOf(origin)]);
-      if (origin === position.origin) needed -= 1;
-      const delivered = prefixes.prefixLength(origin);
-      if (delivered < needed) return submits[delivered];
+  /** The first predecessor of `id` (stamped as `ordinal`) that `prefixes` has not delivered, or null. */
+  firstMissing(id: SubmissionId, ordinal: number, prefixes: DeliveredPrefixes): SubmitEvent | null {
+    const origins = this.order.origins.length;
+    if (this.computed[ordinal] === 0) this.computeNeeded(id, ordinal);
+    const delivered = prefixes.lengths;
+    const row = ordinal * origins;
+    for (let origin = 0; origin < origins; origin += 1) {
+      if (delivered[origin] >= this.needed[row + origin]) continue;
+      const submits = this.order.byOrigin.get(this.order.origins[origin]);
+      invariant(submits !== undefined, `origin ${this.order.origins[origin]} has no submits`);
+      return submits[delivered[origin]];
     }
     return null;
   }
 
-  private stampOf(id: SubmissionId): Int32Array {
-    const stamp = this.stamps.get(id);
-    invariant(stamp !== undefined, `no vector clock for ${id}`);
-    return stamp;
+  /** Once per id rather than once per delivery: the binary searches are the costly part. */
+  private computeNeeded(id: SubmissionId, ordinal: number): void {
+    const position = this.order.position.get(id);
+    invariant(position !== undefined, `${id} was never submitted`);
+    const offset = ordinal * this.stamps.width;
+    const row = ordinal * this.order.origins.length;
+    this.order.origins.forEach((origin, index) => {
+      const ownStamps = this.ownStamps.get(origin);
+      invariant(ownStamps !== undefined, `no stamps for node ${origin}`);
+      const stamp = this.stamps.flat[offset + this.slotOf(origin)];
+      this.needed[row + index] = countAtMost(ownStamps, stamp) - (origin === position.origin ? 1 : 0);
+    });
+    this.computed[ordinal] = 1;
+  }
+
+  private offsetOf(id: SubmissionId): number {
+    const offset = this.stamps.offsetOf(id);
+    invariant(offset >= 0, `no vector clock for ${id}`);
+    return offset;
   }
 
   private slotOf(node: NodeId): number {
@@ -106,23 +162,26 @@ class CausalPast {
 function findViolations(history: History): { first: Violation | null; count: number; checked: number } {
   const nodes = nodesOf(history);
   const order = originOrder(history);
-  const past = new CausalPast(order, submitClocks(history, nodes), new Map(nodes.map((node, index) => [node, index])));
+  const stamps = submitClocks(history, nodes);
+  const past = new CausalPast(order, stamps, new Map(nodes.map((node, index) => [node, index])));
   const prefixes = new Map(nodes.map((node) => [node, new DeliveredPrefixes(order)]));
-  const seen = new Map(nodes.map((node) => [node, new Set<SubmissionId>()]));
+  // Per node, a flag per id ordinal: the id was delivered there already.
+  const seen = new Map(nodes.map((node) => [node, new Uint8Array(stamps.size)]));
   let first: Violation | null = null;
   let count = 0;
   let checked = 0;
-  for (const event of history.events) {
+  for (const event of historyIndex(history).events) {
     if (event.type !== 'deliver') continue;
     const position = order.position.get(event.id);
     const delivered = seen.get(event.node);
     const nodePrefixes = prefixes.get(event.node);
     invariant(delivered !== undefined && nodePrefixes !== undefined, `node ${event.node} missing from nodesOf()`);
     // Unsubmitted ids are exactly-once's to report; repeats were judged at their first delivery.
-    if (position === undefined || delivered.has(event.id)) continue;
-    delivered.add(event.id);
+    const ordinal = stamps.ordinals.get(event.id);
+    if (position === undefined || ordinal === undefined || delivered[ordinal] === 1) continue;
+    delivered[ordinal] = 1;
     checked += 1;
-    const missing = past.firstMissing(event.id, nodePrefixes);
+    const missing = past.firstMissing(event.id, ordinal, nodePrefixes);
     if (missing !== null) {
       count += 1;
       first ??= { delivery: event, missing, submit: position.submit };

@@ -1,4 +1,4 @@
-import type { EventOf, History } from '../core/history.ts';
+import { historyIndex, type EventOf, type History } from '../core/history.ts';
 import type { NodeId } from '../core/ids.ts';
 import type { Role } from '../core/node.ts';
 import { type Checker, EVIDENCE_EVENTS_MAX, failVerdict, passVerdict, type Verdict } from './verdict.ts';
@@ -56,7 +56,7 @@ function reignsOf(history: History): Reign[] {
     reign.endMs = Math.max(atMs, reign.startMs);
     open.delete(node);
   };
-  for (const event of history.events) {
+  for (const event of historyIndex(history).lifecycle) {
     if (event.type === 'crash') close(event.node, event.t);
     if (event.type !== 'announce') continue;
     if (!isLeading(event)) {
@@ -118,7 +118,7 @@ export const electionSafetyChecker: Checker = {
 };
 
 function checkElectionSafety(history: History): Verdict {
-  const announcements = history.events.filter(
+  const announcements = historyIndex(history).lifecycle.filter(
     (event): event is AnnounceEvent => event.type === 'announce' && isLeading(event),
   );
   const terms = checkTerms(announcements);

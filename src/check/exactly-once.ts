@@ -1,7 +1,8 @@
-import type { History, HistoryEvent } from '../core/history.ts';
+import { invariant } from '../core/assert.ts';
+import { historyIndex, type History, type HistoryEvent } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { type Checker, failVerdict, passVerdict, type Verdict } from './verdict.ts';
-import { type DeliverEvent, firstSubmits, type SubmitEvent } from './views.ts';
+import { type DeliverEvent, firstSubmits, idOrdinals, type SubmitEvent } from './views.ts';
 
 type Problem = 'duplicate' | 'created' | 'corrupted';
 
@@ -84,26 +85,31 @@ class Tally {
 
 function checkExactlyOnce(history: History): Verdict {
   const submits = firstSubmits(history);
-  const delivered = new Map<NodeId, Map<SubmissionId, FirstDelivery>>();
+  const ordinals = idOrdinals(history);
+  // Per node, by id ordinal: the first delivery and how many crashes the node had had by then.
+  const delivered = new Map<NodeId, { events: (DeliverEvent | undefined)[]; crashesBefore: Int32Array }>();
   const crashes = new Map<NodeId, number>();
   const tally = new Tally();
   let deliveries = 0;
-  for (const event of history.events) {
+  for (const event of historyIndex(history).events) {
     if (event.type === 'crash') crashes.set(event.node, (crashes.get(event.node) ?? 0) + 1);
     if (event.type !== 'deliver') continue;
     deliveries += 1;
     let byId = delivered.get(event.node);
     if (byId === undefined) {
-      byId = new Map();
+      byId = { events: new Array<DeliverEvent | undefined>(ordinals.size), crashesBefore: new Int32Array(ordinals.size) };
       delivered.set(event.node, byId);
     }
+    const ordinal = ordinals.get(event.id);
+    invariant(ordinal !== undefined, `delivered id ${event.id} has no ordinal`);
     const crashesNow = crashes.get(event.node) ?? 0;
-    const first = byId.get(event.id);
-    if (first !== undefined) {
-      tally.record(duplicateViolation(first, event, crashesNow));
+    const firstEvent = byId.events[ordinal];
+    if (firstEvent !== undefined) {
+      tally.record(duplicateViolation({ event: firstEvent, crashesBefore: byId.crashesBefore[ordinal] }, event, crashesNow));
       continue;
     }
-    byId.set(event.id, { event, crashesBefore: crashesNow });
+    byId.events[ordinal] = event;
+    byId.crashesBefore[ordinal] = crashesNow;
     tally.record(integrityViolation(event, submits.get(event.id)));
   }
   const details = { deliveries, submissions: submits.size, ...tally.counts };

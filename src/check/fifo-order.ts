@@ -1,9 +1,9 @@
 import { invariant } from '../core/assert.ts';
-import type { History } from '../core/history.ts';
+import { historyIndex, type History } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { DeliveredPrefixes, ordinal, originOrder } from './origin-order.ts';
 import { type Checker, failVerdict, passVerdict, type Verdict } from './verdict.ts';
-import { type DeliverEvent, plural, type SubmitEvent } from './views.ts';
+import { type DeliverEvent, idOrdinals, plural, type SubmitEvent } from './views.ts';
 
 interface Violation {
   delivery: DeliverEvent;
@@ -26,23 +26,26 @@ export const fifoOrderChecker: Checker = {
 function checkFifoOrder(history: History): Verdict {
   const order = originOrder(history);
   const prefixes = new Map<NodeId, DeliveredPrefixes>();
-  const seen = new Map<NodeId, Set<SubmissionId>>();
+  const ordinals = idOrdinals(history);
+  const seen = new Map<NodeId, Uint8Array>();
   let first: Violation | null = null;
   let count = 0;
   let checked = 0;
-  for (const event of history.events) {
+  for (const event of historyIndex(history).events) {
     if (event.type !== 'deliver') continue;
     const position = order.position.get(event.id);
     if (position === undefined) continue;
     if (!prefixes.has(event.node)) {
       prefixes.set(event.node, new DeliveredPrefixes(order));
-      seen.set(event.node, new Set());
+      seen.set(event.node, new Uint8Array(ordinals.size));
     }
     const nodePrefixes = prefixes.get(event.node);
     const delivered = seen.get(event.node);
     invariant(nodePrefixes !== undefined && delivered !== undefined, 'per-node trackers exist once created');
-    if (delivered.has(event.id)) continue;
-    delivered.add(event.id);
+    const idOrdinal = ordinals.get(event.id);
+    invariant(idOrdinal !== undefined, `delivered id ${event.id} has no ordinal`);
+    if (delivered[idOrdinal] === 1) continue;
+    delivered[idOrdinal] = 1;
     checked += 1;
     const prefix = nodePrefixes.prefixLength(position.origin);
     if (prefix < position.index) {

@@ -1,7 +1,7 @@
 import { invariant } from '../core/assert.ts';
 import type { History } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
-import { firstSubmits, type SubmitEvent } from './views.ts';
+import { firstSubmits, memoized, type SubmitEvent } from './views.ts';
 
 /**
  * Submissions grouped by the node they were submitted at, in submit order. Causal and FIFO order both reduce to
@@ -9,11 +9,15 @@ import { firstSubmits, type SubmitEvent } from './views.ts';
  */
 export interface OriginOrder {
   byOrigin: Map<NodeId, SubmitEvent[]>;
+  /** The keys of byOrigin in its order; an origin's place here is its ordinal. */
+  origins: NodeId[];
+  ordinals: Map<NodeId, number>;
   /** Where each submitted id sits in its origin's list. The origin is the submit's node, never a delivery's claim. */
   position: Map<SubmissionId, { origin: NodeId; index: number; submit: SubmitEvent }>;
 }
 
-export function originOrder(history: History): OriginOrder {
+/** Shared by FIFO and causal order (memoized like the views), so a run builds it once. Read-only. */
+export const originOrder = memoized((history: History): OriginOrder => {
   const byOrigin = new Map<NodeId, SubmitEvent[]>();
   const position: OriginOrder['position'] = new Map();
   for (const submit of firstSubmits(history).values()) {
@@ -25,15 +29,21 @@ export function originOrder(history: History): OriginOrder {
     position.set(submit.id, { origin: submit.node, index: list.length, submit });
     list.push(submit);
   }
-  return { byOrigin, position };
-}
+  const origins = [...byOrigin.keys()];
+  return { byOrigin, position, origins, ordinals: new Map(origins.map((origin, ordinal) => [origin, ordinal])) };
+});
 
 /** At one node: how long an unbroken prefix of each origin's submissions it has delivered so far. */
 export class DeliveredPrefixes {
   private readonly delivered = new Map<NodeId, Uint8Array>();
   private readonly prefixLengths = new Map<NodeId, number>();
 
-  constructor(private readonly order: OriginOrder) {}
+  /** Prefix lengths by origin ordinal (see OriginOrder.origins): what causal order reads per delivery. */
+  readonly lengths: Int32Array;
+
+  constructor(private readonly order: OriginOrder) {
+    this.lengths = new Int32Array(order.origins.length);
+  }
 
   /** Submissions 0..length-1 of `origin` are all delivered; the one at `length` (if any) is not. */
   prefixLength(origin: NodeId): number {
@@ -53,6 +63,9 @@ export class DeliveredPrefixes {
     let length = this.prefixLength(origin);
     while (length < flags.length && flags[length] === 1) length += 1;
     this.prefixLengths.set(origin, length);
+    const ordinal = this.order.ordinals.get(origin);
+    invariant(ordinal !== undefined, `node ${origin} has submissions but no ordinal`);
+    this.lengths[ordinal] = length;
   }
 }
 

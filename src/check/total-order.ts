@@ -53,6 +53,26 @@ function comparePair(
   return { conflict: null, common };
 }
 
+/**
+ * The common case in linear time: when every sequence is a prefix of the longest one, no two sequences disagree,
+ * and two sequences share exactly the shorter one's ids (first deliveries never repeat an id). Returns null when
+ * some sequence strays from the longest, and the pairwise walk must find out which pairs disagree.
+ */
+function prefixChain(sequences: ReadonlyMap<NodeId, DeliverEvent[]>): PairwiseResult | null {
+  let reference: readonly DeliverEvent[] = [];
+  for (const sequence of sequences.values()) if (sequence.length > reference.length) reference = sequence;
+  for (const sequence of sequences.values()) {
+    for (let index = 0; index < sequence.length; index += 1) if (sequence[index].id !== reference[index].id) return null;
+  }
+  // Sum over all pairs of the shorter length: the k-th shortest is the shorter one in (count - 1 - k) pairs.
+  const lengths = [...sequences.values()].map((sequence) => sequence.length).sort((a, b) => a - b);
+  let commonDeliveries = 0;
+  lengths.forEach((length, rank) => (commonDeliveries += length * (lengths.length - 1 - rank)));
+  const nodePairs = (lengths.length * (lengths.length - 1)) / 2;
+  return { conflict: null, conflictingPairs: 0, nodePairs, commonDeliveries };
+}
+
+/** Every pair of nodes walked against each other: quadratic in nodes, so only when the prefix chain fails. */
 function pairwise(sequences: ReadonlyMap<NodeId, DeliverEvent[]>): PairwiseResult {
   const nodes = [...sequences.keys()];
   const positions = new Map<NodeId, Map<SubmissionId, number>>();
@@ -119,8 +139,16 @@ export const totalOrderChecker: Checker = {
 };
 
 function checkTotalOrder(history: History): Verdict {
+  return judgeTotalOrder(history, true);
+}
+
+/**
+ * The checker, with the linear prefix-chain path on or off; exported so a differential test can hold the fast
+ * path to the plain pairwise walk's verdicts.
+ */
+export function judgeTotalOrder(history: History, prefixFastPath: boolean): Verdict {
   const sequences = firstDeliveriesByNode(history);
-  const result = pairwise(sequences);
+  const result = (prefixFastPath ? prefixChain(sequences) : null) ?? pairwise(sequences);
   const fates = nodeFates(history);
   const neverCrashed = [...fates.values()].filter((fate) => fate.crashes === 0 && !fate.joinedLate).map((fate) => fate.node);
   const details = {

@@ -1,8 +1,11 @@
 import { invariant } from '../core/assert.ts';
-import type { EventOf, History } from '../core/history.ts';
+import { historyIndex, type EventOf, type History } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 
-/** Read-only views of a history that several checkers share. Each is one pass over the events. */
+/**
+ * Read-only views of a history that several checkers share. Each is one pass over the events checkers read
+ * (`historyIndex`: submits, deliveries, acks and node fates, not the messages and timers that are most of a run).
+ */
 
 export type SubmitEvent = EventOf<'submit'>;
 export type DeliverEvent = EventOf<'deliver'>;
@@ -13,7 +16,7 @@ export type AckEvent = EventOf<'ack'>;
  * Remembers a view per history while the history does not grow, so that checkers run one after another share one
  * pass (a property search runs every checker on every run).
  */
-function memoized<T>(compute: (history: History) => T): (history: History) => T {
+export function memoized<T>(compute: (history: History) => T): (history: History) => T {
   const cache = new WeakMap<History, { length: number; value: T }>();
   return (history) => {
     const cached = cache.get(history);
@@ -27,10 +30,20 @@ function memoized<T>(compute: (history: History) => T): (history: History) => T 
 /** Every node the history mentions, declared or seen acting, ascending. */
 export const nodesOf = memoized((history: History): NodeId[] => {
   const nodes = new Set<NodeId>(history.nodes);
-  for (const event of history.events) {
-    if ('node' in event) nodes.add(event.node);
-  }
+  for (const node of historyIndex(history).actingNodes) nodes.add(node);
   return [...nodes].sort((a, b) => a - b);
+});
+
+/**
+ * A number for every id submitted or delivered, in order of first appearance, so that what a node has delivered
+ * can be a flag array rather than a set of strings (the checkers' main cost on long runs).
+ */
+export const idOrdinals = memoized((history: History): Map<SubmissionId, number> => {
+  const ordinals = new Map<SubmissionId, number>();
+  for (const event of historyIndex(history).events) {
+    if ((event.type === 'submit' || event.type === 'deliver') && !ordinals.has(event.id)) ordinals.set(event.id, ordinals.size);
+  }
+  return ordinals;
 });
 
 /**
@@ -39,14 +52,17 @@ export const nodesOf = memoized((history: History): NodeId[] => {
  */
 export const firstDeliveriesByNode = memoized((history: History): Map<NodeId, DeliverEvent[]> => {
   const nodes = nodesOf(history);
+  const ordinals = idOrdinals(history);
   const sequences = new Map<NodeId, DeliverEvent[]>(nodes.map((node) => [node, []]));
-  const seen = new Map<NodeId, Set<SubmissionId>>(nodes.map((node) => [node, new Set()]));
-  for (const event of history.events) {
+  const seen = new Map<NodeId, Uint8Array>(nodes.map((node) => [node, new Uint8Array(ordinals.size)]));
+  for (const event of historyIndex(history).events) {
     if (event.type !== 'deliver') continue;
     const delivered = seen.get(event.node);
+    const ordinal = ordinals.get(event.id);
     invariant(delivered !== undefined, `node ${event.node} delivers but nodesOf() missed it`);
-    if (delivered.has(event.id)) continue;
-    delivered.add(event.id);
+    invariant(ordinal !== undefined, `delivered id ${event.id} has no ordinal`);
+    if (delivered[ordinal] === 1) continue;
+    delivered[ordinal] = 1;
     sequences.get(event.node)?.push(event);
   }
   return sequences;
@@ -55,8 +71,8 @@ export const firstDeliveriesByNode = memoized((history: History): Map<NodeId, De
 /** The first submit event of every id; the host makes ids unique, so later ones would be a host bug. Read-only. */
 export const firstSubmits = memoized((history: History): Map<SubmissionId, SubmitEvent> => {
   const submits = new Map<SubmissionId, SubmitEvent>();
-  for (const event of history.events) {
-    if (event.type === 'submit' && !submits.has(event.id)) submits.set(event.id, event);
+  for (const event of historyIndex(history).submits) {
+    if (!submits.has(event.id)) submits.set(event.id, event);
   }
   return submits;
 });
@@ -64,8 +80,8 @@ export const firstSubmits = memoized((history: History): Map<SubmissionId, Submi
 /** The first ack event of every id, in history order. */
 export function firstAcks(history: History): Map<SubmissionId, AckEvent> {
   const acks = new Map<SubmissionId, AckEvent>();
-  for (const event of history.events) {
-    if (event.type === 'ack' && !acks.has(event.id)) acks.set(event.id, event);
+  for (const event of historyIndex(history).acks) {
+    if (!acks.has(event.id)) acks.set(event.id, event);
   }
   return acks;
 }
@@ -89,7 +105,8 @@ export const nodeFates = memoized((history: History): Map<NodeId, NodeFate> => {
   for (const node of nodesOf(history)) {
     fates.set(node, { node, crashes: 0, lastCrash: null, upAtEnd: true, pausedAtEnd: false, joinedLate: false });
   }
-  for (const event of history.events) {
+  // Only lifecycle events change a fate; the index keeps them apart from the deliveries.
+  for (const event of historyIndex(history).lifecycle) {
     if (!('node' in event)) continue;
     const fate = fates.get(event.node);
     invariant(fate !== undefined, `node ${event.node} acts but nodesOf() missed it`);
@@ -116,7 +133,7 @@ export function targetNodes(fates: ReadonlyMap<NodeId, NodeFate>): NodeId[] {
 }
 
 export function hasLivenessPhase(history: History): boolean {
-  return history.events.some((event) => event.type === 'phase' && event.phase === 'liveness');
+  return historyIndex(history).lifecycle.some((event) => event.type === 'phase' && event.phase === 'liveness');
 }
 
 export const NO_LIVENESS_PHASE_SUMMARY =
@@ -125,7 +142,7 @@ export const NO_LIVENESS_PHASE_SUMMARY =
 /** The ids delivered at least once by each node, across its restarts. */
 export function deliveredIdsByNode(history: History): Map<NodeId, Set<SubmissionId>> {
   const delivered = new Map<NodeId, Set<SubmissionId>>(nodesOf(history).map((node) => [node, new Set()]));
-  for (const event of history.events) {
+  for (const event of historyIndex(history).events) {
     if (event.type === 'deliver') delivered.get(event.node)?.add(event.id);
   }
   return delivered;

@@ -4,6 +4,19 @@ import { ScenarioError } from '../scenarios/errors.ts';
 export const EXIT_USAGE = 64;
 /** An internal error: a bug in tob-lab itself, not in the user's input or the protocol under test. */
 export const EXIT_INTERNAL = 70;
+/**
+ * A node's storage failed or is damaged (sysexits EX_IOERR): a full disk, a read-only file system, a permission,
+ * a log record that fails its checksum. Nothing already persisted was lost; a person has to look.
+ */
+export const EXIT_STORAGE = 74;
+
+/** The disk, not the user or tob-lab: exit EXIT_STORAGE with the message. */
+export class StorageExit extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StorageExit';
+  }
+}
 
 /** Something the user typed or wrote that they can fix. */
 export class UsageError extends Error {
@@ -18,6 +31,10 @@ export function reportError(error: unknown, writeError: (text: string) => void):
   if (error instanceof UsageError || error instanceof ScenarioError) {
     writeError(`tob-lab: ${error.message}\n`);
     return EXIT_USAGE;
+  }
+  if (error instanceof StorageExit) {
+    writeError(`tob-lab: storage error: ${error.message}\n`);
+    return EXIT_STORAGE;
   }
   if (error instanceof InvariantError) {
     writeError(`tob-lab: invariant broken: ${error.message}\n`);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { invariant } from './assert.ts';
 import type { NodeId, SubmissionId } from './ids.ts';
 import type { Json, JsonObject } from './json.ts';
 import type { Announcement } from './node.ts';
@@ -66,6 +67,175 @@ export type EventOf<Type extends HistoryEventType> = Extract<HistoryEvent, { typ
 export interface History {
   nodes: NodeId[];
   events: HistoryEvent[];
+  /**
+   * The checkers' index, kept up to date by whoever records the history (the simulator); read it through
+   * `historyIndex`, which checks that it still matches `events` and builds one otherwise. Not enumerable, so it
+   * never shows in comparisons or serializations of the history.
+   */
+  readonly index?: HistoryIndex;
+}
+
+/** An event as its recorder hands it over: everything but its position and time. */
+export type UnstampedEvent = HistoryEvent extends infer Event
+  ? Event extends HistoryEvent
+    ? Omit<Event, 'i' | 't'>
+    : never
+  : never;
+
+/**
+ * The recorded event: `event` with its position `i` and time `t` after its own fields, as JSON shows them. The
+ * frequent types are rebuilt as one object literal with every field in place: adding i and t to the caller's
+ * object instead would give each of them a separate property store (about 45 B per event, a quarter of a
+ * history's memory). Other types get i and t added. Keys keep their order either way, so the bytes do not change,
+ * except that a delivery's fields are put in the documented order (id, origin, payload, order) whatever order the
+ * protocol gave them in (every shipped protocol gives that one).
+ * With `strict` (the debug switch), a rebuilt event that lost a field of the caller's throws: a recorder that adds
+ * a field to one of these types must add it here too.
+ */
+export function stampEvent(event: UnstampedEvent, i: number, t: number, strict = false): HistoryEvent {
+  let stamped: HistoryEvent;
+  switch (event.type) {
+    case 'send':
+      stamped = { type: 'send', node: event.node, to: event.to, msg: event.msg, body: event.body, i, t };
+      break;
+    case 'receive':
+      stamped = { type: 'receive', node: event.node, from: event.from, msg: event.msg, i, t };
+      break;
+    case 'drop':
+      stamped = { type: 'drop', node: event.node, to: event.to, msg: event.msg, reason: event.reason, i, t };
+      break;
+    case 'duplicate':
+      stamped = { type: 'duplicate', node: event.node, to: event.to, msg: event.msg, i, t };
+      break;
+    case 'timer':
+      stamped = { type: 'timer', node: event.node, name: event.name, i, t };
+      break;
+    case 'persist':
+      stamped = { type: 'persist', node: event.node, record: event.record, i, t };
+      break;
+    case 'ack':
+      stamped = { type: 'ack', node: event.node, id: event.id, i, t };
+      break;
+    case 'submit':
+      stamped = { type: 'submit', node: event.node, id: event.id, payload: event.payload, i, t };
+      break;
+    case 'deliver':
+      stamped =
+        event.order === undefined
+          ? { type: 'deliver', node: event.node, id: event.id, origin: event.origin, payload: event.payload, i, t }
+          : { type: 'deliver', node: event.node, id: event.id, origin: event.origin, payload: event.payload, order: event.order, i, t };
+      break;
+    default: {
+      const full = event as HistoryEvent;
+      full.i = i;
+      full.t = t;
+      return full;
+    }
+  }
+  if (strict) assertSameFields(event, stamped);
+  return stamped;
+}
+
+function assertSameFields(event: UnstampedEvent, stamped: HistoryEvent): void {
+  // Sorted: a delivery's fields come in the protocol's order and are recorded in the documented one.
+  const given = Object.keys(event).filter((key) => (event as Record<string, unknown>)[key] !== undefined).sort();
+  const kept = Object.keys(stamped).filter((key) => key !== 'i' && key !== 't').sort();
+  invariant(
+    given.join() === kept.join(),
+    () => `a ${event.type} event with fields ${given.join(', ')} was recorded as ${kept.join(', ')}: update stampEvent`,
+  );
+}
+
+/** The event types checkers read: what was submitted, delivered and acked, and what became of each node. */
+const INDEXED_TYPES: ReadonlySet<HistoryEventType> = new Set<HistoryEventType>([
+  'submit',
+  'deliver',
+  'ack',
+  'announce',
+  'crash',
+  'restart',
+  'join',
+  'pause',
+  'resume',
+  'phase',
+]);
+
+/** Whether checkers read events of this type (what a streamed history keeps in memory). */
+export function isIndexedType(type: HistoryEventType): boolean {
+  return INDEXED_TYPES.has(type);
+}
+
+/**
+ * The events checkers read, in history order, and every node that acted. Messages, timers and persists (most of
+ * a run) are left out, so a checker's pass over a run touches a fraction of it. Built while recording, so the
+ * simulator pays for it once per event instead of every checker once per run.
+ */
+export class HistoryIndex {
+  /** Submit, deliver, ack, announce, crash, restart, join, pause, resume and phase events, in history order. */
+  readonly events: HistoryEvent[] = [];
+  /** The submits and the acks alone, in history order (views that need nothing else skip the deliveries). */
+  readonly submits: EventOf<'submit'>[] = [];
+  readonly acks: EventOf<'ack'>[] = [];
+  /** Announce, crash, restart, join, pause, resume and phase events: what became of nodes, a handful a run. */
+  readonly lifecycle: HistoryEvent[] = [];
+  /** Every node that some event names as `node`. */
+  readonly actingNodes = new Set<NodeId>();
+  /** How many events of `source` have been added so far. */
+  length = 0;
+
+  /** @param source the events array this index follows (the check that it still describes a history). */
+  constructor(readonly source: readonly HistoryEvent[]) {}
+
+  /** The node last added to actingNodes: most events name the same node as the one before, so skip the set. */
+  private lastNode: NodeId | undefined;
+
+  add(event: HistoryEvent): void {
+    this.length += 1;
+    if ('node' in event && event.node !== this.lastNode) {
+      this.lastNode = event.node;
+      this.actingNodes.add(event.node);
+    }
+    if (!INDEXED_TYPES.has(event.type)) return;
+    this.events.push(event);
+    if (event.type === 'submit') this.submits.push(event);
+    else if (event.type === 'ack') this.acks.push(event);
+    else if (event.type !== 'deliver') this.lifecycle.push(event);
+  }
+
+  /** The index of a history that records no index of its own (a live or parsed one): one pass. */
+  static build(events: readonly HistoryEvent[]): HistoryIndex {
+    const index = new HistoryIndex(events);
+    for (const event of events) index.add(event);
+    return index;
+  }
+}
+
+/** An empty history that keeps its index up to date as events are appended through `appendEvent`. */
+export function indexedHistory(nodes: NodeId[]): History {
+  const history: History = { nodes, events: [] };
+  Object.defineProperty(history, 'index', { value: new HistoryIndex(history.events), enumerable: false });
+  return history;
+}
+
+/** Appends an event to a history, and to its index when it has one. */
+export function appendEvent(history: History, event: HistoryEvent): void {
+  history.events.push(event);
+  history.index?.add(event);
+}
+
+const builtIndexes = new WeakMap<History, HistoryIndex>();
+
+/** The history's index: the recorded one when it still matches the events, else one built (and remembered). */
+export function historyIndex(history: History): HistoryIndex {
+  const recorded = history.index;
+  if (recorded !== undefined && recorded.source === history.events && recorded.length === history.events.length) {
+    return recorded;
+  }
+  const built = builtIndexes.get(history);
+  if (built !== undefined && built.source === history.events && built.length === history.events.length) return built;
+  const index = HistoryIndex.build(history.events);
+  builtIndexes.set(history, index);
+  return index;
 }
 
 export function eventsOf<Type extends HistoryEventType>(history: History, type: Type): EventOf<Type>[] {
@@ -86,9 +256,18 @@ export function submittedIds(history: History): SubmissionId[] {
 
 /** One JSON object a line, keys in insertion order, so the same history always gives the same bytes. */
 export function historyToJsonl(history: History): string {
-  let text = JSON.stringify({ type: 'header', format: 'tob-lab-history/1', nodes: history.nodes }) + '\n';
-  for (const event of history.events) text += JSON.stringify(event) + '\n';
+  let text = historyHeaderLine(history.nodes);
+  for (const event of history.events) text += historyEventLine(event);
   return text;
+}
+
+/** The first line of a JSONL history (a streamed history writes it before any event). */
+export function historyHeaderLine(nodes: readonly NodeId[]): string {
+  return JSON.stringify({ type: 'header', format: 'tob-lab-history/1', nodes }) + '\n';
+}
+
+export function historyEventLine(event: HistoryEvent): string {
+  return JSON.stringify(event) + '\n';
 }
 
 export function hashText(text: string): string {

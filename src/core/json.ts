@@ -54,7 +54,8 @@ const PLAIN_JSON_DEPTH_MAX = 64;
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, inner: unknown) => {
     if (inner === null || typeof inner !== 'object' || Array.isArray(inner)) return inner;
-    const sorted: Record<string, unknown> = {};
+    // No prototype: a "__proto__" key (JSON.parse makes it an own key) stays a key instead of a prototype change.
+    const sorted: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     for (const key of Object.keys(inner as object).sort()) sorted[key] = (inner as Record<string, unknown>)[key];
     return sorted;
   });

@@ -2,6 +2,7 @@ import { isNodeId, type NodeId } from '../core/ids.ts';
 import type { Json, JsonObject } from '../core/json.ts';
 import type { ProtocolDefinition } from '../core/node.ts';
 import { protocolByName, protocolNames } from '../protocols/index.ts';
+import { FRAME_BYTES_FLOOR } from '../protocols/shared/schema.ts';
 
 /** A mistake in the live configuration that the user can fix; the CLI turns it into exit 64. */
 export class LiveConfigError extends Error {
@@ -19,8 +20,11 @@ export interface Address {
 /** The default bind host: nothing is reachable from another machine unless someone writes an address. */
 export const LOOPBACK_HOST = '127.0.0.1';
 export const FRAME_BYTES_MAX_DEFAULT = 1024 * 1024;
-/** Frames below this could not carry a hello and a heartbeat; above it one frame could exhaust memory. */
-const FRAME_BYTES_MAX_MIN = 1024;
+/**
+ * Frames below this could not carry a full catch-up batch or the largest legal entry (see protocols/shared/schema);
+ * above the maximum one frame could exhaust memory.
+ */
+const FRAME_BYTES_MAX_MIN = FRAME_BYTES_FLOOR;
 const FRAME_BYTES_MAX_MAX = 64 * 1024 * 1024;
 const NODES_MAX = 64;
 const SECRET_BYTES_MIN = 8;
@@ -111,6 +115,18 @@ export function parseOptions(value: unknown, protocol: ProtocolDefinition, where
     }
   }
   return parsed as JsonObject;
+}
+
+/**
+ * Range-checks merged options by building one node with them: each protocol's own validator says what is wrong
+ * and what would be valid, here at parse time (exit 64) rather than when a leader first uses the value.
+ */
+export function checkOptions(protocol: ProtocolDefinition, nodes: readonly NodeId[], options: JsonObject, where: string): void {
+  try {
+    protocol.create({ id: nodes[0], nodes, options: { ...protocol.defaults, ...options } });
+  } catch (error) {
+    throw new LiveConfigError(`${where}: ${(error as Error).message}`);
+  }
 }
 
 export function checkSecret(secret: string, where: string): string {

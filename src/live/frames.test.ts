@@ -1,30 +1,45 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { sequencer } from '../protocols/sequencer/index.ts';
-import { decodeFrame, encodeData, encodeHello, LineSplitter, macOf, type FrameRules } from './frames.ts';
+import {
+  answerChallenge,
+  dataCore,
+  decodeFrame,
+  encodeData,
+  encodeHello,
+  finishData,
+  LineSplitter,
+  newConnectionAuth,
+  type ConnectionAuth,
+  type FrameRules,
+} from './frames.ts';
 
 const rules: FrameRules = { self: 2, nodes: [1, 2, 3], secret: null, isMessage: sequencer.isMessage };
 const signed: FrameRules = { ...rules, secret: 'correct horse battery' };
 const bytes = (text: string) => Buffer.from(text, 'utf8');
 const heartbeat = { type: 'HEARTBEAT', term: 1, lastSeq: 4 };
 
+/** Decodes `line` on a connection that has said hello as `helloFrom` (or not yet, with null). */
 function problemOf(line: string, frameRules: FrameRules, helloFrom: number | null): string {
-  const decoded = decodeFrame(bytes(line), frameRules, helloFrom);
+  const auth = newConnectionAuth(null);
+  auth.helloFrom = helloFrom;
+  const decoded = decodeFrame(bytes(line), frameRules, auth);
   return decoded.ok ? 'accepted' : decoded.problem;
 }
 
 describe('frames', () => {
   it('round-trips a hello and a data frame', () => {
-    const hello = decodeFrame(bytes(encodeHello(3, null)), rules, null);
-    expect(hello).toEqual({ ok: true, frame: { kind: 'hello', from: 3 } });
-    const data = decodeFrame(bytes(encodeData(3, heartbeat, '3:1:7', null)), rules, 3);
+    const auth = newConnectionAuth(null);
+    const hello = decodeFrame(bytes(encodeHello(3, null)), rules, auth);
+    expect(hello).toEqual({ ok: true, frame: { kind: 'hello', from: 3, sessionKey: null } });
+    const data = decodeFrame(bytes(encodeData(3, heartbeat, '3:1:7', null)), rules, auth);
     expect(data).toEqual({ ok: true, frame: { kind: 'data', from: 3, msg: heartbeat, ref: '3:1:7' } });
     expect(encodeHello(3, null)).toBe('{"hello":{"from":3}}');
     expect(encodeData(3, heartbeat, '3:1:7', null)).toBe('{"from":3,"msg":{"type":"HEARTBEAT","term":1,"lastSeq":4},"ref":"3:1:7"}');
   });
 
   it('names what is wrong with each kind of bad frame', () => {
-    expect(decodeFrame(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), rules, null)).toEqual({ ok: false, problem: 'frame is not valid UTF-8' });
+    expect(decodeFrame(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), rules, newConnectionAuth(null))).toEqual({ ok: false, problem: 'frame is not valid UTF-8' });
     expect(problemOf('{"hello":', rules, null)).toMatch(/^frame is not valid JSON \(starts "\{\\"hello\\":"\)/);
     expect(problemOf('[1,2]', rules, null)).toMatch(/not a JSON object/);
     expect(problemOf('{"from":3,"msg":{},"ref":"3:1:1"}', rules, null)).toMatch(/first frame on a connection must be/);
@@ -46,32 +61,70 @@ describe('frames', () => {
   });
 });
 
-describe('HMAC', () => {
-  it('signs the canonical JSON of the frame without its mac, as documented', () => {
-    const line = encodeData(1, heartbeat, '1:1:1', signed.secret);
-    const { mac, ...unsigned } = JSON.parse(line) as { mac: string };
-    const canonical = '{"from":1,"msg":{"lastSeq":4,"term":1,"type":"HEARTBEAT"},"ref":"1:1:1"}';
-    expect(mac).toBe(createHmac('sha256', 'correct horse battery').update(canonical).digest('hex'));
-    expect(macOf(unsigned, 'correct horse battery')).toBe(mac);
+describe('signed frames (--secret)', () => {
+  const secret = 'correct horse battery';
+  const challenge = '0123456789abcdef0123456789abcdef';
+  /** A connection's state on the listening side after it sent `challenge`. */
+  const listening = () => newConnectionAuth(challenge);
+  const accept = (line: string, auth: ConnectionAuth) => {
+    const decoded = decodeFrame(bytes(line), signed, auth);
+    return decoded.ok ? 'accepted' : decoded.problem;
+  };
+
+  it('signs the exact bytes of the unsigned frame, data frames with the session key and a counter', () => {
+    const { hello, session } = answerChallenge(1, 2, secret, challenge);
+    const auth = listening();
+    expect(accept(hello, auth)).toBe('accepted');
+    const unsigned = hello.replace(/,"mac":"[0-9a-f]{64}"}$/, '}');
+    expect(hello).toBe(`${unsigned.slice(0, -1)},"mac":"${createHmac('sha256', secret).update(unsigned).digest('hex')}"}`);
+    session.counter += 1;
+    const data = encodeData(1, heartbeat, '1:1:1', session);
+    const { nonce } = (JSON.parse(unsigned) as { hello: { nonce: string } }).hello;
+    const key = createHmac('sha256', secret).update(`tob-lab session 1 2 ${nonce} ${challenge}`).digest();
+    const dataUnsigned = '{"from":1,"msg":{"type":"HEARTBEAT","term":1,"lastSeq":4},"ref":"1:1:1","n":1}';
+    expect(data).toBe(`${dataUnsigned.slice(0, -1)},"mac":"${createHmac('sha256', key).update(dataUnsigned).digest('hex')}"}`);
+    expect(accept(data, auth)).toBe('accepted');
   });
 
-  it('accepts a signed frame whatever the sender key order and spacing', () => {
-    const unsigned = { ref: '1:1:1', msg: { lastSeq: 4, type: 'HEARTBEAT', term: 1 }, from: 1 };
-    const line = JSON.stringify({ mac: macOf(unsigned, 'correct horse battery'), ...unsigned }, null, 0).replace(/,/g, ', ');
-    expect(problemOf(line, signed, 1)).toBe('accepted');
-    expect(problemOf(encodeHello(1, signed.secret), signed, null)).toBe('accepted');
+  it('refuses a replayed frame, a skipped counter, and a hello answering another challenge', () => {
+    const { hello, session } = answerChallenge(1, 2, secret, challenge);
+    const auth = listening();
+    expect(accept(hello, auth)).toBe('accepted');
+    session.counter = 1;
+    const first = encodeData(1, heartbeat, '1:1:1', session);
+    expect(accept(first, auth)).toBe('accepted');
+    expect(accept(first, auth)).toMatch(/counter is "1", expected 2/);
+    session.counter = 3;
+    expect(accept(encodeData(1, heartbeat, '1:1:2', session), listening())).toMatch(/no "mac"|does not match|must be/);
+    // The same hello on a new connection (a new challenge) is worthless, and so is its session's data.
+    const other = newConnectionAuth('ffffffffffffffffffffffffffffffff');
+    expect(accept(hello, other)).toMatch(/another challenge/);
+    expect(accept(answerChallenge(1, 3, secret, challenge).hello, listening())).toMatch(/addressed to node "3", not 2/);
   });
 
-  it('rejects a missing, malformed, wrong-key or tampered mac', () => {
-    expect(problemOf(encodeHello(1, null), signed, null)).toMatch(/no "mac" but this node requires one/);
-    expect(problemOf('{"hello":{"from":1},"mac":"abc"}', signed, null)).toMatch(/not 64 lowercase hex/);
-    expect(problemOf(encodeHello(1, 'another secret'), signed, null)).toMatch(/does not match/);
-    const tampered = encodeData(1, heartbeat, '1:1:1', signed.secret).replace('"term":1', '"term":9');
-    expect(problemOf(tampered, signed, 1)).toMatch(/does not match/);
+  it('refuses a missing, misplaced, wrong-key or tampered mac, and keys slipped in beside it', () => {
+    expect(accept(encodeHello(1, null), listening())).toMatch(/no "mac" but this node requires one/);
+    expect(accept('{"mac":"abc","hello":{"from":1}}', listening())).toMatch(/not where a signed frame has it/);
+    expect(accept(answerChallenge(1, 2, 'another secret', challenge).hello, listening())).toMatch(/does not match/);
+    const { hello, session } = answerChallenge(1, 2, secret, challenge);
+    expect(accept(hello.replace('"from":1', '"from":3'), listening())).toMatch(/does not match/);
+    const auth = listening();
+    accept(hello, auth);
+    session.counter = 1;
+    const data = encodeData(1, heartbeat, '1:1:1', session);
+    expect(accept(data.replace('"term":1', '"term":9'), auth)).toMatch(/does not match/);
+    // A key added after signing changes the signed bytes; one signed in ("__proto__") is refused by the schema.
+    expect(accept(data.replace('"type":"HEARTBEAT"', '"__proto__":{},"type":"HEARTBEAT"'), auth)).toMatch(/does not match/);
+    session.counter = 1;
+    const core = dataCore(1, heartbeat, '1:1:1').replace('"type":"HEARTBEAT"', '"__proto__":{"x":1},"type":"HEARTBEAT"');
+    expect(accept(finishData(core, session), auth)).toMatch(/malformed protocol message/);
   });
 
-  it('ignores a mac when no secret is set (it proves nothing then)', () => {
-    expect(problemOf(encodeHello(1, 'any secret at all'), rules, null)).toBe('accepted');
+  it('rejects a mac when no secret is set (an unexpected key)', () => {
+    const auth = newConnectionAuth(null);
+    expect(decodeFrame(bytes(encodeHello(1, null)), rules, auth).ok).toBe(true);
+    const decoded = decodeFrame(bytes('{"from":1,"msg":{"type":"JOIN","term":0},"ref":"1:1:1","mac":"00"}'), rules, auth);
+    expect(decoded.ok ? 'accepted' : decoded.problem).toMatch(/unexpected keys "mac"/);
   });
 });
 
@@ -107,7 +160,7 @@ describe('LineSplitter', () => {
 describe('hostile nesting', () => {
   it('refuses a frame nested deeper than the bound before anything recursive walks it', () => {
     const deep = '{"hello":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}';
-    expect(problemOf(deep, signed, null)).toBe('frame nests deeper than 64 levels');
+    expect(problemOf(deep, rules, null)).toBe('frame nests deeper than 64 levels');
     const shallow = JSON.stringify({ from: 1, msg: { type: 'NOPE', x: [[[[1]]]] }, ref: '1:1:1' });
     expect(problemOf(shallow, rules, 1)).toMatch(/unknown or malformed/);
   });

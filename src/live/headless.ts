@@ -48,6 +48,7 @@ export function printEvents(node: LiveNode, io: Pick<HeadlessIo, 'write' | 'writ
         if (event.reason !== null) io.writeError(`node ${node.id}: stopped: ${event.reason}\n`);
         return;
       case 'peers':
+      case 'pressure':
         return;
     }
   });
@@ -78,6 +79,15 @@ export async function runHeadless(node: LiveNode, io: HeadlessIo): Promise<void>
         if (handleLine(node, bytes.toString('utf8').replace(/\r$/, ''), io) === 'quit') finish();
       }
     };
+    // Backpressure: while the node's handler queue is long, stdin is not read, so a fast producer (a pipe) waits
+    // instead of having submissions refused.
+    const pausable = io.input as Readable & { pause?: () => void; resume?: () => void };
+    const unsubscribe = node.onEvent((event) => {
+      if (event.type !== 'pressure' || typeof pausable.pause !== 'function' || typeof pausable.resume !== 'function') return;
+      if (event.high) pausable.pause();
+      else if (!done) pausable.resume();
+    });
+    void node.stopped.then(unsubscribe);
     io.input.on('data', onData);
     io.input.once('end', finish);
     io.input.once('close', finish);

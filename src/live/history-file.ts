@@ -1,7 +1,7 @@
-import { closeSync, fstatSync, ftruncateSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { HistoryEvent } from '../core/history.ts';
 import type { NodeId } from '../core/ids.ts';
-import { writeAll } from './storage.ts';
+import { FILE_MODE, onDisk, StorageError, writeAll } from './storage.ts';
 
 /** A history event before the file gives it its place (`i`) and time (`t`). */
 export type UnplacedEvent = HistoryEvent extends infer Event
@@ -38,13 +38,14 @@ export class HistoryFile {
     node: NodeId,
     nodes: readonly NodeId[],
   ) {
-    this.fd = openSync(path, 'a+');
-    const tail = readLastLine(this.fd);
-    if (tail.cutBytes > 0) ftruncateSync(this.fd, tail.keepBytes);
+    const fd = onDisk(`open the history ${path}`, () => openSync(path, 'a+', FILE_MODE));
+    this.fd = fd;
+    const tail = onDisk(`read the history ${path}`, () => readLastLine(fd));
+    if (tail.cutBytes > 0) onDisk(`cut the torn tail of the history ${path}`, () => ftruncateSync(fd, tail.keepBytes));
     const last = parseLine(tail.line);
     if (last === null) {
       const header: LiveHistoryHeader = { type: 'header', format: LIVE_HISTORY_FORMAT, node, nodes: [...nodes] };
-      if (tail.keepBytes === 0) writeAll(this.fd, JSON.stringify(header) + '\n');
+      if (tail.keepBytes === 0) onDisk(`write the history ${path}`, () => writeAll(fd, JSON.stringify(header) + '\n'));
       this.nextIndex = 0;
       this.previousLastMs = null;
     } else {
@@ -53,19 +54,61 @@ export class HistoryFile {
     }
   }
 
-  /** Writes the event and returns it with its place; `atMs` overrides the time (a crash dated when last seen). */
+  /**
+   * Writes the event and returns it with its place; `atMs` overrides the time (a crash dated when last seen).
+   * A failed write (a full disk) never throws into whoever recorded: the file stops, and `failure` says why, for
+   * the host to stop on.
+   */
   record(event: UnplacedEvent, atMs?: number): HistoryEvent {
     const placed = { ...event, i: this.nextIndex, t: atMs ?? Date.now() } as HistoryEvent;
     this.nextIndex += 1;
-    if (this.fd !== null) writeAll(this.fd, JSON.stringify(placed) + '\n');
+    if (this.fd !== null && this.failure === null) {
+      try {
+        writeAll(this.fd, JSON.stringify(placed) + '\n');
+      } catch (error) {
+        this.failure = onDiskError(error, this.path);
+        this.onFailure?.(this.failure);
+      }
+    }
     return placed;
   }
+
+  /** Set when a write failed; nothing is written after it. */
+  failure: StorageError | null = null;
+  onFailure: ((error: StorageError) => void) | null = null;
 
   close(): void {
     if (this.fd === null) return;
     closeSync(this.fd);
     this.fd = null;
   }
+}
+
+function onDiskError(error: unknown, path: string): StorageError {
+  try {
+    return onDisk(`write the history ${path}`, () => {
+      throw error;
+    });
+  } catch (wrapped) {
+    return wrapped as StorageError;
+  }
+}
+
+/**
+ * How many deliveries of `node` the history holds: what this node has handed to the application so far, the
+ * cursor that tells a restarted node which logged deliveries it still owes (see LiveNode).
+ */
+export function countDeliveries(path: string, node: NodeId): number {
+  if (!existsSync(path)) return 0;
+  // A device would be read forever (/dev/full yields zeros without end): only a plain file is a history.
+  if (!onDisk(`inspect the history ${path}`, () => statSync(path).isFile())) throw new StorageError(`${path} is not a regular file`);
+  const text = onDisk(`read the history ${path}`, () => readFileSync(path, 'utf8'));
+  const prefix = `{"type":"deliver","node":${node},`;
+  let count = 0;
+  for (let at = text.indexOf(prefix); at !== -1; at = text.indexOf(prefix, at + prefix.length)) {
+    if (at === 0 || text.charCodeAt(at - 1) === 0x0a) count += 1;
+  }
+  return count;
 }
 
 function parseLine(line: string | null): { i?: unknown; t?: unknown; type?: unknown } | null {

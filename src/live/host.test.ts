@@ -9,7 +9,8 @@ import { parseHistoryJsonl } from '../core/history.ts';
 import { LineSplitter } from './frames.ts';
 import { LiveNode, nodeFiles } from './host.ts';
 import { ListenError } from './inbound.ts';
-import { StorageError } from './storage.ts';
+import { encodeLogLine, readLog } from './storage.ts';
+import { LiveConfigError } from './config.ts';
 import { freePorts, loopbackAddresses, temporaryDirectory, waitFor, watch } from '../../test/support/live.ts';
 
 type Echo = { type: 'echo'; text: string };
@@ -112,7 +113,7 @@ describe('the live host', () => {
     const outcome = node.submit('persist-send');
     expect(outcome).toEqual({ ok: true, id: '1-1-1' });
     await waitFor(() => logSeenAtReceipt.length === 1, 5_000, 'the echo at the fake peer');
-    expect(logSeenAtReceipt[0]).toBe('{"id":"1-1-1"}\n');
+    expect(logSeenAtReceipt[0]).toBe(encodeLogLine({ kind: 'record', value: { id: '1-1-1' } }) + '\n');
     expect(peer.lines[0]).toBe('{"hello":{"from":1}}');
     expect(JSON.parse(peer.lines[1])).toEqual({ from: 1, msg: { type: 'echo', text: '1-1-1' }, ref: '1:1:1' });
   });
@@ -145,7 +146,7 @@ describe('the live host', () => {
     expect(watched.notes.some((note) => /protocol commands threw while handling submit: a planted bug/.test(note))).toBe(true);
     expect(node.running).toBe(true);
     expect(node.status()?.details).toEqual({ recovered: 1 });
-    expect(readFileSync(nodeFiles(dataDir, 1).log, 'utf8')).toBe('{"id":"1-1-1"}\n');
+    expect(readLog(nodeFiles(dataDir, 1).log)).toEqual([{ kind: 'record', value: { id: '1-1-1' } }]);
     node.submit('persist-send'); // still works; the thrown handler's echo never left
     await waitFor(() => peer.lines.length >= 3, 5_000, 'the second echo');
     expect(peer.lines.map((line) => (JSON.parse(line) as { msg?: Echo }).msg?.text ?? 'hello')).toEqual(['hello', '1-1-1', '1-1-3']);
@@ -163,6 +164,9 @@ describe('the live host', () => {
     expect(second.boot).toBe(2);
     expect(second.submit('persist-send')).toEqual({ ok: true, id: '1-2-1' });
     expect(second.status()?.details).toEqual({ recovered: 1 });
+    // Handlers run on the next turn of the event loop (group commit), so the second send comes a moment later.
+    const sends = () => historyOf(first.dataDir, 1).filter((event) => event.type === 'send');
+    await waitFor(() => sends().length === 2, 5_000, 'the second send');
     const events = historyOf(first.dataDir, 1);
     const crash = events.findIndex((event) => event.type === 'crash');
     expect(events[crash + 1].type).toBe('restart');
@@ -181,7 +185,7 @@ describe('the live host', () => {
   it('will not run on another protocol\'s data, nor on an address in use', async () => {
     const { addresses, dataDir } = await setup();
     const other = new LiveNode({ id: 1, addresses, protocol: { ...commands, name: 'other' }, dataDir });
-    await expect(other.start()).rejects.toThrow(StorageError);
+    await expect(other.start()).rejects.toThrow(LiveConfigError);
     const twin = new LiveNode({ id: 1, addresses, protocol: commands, dataDir: temporaryDirectory() });
     await expect(twin.start()).rejects.toThrow(ListenError);
     await expect(new LiveNode({ id: 1, addresses, protocol: commands, dataDir: temporaryDirectory() }).start()).rejects.toThrow(

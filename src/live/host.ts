@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { invariant } from '../core/assert.ts';
@@ -7,16 +6,34 @@ import type { NodeId, SubmissionId } from '../core/ids.ts';
 import type { Json, JsonObject } from '../core/json.ts';
 import type { Announcement, Delivery, NodeContext, NodeStatus, ProtocolDefinition, ProtocolNode } from '../core/node.ts';
 import { randomStream, type RandomStream } from '../core/rng.ts';
-import { FRAME_BYTES_MAX_DEFAULT, formatAddress, type Address } from './config.ts';
-import { HistoryFile, type UnplacedEvent } from './history-file.ts';
+import { FRAME_BYTES_FLOOR, PAYLOAD_LENGTH_MAX } from '../protocols/shared/schema.ts';
+import { FRAME_BYTES_MAX_DEFAULT, formatAddress, LiveConfigError, type Address } from './config.ts';
+import { countDeliveries, HistoryFile, type UnplacedEvent } from './history-file.ts';
 import type { InboundLimits } from './inbound.ts';
 import type { OutboundLimits } from './outbound.ts';
-import { DurableLog, readBootState, StorageError, writeBootState } from './storage.ts';
+import {
+  DurableLog,
+  prepareDataDirectory,
+  readBootState,
+  storageErrorOf,
+  StorageError,
+  writeBootState,
+  type BootState,
+  type LogLine,
+} from './storage.ts';
 import { Transport, type DropWhy, type PeerState } from './transport.ts';
 
 export interface HostLimits {
   /** Handler work waiting to run at most; beyond it peer messages are dropped and submissions refused. */
   workQueueMax: number;
+  /**
+   * Above this much waiting work the node stops reading its sockets (and asks the application to stop
+   * submitting, see the 'pressure' event) until the queue is down to half of it: a backlog stays short, so timers
+   * and heartbeats never wait behind thousands of messages.
+   */
+  workQueueHigh: number;
+  /** Handlers per group commit at most: their effects wait for the batch's one fdatasync. */
+  batchHandlersMax: number;
   /** A submission's payload in UTF-8 bytes at most, so a sequenced entry (and a catch-up batch) fits a frame. */
   payloadBytesMax: number;
   /** How often a throwing protocol is rebuilt from its log before the node gives up and stops. */
@@ -27,6 +44,8 @@ export interface HostLimits {
 
 export const HOST_LIMITS_DEFAULT: HostLimits = {
   workQueueMax: 10_000,
+  workQueueHigh: 1_000,
+  batchHandlersMax: 256,
   payloadBytesMax: 4096,
   protocolRestartsMax: 8,
   noteIntervalMs: 1_000,
@@ -47,6 +66,11 @@ export interface LiveNodeConfig {
   /** Seeds the node's random stream and the reconnect jitter; by default derived from the node id. */
   seed?: number | string;
   frameBytesMax?: number;
+  /**
+   * fdatasync the log at each group commit (default true). False only for measurements: a machine crash (not a
+   * process crash: the kernel keeps what was written) can then lose what was acknowledged.
+   */
+  syncLog?: boolean;
   limits?: Partial<HostLimits>;
   inbound?: Partial<InboundLimits>;
   outbound?: Partial<OutboundLimits>;
@@ -59,6 +83,8 @@ export type LiveEvent =
   | { type: 'announce'; announcement: Announcement; t: number }
   | { type: 'note'; text: string; source: 'host' | 'protocol'; t: number }
   | { type: 'peers' }
+  /** The handler queue went above workQueueHigh (high: true) or back to half of it: stop or resume submitting. */
+  | { type: 'pressure'; high: boolean }
   | { type: 'stopped'; reason: string | null };
 
 export type SubmitOutcome = { ok: true; id: SubmissionId } | { ok: false; problem: string };
@@ -69,11 +95,35 @@ type Work =
   | { kind: 'timer'; name: string; token: number }
   | { kind: 'submit'; id: SubmissionId; payload: string };
 
+/**
+ * The commit order: after a batch's records are synced, its effects leave by kind, in this order, and within a
+ * kind in the order the handlers made them. The history notes of the records come first, then messages, then
+ * deliveries, then acks, then announcements and log lines.
+ */
+const EFFECT_ORDER = ['persist', 'send', 'deliver', 'ack', 'other'] as const;
+type EffectKind = (typeof EFFECT_ORDER)[number];
+
 /** What one handler did, held back until its records are on disk. */
 interface Capture {
-  records: Json[];
-  effects: Array<() => void>;
+  /** Its records, and a host line for each delivery (so a crash before the delivery is shown cannot lose it). */
+  lines: LogLine[];
+  effects: Array<{ kind: EffectKind; run: () => void }>;
 }
+
+/** A host line of the log: a delivery, persisted with the records of the handler that made it. */
+type HostLine = { deliver: Delivery };
+
+/** The delivery a host line holds; anything else there is damage the checksum missed (or a foreign file). */
+function hostDelivery(value: Json, path: string, index: number): Delivery {
+  const delivery = (value as Partial<HostLine> | null)?.deliver;
+  if (delivery === null || typeof delivery !== 'object' || typeof delivery.id !== 'string' || typeof delivery.payload !== 'string') {
+    throw new StorageError(`${path}: host line ${index + 1} is not a delivery this host writes`);
+  }
+  return delivery;
+}
+
+/** Deliveries a LiveNode keeps for screens that attach late (the chat, after ink has loaded). */
+const RECENT_DELIVERIES_MAX = 1000;
 
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -85,6 +135,11 @@ export function nodeFiles(dataDir: string, id: NodeId): { log: string; history: 
   };
 }
 
+function effectKind(what: string): EffectKind {
+  if (what === 'persist' || what === 'deliver' || what === 'ack') return what;
+  return what === 'send' || what === 'broadcast' ? 'send' : 'other';
+}
+
 /** A deep copy through JSON: what a peer would get, and proof that the value is plain data. */
 function jsonCopy<T>(value: T, what: string): T {
   const text = JSON.stringify(value);
@@ -94,9 +149,11 @@ function jsonCopy<T>(value: T, what: string): T {
 
 /**
  * Runs one protocol node over real time, sockets and files: the live counterpart of the simulator, for the very
- * same node code. Handlers run one at a time from a bounded queue. Whatever a handler persists is appended and
- * fsync'd after it returns and before any of its sends, deliveries or acks leave the process; a crash in between
- * loses only effects nobody has seen.
+ * same node code. Handlers run one at a time from a bounded queue, in batches (group commit): whatever the
+ * handlers of a batch persist is written as each returns and fdatasync'd once, before any of their sends,
+ * deliveries or acks leave the process (EFFECT_ORDER says in which order they then leave). A crash before the sync
+ * loses only effects nobody has seen; a crash after it can leave deliveries unshown, which the next start hands
+ * over (see openFiles).
  */
 export class LiveNode {
   readonly id: NodeId;
@@ -118,12 +175,17 @@ export class LiveNode {
   private durable: Json[] = [];
   private queue: Work[] = [];
   private draining = false;
+  private drainScheduled = false;
+  private underPressure = false;
   private readonly timers = new Map<string, { handle: NodeJS.Timeout; token: number }>();
   private nextTimerToken = 1;
   private capture: Capture | null = null;
   private refCounter = 0;
   private submissionCounter = 0;
   private restartsLeft: number;
+  /** Set when the node stopped because its storage failed: the CLI exits with EXIT_STORAGE then. */
+  storageFailure: StorageError | null = null;
+  private readonly recent: Delivery[] = [];
   private random: RandomStream | null = null;
   private readonly listeners = new Set<(event: LiveEvent) => void>();
   private readonly noteTimes = new Map<string, { lastMs: number; suppressed: number }>();
@@ -141,6 +203,10 @@ export class LiveNode {
     this.options = { ...config.protocol.defaults, ...(config.options ?? {}) };
     this.dataDir = config.dataDir;
     this.limits = { ...HOST_LIMITS_DEFAULT, ...(config.limits ?? {}) };
+    const frameBytesMax = config.frameBytesMax ?? FRAME_BYTES_MAX_DEFAULT;
+    invariant(frameBytesMax >= FRAME_BYTES_FLOOR, `frameBytesMax ${frameBytesMax} is below the floor ${FRAME_BYTES_FLOOR}`);
+    // The schemas refuse longer payloads; a submission is bytes, never fewer than its UTF-16 length.
+    invariant(this.limits.payloadBytesMax <= PAYLOAD_LENGTH_MAX, `payloadBytesMax must be at most ${PAYLOAD_LENGTH_MAX}`);
     this.restartsLeft = this.limits.protocolRestartsMax;
     this.context = this.makeContext();
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
@@ -168,15 +234,10 @@ export class LiveNode {
     const seed = this.config.seed ?? `node-${this.id}`;
     this.random = randomStream(seed, `live:node:${this.id}:boot:${this.boot}`);
     this.transport = this.makeTransport(randomStream(seed, `live:links:${this.id}:boot:${this.boot}`));
+    let owed: Delivery[] = [];
     try {
       this.listenAddress = await this.transport.listen();
-      writeBootState(files.boot, { boot: this.boot, protocol: this.protocol.name, running: true });
-      this.history = new HistoryFile(files.history, this.id, this.nodes);
-      const { log, recovery } = DurableLog.open(files.log);
-      this.log = log;
-      this.durable = recovery.records;
-      if (previous !== null) this.recordRestart(previous.running);
-      if (recovery.note !== null) this.note(recovery.note);
+      owed = this.openFiles(files, previous);
     } catch (error) {
       await this.transport.close();
       this.closeFiles();
@@ -185,21 +246,77 @@ export class LiveNode {
     }
     this.emit({ type: 'ready', listen: formatAddress(this.listenAddress), boot: this.boot });
     this.state = 'running';
+    this.emitOwed(owed);
     this.transport.connect();
     this.instance = this.protocol.create({ id: this.id, nodes: this.nodes, options: this.options });
     this.queue.unshift({ kind: 'start' });
     this.drain();
   }
 
-  private prepareDirectory(bootPath: string): { boot: number; running: boolean } | null {
-    try {
-      mkdirSync(this.config.dataDir, { recursive: true });
-    } catch (error) {
-      throw new StorageError(`cannot create the data directory ${this.config.dataDir}: ${(error as Error).message}`);
+  /**
+   * Recovers the log (checksums, torn tail), checks it against what the boot file and the history say it held,
+   * and returns the deliveries it holds that the history never showed: persisted, but the process died before
+   * handing them to the application.
+   */
+  private openFiles(files: ReturnType<typeof nodeFiles>, previous: BootState | null): Delivery[] {
+    const { log, recovery } = DurableLog.open(files.log, previous?.logLines ?? 0);
+    this.log = log;
+    if (previous !== null && recovery.lines.length < previous.logLines) {
+      throw new StorageError(
+        `${files.log} holds ${recovery.lines.length} records, but it held ${previous.logLines} when node ${this.id} last ` +
+          'started or stopped: records were lost (the file was cut or replaced); restore it from a copy',
+      );
     }
+    const logged = recovery.lines.filter((line) => line.kind === 'host').map((line, index) => hostDelivery(line.value, files.log, index));
+    const shown = countDeliveries(files.history, this.id);
+    if (shown > logged.length) {
+      throw new StorageError(
+        `${files.log} holds ${logged.length} deliveries, but node ${this.id}'s history shows ${shown} delivered: ` +
+          'records were lost from the log (the file was cut or replaced); restore it from a copy',
+      );
+    }
+    writeBootState(files.boot, { boot: this.boot, protocol: this.protocol.name, running: true, logLines: log.count });
+    this.history = new HistoryFile(files.history, this.id, this.nodes);
+    this.history.onFailure = (error) => this.failStorage(error);
+    this.durable = recovery.lines.filter((line) => line.kind === 'record').map((line) => line.value);
+    if (previous !== null) this.recordRestart(previous.running);
+    if (recovery.note !== null) this.note(recovery.note);
+    return logged.slice(shown);
+  }
+
+  /** Hands the application what was persisted but never shown, in log order, before anything new. */
+  private emitOwed(owed: readonly Delivery[]): void {
+    if (owed.length === 0) return;
+    this.note(`handing over ${owed.length} deliveries persisted before the previous run stopped but never shown`);
+    for (const delivery of owed) this.emitDelivery(delivery);
+  }
+
+  private emitDelivery(delivery: Delivery): void {
+    const event = this.record({ type: 'deliver', node: this.id, ...delivery });
+    this.recent.push(delivery);
+    if (this.recent.length > RECENT_DELIVERIES_MAX) this.recent.shift();
+    this.emit({ type: 'deliver', delivery, t: event.t });
+  }
+
+  /** The latest deliveries (up to RECENT_DELIVERIES_MAX), for a screen that starts listening after the node. */
+  recentDeliveries(): Delivery[] {
+    return this.recent.slice();
+  }
+
+  /** The disk failed: stop before anything depends on what could not be written. */
+  private failStorage(error: unknown): void {
+    const failure = error instanceof StorageError ? error : storageErrorOf(error, 'use the data directory');
+    if (this.storageFailure !== null) return;
+    this.storageFailure = failure;
+    this.note(`storage failed: ${failure.message}; stopping before anything depends on it`);
+    void this.stop(`storage failed: ${failure.message}`);
+  }
+
+  private prepareDirectory(bootPath: string): BootState | null {
+    prepareDataDirectory(this.config.dataDir);
     const previous = readBootState(bootPath);
     if (previous !== null && previous.protocol !== this.protocol.name) {
-      throw new StorageError(
+      throw new LiveConfigError(
         `${this.config.dataDir} holds node ${this.id}'s log of protocol ${previous.protocol}, not ${this.protocol.name}; ` +
           'use another --data directory (or remove that one)',
       );
@@ -234,6 +351,7 @@ export class LiveNode {
       onFrame: (from, msg, ref) => this.enqueue({ kind: 'message', from, msg, ref }),
       onDrop: (to, ref, why) => this.onDrop(to, ref, why),
       onNote: (text) => this.note(text),
+      onDropNote: (key, text) => this.throttledNote(`inbound:${key}`, text),
       onStateChange: () => this.emit({ type: 'peers' }),
     });
   }
@@ -272,6 +390,10 @@ export class LiveNode {
   }
 
   private async shutdown(reason: string | null): Promise<void> {
+    // A clean stop first handles what was accepted already (drains are deferred to the next turn, see enqueue).
+    if (reason === null && !this.draining) {
+      for (let batches = 0; this.state === 'running' && this.queue.length > 0 && batches < 1_000; batches += 1) this.drain();
+    }
     const wasRunning = this.state === 'running' || this.state === 'starting';
     this.state = 'stopping';
     for (const timer of this.timers.values()) clearTimeout(timer.handle);
@@ -280,7 +402,15 @@ export class LiveNode {
     await this.transport?.close();
     if (wasRunning && this.history !== null) {
       this.record({ type: 'log', node: this.id, text: reason === null ? 'stopped cleanly' : `stopped: ${reason}` });
-      writeBootState(nodeFiles(this.config.dataDir, this.id).boot, { boot: this.boot, protocol: this.protocol.name, running: false });
+      // After a storage failure the boot file stays "running": the next start treats this as a crash.
+      if (this.storageFailure === null) {
+        const state = { boot: this.boot, protocol: this.protocol.name, running: false, logLines: this.log?.count ?? 0 };
+        try {
+          writeBootState(nodeFiles(this.config.dataDir, this.id).boot, state);
+        } catch (error) {
+          this.storageFailure = error instanceof StorageError ? error : storageErrorOf(error, 'write the boot file');
+        }
+      }
     }
     this.closeFiles();
     this.state = 'stopped';
@@ -297,51 +427,86 @@ export class LiveNode {
 
   private enqueue(work: Work): void {
     if (this.state !== 'running' && this.state !== 'starting') return;
-    if (this.queue.length >= this.limits.workQueueMax) {
+    // Timers are never dropped (they are few, one per name); a full queue refuses only messages and submissions.
+    if (this.queue.length >= this.limits.workQueueMax && work.kind !== 'timer') {
       const what = work.kind === 'message' ? `message ${work.ref} from node ${work.from}` : `${work.kind} work`;
       this.throttledNote('queue-full', `handler queue full (${this.limits.workQueueMax}): ${what} dropped`);
       return;
     }
     this.queue.push(work);
-    this.drain();
+    if (!this.underPressure && this.queue.length >= this.limits.workQueueHigh) this.setPressure(true);
+    this.scheduleDrain();
   }
 
-  /** Runs queued work until the queue is empty; work queued by a handler (a self-send) runs after it. */
+  /**
+   * Drains on the next turn of the event loop rather than at once, so that everything read in this turn (a socket
+   * chunk holds many frames) joins one batch, and one fdatasync covers it.
+   */
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      this.drain();
+    });
+  }
+
+  private setPressure(high: boolean): void {
+    this.underPressure = high;
+    this.transport?.setReading(!high);
+    this.emit({ type: 'pressure', high });
+  }
+
+  /**
+   * Group commit: runs up to batchHandlersMax queued handlers, then writes all their records, syncs once and
+   * lets the batch's effects leave in the commit order. Work queued meanwhile (a self-send, a timer)
+   * waits for the next batch, on a later turn, so I/O and timers get their turn between batches.
+   */
   private drain(): void {
     if (this.draining || this.state !== 'running') return;
     this.draining = true;
+    const batch: Capture[] = [];
     try {
-      for (let work = this.queue.shift(); work !== undefined; work = this.queue.shift()) {
-        this.run(work);
-        if (this.state !== 'running') break;
+      for (let count = 0; count < this.limits.batchHandlersMax && this.state === 'running'; count += 1) {
+        const work = this.queue.shift();
+        if (work === undefined) break;
+        const capture = this.run(work);
+        if (capture !== null) batch.push(capture);
       }
+      this.commitBatch(batch);
     } finally {
       this.draining = false;
     }
+    if (this.underPressure && this.queue.length <= this.limits.workQueueHigh / 2) this.setPressure(false);
+    if (this.queue.length > 0) this.scheduleDrain();
   }
 
-  private run(work: Work): void {
+  /** Runs one handler; returns what it did (its records not yet written), or null. */
+  private run(work: Work): Capture | null {
     const instance = this.instance;
     invariant(instance !== null, `node ${this.id} has no protocol instance`);
     if (work.kind === 'timer') {
-      if (this.timers.get(work.name)?.token !== work.token) return; // Re-armed or cancelled since it fired.
+      if (this.timers.get(work.name)?.token !== work.token) return null; // Re-armed or cancelled since it fired.
       this.timers.delete(work.name);
       this.record({ type: 'timer', node: this.id, name: work.name });
     } else if (work.kind === 'message') {
       this.record({ type: 'receive', node: this.id, from: work.from, msg: work.ref });
     }
-    const capture: Capture = { records: [], effects: [] };
+    const capture: Capture = { lines: [], effects: [] };
     this.capture = capture;
     try {
       this.invoke(instance, work);
     } catch (error) {
       this.capture = null;
       this.onProtocolError(error, work);
-      return;
+      return null;
     } finally {
       this.capture = null;
     }
-    this.commit(capture);
+    // A handler later in this batch that throws rebuilds the node from these, written or not yet: they are ahead
+    // of anything its rebuilt instance can do, and commitBatch writes and syncs them before any effect leaves.
+    for (const line of capture.lines) if (line.kind === 'record') this.durable.push(line.value);
+    return capture;
   }
 
   private invoke(instance: ProtocolNode, work: Work): void {
@@ -362,19 +527,24 @@ export class LiveNode {
     }
   }
 
-  /** Records first, on disk; only then the effects that depend on them. A failing disk stops the node. */
-  private commit(capture: Capture): void {
-    if (capture.records.length > 0) {
+  /** One fdatasync for the batch; only then its effects, in the commit order. A failing disk stops the node. */
+  private commitBatch(batch: readonly Capture[]): void {
+    if (batch.length === 0 || this.storageFailure !== null) return;
+    const lines = batch.flatMap((capture) => capture.lines);
+    if (lines.length > 0) {
       try {
-        (this.log as DurableLog).append(capture.records);
+        // One write and one fdatasync for the whole batch.
+        const log = this.log as DurableLog;
+        log.write(lines);
+        if (this.config.syncLog !== false) log.sync();
       } catch (error) {
-        this.note(`cannot write the log: ${(error as Error).message}; stopping before anything depends on it`);
-        void this.stop(`log write failed: ${(error as Error).message}`);
+        this.failStorage(error);
         return;
       }
-      this.durable.push(...capture.records);
     }
-    for (const effect of capture.effects) effect();
+    for (const kind of EFFECT_ORDER) {
+      for (const capture of batch) for (const effect of capture.effects) if (effect.kind === kind) effect.run();
+    }
   }
 
   /**
@@ -406,7 +576,7 @@ export class LiveNode {
   }
 
   private makeContext(): NodeContext {
-    const effect = (what: string, run: () => void) => this.captured(what).effects.push(run);
+    const effect = (what: string, run: () => void) => this.captured(what).effects.push({ kind: effectKind(what), run });
     return {
       id: this.id,
       nodes: this.nodes,
@@ -426,15 +596,14 @@ export class LiveNode {
       cancelTimer: (name) => this.cancelTimer(name),
       persist: (record) => {
         const copy = jsonCopy(record, 'a persisted record');
-        this.captured('persist').records.push(copy);
+        this.captured('persist').lines.push({ kind: 'record', value: copy });
         effect('persist', () => this.record({ type: 'persist', node: this.id, record: copy }));
       },
       deliver: (delivery) => {
         const copy = jsonCopy(delivery, 'a delivery');
-        effect('deliver', () => {
-          const event = this.record({ type: 'deliver', node: this.id, ...copy });
-          this.emit({ type: 'deliver', delivery: copy, t: event.t });
-        });
+        const line: HostLine = { deliver: copy };
+        this.captured('deliver').lines.push({ kind: 'host', value: line as unknown as Json });
+        effect('deliver', () => this.emitDelivery(copy));
       },
       ack: (id) => effect('ack', () => this.record({ type: 'ack', node: this.id, id })),
       announce: (announcement) => {

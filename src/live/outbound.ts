@@ -4,6 +4,7 @@ import { invariant } from '../core/assert.ts';
 import type { NodeId } from '../core/ids.ts';
 import type { RandomStream } from '../core/rng.ts';
 import { formatAddress, type Address } from './config.ts';
+import { answerChallenge, decodeChallenge, encodeHello, finishData, LineSplitter } from './frames.ts';
 
 export type LinkState = 'connecting' | 'connected' | 'waiting' | 'closed';
 
@@ -22,6 +23,8 @@ export interface OutboundLimits {
   backoffMsMax: number;
   /** How long a closing link may take to hand its last bytes to the kernel. */
   closeGraceMs: number;
+  /** With a secret: how long to wait for the listener's challenge before giving up on a connection. */
+  challengeTimeoutMs: number;
 }
 
 export const OUTBOUND_LIMITS_DEFAULT: OutboundLimits = {
@@ -31,7 +34,17 @@ export const OUTBOUND_LIMITS_DEFAULT: OutboundLimits = {
   backoffMsMin: 50,
   backoffMsMax: 1000,
   closeGraceMs: 500,
+  challengeTimeoutMs: 5_000,
 };
+
+/** Who this node is and its secret, for the hello every connection starts with. */
+export interface LinkIdentity {
+  self: NodeId;
+  secret: string | null;
+}
+
+/** The listener's challenge is one short line; anything longer is not one. */
+const CHALLENGE_LINE_BYTES_MAX = 256;
 
 export type DropWhy = 'queue-full' | 'expired' | 'socket-buffer-full' | 'closed';
 
@@ -42,7 +55,8 @@ export interface OutboundEvents {
 }
 
 interface Queued {
-  line: string;
+  /** The frame's text up to its final "}" (see dataCore); finished, and signed, when it is written. */
+  core: string;
   ref: string;
   queuedAtMs: number;
 }
@@ -65,11 +79,13 @@ export class PeerLink {
   /** Whether a failure has been reported since the link last came up; keeps a dead peer to one log line. */
   private downReported = false;
   private everConnected = false;
+  /** With a secret: the connection's session key and the counter of the last frame written on it. */
+  private session: { key: Buffer; counter: number } | null = null;
 
   constructor(
     readonly peer: NodeId,
     readonly address: Address,
-    private readonly helloLine: string,
+    private readonly identity: LinkIdentity,
     private readonly limits: OutboundLimits,
     private readonly random: RandomStream,
     private readonly events: OutboundEvents,
@@ -84,14 +100,14 @@ export class PeerLink {
     this.connect();
   }
 
-  send(line: string, ref: string): void {
+  send(core: string, ref: string): void {
     if (this.state === 'closed') {
       this.drop(ref, 'closed');
       return;
     }
     const nowMs = performance.now();
     if (this.state === 'connected' && this.socket !== null) {
-      this.write(this.socket, { line, ref, queuedAtMs: nowMs });
+      this.write(this.socket, { core, ref, queuedAtMs: nowMs });
       return;
     }
     this.expire(nowMs);
@@ -100,7 +116,7 @@ export class PeerLink {
       invariant(oldest !== undefined, 'a full queue has an oldest frame');
       this.drop(oldest.ref, 'queue-full');
     }
-    this.queue.push({ line, ref, queuedAtMs: nowMs });
+    this.queue.push({ core, ref, queuedAtMs: nowMs });
   }
 
   /** Drops queued frames past their age (the queue is in send order, so they are at its front). */
@@ -148,20 +164,55 @@ export class PeerLink {
     this.socket = socket;
     socket.setNoDelay(true);
     let failure = 'closed';
-    socket.on('connect', () => this.onConnect(socket));
+    this.session = null;
+    socket.on('connect', () => this.onConnect(socket, (why) => (failure = why)));
     socket.on('error', (error: NodeJS.ErrnoException) => (failure = error.code ?? error.message));
-    // The peer never writes on this connection; reading only lets us see its end (a killed peer's FIN).
-    socket.on('data', () => {});
     socket.on('end', () => socket.destroy());
     socket.on('close', () => this.onClose(socket, failure));
   }
 
-  private onConnect(socket: Socket): void {
+  /**
+   * Without a secret the hello goes out at once. With one, the listener speaks first: its challenge line is
+   * answered with a signed hello, and the session key of the reply signs every later frame.
+   */
+  private onConnect(socket: Socket, fail: (why: string) => void): void {
     if (this.socket !== socket || this.state === 'closed') return;
+    socket.setKeepAlive(true, 10_000);
+    const secret = this.identity.secret;
+    if (secret === null) {
+      // The peer never writes on this connection; reading only lets us see its end (a killed peer's FIN).
+      socket.on('data', () => {});
+      socket.write(encodeHello(this.identity.self, null) + '\n');
+      this.onReady(socket);
+      return;
+    }
+    const splitter = new LineSplitter(CHALLENGE_LINE_BYTES_MAX, false);
+    const timer = setTimeout(() => {
+      fail(`no challenge within ${this.limits.challengeTimeoutMs} ms (does node ${this.peer} run without --secret?)`);
+      socket.destroy();
+    }, this.limits.challengeTimeoutMs);
+    socket.on('close', () => clearTimeout(timer));
+    socket.on('data', (chunk: Buffer) => {
+      if (this.session !== null || this.socket !== socket) return; // Nothing else is expected from the listener.
+      const { lines, oversize } = splitter.push(chunk);
+      if (lines.length === 0 && oversize === 0) return;
+      clearTimeout(timer);
+      const challenge = oversize > 0 ? { ok: false as const, problem: 'the challenge line is too long' } : decodeChallenge(lines[0]);
+      if (!challenge.ok) {
+        fail(challenge.problem);
+        socket.destroy();
+        return;
+      }
+      const answer = answerChallenge(this.identity.self, this.peer, secret, challenge.nonce);
+      this.session = answer.session;
+      socket.write(answer.hello + '\n');
+      this.onReady(socket);
+    });
+  }
+
+  private onReady(socket: Socket): void {
     this.state = 'connected';
     this.attempt = 0;
-    socket.setKeepAlive(true, 10_000);
-    socket.write(this.helloLine + '\n');
     this.expire(performance.now());
     for (const frame of this.queue.splice(0)) this.write(socket, frame);
     if (this.downReported || this.everConnected) {
@@ -201,7 +252,9 @@ export class PeerLink {
       this.drop(frame.ref, 'socket-buffer-full');
       return;
     }
-    socket.write(frame.line + '\n');
+    // The counter goes up only for frames that are written: the listener expects every number exactly once.
+    if (this.session !== null) this.session.counter += 1;
+    socket.write(finishData(frame.core, this.session) + '\n');
   }
 
   private drop(ref: string, why: DropWhy): void {

@@ -3,7 +3,7 @@ import type { NodeId } from '../core/ids.ts';
 import type { Json } from '../core/json.ts';
 import type { RandomStream } from '../core/rng.ts';
 import { formatAddress, type Address } from './config.ts';
-import { encodeData, encodeHello } from './frames.ts';
+import { dataCore, SIGNED_OVERHEAD_BYTES } from './frames.ts';
 import { INBOUND_LIMITS_DEFAULT, InboundServer, type InboundLimits } from './inbound.ts';
 import { OUTBOUND_LIMITS_DEFAULT, PeerLink, type DropWhy as LinkDropWhy, type LinkState, type OutboundLimits } from './outbound.ts';
 
@@ -26,6 +26,8 @@ export interface TransportEvents {
   onFrame(from: NodeId, msg: Json, ref: string): void;
   onDrop(to: NodeId, ref: string, why: DropWhy): void;
   onNote(text: string): void;
+  /** A dropped inbound connection, keyed by the kind of problem so the host can throttle a flood of them. */
+  onDropNote(key: string, text: string): void;
   /** A link went up or down: for screens that show the peers. */
   onStateChange(): void;
 }
@@ -63,11 +65,11 @@ export class Transport {
       onHello: (from) => this.links.get(from)?.reconnectNow(),
     });
     const outboundLimits = { ...OUTBOUND_LIMITS_DEFAULT, ...(config.outbound ?? {}) };
-    const hello = encodeHello(config.id, config.secret);
+    const identity = { self: config.id, secret: config.secret };
     for (const node of nodes) {
       if (node === config.id) continue;
       const address = config.addresses.get(node) as Address;
-      this.links.set(node, new PeerLink(node, address, hello, outboundLimits, config.random, events));
+      this.links.set(node, new PeerLink(node, address, identity, outboundLimits, config.random, events));
     }
   }
 
@@ -85,12 +87,18 @@ export class Transport {
   send(to: NodeId, msg: Json, ref: string): void {
     const link = this.links.get(to);
     invariant(link !== undefined, `no link to node ${to}: not a peer of node ${this.config.id}`);
-    const line = encodeData(this.config.id, msg, ref, this.config.secret);
-    if (Buffer.byteLength(line, 'utf8') > this.config.frameBytesMax) {
+    const core = dataCore(this.config.id, msg, ref);
+    // Checked with room for the signature, so what is accepted here fits the frame once signed.
+    if (Buffer.byteLength(core, 'utf8') + 1 + SIGNED_OVERHEAD_BYTES > this.config.frameBytesMax) {
       this.events.onDrop(to, ref, 'frame-too-large');
       return;
     }
-    link.send(line, ref);
+    link.send(core, ref);
+  }
+
+  /** Stops (false) or resumes (true) reading peers' frames: backpressure, the kernel's buffers fill up instead. */
+  setReading(reading: boolean): void {
+    this.inbound.setReading(reading);
   }
 
   peers(): PeerState[] {

@@ -1,4 +1,4 @@
-import type { HistoryEvent } from '../core/history.ts';
+import { historyIndex, type HistoryEvent } from '../core/history.ts';
 import type { NodeId } from '../core/ids.ts';
 import type { NodeStatus } from '../core/node.ts';
 import type { Simulator } from '../sim/simulator.ts';
@@ -193,7 +193,8 @@ class SimProgress {
   }
 
   private scan(): void {
-    const events = this.sim.history.events;
+    // The index holds every type that matters here and skips messages and timers, most of a run.
+    const events = historyIndex(this.sim.history).events;
     for (; this.scanned < events.length; this.scanned += 1) {
       const event = events[this.scanned];
       if (AFFECTS_COMPLETION.has(event.type)) this.dirty = true;

@@ -36,6 +36,8 @@ export class SimulatedNetwork {
     private readonly host: NetworkHost,
     private readonly random: RandomStream,
     config: Partial<LinkConfig>,
+    /** Deep-freeze every body sent (a debug aid: see SimulatorConfig.freezeMessages). */
+    private readonly freezeMessages = true,
   ) {
     const problem = validateLink(config);
     invariant(problem === null, `network: ${problem}`);
@@ -47,7 +49,7 @@ export class SimulatedNetwork {
   send(from: NodeId, to: NodeId, body: Json): void {
     const msg = this.nextMessage;
     this.nextMessage += 1;
-    deepFreeze(body);
+    if (this.freezeMessages) deepFreeze(body);
     this.host.record({ type: 'send', node: from, to, msg, body });
     if (from === to) {
       this.host.enqueue({ time: this.host.now(), kind: 'message', from, to, msg, body });

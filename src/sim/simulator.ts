@@ -1,5 +1,5 @@
 import { invariant } from '../core/assert.ts';
-import type { CrashCut, History, HistoryEvent } from '../core/history.ts';
+import { appendEvent, historyIndex, indexedHistory, isIndexedType, stampEvent, type CrashCut, type History, type HistoryEvent, type UnstampedEvent } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { nodeIds } from '../core/ids.ts';
 import { deepFreeze, isPlainJson, type Json, type JsonObject } from '../core/json.ts';
@@ -30,7 +30,22 @@ export interface SimulatorConfig {
   joinLater?: readonly NodeId[];
   /** Decides which pending event fires next; the default (time, then insertion order) made every pinned hash. */
   scheduler?: Scheduler;
+  /**
+   * Deep-freezes every message sent and every record persisted, so a node that mutates one afterwards throws
+   * instead of silently rewriting the history. Costs about a quarter of a run's time, so it is off by default
+   * and on in the test suite (TOB_LAB_FREEZE=1, set in vitest.config.ts) and wherever that variable is set.
+   */
+  freezeMessages?: boolean;
+  /**
+   * Streaming mode: every event is handed to `stream` as it is recorded (to be written out), and `history.events`
+   * keeps only the events checkers read (see isIndexedType), so memory no longer grows with messages and timers.
+   * Event positions `i` still count every event.
+   */
+  stream?: (event: HistoryEvent) => void;
 }
+
+/** The debug switch for `freezeMessages`: TOB_LAB_FREEZE=1 turns freezing on for every simulator made. */
+export const FREEZE_BY_DEFAULT = typeof process !== 'undefined' && process.env.TOB_LAB_FREEZE === '1';
 
 type NodeWork = Extract<PendingEvent, { kind: 'message' | 'timer' }> | { kind: 'submit'; id: SubmissionId; payload: string };
 
@@ -95,6 +110,10 @@ export class Simulator {
   eventsHandled = 0;
 
   private readonly scheduler: Scheduler;
+  private readonly freezeMessages: boolean;
+  private readonly stream: ((event: HistoryEvent) => void) | undefined;
+  /** Events recorded so far: the next event's position (history.events is shorter when streaming). */
+  private recorded = 0;
   private readonly network: SimulatedNetwork;
   private readonly slots = new Map<NodeId, NodeSlot>();
   private readonly joinLater: ReadonlySet<NodeId>;
@@ -111,6 +130,8 @@ export class Simulator {
     this.maxTimeMs = config.maxTimeMs ?? DEFAULT_MAX_TIME_MS;
     this.maxEvents = config.maxEvents ?? DEFAULT_MAX_EVENTS;
     this.scheduler = config.scheduler ?? new TimeOrderScheduler();
+    this.freezeMessages = config.freezeMessages ?? FREEZE_BY_DEFAULT;
+    this.stream = config.stream;
     this.scheduler.attach?.({
       now: () => this.now,
       isLive: (event) => event.kind !== 'timer' || this.slot(event.node).timers.get(event.name) === event.token,
@@ -126,9 +147,10 @@ export class Simulator {
       },
       randomStream(config.seed, 'network'),
       config.network ?? {},
+      this.freezeMessages,
     );
     for (const link of config.links ?? []) this.network.setBaseLatency(link.from, link.to, link.latency);
-    this.history = { nodes: this.nodes.slice(), events: [] };
+    this.history = indexedHistory(this.nodes.slice());
     this.joinLater = new Set(config.joinLater ?? []);
     for (const id of this.nodes) this.slots.set(id, this.makeSlot(id, config.seed));
   }
@@ -410,7 +432,8 @@ export class Simulator {
   /** See SchedulerView.stateMaterial: what the rest of the run depends on, besides the pending events. */
   private stateMaterial(): Json {
     const traces = new Map<NodeId, Json[]>(this.nodes.map((id) => [id, []]));
-    for (const event of this.history.events) {
+    // Every type read here is in the checkers' index, which skips the messages and timers.
+    for (const event of historyIndex(this.history).events) {
       const trace = 'node' in event ? traces.get(event.node) : undefined;
       if (trace === undefined) continue;
       if (event.type === 'submit' || event.type === 'deliver' || event.type === 'ack') trace.push([event.type, event.id]);
@@ -439,10 +462,14 @@ export class Simulator {
   }
 
   private record(event: DistributiveOmit<HistoryEvent, 'i' | 't'>): void {
-    const full = event as HistoryEvent;
-    full.i = this.history.events.length;
-    full.t = this.now;
-    this.history.events.push(full);
+    const stamped = stampEvent(event as UnstampedEvent, this.recorded, this.now, this.freezeMessages);
+    this.recorded += 1;
+    if (this.stream === undefined) {
+      appendEvent(this.history, stamped);
+      return;
+    }
+    this.stream(stamped);
+    if (isIndexedType(stamped.type)) appendEvent(this.history, stamped);
   }
 
   /**
@@ -574,7 +601,7 @@ export class Simulator {
   }
 
   private persist(slot: NodeSlot, record: Json): void {
-    slot.disk.append(deepFreeze(record));
+    slot.disk.append(this.freezeMessages ? deepFreeze(record) : record);
     this.record({ type: 'persist', node: slot.id, record });
   }
 
@@ -591,8 +618,8 @@ export class Simulator {
    * frozen (receivers share it; only `===` could tell it from a copy); anything else is really encoded.
    */
   private toWire(body: Json): Json | null {
-    // Frozen, so a node that mutates what it sent (a contract breach the live copy would hide) fails loudly here.
-    deepFreeze(body);
+    // Frozen under the debug switch, so a node that mutates what it sent (a breach the live copy would hide) fails.
+    if (this.freezeMessages) deepFreeze(body);
     let wire: Json = body;
     if (!isPlainJson(body)) {
       let text: string | undefined;

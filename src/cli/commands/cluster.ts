@@ -39,7 +39,7 @@ export function clusterCommand(io: CommandIo): Command {
     .option('--scenario <file>', 'a scenario file or shipped scenario name (default: a short fault-free demo)')
     .option('--data <dir>', 'an empty or new directory for the nodes\' logs and histories (default: a fresh temporary one)')
     .option('--report <dir>', 'also write the run report there: report.md, report.html, trace.jsonl, shiviz.log, trace.chrome.json, report.txt, summary.json')
-    .option('--secret <s>', 'shared secret: every frame between nodes carries an HMAC (8 bytes or more)')
+    .option('--secret <s>', 'shared secret: every frame between nodes carries an HMAC (8 bytes or more; or set TOB_LAB_SECRET, kept out of `ps`)')
     .option('--speed <x>', `run the scenario timeline this many times faster (0 < x <= ${SPEED_MAX}; protocol timers stay real)`, '1')
     .option('--seed <n>', "seeds the nodes' random streams", '1')
     .option('--cut-style <style>', 'partitions and cuts: "drop" swallows frames, "refuse" closes the link', 'drop')
@@ -63,7 +63,7 @@ export function clusterCommand(io: CommandIo): Command {
         scenario,
         protocol: flags.protocol,
         seed: parseSeed(flags.seed),
-        secret: flags.secret === undefined ? undefined : parseSecret(flags.secret),
+        secret: secretFrom(flags.secret, process.env),
         speed: parseNumber(flags.speed, '--speed', Number.MIN_VALUE, SPEED_MAX),
         cutStyle: parseCutStyle(flags.cutStyle),
         downLinks: parseDownLinks(flags.downLinks),
@@ -120,9 +120,16 @@ function parseCutStyle(text: string): CutStyle {
   throw new UsageError(`--cut-style must be "drop" or "refuse", got "${text}"`);
 }
 
-function parseSecret(text: string): string {
+/** --secret, else TOB_LAB_SECRET (empty means none): the environment keeps the secret off the command line. */
+export function secretFrom(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (flag !== undefined) return parseSecret(flag, '--secret');
+  const fromEnv = env.TOB_LAB_SECRET;
+  return fromEnv === undefined || fromEnv === '' ? undefined : parseSecret(fromEnv, 'TOB_LAB_SECRET');
+}
+
+function parseSecret(text: string, where: string): string {
   try {
-    return checkSecret(text, '--secret');
+    return checkSecret(text, where);
   } catch (error) {
     if (error instanceof LiveConfigError) throw new UsageError(error.message);
     throw error;

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import type { JsonObject } from '../../core/json.ts';
 import {
+  checkOptions,
   checkSecret,
   FRAME_BYTES_MAX_DEFAULT,
   formatAddress,
@@ -22,7 +23,7 @@ import {
   type ClusterFile,
   type LiveNodeConfig,
 } from '../../live/index.ts';
-import { EXIT_INTERNAL, parseSeed, UsageError } from '../errors.ts';
+import { EXIT_INTERNAL, EXIT_STORAGE, parseSeed, StorageExit, UsageError } from '../errors.ts';
 import type { CommandIo } from '../io.ts';
 
 interface LiveFlags {
@@ -36,6 +37,8 @@ interface LiveFlags {
   seed?: string;
   headless?: boolean;
   maxFrameBytes?: string;
+  allowInsecure?: boolean;
+  sync?: boolean;
 }
 
 const DATA_DIR_DEFAULT = 'tob-lab-data';
@@ -52,16 +55,20 @@ export function liveCommand(io: CommandIo): Command {
     .option('--secret <s>', 'shared secret: every frame carries an HMAC-SHA256 (or set TOB_LAB_SECRET)')
     .option('--seed <n>', "seeds the node's random stream (default: derived from the id)")
     .option('--max-frame-bytes <n>', `largest frame accepted or sent (default ${FRAME_BYTES_MAX_DEFAULT})`)
+    .option('--allow-insecure', 'listen on a non-loopback address without a secret (anyone who reaches it can speak for any peer)')
+    .option('--no-sync', 'do not fdatasync the log (measurements only: a machine crash may lose acknowledged messages)')
     .option('--headless', 'no screen: submissions are stdin lines, events are JSON lines on stdout')
     .addHelpText(
       'after',
       '\nHeadless: every stdin line is a message (/quit exits, /status and /peers print JSON); stdout carries\n' +
         '{"type":"ready"|"submitted"|"deliver"|"announce",...} lines; log lines go to stderr.\n' +
+        'Exit codes: 0 a clean stop, 64 a usage error (a bad flag, an option out of range), 70 the protocol kept\n' +
+        'throwing, 74 a storage error (a full disk, a read-only or refused directory, a damaged log).\n' +
         'Example: tob-lab live --id 1 --peers 1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003',
     )
     .action(async (flags: LiveFlags) => {
       const config = settingsFrom(flags, io.cwd);
-      warnIfExposed(config, io);
+      checkExposure(config, flags.allowInsecure === true, io);
       const node = new LiveNode(config);
       const headless = flags.headless === true || io.interactive !== true || process.stdin.isTTY !== true;
       try {
@@ -72,7 +79,8 @@ export function liveCommand(io: CommandIo): Command {
         await node.stop();
       }
       const reason = await node.stopped;
-      if (reason !== null) io.setExitCode(EXIT_INTERNAL);
+      if (node.storageFailure !== null) io.setExitCode(EXIT_STORAGE);
+      else if (reason !== null) io.setExitCode(EXIT_INTERNAL);
     });
 }
 
@@ -80,7 +88,8 @@ async function startNode(node: LiveNode): Promise<void> {
   try {
     await node.start();
   } catch (error) {
-    if (error instanceof ListenError || error instanceof StorageError) throw new UsageError(error.message);
+    if (error instanceof ListenError || error instanceof LiveConfigError) throw new UsageError(error.message);
+    if (error instanceof StorageError) throw new StorageExit(error.message);
     throw error;
   }
 }
@@ -116,15 +125,25 @@ async function runChatNode(node: LiveNode, io: CommandIo): Promise<void> {
   io.write(`node ${node.id} stopped; its log and history are in ${node.dataDir}\n`);
 }
 
-function warnIfExposed(config: LiveNodeConfig, io: CommandIo): void {
+/**
+ * Without a secret a hello is taken at its word: any process that can reach the port can speak for any peer
+ * (claim to lead, forge numbered messages). On loopback that is said at start-up; on any other address it needs
+ * --allow-insecure.
+ */
+function checkExposure(config: LiveNodeConfig, allowInsecure: boolean, io: CommandIo): void {
+  if ((config.secret ?? null) !== null) return;
   const own = config.addresses.get(config.id) as Address;
   const loopback = own.host === '127.0.0.1' || own.host === '::1' || own.host === 'localhost';
-  if (!loopback && (config.secret ?? null) === null) {
-    io.writeError(
-      `tob-lab: warning: node ${config.id} listens on ${formatAddress(own)} without --secret; ` +
-        'anyone who can reach that address can speak for a peer\n',
+  if (!loopback && !allowInsecure) {
+    throw new UsageError(
+      `node ${config.id} would listen on ${formatAddress(own)} without a secret, where anyone who can reach it can ` +
+        'speak for any peer; set --secret (or TOB_LAB_SECRET), or pass --allow-insecure if that is what you want',
     );
   }
+  io.writeError(
+    `tob-lab: warning: node ${config.id} runs without a secret: any process that can reach ${formatAddress(own)} ` +
+      'can speak for any peer; set --secret or TOB_LAB_SECRET to sign every frame\n',
+  );
 }
 
 /** Every flag, the cluster file and the environment, validated once, into the host's configuration. */
@@ -139,6 +158,7 @@ export function settingsFrom(flags: LiveFlags, cwd: string, env: NodeJS.ProcessE
     if (addresses.size < 2) throw new LiveConfigError('a cluster needs at least two nodes; list the others in --peers');
     const protocol = resolveLiveProtocol(flags.protocol ?? file?.protocol ?? 'sequencer');
     const options = optionsFrom(flags, file, protocol);
+    checkOptions(protocol, [...addresses.keys()], options, flags.options !== undefined ? '--options' : '"options" in --config');
     const secretText = flags.secret ?? file?.secret ?? env.TOB_LAB_SECRET;
     const secretWhere = flags.secret !== undefined ? '--secret' : file?.secret !== undefined ? '"secret"' : 'TOB_LAB_SECRET';
     return {
@@ -149,6 +169,7 @@ export function settingsFrom(flags: LiveFlags, cwd: string, env: NodeJS.ProcessE
       dataDir: resolve(cwd, flags.data ?? DATA_DIR_DEFAULT),
       secret: secretText === undefined || secretText === '' ? null : checkSecret(secretText, secretWhere),
       seed: flags.seed !== undefined ? parseSeed(flags.seed) : file?.seed,
+      syncLog: flags.sync !== false,
       frameBytesMax: flags.maxFrameBytes === undefined ? FRAME_BYTES_MAX_DEFAULT : parseFrameBytesMax(flags.maxFrameBytes),
     };
   } catch (error) {

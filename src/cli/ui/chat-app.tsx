@@ -14,7 +14,8 @@ const REDRAW_INTERVAL_MS = 50;
 
 /** Draws the chat screen for a started node until /quit, Ctrl-C or the node stopping; then stops the node. */
 export async function runChat(node: LiveNode, title: string): Promise<void> {
-  const deliveries: ChatLine[] = [];
+  // What the node delivered before this screen subscribed (while ink loaded: a restarted node's catch-up).
+  const deliveries: ChatLine[] = node.recentDeliveries().map((delivery) => ({ ...delivery }));
   const notices: string[] = [];
   let quit: () => void = () => {};
   const quitting = new Promise<void>((resolve) => (quit = resolve));

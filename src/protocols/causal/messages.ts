@@ -1,6 +1,6 @@
-import { isNodeId, type NodeId, type SubmissionId } from '../../core/ids.ts';
+import type { NodeId, SubmissionId } from '../../core/ids.ts';
 import type { VectorClock } from './vector-clock.ts';
-import { isCount } from '../shared/fields.ts';
+import { arrayOf, count, matches, messageSchema, NODE_ID_MAX, nodeId, oneOf, payload, storedCount, submissionId, type Shape } from '../shared/schema.ts';
 
 /**
  * The only message of seed 002: a chat message stamped with its sender's vector clock right after the sender
@@ -15,30 +15,23 @@ export type CausalMessage = { type: 'CHAT'; id: SubmissionId; origin: NodeId; pa
  */
 export type CausalRecord = { kind: 'delivered'; id: SubmissionId; origin: NodeId; vc: VectorClock };
 
-function isClockShape(value: unknown): value is VectorClock {
-  return Array.isArray(value) && value.length >= 1 && value.every(isCount);
-}
+/** A vector clock: one count per node of the cluster (its length is checked by the node, which knows the size). */
+const vectorClock = arrayOf(count, NODE_ID_MAX, 1);
 
 /**
- * Shape check for what a host may hand to a node. The clock's length depends on the cluster, which this
- * function does not know; the node checks it against its own size on receipt.
+ * One schema per message: what a host lets through to a handler. The clock's length depends on the cluster,
+ * which this schema does not know; the node checks it against its own size on receipt.
  */
+export const causalSchema = messageSchema({
+  CHAT: { id: submissionId, origin: nodeId, payload, vc: vectorClock },
+});
+
 export function isCausalMessage(value: unknown): value is CausalMessage {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const message = value as Record<string, unknown>;
-  return (
-    message.type === 'CHAT' &&
-    typeof message.id === 'string' &&
-    isNodeId(message.origin) &&
-    typeof message.payload === 'string' &&
-    isClockShape(message.vc)
-  );
+  return causalSchema.check(value);
 }
 
+const RECORD_SHAPE: Shape = { kind: oneOf('delivered'), id: submissionId, origin: nodeId, vc: arrayOf(storedCount, NODE_ID_MAX, 1) };
+
 export function isCausalRecord(value: unknown): value is CausalRecord {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const record = value as Record<string, unknown>;
-  return (
-    record.kind === 'delivered' && typeof record.id === 'string' && isNodeId(record.origin) && isClockShape(record.vc)
-  );
+  return matches(value, RECORD_SHAPE);
 }

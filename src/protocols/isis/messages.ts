@@ -1,5 +1,5 @@
-import { isNodeId, type NodeId, type SubmissionId } from '../../core/ids.ts';
-import { isCount, isId, isText } from '../shared/fields.ts';
+import type { NodeId, SubmissionId } from '../../core/ids.ts';
+import { count, matches, messageSchema, nodeId, oneOf, payload, storedCount, submissionId, type Shape } from '../shared/schema.ts';
 
 /** The sender asks every peer for a proposed timestamp; `clock` is the sender's Lamport clock. */
 export type IsisRequest = { type: 'REQUEST'; id: SubmissionId; origin: NodeId; payload: string; clock: number };
@@ -22,30 +22,19 @@ export type IsisMessage = IsisRequest | IsisProposal | IsisFinal;
 /** What a node writes to its durable log: one line per delivery, with the clock at that moment. */
 export type IsisRecord = { kind: 'delivered'; id: SubmissionId; ts: number; clock: number };
 
-/** Shape check of every ISIS message, so a host drops garbage before a handler sees it. */
+/** One schema per message: what a host lets through to a handler. */
+export const isisSchema = messageSchema({
+  REQUEST: { id: submissionId, origin: nodeId, payload, clock: count },
+  PROPOSE: { id: submissionId, ts: count, proposer: nodeId },
+  FINAL: { id: submissionId, origin: nodeId, payload, ts: count, proposer: nodeId },
+});
+
 export function isIsisMessage(value: unknown): value is IsisMessage {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const message = value as Record<string, unknown>;
-  switch (message.type) {
-    case 'REQUEST':
-      return isId(message.id) && isNodeId(message.origin) && isText(message.payload) && isCount(message.clock);
-    case 'PROPOSE':
-      return isId(message.id) && isCount(message.ts) && isNodeId(message.proposer);
-    case 'FINAL':
-      return (
-        isId(message.id) &&
-        isNodeId(message.origin) &&
-        isText(message.payload) &&
-        isCount(message.ts) &&
-        isNodeId(message.proposer)
-      );
-    default:
-      return false;
-  }
+  return isisSchema.check(value);
 }
 
+const RECORD_SHAPE: Shape = { kind: oneOf('delivered'), id: submissionId, ts: storedCount, clock: storedCount };
+
 export function isIsisRecord(value: unknown): value is IsisRecord {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const record = value as Record<string, unknown>;
-  return record.kind === 'delivered' && isId(record.id) && isCount(record.ts) && isCount(record.clock);
+  return matches(value, RECORD_SHAPE);
 }

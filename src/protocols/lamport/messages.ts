@@ -1,5 +1,5 @@
-import { isNodeId, type NodeId, type SubmissionId } from '../../core/ids.ts';
-import { isCount, isId } from '../shared/fields.ts';
+import type { NodeId, SubmissionId } from '../../core/ids.ts';
+import { count, matches, messageSchema, nodeId, oneOf, payload, storedCount, submissionId, type Shape } from '../shared/schema.ts';
 
 /**
  * A chat message as seed 003 spreads it: `ts` and `origin` are fixed by the origin; `clock` is the Lamport clock
@@ -22,29 +22,19 @@ export type LamportMessage = LamportChat | LamportHeartbeat | LamportClock;
 /** One durable line per delivery, with the clock at that moment (seed 003 saves history and clock). */
 export type LamportRecord = { kind: 'delivered'; id: SubmissionId; ts: number; clock: number };
 
-/** Shape check of every message this protocol sends, so a host drops garbage before a handler sees it. */
+/** One schema per message: what a host lets through to a handler. */
+export const lamportSchema = messageSchema({
+  CHAT: { id: submissionId, origin: nodeId, ts: count, payload, clock: count },
+  HEARTBEAT: { clock: count },
+  CLOCK: { clock: count },
+});
+
 export function isLamportMessage(value: unknown): value is LamportMessage {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const message = value as Record<string, unknown>;
-  switch (message.type) {
-    case 'CHAT':
-      return (
-        isId(message.id) &&
-        isNodeId(message.origin) &&
-        isCount(message.ts) &&
-        typeof message.payload === 'string' &&
-        isCount(message.clock)
-      );
-    case 'HEARTBEAT':
-    case 'CLOCK':
-      return isCount(message.clock);
-    default:
-      return false;
-  }
+  return lamportSchema.check(value);
 }
 
+const RECORD_SHAPE: Shape = { kind: oneOf('delivered'), id: submissionId, ts: storedCount, clock: storedCount };
+
 export function isLamportRecord(value: unknown): value is LamportRecord {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const record = value as Record<string, unknown>;
-  return record.kind === 'delivered' && isId(record.id) && isCount(record.ts) && isCount(record.clock);
+  return matches(value, RECORD_SHAPE);
 }

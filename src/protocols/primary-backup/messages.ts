@@ -1,5 +1,21 @@
-import { isNodeId, type NodeId, type SubmissionId } from '../../core/ids.ts';
-import { isCount, isText } from '../shared/fields.ts';
+import type { NodeId, SubmissionId } from '../../core/ids.ts';
+import {
+  arrayOf,
+  boolean,
+  count,
+  COUNT_MAX,
+  integer,
+  matches,
+  messageSchema,
+  NODE_ID_MAX,
+  nodeId,
+  nullable,
+  oneOf,
+  payload,
+  pick,
+  submissionId,
+  type Shape,
+} from '../shared/schema.ts';
 
 /** One sequenced message, as the primary numbers it and every replica records it (seed: seq_number, leader_id). */
 export type Entry = {
@@ -35,48 +51,46 @@ export type PrimaryBackupMessage =
 /** The durable log: a boot marker (so a restart is told from a first boot) and one record per delivery. */
 export type PrimaryBackupRecord = { kind: 'boot' } | ({ kind: 'delivered' } & Entry);
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
+/** Entries per SYNC at most, whatever syncBatchMax says (bytes cap them further). */
+export const SYNC_ENTRIES_MAX = 10_000;
+
+/** The fields of an entry, in the order records list them. */
+export const ENTRY_SHAPE: Shape = {
+  id: submissionId,
+  origin: nodeId,
+  payload,
+  seq: integer(1, COUNT_MAX),
+  primary: nodeId,
+};
 
 export function isEntry(value: unknown): value is Entry {
-  return (
-    isObject(value) &&
-    isText(value.id) &&
-    isNodeId(value.origin) &&
-    isText(value.payload) &&
-    isCount(value.seq) &&
-    value.seq >= 1 &&
-    isNodeId(value.primary)
-  );
+  return matches(value, ENTRY_SHAPE);
 }
 
-/** Shape check of every message type, so a host can drop anything else before a handler sees it. */
-export function isPrimaryBackupMessage(value: unknown): value is PrimaryBackupMessage {
-  if (!isObject(value)) return false;
-  switch (value.type) {
-    case 'HEARTBEAT':
-      return value.leader === null || isNodeId(value.leader);
-    case 'FORWARD':
-      return isText(value.id) && isNodeId(value.origin) && isText(value.payload) && isCount(value.hops);
-    case 'REPLICATE':
-      return isEntry(value);
-    case 'ELECTION':
-    case 'OK':
-    case 'DISCOVER':
-      return true;
-    case 'COORDINATOR':
-      return isCount(value.lastSeq);
-    case 'SYNC_REQ':
-      return isCount(value.fromSeq);
-    case 'SYNC':
-      return Array.isArray(value.entries) && value.entries.every(isEntry) && typeof value.more === 'boolean';
-    default:
-      return false;
-  }
+/** An entry built field by field from a checked one: extra keys of a message never reach the log. */
+export function entryFields(value: Entry): Entry {
+  return pick<Entry>(value, ENTRY_SHAPE);
 }
+
+/** One schema per message: what a host lets through to a handler. */
+export const primaryBackupSchema = messageSchema({
+  HEARTBEAT: { leader: nullable(nodeId) },
+  FORWARD: { id: submissionId, origin: nodeId, payload, hops: integer(0, NODE_ID_MAX) },
+  REPLICATE: ENTRY_SHAPE,
+  ELECTION: {},
+  OK: {},
+  COORDINATOR: { lastSeq: count },
+  DISCOVER: {},
+  SYNC_REQ: { fromSeq: count },
+  SYNC: { entries: arrayOf(isEntry, SYNC_ENTRIES_MAX), more: boolean },
+});
+
+export function isPrimaryBackupMessage(value: unknown): value is PrimaryBackupMessage {
+  return primaryBackupSchema.check(value);
+}
+
+const RECORD_SHAPES: Shape[] = [{ kind: oneOf('boot') }, { kind: oneOf('delivered'), ...ENTRY_SHAPE }];
 
 export function isPrimaryBackupRecord(value: unknown): value is PrimaryBackupRecord {
-  if (!isObject(value)) return false;
-  if (value.kind === 'boot') return true;
-  return value.kind === 'delivered' && isEntry(value);
+  return RECORD_SHAPES.some((shape) => matches(value, shape));
 }

@@ -11,6 +11,7 @@ import {
   type PrimaryBackupMessage,
   type PrimaryBackupRecord,
 } from './messages.ts';
+import { nextCount } from '../shared/schema.ts';
 import type { PrimaryBackupOptions } from './options.ts';
 import { RejoinSync, syncReply, TIMER_DISCOVERY, TIMER_SYNC, type RejoiningNode } from './sync.ts';
 
@@ -180,11 +181,17 @@ export class PrimaryBackupNode implements ProtocolNode<PrimaryBackupMessage>, Re
       this.dropped.duplicateIds += 1;
       return;
     }
+    const seq = nextCount(this.highestSeq);
+    if (seq === null) {
+      // Only a forged REPLICATE can have pushed the numbering this far: a larger seq would be refused by every peer.
+      ctx.log(`seq ${this.highestSeq} is the largest a peer accepts: ${forward.id} not numbered`);
+      return;
+    }
     const entry: Entry = {
       id: forward.id,
       origin: forward.origin,
       payload: forward.payload,
-      seq: this.highestSeq + 1,
+      seq,
       primary: this.id,
     };
     this.deliverEntry(ctx, entry);

@@ -1,7 +1,8 @@
 import { invariant } from '../../core/assert.ts';
 import type { NodeId } from '../../core/ids.ts';
 import type { NodeContext } from '../../core/node.ts';
-import type { Entry, PrimaryBackupMessage } from './messages.ts';
+import { entryFields, SYNC_ENTRIES_MAX, type Entry, type PrimaryBackupMessage } from './messages.ts';
+import { prefixWithin } from '../shared/schema.ts';
 import type { PrimaryBackupOptions } from './options.ts';
 
 type Context = NodeContext<PrimaryBackupMessage>;
@@ -87,7 +88,7 @@ export class RejoinSync {
   onSync(ctx: Context, from: NodeId, message: SyncMessage): void {
     if (this.state !== 'syncing' || from !== this.node.leader) return;
     this.node.noteLeaderAlive(ctx, from);
-    for (const entry of message.entries) this.node.applyReplica(ctx, entry);
+    for (const entry of message.entries) this.node.applyReplica(ctx, entryFields(entry));
     if (message.more) this.request(ctx);
     else this.finish(ctx);
   }
@@ -128,6 +129,8 @@ export class RejoinSync {
 export function syncReply(history: readonly Entry[], fromSeq: number, batchMax: number): SyncMessage {
   const start = history.findIndex((entry) => entry.seq >= fromSeq);
   const rest = start === -1 ? [] : history.slice(start);
-  const entries = rest.slice(0, batchMax);
+  // Capped by bytes as well as by count, so a batch of large entries still fits one frame.
+  const countMax = Math.min(batchMax, SYNC_ENTRIES_MAX);
+  const entries = prefixWithin(rest.slice(0, countMax), countMax);
   return { type: 'SYNC', entries, more: rest.length > entries.length };
 }

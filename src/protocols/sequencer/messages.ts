@@ -1,5 +1,15 @@
-import { isNodeId, type NodeId, type SubmissionId } from '../../core/ids.ts';
-import { isCount, isText } from '../shared/fields.ts';
+import type { NodeId, SubmissionId } from '../../core/ids.ts';
+import {
+  arrayOf,
+  count,
+  matches,
+  messageSchema,
+  nodeId,
+  nullable,
+  payload,
+  submissionId,
+  type Shape,
+} from '../shared/schema.ts';
 
 /** One sequenced chat message: what the leader broadcasts, what every node logs. */
 export type Entry = {
@@ -25,42 +35,49 @@ export type SequencerMessage =
 /** Durable records, one per line of the append-only log. */
 export type SequencerRecord = { kind: 'term'; term: number } | ({ kind: 'entry' } & Entry);
 
-export function isEntry(value: Record<string, unknown>): boolean {
-  return (
-    isCount(value.term) && isCount(value.seq) && isText(value.id) && isNodeId(value.origin) && isText(value.payload)
-  );
+/** The fields of an entry, in the order a record lists them. Sequence numbers start at 1. */
+export const ENTRY_SHAPE: Shape = {
+  term: count,
+  seq: (value) => count(value) && (value as number) >= 1,
+  id: submissionId,
+  origin: nodeId,
+  payload,
+};
+
+/** Catch-up entries per response at most, whatever the catchupBatchMax option says (bytes cap them further). */
+export const CATCHUP_ENTRIES_MAX = 10_000;
+
+/** One schema per message: what a host lets through to a handler. */
+export const sequencerSchema = messageSchema({
+  JOIN: { term: count },
+  JOIN_ACK: { term: count, leader: nullable(nodeId), lastSeq: count },
+  HEARTBEAT: { term: count, lastSeq: count },
+  ELECTION: { term: count },
+  ELECTION_OK: { term: count },
+  COORDINATOR: { term: count, lastSeq: count },
+  CHAT: { id: submissionId, origin: nodeId, payload },
+  SEQ_CHAT: ENTRY_SHAPE,
+  CATCHUP_REQ: { afterSeq: count },
+  CATCHUP_RESP: { term: count, lastSeq: count, entries: arrayOf((entry) => isEntry(entry), CATCHUP_ENTRIES_MAX) },
+});
+
+export function isEntry(value: unknown): value is Entry {
+  return matches(value, ENTRY_SHAPE);
 }
 
-/** Shape check of every message type, so a host can drop anything else before a handler sees it. */
 export function isSequencerMessage(value: unknown): value is SequencerMessage {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const message = value as Record<string, unknown>;
-  switch (message.type) {
-    case 'JOIN':
-    case 'ELECTION':
-    case 'ELECTION_OK':
-      return isCount(message.term);
-    case 'JOIN_ACK':
-      return (
-        isCount(message.term) && isCount(message.lastSeq) && (message.leader === null || isNodeId(message.leader))
-      );
-    case 'HEARTBEAT':
-    case 'COORDINATOR':
-      return isCount(message.term) && isCount(message.lastSeq);
-    case 'CHAT':
-      return isText(message.id) && isNodeId(message.origin) && isText(message.payload);
-    case 'SEQ_CHAT':
-      return isEntry(message);
-    case 'CATCHUP_REQ':
-      return isCount(message.afterSeq);
-    case 'CATCHUP_RESP':
-      return (
-        isCount(message.term) &&
-        isCount(message.lastSeq) &&
-        Array.isArray(message.entries) &&
-        message.entries.every((entry) => entry !== null && typeof entry === 'object' && isEntry(entry))
-      );
-    default:
-      return false;
-  }
+  return sequencerSchema.check(value);
+}
+
+/**
+ * An entry built field by field from a checked one: extra keys of a message never reach the log. Written out
+ * rather than spread or picked because it sits on the hot path of every delivery; the field order is ENTRY_SHAPE's,
+ * so histories keep their bytes.
+ */
+export function entryOf(value: Entry): Entry {
+  return { term: value.term, seq: value.seq, id: value.id, origin: value.origin, payload: value.payload };
+}
+
+export function entryRecord(entry: Entry): SequencerRecord {
+  return { kind: 'entry', term: entry.term, seq: entry.seq, id: entry.id, origin: entry.origin, payload: entry.payload };
 }

@@ -121,7 +121,7 @@ describe('sequencer node', () => {
   it('options are checked when a node is built: a bad value names the option and what it means', () => {
     const config = { id: 1, nodes: NODES };
     expect(() => sequencer.create({ ...config, options: { ...sequencerDefaults, heartbeatIntervalMs: 0 } })).toThrow(
-      /sequencer option heartbeatIntervalMs must be a positive integer \(how often the leader sends HEARTBEAT/,
+      /sequencer option heartbeatIntervalMs must be an integer from 1 to 600000 \(how often the leader sends HEARTBEAT/,
     );
     expect(() => sequencer.create({ ...config, options: { ...sequencerDefaults, retryForwards: 'yes' as unknown as boolean } })).toThrow(
       /retryForwards must be true or false/,

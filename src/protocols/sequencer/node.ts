@@ -2,7 +2,8 @@ import { invariant } from '../../core/assert.ts';
 import type { NodeId } from '../../core/ids.ts';
 import type { Json } from '../../core/json.ts';
 import type { NodeContext, NodeStatus, ProtocolNode, Role, Submission } from '../../core/node.ts';
-import type { Entry, SequencerMessage, SequencerRecord } from './messages.ts';
+import { nextCount, prefixWithin } from '../shared/schema.ts';
+import { CATCHUP_ENTRIES_MAX, entryOf, entryRecord, type Entry, type SequencerMessage, type SequencerRecord } from './messages.ts';
 import type { SequencerOptions } from './options.ts';
 
 export type { SequencerOptions } from './options.ts';
@@ -14,6 +15,9 @@ const TIMER_LEADER = 'leader-timeout';
 const TIMER_ELECTION = 'election';
 const TIMER_COORDINATOR = 'coordinator-wait';
 const TIMER_CATCHUP = 'catchup';
+const TIMER_FORWARD = 'forward-retry';
+/** The forward retry interval doubles while nothing is delivered, up to this many times its base. */
+const FORWARD_BACKOFF_FACTOR_MAX = 8;
 
 /**
  * The sequencer of seeds 001 and 004: the leader numbers every chat message, everyone delivers in number order.
@@ -40,7 +44,9 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
   protected leader: NodeId | null = null;
   /** Delivered entries in seq order: log[k] has seq k + 1. The durable append-only log, in memory. */
   protected readonly log: Entry[] = [];
-  private readonly seen = new Set<string>();
+  /** (term, seq) pairs already logged, as term -> seqs: numbers, not "term:seq" strings, on the hot path. */
+  private readonly seen = new Map<number, Set<number>>();
+  /** Ids logged so far; kept only with dedupSubmissions, the one option that reads it. */
   private readonly deliveredIds = new Set<string>();
   /** Entries that arrived ahead of a gap, by seq. */
   private readonly buffer = new Map<number, Entry>();
@@ -49,6 +55,9 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
   private electing = false;
   private lastAnnounced = '';
   private catchupInFlight = false;
+  /** With retryForwards: the current wait before pending forwards are re-sent (backs off while nothing lands). */
+  private forwardRetryMs = 0;
+  private forwardTimerArmed = false;
 
   constructor(id: NodeId, options: SequencerOptions) {
     this.id = id;
@@ -75,8 +84,7 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
       return;
     }
     invariant(record.seq === this.lastSeq + 1, `log entry seq ${record.seq} after ${this.lastSeq}`);
-    const { kind: _kind, ...entry } = record;
-    this.append(entry);
+    this.append(entryOf(record));
   }
 
   submit(ctx: Context, submission: Submission): void {
@@ -89,7 +97,15 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
       return;
     }
     this.pending.set(submission.id, submission);
-    this.forwardPending(ctx);
+    if (!this.options.retryForwards) {
+      this.forwardPending(ctx);
+      return;
+    }
+    // Only the new submission goes out now; the others were sent already and are re-sent by the retry timer
+    // or on a leader change -- re-sending every pending one per submission made the traffic quadratic.
+    const leader = this.knownLeader();
+    if (leader !== null) ctx.send(leader, { type: 'CHAT', id: submission.id, origin: this.id, payload: submission.payload });
+    this.armForwardRetry(ctx);
   }
 
   message(ctx: Context, from: NodeId, message: SequencerMessage): void {
@@ -116,7 +132,7 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
         this.onChat(ctx, message);
         return;
       case 'SEQ_CHAT': {
-        const { type: _type, ...entry } = message;
+        const entry = entryOf(message);
         if (entry.term > this.term) this.onLeaderClaim(ctx, from, entry.term, entry.seq);
         this.onEntry(ctx, entry);
         return;
@@ -152,6 +168,13 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
       case TIMER_CATCHUP:
         this.catchupInFlight = false;
         if (this.buffer.size > 0) this.requestCatchup(ctx);
+        return;
+      case TIMER_FORWARD:
+        this.forwardTimerArmed = false;
+        if (this.pending.size === 0) return;
+        this.forwardRetryMs = Math.min(this.forwardRetryMs * 2, this.options.forwardRetryMs * FORWARD_BACKOFF_FACTOR_MAX);
+        this.forwardPending(ctx);
+        this.armForwardRetry(ctx);
         return;
     }
   }
@@ -204,11 +227,17 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
   }
 
   private becomeLeader(ctx: Context): void {
+    const term = nextCount(this.maxTermSeen);
+    if (term === null) {
+      // Only a forged message could have pushed terms this far; leading with an unrepresentable term would make
+      // every peer refuse this node's frames. Stay a candidate and say so.
+      ctx.log(`term ${this.maxTermSeen} is the largest a peer accepts: refusing to lead with a newer one`);
+      return;
+    }
     this.electing = false;
     ctx.cancelTimer(TIMER_ELECTION);
     ctx.cancelTimer(TIMER_COORDINATOR);
     ctx.cancelTimer(TIMER_LEADER);
-    const term = this.maxTermSeen + 1;
     this.setTerm(ctx, term);
     this.setRole(ctx, 'leader', this.id);
     ctx.broadcast({ type: 'COORDINATOR', term: this.term, lastSeq: this.lastSeq });
@@ -273,6 +302,7 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
   private forwardPending(ctx: Context): void {
     const leader = this.knownLeader();
     if (leader === null) return;
+    if (this.options.retryForwards && leader !== this.id) this.armForwardRetry(ctx);
     for (const submission of [...this.pending.values()]) {
       if (leader === this.id) {
         this.pending.delete(submission.id);
@@ -282,6 +312,13 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
       ctx.send(leader, { type: 'CHAT', id: submission.id, origin: this.id, payload: submission.payload });
       if (!this.options.retryForwards) this.pending.delete(submission.id);
     }
+  }
+
+  private armForwardRetry(ctx: Context): void {
+    if (this.forwardTimerArmed || this.pending.size === 0) return;
+    if (this.forwardRetryMs === 0) this.forwardRetryMs = this.options.forwardRetryMs;
+    this.forwardTimerArmed = true;
+    ctx.setTimer(TIMER_FORWARD, this.forwardRetryMs);
   }
 
   private onChat(ctx: Context, chat: Extract<SequencerMessage, { type: 'CHAT' }>): void {
@@ -299,11 +336,11 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
     if (this.options.dedupSubmissions && this.deliveredIds.has(id)) return;
     const entry: Entry = { term: this.term, seq: this.lastSeq + 1, id, origin, payload };
     this.deliverEntry(ctx, entry);
-    ctx.broadcast({ type: 'SEQ_CHAT', ...entry });
+    ctx.broadcast({ type: 'SEQ_CHAT', term: entry.term, seq: entry.seq, id, origin, payload });
   }
 
   private onEntry(ctx: Context, entry: Entry): void {
-    if (this.seen.has(entryKey(entry))) return; // Exactly-once by (term, seq), as documented.
+    if (this.seen.get(entry.term)?.has(entry.seq) === true) return; // Exactly-once by (term, seq), as documented.
     // Documented: a seq already delivered is "seen", even when it names a different message (see class comment).
     if (entry.seq <= this.lastSeq) return;
     if (entry.seq > this.lastSeq + 1) {
@@ -316,6 +353,7 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
       this.buffer.delete(next.seq);
       this.deliverEntry(ctx, next);
     }
+    if (this.buffer.size === 0) return;
     for (const seq of [...this.buffer.keys()]) if (seq <= this.lastSeq) this.buffer.delete(seq);
   }
 
@@ -324,12 +362,11 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
     if (this.options.dedupSubmissions && this.deliveredIds.has(entry.id)) {
       // Keep the seq slot (others number the same way) but do not hand the duplicate to the application.
       this.append(entry);
-      ctx.persist({ kind: 'entry', ...entry });
+      ctx.persist(entryRecord(entry));
       return;
     }
     this.append(entry);
-    const record: SequencerRecord = { kind: 'entry', ...entry };
-    ctx.persist(record);
+    ctx.persist(entryRecord(entry));
     ctx.deliver({
       id: entry.id,
       origin: entry.origin,
@@ -337,15 +374,18 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
       order: { seq: entry.seq, term: entry.term },
     });
     if (entry.origin === this.id) {
-      this.pending.delete(entry.id);
+      // Progress: the next retry of whatever is still pending starts from the base interval again.
+      if (this.pending.delete(entry.id)) this.forwardRetryMs = this.options.forwardRetryMs;
       ctx.ack(entry.id);
     }
   }
 
   protected append(entry: Entry): void {
     this.log.push(entry);
-    this.seen.add(entryKey(entry));
-    this.deliveredIds.add(entry.id);
+    const seqs = this.seen.get(entry.term);
+    if (seqs === undefined) this.seen.set(entry.term, new Set([entry.seq]));
+    else seqs.add(entry.seq);
+    if (this.options.dedupSubmissions) this.deliveredIds.add(entry.id);
   }
 
   // ------------------------------------------------------------------ catch-up
@@ -361,7 +401,9 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
 
   private onCatchupRequest(ctx: Context, from: NodeId, afterSeq: number): void {
     if (this.role !== 'leader' || afterSeq >= this.lastSeq) return;
-    const entries = this.log.slice(afterSeq, afterSeq + this.options.catchupBatchMax);
+    // Capped by bytes as well as by count, so a batch of large entries still fits one frame.
+    const countMax = Math.min(this.options.catchupBatchMax, CATCHUP_ENTRIES_MAX);
+    const entries = prefixWithin(this.log.slice(afterSeq, afterSeq + countMax), countMax);
     ctx.send(from, { type: 'CATCHUP_RESP', term: this.term, lastSeq: this.lastSeq, entries });
   }
 
@@ -369,12 +411,8 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
     this.catchupInFlight = false;
     ctx.cancelTimer(TIMER_CATCHUP);
     const before = this.lastSeq;
-    for (const entry of entries) this.onEntry(ctx, entry);
+    for (const entry of entries) this.onEntry(ctx, entryOf(entry));
     ctx.log(`catch-up: received ${entries.length} entries, now at seq ${this.lastSeq} (was ${before})`);
     if (leaderLastSeq > this.lastSeq) this.requestCatchup(ctx);
   }
-}
-
-function entryKey(entry: Entry): string {
-  return `${entry.term}:${entry.seq}`;
 }

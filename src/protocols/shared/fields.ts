@@ -1,15 +1,14 @@
 /**
- * Field checks for the protocols' message validators (`isMessage`), shared so that every protocol refuses the
- * same garbage the same way when a live host hands it a frame from the network.
+ * Single-field checks, kept for protocols not yet written against the schemas of ./schema.ts (which every
+ * shipped protocol uses: one strict schema per message). They share the schema's bounds.
  */
+import { count, ID_LENGTH_MAX, submissionId } from './schema.ts';
 
-/** Submission ids are short strings; a longer one is garbage, not an id. */
-export const ID_LENGTH_MAX = 256;
+export { ID_LENGTH_MAX };
 
-/** A whole number >= 0 that JSON carries exactly (sequence numbers, terms, clocks, counts). */
-export const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+/** A whole number in 0..COUNT_MAX (sequence numbers, terms, clocks, counts). */
+export const isCount = (value: unknown): value is number => count(value);
 
 export const isText = (value: unknown): value is string => typeof value === 'string';
 
-export const isId = (value: unknown): value is string =>
-  typeof value === 'string' && value.length > 0 && value.length <= ID_LENGTH_MAX;
+export const isId = (value: unknown): value is string => submissionId(value);

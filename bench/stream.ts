@@ -1,0 +1,128 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCheckers } from '../src/check/registry.ts';
+import { HistoryFileWriter } from '../src/core/history-stream.ts';
+import { protocolByName } from '../src/protocols/index.ts';
+import { formatCount, formatMiB } from './measure.ts';
+import { cpuSinceMs, runBroadcastLoad } from './workload.ts';
+
+/**
+ * `npm run stream [-- --events N] [-- --nodes N] [-- --protocol NAME] [-- --out FILE] [-- --json]`: the
+ * simulator's streaming mode on a long run. The history goes to a JSONL file as it is made; memory keeps only
+ * what the checkers read (submits, deliveries, acks, node fates), and the checkers judge the run at its end.
+ * Prints events, file size, peak RSS and the CPU time of simulation and checking. Not part of the test suite.
+ */
+export interface StreamResult {
+  protocol: string;
+  nodes: number;
+  historyEvents: number;
+  keptEvents: number;
+  fileBytes: number;
+  peakRssBytes: number;
+  simCpuMs: number;
+  checkCpuMs: number;
+  verdicts: Array<{ checker: string; status: string }>;
+}
+
+interface StreamFlags {
+  events: number;
+  nodes: number;
+  protocol: string;
+  out: string | null;
+  json: boolean;
+}
+
+const USAGE =
+  'npm run stream [-- --events N (default 10000000)] [-- --nodes N (default 5)] [-- --protocol NAME (default ' +
+  'sequencer)] [-- --out FILE (default: a temporary file, removed at the end)] [-- --json]\n';
+
+function parseFlags(args: readonly string[]): StreamFlags {
+  const flags: StreamFlags = { events: 10_000_000, nodes: 5, protocol: 'sequencer', out: null, json: false };
+  const count = (flag: string, text: string | undefined): number => {
+    const value = Number(text);
+    if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${flag} takes a whole number >= 1, got "${text ?? ''}"`);
+    return value;
+  };
+  for (let index = 0; index < args.length; index += 1) {
+    const [flag, value] = [args[index], args[index + 1]];
+    if (flag === '--help') {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    } else if (flag === '--json') flags.json = true;
+    else if (flag === '--events') flags.events = count(flag, value);
+    else if (flag === '--nodes') flags.nodes = count(flag, value);
+    else if (flag === '--protocol') flags.protocol = value ?? '';
+    else if (flag === '--out') flags.out = value ?? '';
+    else throw new Error(`unknown flag "${flag}"; usage: ${USAGE}`);
+    if (flag !== '--json') index += 1;
+  }
+  if (protocolByName(flags.protocol) === undefined) throw new Error(`unknown protocol "${flags.protocol}"`);
+  if (flags.out === '') throw new Error('--out takes a file name');
+  return flags;
+}
+
+/** One streamed run of `events` history events: the sequencer's section-1 load, stopped at the event count. */
+export function streamRun(flags: Omit<StreamFlags, 'json'>): StreamResult {
+  const protocol = protocolByName(flags.protocol);
+  if (protocol === undefined) throw new Error(`unknown protocol "${flags.protocol}"`);
+  const directory = flags.out === null ? mkdtempSync(join(tmpdir(), 'tob-lab-stream-')) : null;
+  const file = flags.out ?? join(directory ?? '.', 'history.jsonl');
+  try {
+    const writer = new HistoryFileWriter(file, Array.from({ length: flags.nodes }, (_, index) => index + 1));
+    const run = runBroadcastLoad({
+      protocol,
+      nodes: flags.nodes,
+      network: {},
+      submissionsPerSecond: 200,
+      durationMs: Number.MAX_SAFE_INTEGER / 4,
+      drainMs: 0,
+      seed: 7,
+      maxEvents: Number.MAX_SAFE_INTEGER,
+      stream: writer.write,
+      stopWhen: () => writer.events >= flags.events,
+    });
+    run.sim.finish();
+    writer.close();
+    const checkStart = process.cpuUsage();
+    const verdicts = runCheckers(run.sim.history).map((verdict) => ({ checker: verdict.checker, status: verdict.status }));
+    return {
+      protocol: protocol.name,
+      nodes: flags.nodes,
+      historyEvents: writer.events,
+      keptEvents: run.sim.history.events.length,
+      fileBytes: statSync(file).size,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      simCpuMs: run.cpuMs,
+      checkCpuMs: cpuSinceMs(checkStart),
+      verdicts,
+    };
+  } finally {
+    if (directory !== null) rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+function main(): void {
+  let flags: StreamFlags;
+  try {
+    flags = parseFlags(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  const result = streamRun(flags);
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  process.stdout.write(
+    `${result.protocol}, ${result.nodes} nodes: ${formatCount(result.historyEvents)} history events streamed ` +
+      `(${formatMiB(result.fileBytes)} of JSONL), ${formatCount(result.keptEvents)} kept for the checkers\n` +
+      `peak RSS ${formatMiB(result.peakRssBytes)}; simulation ${(result.simCpuMs / 1000).toFixed(1)} s CPU, ` +
+      `checkers ${(result.checkCpuMs / 1000).toFixed(1)} s CPU\n` +
+      result.verdicts.map((verdict) => `  ${verdict.checker}: ${verdict.status}`).join('\n') +
+      '\n',
+  );
+}
+
+if (process.argv[1]?.endsWith('stream.ts') === true) main();

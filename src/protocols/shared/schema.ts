@@ -1,0 +1,173 @@
+/**
+ * Wire schemas: one declaration per message, from which a protocol builds its `isMessage`. A schema is strict
+ * -- every field typed and bounded, every key required, no key it does not name -- because a live host hands a
+ * protocol whatever a socket produced: a message with an extra key, a term near 2^53 or a megabyte of payload
+ * must be refused at the door, not half-accepted by a handler that copies it into a durable record.
+ *
+ * The bounds are ones no honest node reaches:
+ * - counters (terms, sequence numbers, Lamport clocks, vector-clock entries, hop counts) at most COUNT_MAX =
+ *   2^48. A node that counted a million events a second would need 8.9 years to get there, and COUNT_MAX + 1 is
+ *   still an exact JSON number, so a node that adds one to the largest value it accepted stays representable;
+ *   the protocols never go past COUNT_MAX themselves (see `nextCount`).
+ * - node ids 1..NODE_ID_MAX, submission ids at most ID_LENGTH_MAX characters, payloads at most
+ *   PAYLOAD_LENGTH_MAX UTF-16 code units (a live host accepts at most that many UTF-8 bytes from its user, which
+ *   is never more code units).
+ * - batches (catch-up, sync) at most BATCH_BYTES_MAX bytes of JSON, so a batch always fits a frame (the live host
+ *   refuses frame limits below FRAME_BYTES_FLOOR) whatever its entries hold; one entry at its largest (every
+ *   character escaped as \uXXXX) fits a batch on its own, so a batch always makes progress.
+ */
+
+/** A check of one value; true when the value is what the schema allows. */
+export type Check = (value: unknown) => boolean;
+
+export const COUNT_MAX = 2 ** 48;
+export const NODE_ID_MAX = 1_000_000;
+export const ID_LENGTH_MAX = 256;
+export const PAYLOAD_LENGTH_MAX = 4096;
+/** The most bytes one entry's JSON can take: every payload and id character escaped (6 bytes), plus the rest. */
+export const ENTRY_BYTES_MAX = 6 * (PAYLOAD_LENGTH_MAX + ID_LENGTH_MAX) + 512;
+export const BATCH_BYTES_MAX = 60_000;
+/** The smallest frame limit a live host accepts: a full batch plus its envelope (from, ref, mac) fits it. */
+export const FRAME_BYTES_FLOOR = 64 * 1024;
+
+/** A whole number in [min, max]. */
+export const integer =
+  (min: number, max: number): Check =>
+  (value) =>
+    Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
+
+/** Terms, sequence numbers, clocks: 0..COUNT_MAX. */
+export const count: Check = integer(0, COUNT_MAX);
+export const nodeId: Check = integer(1, NODE_ID_MAX);
+/**
+ * A counter in a node's own durable record: any exact whole number. Lamport and vector clocks move one past the
+ * largest value received, so a forged message at COUNT_MAX can carry a node's clock a little past it; its later
+ * messages are then refused by its peers (a forger without the secret can stall such a protocol anyway), but the
+ * node must still be able to restart from what it wrote.
+ */
+export const storedCount: Check = integer(0, Number.MAX_SAFE_INTEGER);
+
+/** A string of at most `lengthMax` UTF-16 code units (and at least `lengthMin`). */
+export const text =
+  (lengthMax: number, lengthMin = 0): Check =>
+  (value) =>
+    typeof value === 'string' && value.length >= lengthMin && value.length <= lengthMax;
+
+export const submissionId: Check = text(ID_LENGTH_MAX, 1);
+export const payload: Check = text(PAYLOAD_LENGTH_MAX);
+export const boolean: Check = (value) => typeof value === 'boolean';
+export const oneOf =
+  (...allowed: readonly unknown[]): Check =>
+  (value) =>
+    allowed.includes(value);
+
+export const nullable =
+  (inner: Check): Check =>
+  (value) =>
+    value === null || inner(value);
+
+/** An array of `lengthMin..lengthMax` items, each passing `item`. */
+export const arrayOf =
+  (item: Check, lengthMax: number, lengthMin = 0): Check =>
+  (value) =>
+    Array.isArray(value) && value.length >= lengthMin && value.length <= lengthMax && value.every(item);
+
+/** The fields of one object: every one required, no other key allowed. */
+export type Shape = Readonly<Record<string, Check>>;
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** Exactly the keys of `shape` (own keys, so "__proto__" as a JSON key counts as a key), each passing its check. */
+export function matches(value: unknown, shape: Shape): value is Record<string, unknown> {
+  if (!isPlainObject(value)) return false;
+  const keys = Object.keys(value);
+  let named = 0;
+  for (const key of keys) {
+    if (!Object.hasOwn(shape, key)) return false;
+    named += 1;
+  }
+  if (named !== Object.keys(shape).length) return false;
+  for (const key of Object.keys(shape)) if (!shape[key](value[key])) return false;
+  return true;
+}
+
+export const object =
+  (shape: Shape): Check =>
+  (value) =>
+    matches(value, shape);
+
+/**
+ * The schema of a protocol's messages: one shape per `type` (the shapes leave out "type"). `check` is the
+ * protocol's isMessage; `types` lists what it accepts, for docs and tests.
+ */
+export function messageSchema(shapes: Readonly<Record<string, Shape>>): { check: Check; types: string[] } {
+  const withType = new Map<string, Shape>();
+  for (const [type, shape] of Object.entries(shapes)) withType.set(type, { ...shape, type: oneOf(type) });
+  return {
+    types: [...withType.keys()],
+    check: (value) => {
+      if (!isPlainObject(value) || typeof value.type !== 'string') return false;
+      const shape = withType.get(value.type);
+      return shape !== undefined && matches(value, shape);
+    },
+  };
+}
+
+/**
+ * A fresh object holding exactly the fields of `shape`, copied from a validated value, in the shape's key order:
+ * what a protocol persists is built from what it checked, never spread from what it received.
+ */
+export function pick<T>(value: Readonly<Record<string, unknown>>, shape: Shape): T {
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(shape)) copy[key] = value[key];
+  return copy as T;
+}
+
+/** value + 1, or null when that would pass COUNT_MAX: a protocol refuses to make a counter no peer would accept. */
+export function nextCount(value: number): number | null {
+  return value >= COUNT_MAX ? null : value + 1;
+}
+
+/** UTF-8 bytes of a string, without Buffer (protocol code stays free of host APIs). */
+export function utf8Bytes(textValue: string): number {
+  let bytes = 0;
+  for (let index = 0; index < textValue.length; index += 1) {
+    const code = textValue.charCodeAt(index);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && index + 1 < textValue.length) {
+      const next = textValue.charCodeAt(index + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        index += 1;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** Bytes of a value's JSON, as a host would put it on the wire. */
+export function jsonBytes(value: unknown): number {
+  return utf8Bytes(JSON.stringify(value));
+}
+
+/**
+ * The longest prefix of `items` whose JSON fits in `bytesMax` (with a comma each), and never fewer than one item
+ * when there is one: the caller guarantees a single item fits (ENTRY_BYTES_MAX <= BATCH_BYTES_MAX).
+ */
+export function prefixWithin<T>(items: readonly T[], countMax: number, bytesMax: number = BATCH_BYTES_MAX): T[] {
+  const batch: T[] = [];
+  let bytes = 2;
+  for (const item of items) {
+    if (batch.length >= countMax) break;
+    const itemBytes = jsonBytes(item) + 1;
+    if (batch.length > 0 && bytes + itemBytes > bytesMax) break;
+    batch.push(item);
+    bytes += itemBytes;
+  }
+  return batch;
+}
