@@ -1,4 +1,4 @@
-import type { ProtocolDefinition } from '../core/node.ts';
+import type { ShippedProtocol } from '../core/node.ts';
 import { causal } from './causal/index.ts';
 import { isis } from './isis/index.ts';
 import { lamport, lamportAllPeersPromises } from './lamport/index.ts';
@@ -6,13 +6,13 @@ import { primaryBackup } from './primary-backup/index.ts';
 import { raft } from './raft/index.ts';
 import { sequencer, sequencerRetryDedupPromises } from './sequencer/index.ts';
 
-const asDefinition = (protocol: unknown) => protocol as ProtocolDefinition;
+const asDefinition = (protocol: unknown) => protocol as ShippedProtocol;
 
 /**
  * The documented Lamport design with its corrected stability rule switched on, registered under its own name so
  * that its own promise table is held to account and people can run it by name.
  */
-const lamportAllPeers: ProtocolDefinition = {
+const lamportAllPeers: ShippedProtocol = {
   ...asDefinition(lamport),
   name: 'lamport-all-peers',
   summary: 'lamport with the corrected stability rule (stability: all-peers): deliver once every live peer is past the head.',
@@ -24,7 +24,7 @@ const lamportAllPeers: ProtocolDefinition = {
  * The sequencer with both of its corrections switched on (retryForwards, dedupSubmissions): the variant people
  * reach for after the documented design loses forwards and numbers duplicates, held to a table of its own.
  */
-const sequencerRetryDedup: ProtocolDefinition = {
+const sequencerRetryDedup: ShippedProtocol = {
   ...asDefinition(sequencer),
   name: 'sequencer-retry-dedup',
   summary: 'sequencer with its corrections on (retryForwards, dedupSubmissions): forwards retried to each new leader, ids numbered once.',
@@ -33,7 +33,7 @@ const sequencerRetryDedup: ProtocolDefinition = {
 };
 
 /** Every protocol the lab ships, by name. */
-export const PROTOCOLS: readonly ProtocolDefinition[] = [
+export const PROTOCOLS: readonly ShippedProtocol[] = [
   asDefinition(isis),
   asDefinition(sequencer),
   sequencerRetryDedup,
@@ -44,7 +44,7 @@ export const PROTOCOLS: readonly ProtocolDefinition[] = [
   asDefinition(raft),
 ];
 
-export function protocolByName(name: string): ProtocolDefinition | undefined {
+export function protocolByName(name: string): ShippedProtocol | undefined {
   return PROTOCOLS.find((protocol) => protocol.name === name);
 }
 

@@ -1,8 +1,10 @@
 import type { NodeId } from '../core/ids.ts';
 import type { JsonObject } from '../core/json.ts';
 import type { ProtocolDefinition } from '../core/node.ts';
+import { closestName } from '../core/suggest.ts';
 import type { CrashPoint } from '../sim/commit.ts';
 import type { Latency, LinkConfig } from '../sim/network.ts';
+import { ScenarioError } from './errors.ts';
 
 export type { CrashPoint } from '../sim/commit.ts';
 
@@ -134,6 +136,11 @@ export interface Scenario extends Omit<ScenarioSpec, 'timeline'> {
  */
 export function scenario(spec: ScenarioSpec): Scenario {
   const { timeline, ...rest } = spec;
+  if (!Array.isArray(timeline)) {
+    const typo = Object.keys(spec).find((key) => closestName(key, ['timeline']) === 'timeline' && key !== 'timeline');
+    const hint = typo === undefined ? '' : ` (found "${typo}": did you mean "timeline"?)`;
+    throw new ScenarioError(`scenario ${JSON.stringify(spec.name)} needs a timeline: a list of steps such as at(1000, submit(1, 'hi'))${hint}`);
+  }
   const steps = timeline.flat();
   if (steps.every((step) => step.atMs !== undefined)) {
     const indexed = steps.map((step, index) => ({ step, index }));

@@ -3,7 +3,7 @@ import { appendEvent, historyIndex, indexedHistory, isIndexedType, stampEvent, t
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { nodeIds } from '../core/ids.ts';
 import { deepFreeze, isPlainJson, type Json, type JsonObject } from '../core/json.ts';
-import type { Delivery, NodeContext, NodeStatus, ProtocolDefinition, ProtocolNode } from '../core/node.ts';
+import { acceptsMessage, type Delivery, type NodeContext, type NodeStatus, type ProtocolDefinition, type ProtocolNode } from '../core/node.ts';
 import { randomStream, type RandomStream } from '../core/rng.ts';
 import { DriftingClock } from './clock.ts';
 import { commitCaptured, type CapturedOp, type CrashPoint } from './commit.ts';
@@ -631,7 +631,7 @@ export class Simulator {
       if (text === undefined) return null;
       wire = JSON.parse(text) as Json;
     }
-    return this.protocol.isMessage(wire) ? wire : null;
+    return acceptsMessage(this.protocol, wire) ? wire : null;
   }
 
   private send(slot: NodeSlot, to: NodeId, body: Json): void {
