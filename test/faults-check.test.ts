@@ -31,16 +31,18 @@ describe('crash points find what kill -9 found live', () => {
     const rerun = await runCli(['run', join(out, replay![1].split('/').at(-1)!), '--seed', replay![2], '--json']);
     expect(JSON.parse(rerun.stdout).hash).toBe(hash);
     expect(readFileSync(join(out, replay![1].split('/').at(-1)!), 'utf8')).toContain(`--options '${options}'`);
-    expect(rerun.code).toBe(check.code);
+    // check passes in CI mode (a known weakness of that row); the saved file expects durability and fails on it.
+    expect(check.code).toBe(0);
+    expect(rerun.code).toBe(2);
   });
 
-  it('--options must be a JSON object of the protocol\'s options', async () => {
+  it('--options must be a JSON object of the protocol\'s own options', async () => {
     const notJson = await runCli(['check', '--protocol', 'sequencer', '--options', '{retry}']);
     expect(notJson.code).toBe(64);
-    expect(notJson.stderr).toMatch(/--options must be a JSON object/);
+    expect(notJson.stderr).toMatch(/--options is not valid JSON; write an object/);
     const unknown = await runCli(['check', '--protocol', 'sequencer', '--options', '{"retryForward":true}']);
     expect(unknown.code).toBe(64);
-    expect(unknown.stderr).toMatch(/retryForward is not an option of sequencer/);
+    expect(unknown.stderr).toMatch(/"retryForward" is not an option of sequencer; did you mean "retryForwards"/);
   });
 
   it('--swarm runs a swarm search (fault classes drawn per case) and says so in its result', async () => {

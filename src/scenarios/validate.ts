@@ -95,10 +95,20 @@ export function nodeStateProblem(scenario: Scenario): string | null {
 
 function firstNodeStateProblem(scenario: Scenario): { index: number; message: string } | null {
   const joinLater = new Set(scenario.cluster.joinLater ?? []);
-  const state = new Map<NodeId, 'up' | 'down' | 'paused' | 'unjoined'>();
+  // 'unknown': the node's state depends on the run, not on the steps alone (a crash point fires at its next handler,
+  // a full disk stops it at its next write, a damaged log may keep it from starting): steps on it are not judged.
+  const state = new Map<NodeId, NodeState>();
+  const corrupted = new Set<NodeId>();
   for (let node = 1; node <= scenario.cluster.nodes; node += 1) state.set(node, joinLater.has(node) ? 'unjoined' : 'up');
   for (const [index, step] of scenario.steps.entries()) {
     const action = step.action;
+    if (action.do === 'corrupt') corrupted.add(action.node);
+    if (action.do === 'tear' || action.do === 'disk-full') {
+      const now = state.get(action.node);
+      // A tear crashes a running node (its last write torn); a full disk stops it at its next write.
+      if (now === 'up' || now === 'paused') state.set(action.node, action.do === 'tear' ? 'down' : 'unknown');
+      continue;
+    }
     if (!['join', 'crash', 'restart', 'pause', 'resume'].includes(action.do)) continue;
     const node = (action as { node: NodeId }).node;
     const now = state.get(node);
@@ -109,7 +119,7 @@ function firstNodeStateProblem(scenario: Scenario): { index: number; message: st
       pause: ['up'],
       resume: ['paused'],
     };
-    if (now !== undefined && !wanted[action.do].includes(now)) {
+    if (now !== undefined && now !== 'unknown' && !wanted[action.do].includes(now)) {
       const where = `step ${index + 1} (${describeAction(action)} ${describeTrigger(step)})`;
       const why: Record<string, string> = {
         up: 'is running',
@@ -119,10 +129,26 @@ function firstNodeStateProblem(scenario: Scenario): { index: number; message: st
       };
       return { index, message: `${where}: node ${node} ${why[now]} at that point, so this step would do nothing; remove it or fix the order of the steps` };
     }
-    const next = { join: 'up', crash: 'down', restart: 'up', pause: 'paused', resume: 'up' } as const;
-    state.set(node, next[action.do as keyof typeof next]);
+    state.set(node, nextNodeState(action, now, corrupted.has(node)));
   }
   return null;
+}
+
+type NodeState = 'up' | 'down' | 'paused' | 'unjoined' | 'unknown';
+
+function nextNodeState(action: Action, now: NodeState | undefined, corrupted: boolean): NodeState {
+  switch (action.do) {
+    case 'crash':
+      return action.during === undefined ? 'down' : 'unknown';
+    case 'restart':
+      return corrupted ? 'unknown' : 'up';
+    case 'join':
+      return 'up';
+    case 'pause':
+      return now === 'unknown' ? 'unknown' : 'paused';
+    default:
+      return now === 'unknown' ? 'unknown' : 'up';
+  }
 }
 
 /** A schedule lists event numbers; steps run as events only from absolute times. */

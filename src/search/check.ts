@@ -93,6 +93,8 @@ export interface CheckResult {
   seed: number;
   runs: number;
   properties: string[];
+  /** Whether each case drew its own mix of the fault classes (swarm testing). */
+  swarm: boolean;
   /** Cases actually run (fewer than `runs` when a violation stopped the search). */
   casesRun: number;
   violation: CheckViolation | null;
@@ -148,7 +150,7 @@ function checkResult(protocol: ProtocolDefinition, settings: Settings, result: S
   const violation = result.violation === null ? null : describeViolation(protocol, row, settings, result.violation, command);
   const passed = violation === null || (violation.standing === 'known-weakness' && !strict);
   const exitCode = passed || violation === null ? 0 : violation.kind === 'safety' ? 1 : 2;
-  return { protocol: protocol.name, ...settings, casesRun: result.runs, violation, passed, exitCode, command };
+  return { protocol: protocol.name, ...settings, swarm: options.swarm === true, casesRun: result.runs, violation, passed, exitCode, command };
 }
 
 /**
@@ -172,7 +174,9 @@ function describeViolation(protocol: ProtocolDefinition, row: ProtocolDefinition
   if (run.hash !== violation.result.hash) {
     throw new Error(`the counterexample without its no-op steps replays to ${run.hash}, not ${violation.result.hash}: a bug in tob-lab`);
   }
-  const standing = promiseStanding(row, violation.property, settings.faults);
+  const held = promiseStanding(row, violation.property, settings.faults);
+  // Options that make the protocol one of its shipped variants are held to that variant's own row: say which.
+  const standing = row === protocol ? held : { ...held, text: held.text.replace('the promise table', `the promise table (row ${row.name})`) };
   return {
     property: violation.property,
     kind: verdict.kind,

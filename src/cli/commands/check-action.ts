@@ -198,6 +198,7 @@ function checkJson(outcome: CheckOutcome, shard: { index: number; count: number 
   return {
     exitCode: result.exitCode,
     protocol: result.protocol,
+    swarm: result.swarm,
     faults: result.faults,
     nodes: result.nodes,
     seed: result.seed,
