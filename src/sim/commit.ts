@@ -17,7 +17,7 @@ export interface CrashPoint {
 
 /**
  * One thing a handler did, captured in order while a crash point or a full disk makes the host commit the handler
- * the way the live host does (src/live/host.ts, `commit`): records first, synced, then the effects.
+ * the way the live host does (src/live/commit.ts, `commitBatch`): records first, synced, then the effects.
  */
 export type CapturedOp =
   | { kind: 'persist'; record: Json }
