@@ -3,6 +3,7 @@ import { invariant } from './assert.ts';
 import type { NodeId, SubmissionId } from './ids.ts';
 import type { Json, JsonObject } from './json.ts';
 import type { Announcement } from './node.ts';
+import { EventStore, storeOf } from './event-store.ts';
 
 /** Identifies one message instance on the wire, linking its send to its receive (and to its drops and copies). */
 export type MessageRef = number | string;
@@ -182,6 +183,19 @@ export class HistoryIndex {
       this.actingNodes.add(event.node);
     }
     if (!INDEXED_TYPES.has(event.type)) return;
+    this.keep(event);
+  }
+
+  /** Counts an event of a type checkers do not read (a message, timer or persist), noting its node. */
+  addUnindexed(node: NodeId): void {
+    this.length += 1;
+    if (node !== this.lastNode) {
+      this.lastNode = node;
+      this.actingNodes.add(node);
+    }
+  }
+
+  private keep(event: HistoryEvent): void {
     this.events.push(event);
     if (event.type === 'submit') this.submits.push(event);
     else if (event.type === 'ack') this.acks.push(event);
@@ -201,6 +215,36 @@ export function indexedHistory(nodes: NodeId[]): History {
   const history: History = { nodes, events: [] };
   Object.defineProperty(history, 'index', { value: new HistoryIndex(history.events), enumerable: false });
   return history;
+}
+
+/**
+ * An empty history whose events are kept in a column store (see EventStore): `events` is a read-only array view,
+ * about 21 bytes an event for messages, timers and persists. Record into it with `recordEvent` only.
+ */
+export function recordedHistory(nodes: NodeId[]): History {
+  const store = new EventStore();
+  const history: History = { nodes, events: store.view };
+  Object.defineProperty(history, 'index', { value: new HistoryIndex(history.events), enumerable: false });
+  return history;
+}
+
+/**
+ * Records an event at the end of a recordedHistory, at time `t`: in the columns when it fits them, else stamped
+ * (see stampEvent, and `strict` there) and kept as an object, shared with the index.
+ */
+export function recordEvent(history: History, event: UnstampedEvent, t: number, strict = false): void {
+  const store = storeOf(history.events);
+  const index = history.index;
+  invariant(store !== undefined && index !== undefined, 'recordEvent needs a history made by recordedHistory');
+  const i = store.length;
+  if (store.addColumnar(event, t)) {
+    if (strict) stampEvent(event, i, t, true);
+    index.addUnindexed((event as { node: NodeId }).node);
+    return;
+  }
+  const stamped = stampEvent(event, i, t, strict);
+  store.addKept(stamped);
+  index.add(stamped);
 }
 
 /** Appends an event to a history, and to its index when it has one. */
@@ -243,7 +287,13 @@ export function submittedIds(history: History): SubmissionId[] {
 /** One JSON object a line, keys in insertion order, so the same history always gives the same bytes. */
 export function historyToJsonl(history: History): string {
   let text = historyHeaderLine(history.nodes);
-  for (const event of history.events) text += historyEventLine(event);
+  const store = storeOf(history.events);
+  if (store !== undefined) {
+    // Straight from the store: the view's traps cost more than the rebuilding.
+    for (let i = 0; i < store.length; i += 1) text += historyEventLine(store.at(i));
+  } else {
+    for (const event of history.events) text += historyEventLine(event);
+  }
   return text;
 }
 
