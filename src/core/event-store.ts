@@ -3,7 +3,7 @@ import type { HistoryEvent, UnstampedEvent } from './history.ts';
 
 /**
  * A column store for a recorded history: the frequent events (messages, timers, persists) live in typed-array
- * columns, about 21 bytes each plus a slot for their body, record or name, instead of an object of about 100
+ * columns, about 9 bytes each plus their time when it changed and a slot for their body, record or name, instead of an object of about 100
  * bytes (no pointer compression in Node: 8 bytes a field, 16 more for a fractional time). Every other event
  * (submits, deliveries, acks, node fates, rare types) is kept as the object it was recorded as, so the checkers'
  * index and the store share it.
@@ -17,7 +17,14 @@ import type { HistoryEvent, UnstampedEvent } from './history.ts';
 const CHUNK_BITS = 16;
 const CHUNK_SIZE = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_SIZE - 1;
-/** Node ids and message numbers that fit a column; anything else is kept as an object. */
+/**
+ * Events come in blocks of this many: a block records where its first object and first time are, and an event
+ * finds its own by counting the flags of the events before it in the block (at most BLOCK_SIZE - 1 of them).
+ */
+const BLOCK_BITS = 5;
+const BLOCK_SIZE = 1 << BLOCK_BITS;
+const BLOCK_MASK = BLOCK_SIZE - 1;
+/** Node ids that fit a column; anything else is kept as an object. */
 const MAX_NODE = 0xffff;
 
 const KEPT = 0;
@@ -27,15 +34,26 @@ const DROP = 3;
 const DUPLICATE = 4;
 const TIMER = 5;
 const PERSIST = 6;
+/** Set in `kind` when the event's time differs from the one before it (and on the first event of a block). */
+const NEW_TIME = 0x80;
+/** Set in `kind` when the event's object is the one of the event before (a broadcast sends one body to all). */
+const SAME_OBJECT = 0x40;
+const KIND_MASK = 0x3f;
+/** Whether an event of each kind has an object in `objects` (a kept event, body, drop reason, timer name, record). */
+const HAS_OBJECT = Uint8Array.from([1, 1, 0, 1, 0, 1, 1]);
 
+/**
+ * The columns of CHUNK_SIZE events. Most events share their time with the one before (what a handler does
+ * happens at the instant it runs), so times are stored only when they change, in `times`.
+ */
 interface Chunk {
   kind: Uint8Array;
   node: Uint16Array;
   peer: Uint16Array;
   msg: Int32Array;
-  t: Float64Array;
-  /** Where this event's object (kept event, body, record, timer name or drop reason) is in `objects`, if any. */
-  ref: Int32Array;
+  /** Per block: the index in `objects` of its first object, and in `times` of its first time. */
+  objectBase: Int32Array;
+  timeBase: Int32Array;
 }
 
 function newChunk(): Chunk {
@@ -44,9 +62,31 @@ function newChunk(): Chunk {
     node: new Uint16Array(CHUNK_SIZE),
     peer: new Uint16Array(CHUNK_SIZE),
     msg: new Int32Array(CHUNK_SIZE),
-    t: new Float64Array(CHUNK_SIZE),
-    ref: new Int32Array(CHUNK_SIZE),
+    objectBase: new Int32Array(CHUNK_SIZE >>> BLOCK_BITS),
+    timeBase: new Int32Array(CHUNK_SIZE >>> BLOCK_BITS),
   };
+}
+
+/** A growing list of doubles in fixed chunks (no copying as it grows). */
+class Doubles {
+  private readonly chunks: Float64Array[] = [];
+  length = 0;
+
+  push(value: number): void {
+    const index = this.length >>> CHUNK_BITS;
+    if (index === this.chunks.length) this.chunks.push(new Float64Array(CHUNK_SIZE));
+    this.chunks[index][this.length & CHUNK_MASK] = value;
+    this.length += 1;
+  }
+
+  get(i: number): number {
+    return this.chunks[i >>> CHUNK_BITS][i & CHUNK_MASK];
+  }
+}
+
+/** How many objects an event of this kind byte added to `objects`: 1, or 0 when it has none or shares one. */
+function pushedObjects(kind: number): number {
+  return (kind & SAME_OBJECT) !== 0 ? 0 : HAS_OBJECT[kind & KIND_MASK];
 }
 
 function isSmallNode(value: unknown): value is number {
@@ -60,6 +100,8 @@ function isInt32(value: unknown): value is number {
 export class EventStore {
   private readonly chunks: Chunk[] = [];
   private readonly objects: unknown[] = [];
+  private readonly times = new Doubles();
+  private lastTime = 0;
   length = 0;
   /** The read-only array view of the events (what History.events is for a recorded history). */
   readonly view: HistoryEvent[];
@@ -106,14 +148,15 @@ export class EventStore {
         return false;
     }
     if (!isSmallNode(event.node)) return false;
-    const chunk = this.slot();
+    const chunk = this.next(kind, t);
     const j = this.length & CHUNK_MASK;
-    chunk.kind[j] = kind;
     chunk.node[j] = event.node;
     chunk.peer[j] = peer;
     chunk.msg[j] = msg;
-    chunk.t[j] = t;
-    chunk.ref[j] = kind === RECEIVE || kind === DUPLICATE ? -1 : this.objects.push(object) - 1;
+    if (HAS_OBJECT[kind] === 1) {
+      if (this.objects.length > 0 && this.objects[this.objects.length - 1] === object) chunk.kind[j] |= SAME_OBJECT;
+      else this.objects.push(object);
+    }
     this.length += 1;
     return true;
   }
@@ -121,44 +164,85 @@ export class EventStore {
   /** Keeps a stamped event as the object it is (its `i` must be this store's length). */
   addKept(event: HistoryEvent): void {
     invariant(event.i === this.length, () => `event ${event.i} recorded at position ${this.length}`);
-    const chunk = this.slot();
-    const j = this.length & CHUNK_MASK;
-    chunk.kind[j] = KEPT;
-    chunk.t[j] = event.t;
-    chunk.ref[j] = this.objects.push(event) - 1;
+    this.next(KEPT, event.t);
+    this.objects.push(event);
     this.length += 1;
+  }
+
+  /** Opens the slot of event `length`: its chunk and block, its kind and, when it changed, its time. */
+  private next(kind: number, t: number): Chunk {
+    const index = this.length >>> CHUNK_BITS;
+    if (index === this.chunks.length) this.chunks.push(newChunk());
+    const chunk = this.chunks[index];
+    const j = this.length & CHUNK_MASK;
+    const blockStart = (j & BLOCK_MASK) === 0;
+    if (blockStart) {
+      chunk.objectBase[j >>> BLOCK_BITS] = this.objects.length;
+      chunk.timeBase[j >>> BLOCK_BITS] = this.times.length;
+    }
+    // Compared as numbers (0 and -0 alike): both print as 0, so the bytes are the same either way.
+    if (blockStart || t !== this.lastTime || this.length === 0) {
+      this.times.push(t);
+      this.lastTime = t;
+      chunk.kind[j] = kind | NEW_TIME;
+    } else {
+      chunk.kind[j] = kind;
+    }
+    return chunk;
   }
 
   /** The event at position i, rebuilt when it is columnar (a fresh frozen object each time). */
   at(i: number): HistoryEvent {
     const chunk = this.chunks[i >>> CHUNK_BITS];
     const j = i & CHUNK_MASK;
-    const ref = chunk.ref[j];
-    const t = chunk.t[j];
-    switch (chunk.kind[j]) {
-      case KEPT:
-        return this.objects[ref] as HistoryEvent;
-      case SEND:
-        return Object.freeze({ type: 'send', node: chunk.node[j], to: chunk.peer[j], msg: chunk.msg[j], body: this.objects[ref] as never, i, t });
-      case RECEIVE:
-        return Object.freeze({ type: 'receive', node: chunk.node[j], from: chunk.peer[j], msg: chunk.msg[j], i, t });
-      case DROP:
-        return Object.freeze({ type: 'drop', node: chunk.node[j], to: chunk.peer[j], msg: chunk.msg[j], reason: this.objects[ref] as never, i, t });
-      case DUPLICATE:
-        return Object.freeze({ type: 'duplicate', node: chunk.node[j], to: chunk.peer[j], msg: chunk.msg[j], i, t });
-      case TIMER:
-        return Object.freeze({ type: 'timer', node: chunk.node[j], name: this.objects[ref] as string, i, t });
-      case PERSIST:
-        return Object.freeze({ type: 'persist', node: chunk.node[j], record: this.objects[ref] as never, i, t });
-      default:
-        throw new Error(`event ${i} has an unknown kind ${chunk.kind[j]} in the store`);
+    const first = j & ~BLOCK_MASK;
+    let object = chunk.objectBase[j >>> BLOCK_BITS];
+    let time = chunk.timeBase[j >>> BLOCK_BITS] - 1;
+    for (let k = first; k < j; k += 1) {
+      const kind = chunk.kind[k];
+      object += pushedObjects(kind);
+      time += kind >>> 7;
+    }
+    const kind = chunk.kind[j];
+    time += kind >>> 7;
+    if ((kind & SAME_OBJECT) !== 0) object -= 1;
+    return this.rebuild(chunk, j, i, this.objects[object], this.times.get(time));
+  }
+
+  /** Every event in order, without the block scans of `at` (for writing a whole history out). */
+  forEach(visit: (event: HistoryEvent) => void): void {
+    let object = 0;
+    let time = -1;
+    for (let i = 0; i < this.length; i += 1) {
+      const chunk = this.chunks[i >>> CHUNK_BITS];
+      const j = i & CHUNK_MASK;
+      const kind = chunk.kind[j];
+      time += kind >>> 7;
+      const same = (kind & SAME_OBJECT) !== 0 ? 1 : 0;
+      visit(this.rebuild(chunk, j, i, this.objects[object - same], this.times.get(time)));
+      object += pushedObjects(kind);
     }
   }
 
-  private slot(): Chunk {
-    const index = this.length >>> CHUNK_BITS;
-    if (index === this.chunks.length) this.chunks.push(newChunk());
-    return this.chunks[index];
+  private rebuild(chunk: Chunk, j: number, i: number, object: unknown, t: number): HistoryEvent {
+    switch (chunk.kind[j] & KIND_MASK) {
+      case KEPT:
+        return object as HistoryEvent;
+      case SEND:
+        return Object.freeze({ type: 'send', node: chunk.node[j], to: chunk.peer[j], msg: chunk.msg[j], body: object as never, i, t });
+      case RECEIVE:
+        return Object.freeze({ type: 'receive', node: chunk.node[j], from: chunk.peer[j], msg: chunk.msg[j], i, t });
+      case DROP:
+        return Object.freeze({ type: 'drop', node: chunk.node[j], to: chunk.peer[j], msg: chunk.msg[j], reason: object as never, i, t });
+      case DUPLICATE:
+        return Object.freeze({ type: 'duplicate', node: chunk.node[j], to: chunk.peer[j], msg: chunk.msg[j], i, t });
+      case TIMER:
+        return Object.freeze({ type: 'timer', node: chunk.node[j], name: object as string, i, t });
+      case PERSIST:
+        return Object.freeze({ type: 'persist', node: chunk.node[j], record: object as never, i, t });
+      default:
+        throw new Error(`event ${i} has an unknown kind ${chunk.kind[j]} in the store`);
+    }
   }
 }
 

@@ -219,7 +219,7 @@ export function indexedHistory(nodes: NodeId[]): History {
 
 /**
  * An empty history whose events are kept in a column store (see EventStore): `events` is a read-only array view,
- * about 21 bytes an event for messages, timers and persists. Record into it with `recordEvent` only.
+ * about 13 bytes an event for messages, timers and persists. Record into it with `recordEvent` only.
  */
 export function recordedHistory(nodes: NodeId[]): History {
   const store = new EventStore();
@@ -243,9 +243,49 @@ export function recordEvent(history: History, event: UnstampedEvent, t: number, 
     return;
   }
   const stamped = stampEvent(event, i, t, strict);
+  if (stamped.type === 'deliver' && stamped.order !== undefined) {
+    let interner = orderInterners.get(history);
+    if (interner === undefined) orderInterners.set(history, (interner = new OrderInterner()));
+    stamped.order = interner.intern(stamped.order);
+  }
   store.addKept(stamped);
   index.add(stamped);
 }
+
+/**
+ * Shares one object among deliveries whose `order` is the same flat object (same keys in the same order, same
+ * primitive values): every node delivering an entry reports the same order, so a run keeps one object per entry
+ * instead of one per node (about 40 bytes each). The bytes of the history do not change. An order is compared
+ * with the last few only: the nodes deliver an entry at about the same time.
+ */
+export class OrderInterner {
+  private readonly recent: Array<{ order: JsonObject; keys: string[] } | undefined> = new Array(16).fill(undefined);
+  private next = 0;
+
+  intern(order: JsonObject): JsonObject {
+    const keys = Object.keys(order);
+    for (const key of keys) {
+      const value = order[key];
+      if (typeof value === 'object' && value !== null) return order;
+    }
+    for (const cached of this.recent) {
+      if (cached !== undefined && sameFlat(cached.order, cached.keys, order, keys)) return cached.order;
+    }
+    this.recent[this.next] = { order, keys };
+    this.next = (this.next + 1) % this.recent.length;
+    return order;
+  }
+}
+
+function sameFlat(a: JsonObject, aKeys: readonly string[], b: JsonObject, bKeys: readonly string[]): boolean {
+  if (aKeys.length !== bKeys.length) return false;
+  for (let k = 0; k < aKeys.length; k += 1) {
+    if (aKeys[k] !== bKeys[k] || a[aKeys[k]] !== b[bKeys[k]]) return false;
+  }
+  return true;
+}
+
+const orderInterners = new WeakMap<History, OrderInterner>();
 
 /** Appends an event to a history, and to its index when it has one. */
 export function appendEvent(history: History, event: HistoryEvent): void {
@@ -290,7 +330,9 @@ export function historyToJsonl(history: History): string {
   const store = storeOf(history.events);
   if (store !== undefined) {
     // Straight from the store: the view's traps cost more than the rebuilding.
-    for (let i = 0; i < store.length; i += 1) text += historyEventLine(store.at(i));
+    store.forEach((event) => {
+      text += historyEventLine(event);
+    });
   } else {
     for (const event of history.events) text += historyEventLine(event);
   }
