@@ -211,6 +211,11 @@ export class EventStore {
 
   /** Every event in order, without the block scans of `at` (for writing a whole history out). */
   forEach(visit: (event: HistoryEvent) => void): void {
+    for (const event of this.values()) visit(event);
+  }
+
+  /** Every event in order, each rebuilt once (what iterating the view gives). */
+  *values(): Generator<HistoryEvent, void, undefined> {
     let object = 0;
     let time = -1;
     for (let i = 0; i < this.length; i += 1) {
@@ -219,7 +224,7 @@ export class EventStore {
       const kind = chunk.kind[j];
       time += kind >>> 7;
       const same = (kind & SAME_OBJECT) !== 0 ? 1 : 0;
-      visit(this.rebuild(chunk, j, i, this.objects[object - same], this.times.get(time)));
+      yield this.rebuild(chunk, j, i, this.objects[object - same], this.times.get(time));
       object += pushedObjects(kind);
     }
   }
@@ -270,6 +275,8 @@ function viewHandler(store: EventStore): ProxyHandler<HistoryEvent[]> {
   return {
     get(target, key, receiver) {
       if (key === 'length') return store.length;
+      // Iteration walks the store in order, without a trap and a block scan per element.
+      if (key === Symbol.iterator) return () => store.values();
       const i = arrayIndex(key);
       if (i >= 0) return i < store.length ? store.at(i) : undefined;
       return Reflect.get(target, key, receiver);

@@ -159,7 +159,7 @@ export function isIndexedType(type: HistoryEventType): boolean {
  */
 export class HistoryIndex {
   /** Submit, deliver, ack, announce, crash, restart, join, pause, resume and phase events, in history order. */
-  readonly events: HistoryEvent[] = [];
+  readonly events: HistoryEvent[];
   /** The submits and the acks alone, in history order (views that need nothing else skip the deliveries). */
   readonly submits: EventOf<'submit'>[] = [];
   readonly acks: EventOf<'ack'>[] = [];
@@ -170,8 +170,17 @@ export class HistoryIndex {
   /** How many events of `source` have been added so far. */
   length = 0;
 
-  /** @param source the events array this index follows (the check that it still describes a history). */
-  constructor(readonly source: readonly HistoryEvent[]) {}
+  /**
+   * @param source the events array this index follows (the check that it still describes a history).
+   * @param shared when source holds exactly the indexed events (a streamed history), `events` is source itself
+   * and is not appended to: the recorder appends to it.
+   */
+  constructor(
+    readonly source: readonly HistoryEvent[],
+    private readonly shared = false,
+  ) {
+    this.events = shared ? (source as HistoryEvent[]) : [];
+  }
 
   /** The node last added to actingNodes: most events name the same node as the one before, so skip the set. */
   private lastNode: NodeId | undefined;
@@ -196,7 +205,7 @@ export class HistoryIndex {
   }
 
   private keep(event: HistoryEvent): void {
-    this.events.push(event);
+    if (!this.shared) this.events.push(event);
     if (event.type === 'submit') this.submits.push(event);
     else if (event.type === 'ack') this.acks.push(event);
     else if (event.type !== 'deliver') this.lifecycle.push(event);
@@ -243,11 +252,7 @@ export function recordEvent(history: History, event: UnstampedEvent, t: number, 
     return;
   }
   const stamped = stampEvent(event, i, t, strict);
-  if (stamped.type === 'deliver' && stamped.order !== undefined) {
-    let interner = orderInterners.get(history);
-    if (interner === undefined) orderInterners.set(history, (interner = new OrderInterner()));
-    stamped.order = interner.intern(stamped.order);
-  }
+  if (stamped.type === 'deliver' && stamped.order !== undefined) stamped.order = internedOrder(history, stamped.order);
   store.addKept(stamped);
   index.add(stamped);
 }
@@ -286,6 +291,31 @@ function sameFlat(a: JsonObject, aKeys: readonly string[], b: JsonObject, bKeys:
 }
 
 const orderInterners = new WeakMap<History, OrderInterner>();
+
+function internedOrder(history: History, order: JsonObject): JsonObject {
+  let interner = orderInterners.get(history);
+  if (interner === undefined) orderInterners.set(history, (interner = new OrderInterner()));
+  return interner.intern(order);
+}
+
+/**
+ * An empty history for streaming mode: it keeps only the events checkers read (see isIndexedType), in one array
+ * that is also the index's. Keep events in it with `keepStreamed`.
+ */
+export function streamedHistory(nodes: NodeId[]): History {
+  const history: History = { nodes, events: [] };
+  Object.defineProperty(history, 'index', { value: new HistoryIndex(history.events, true), enumerable: false });
+  return history;
+}
+
+/** Keeps a stamped event of a type checkers read in a streamedHistory (deliveries share equal orders). */
+export function keepStreamed(history: History, event: HistoryEvent): void {
+  invariant(history.index !== undefined, 'keepStreamed needs a history made by streamedHistory');
+  invariant(isIndexedType(event.type), () => `a streamed history keeps no ${event.type} events`);
+  if (event.type === 'deliver' && event.order !== undefined) event.order = internedOrder(history, event.order);
+  history.events.push(event);
+  history.index.add(event);
+}
 
 /** Appends an event to a history, and to its index when it has one. */
 export function appendEvent(history: History, event: HistoryEvent): void {

@@ -1,5 +1,5 @@
 import { invariant } from '../core/assert.ts';
-import { appendEvent, historyIndex, indexedHistory, isIndexedType, recordEvent, recordedHistory, stampEvent, type History, type HistoryEvent, type UnstampedEvent } from '../core/history.ts';
+import { historyIndex, isIndexedType, keepStreamed, recordEvent, recordedHistory, stampEvent, streamedHistory, type History, type HistoryEvent, type UnstampedEvent } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { nodeIds } from '../core/ids.ts';
 import { deepFreeze, type Json, type JsonObject } from '../core/json.ts';
@@ -138,7 +138,7 @@ export class Simulator {
       this.freezeMessages,
     );
     // Streaming keeps only the indexed events, as plain objects; otherwise the whole history, in a column store.
-    this.history = config.stream === undefined ? recordedHistory(this.nodes.slice()) : indexedHistory(this.nodes.slice());
+    this.history = config.stream === undefined ? recordedHistory(this.nodes.slice()) : streamedHistory(this.nodes.slice());
     this.joinLater = new Set(config.joinLater ?? []);
     for (const id of this.nodes) this.slots.set(id, this.makeSlot(id, config.seed));
   }
@@ -406,7 +406,7 @@ export class Simulator {
     const stamped = stampEvent(event as UnstampedEvent, this.recorded, this.now, this.freezeMessages);
     this.recorded += 1;
     this.stream(stamped);
-    if (isIndexedType(stamped.type)) appendEvent(this.history, stamped);
+    if (isIndexedType(stamped.type)) keepStreamed(this.history, stamped);
   }
 
   private boot(slot: NodeSlot): void {
