@@ -234,15 +234,19 @@ export function recordedHistory(nodes: NodeId[]): History {
   const store = new EventStore();
   const history: History = { nodes, events: store.view };
   Object.defineProperty(history, 'index', { value: new HistoryIndex(history.events), enumerable: false });
+  Object.defineProperty(history, STORE, { value: store, enumerable: false });
   return history;
 }
+
+/** Where a recorded history keeps its store (a hidden property: a WeakMap lookup per event costs more). */
+const STORE = Symbol('event store');
 
 /**
  * Records an event at the end of a recordedHistory, at time `t`: in the columns when it fits them, else stamped
  * (see stampEvent, and `strict` there) and kept as an object, shared with the index.
  */
 export function recordEvent(history: History, event: UnstampedEvent, t: number, strict = false): void {
-  const store = storeOf(history.events);
+  const store = (history as { [STORE]?: EventStore })[STORE];
   const index = history.index;
   invariant(store !== undefined && index !== undefined, 'recordEvent needs a history made by recordedHistory');
   const i = store.length;
@@ -268,13 +272,16 @@ export class OrderInterner {
   private next = 0;
 
   intern(order: JsonObject): JsonObject {
+    // Newest first: the last entry delivered is the likeliest match.
+    for (let back = 1; back <= this.recent.length; back += 1) {
+      const cached = this.recent[(this.next - back + this.recent.length) % this.recent.length];
+      if (cached === undefined) break;
+      if (sameFlat(cached.order, cached.keys, order)) return cached.order;
+    }
     const keys = Object.keys(order);
     for (const key of keys) {
       const value = order[key];
       if (typeof value === 'object' && value !== null) return order;
-    }
-    for (const cached of this.recent) {
-      if (cached !== undefined && sameFlat(cached.order, cached.keys, order, keys)) return cached.order;
     }
     this.recent[this.next] = { order, keys };
     this.next = (this.next + 1) % this.recent.length;
@@ -282,12 +289,14 @@ export class OrderInterner {
   }
 }
 
-function sameFlat(a: JsonObject, aKeys: readonly string[], b: JsonObject, bKeys: readonly string[]): boolean {
-  if (aKeys.length !== bKeys.length) return false;
-  for (let k = 0; k < aKeys.length; k += 1) {
-    if (aKeys[k] !== bKeys[k] || a[aKeys[k]] !== b[bKeys[k]]) return false;
+/** Whether `b` has exactly the keys `aKeys` of the flat object `a`, in that order, with the same values. */
+function sameFlat(a: JsonObject, aKeys: readonly string[], b: JsonObject): boolean {
+  let k = 0;
+  for (const key in b) {
+    if (k === aKeys.length || aKeys[k] !== key || a[key] !== b[key]) return false;
+    k += 1;
   }
-  return true;
+  return k === aKeys.length;
 }
 
 const orderInterners = new WeakMap<History, OrderInterner>();
