@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { scriptArgs } from '../scripts/args.ts';
 import { formatMs, nowMs } from './measure.ts';
 import { PROFILE_TIMEOUT_MS, profileWorkload } from './profile.ts';
 import { reportMarkdown, sectionText, targetsTable, textTable, type SectionResult, type Target } from './report.ts';
@@ -10,6 +11,7 @@ import type { BenchContext } from './sections/common.ts';
 import { benchLive } from './sections/live.ts';
 import { benchScale } from './sections/scale.ts';
 import { benchSearch } from './sections/search.ts';
+import { benchStartup } from './sections/startup.ts';
 import { benchSimulator } from './sections/simulator.ts';
 import { benchWeak } from './sections/weak.ts';
 import { REPO_ROOT } from './spawn.ts';
@@ -26,6 +28,7 @@ const SECTIONS: Array<{ id: number; run: (context: BenchContext) => SectionResul
   { id: 5, run: benchScale },
   { id: 6, run: benchLive },
   { id: 7, run: benchExplore },
+  { id: 8, run: benchStartup },
 ];
 /**
  * The whole bench must finish within 10 minutes on 2 cores, however loaded: sections that would start after
@@ -43,23 +46,23 @@ interface Flags {
 }
 
 function parseFlags(args: readonly string[]): Flags {
-  const flags: Flags = { quick: false, only: null, profile: true };
-  for (let index = 0; index < args.length; index += 1) {
-    const arg = args[index];
-    if (arg === '--help') {
-      process.stdout.write('npm run bench [-- --quick] [-- --only 1,3] [-- --no-profile]: see bench/index.ts\n');
-      process.exit(0);
+  const values = scriptArgs(
+    'npm run bench -- [options]: speed targets measured side by side, written to reports/bench.md',
+    {
+      quick: { help: 'fewer repetitions (a smoke run)', boolean: true },
+      only: { help: `section numbers, comma-separated, e.g. 1,3 (1 to ${SECTIONS.length})` },
+      'no-profile': { help: 'do not profile the workloads of missed targets', boolean: true },
+    },
+    args,
+  );
+  const flags: Flags = { quick: values.quick === true, only: null, profile: values['no-profile'] !== true };
+  if (typeof values.only === 'string') {
+    const ids = values.only.split(',').map(Number);
+    if (ids.some((id) => !SECTIONS.some((section) => section.id === id))) {
+      process.stderr.write(`--only takes section numbers from 1 to ${SECTIONS.length}, comma-separated, e.g. --only 1,3\n`);
+      process.exit(64);
     }
-    if (arg === '--quick') flags.quick = true;
-    else if (arg === '--no-profile') flags.profile = false;
-    else if (arg === '--only') {
-      const ids = (args[index + 1] ?? '').split(',').map(Number);
-      if (ids.length === 0 || ids.some((id) => !SECTIONS.some((section) => section.id === id))) {
-        throw new Error(`--only takes section numbers from 1 to ${SECTIONS.length}, comma-separated, e.g. --only 1,3`);
-      }
-      flags.only = new Set(ids);
-      index += 1;
-    } else throw new Error(`unknown flag "${arg}"; use --quick, --only 1,3 or --no-profile`);
+    flags.only = new Set(ids);
   }
   return flags;
 }

@@ -108,7 +108,8 @@ function main(): void {
     flags = parseFlags(process.argv.slice(2));
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
-    process.exit(2);
+    // 64, as for every other usage error of ours (the CLI and the scripts alike).
+    process.exit(64);
   }
   const result = streamRun(flags);
   if (flags.json) {

@@ -1,43 +1,57 @@
 // The long sweep (`npm run sweep`, not part of the default suite): every protocol held to its promise table with
 // more runs and more nodes than CI uses, on worker threads. Prints what held, what broke, and how small the
-// shrunk counterexamples were. Options: --runs N (default 2000), --nodes K (default 5), --workers W (default 2),
-// --seed S (default 1). Exit 1 when a promised property broke.
+// shrunk counterexamples were. Exit 1 when a promised property broke.
+import { protocolPromises, type ProtocolDefinition } from '../src/core/node.ts';
 import { FAULT_CLASSES, PROPERTIES, type FaultClass, type Property } from '../src/core/promises.ts';
 import { PROTOCOLS } from '../src/protocols/index.ts';
+import { ScenarioError } from '../src/scenarios/errors.ts';
+import { resolveProtocol } from '../src/scenarios/runner.ts';
 import { sweep } from '../src/search/sweep.ts';
+import { protocolFromFlag } from '../src/scenarios/user-module.ts';
+import { scriptArgs, wholeNumber } from './args.ts';
 
-function flag(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  const value = index >= 0 ? Number(process.argv[index + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 0) {
-    console.error(`--${name} must be a whole number`);
+const values = scriptArgs('npm run sweep -- [options]: holds every protocol to its whole promise table (takes minutes)', {
+  runs: { help: 'generated cases per protocol and fault class (default 2000)' },
+  nodes: { help: 'cluster size (default 5)' },
+  workers: { help: 'worker threads (default 2)' },
+  seed: { help: 'search seed (default 1)' },
+  protocol: { help: 'only this protocol: a shipped name or ./my-protocol.ts (default: every shipped one)' },
+});
+const runs = wholeNumber(values, 'runs', 2_000, 1);
+const nodes = wholeNumber(values, 'nodes', 5, 1);
+const workers = wholeNumber(values, 'workers', 2, 1);
+const seed = wholeNumber(values, 'seed', 1);
+const protocols = await chosenProtocols(values.protocol);
+
+async function chosenProtocols(given: string | boolean | undefined): Promise<readonly ProtocolDefinition[]> {
+  if (typeof given !== 'string') return PROTOCOLS;
+  try {
+    return [resolveProtocol((await protocolFromFlag(given, process.cwd())) ?? given)];
+  } catch (error) {
+    if (!(error instanceof ScenarioError)) throw error;
+    process.stderr.write(`${error.message}\n`);
     process.exit(64);
   }
-  return value;
 }
-
-const runs = flag('runs', 2_000);
-const nodes = flag('nodes', 5);
-const workers = flag('workers', 2);
-const seed = flag('seed', 1);
 const broken: string[] = [];
 const unconfirmed: string[] = [];
 const shrunkSizes: number[] = [];
 const startedMs = Date.now();
 
 console.log(`sweep: ${runs} runs per (protocol, fault class), ${nodes} nodes, ${workers} workers, seed ${seed}\n`);
-for (const protocol of PROTOCOLS) {
+for (const protocol of protocols) {
+  const promises = protocolPromises(protocol);
   for (const fault of FAULT_CLASSES) {
-    const promised = PROPERTIES.filter((property) => protocol.promises[property]?.holds.includes(fault));
-    const weak = PROPERTIES.filter((property) => protocol.promises[property]?.breaks?.includes(fault));
-    if (promised.length > 0) await holds(protocol.name, fault, promised);
-    for (const property of weak) await breaks(protocol.name, fault, property);
+    const promised = PROPERTIES.filter((property) => promises[property]?.holds.includes(fault));
+    const weak = PROPERTIES.filter((property) => promises[property]?.breaks?.includes(fault));
+    if (promised.length > 0) await holds(protocol, fault, promised);
+    for (const property of weak) await breaks(protocol, fault, property);
   }
 }
 
-async function holds(protocol: string, fault: FaultClass, properties: Property[]): Promise<void> {
+async function holds(protocol: ProtocolDefinition, fault: FaultClass, properties: Property[]): Promise<void> {
   const result = await sweep({ protocol, nodes, faults: [fault], properties, runs, seed }, workers);
-  const line = `${protocol.padEnd(18)} ${fault.padEnd(14)} holds  ${properties.join(', ')}`;
+  const line = `${protocol.name.padEnd(18)} ${fault.padEnd(14)} holds  ${properties.join(', ')}`;
   if (result.violation === null) {
     console.log(`ok     ${line} (${result.runs} runs)`);
     return;
@@ -46,9 +60,9 @@ async function holds(protocol: string, fault: FaultClass, properties: Property[]
   console.log(`BROKEN ${line}: ${result.violation.property} — ${result.violation.verdict.summary}`);
 }
 
-async function breaks(protocol: string, fault: FaultClass, property: Property): Promise<void> {
+async function breaks(protocol: ProtocolDefinition, fault: FaultClass, property: Property): Promise<void> {
   const result = await sweep({ protocol, nodes, faults: [fault], properties: [property], runs, seed }, workers);
-  const line = `${protocol.padEnd(18)} ${fault.padEnd(14)} breaks ${property}`;
+  const line = `${protocol.name.padEnd(18)} ${fault.padEnd(14)} breaks ${property}`;
   if (result.violation === null) {
     unconfirmed.push(line);
     console.log(`??     ${line}: not found in ${result.runs} runs`);

@@ -7,7 +7,7 @@ import { runCli } from './support/cli.ts';
 describe('tob-lab check', () => {
   it('finds, shrinks and saves a counterexample that run replays to the same history', async () => {
     const out = mkdtempSync(join(tmpdir(), 'tob-lab-check-'));
-    const check = await runCli(['check', '--protocol', 'sequencer', '--faults', 'partition', '--seed', '5', '--runs', '300', '--out', out]);
+    const check = await runCli(['check', '--protocol', 'sequencer', '--faults', 'partition', '--seed', '5', '--runs', '300', '--out', out, '--strict']);
     const found = check.stdout.match(/VIOLATION of ([a-z-]+) \((safety|liveness)\) found after \d+ runs, shrunk \d+ times/);
     expect(found).not.toBeNull();
     const [, property, kind] = found!;
@@ -16,7 +16,8 @@ describe('tob-lab check', () => {
     const replay = check.stdout.match(/replay: {2}npx tob-lab run (\S+) --seed (\d+)/);
     expect(hash).toBeDefined();
     expect(replay).not.toBeNull();
-    expect(readdirSync(out)).toContain(`counterexample-sequencer-${property}-seed5.ts`);
+    // Outside a "type": "module" package (a temp dir) the file is .mts, so it loads as an ES module there too.
+    expect(readdirSync(out)).toContain(`counterexample-sequencer-${property}-seed5.mts`);
     const rerun = await runCli(['run', replay![1], '--seed', replay![2], '--json']);
     expect(rerun.code).toBe(check.code);
     expect(JSON.parse(rerun.stdout).hash).toBe(hash);
@@ -74,7 +75,7 @@ describe('sweeps that scale out', () => {
 describe('check over every protocol', () => {
   it('reads each finding against the promise table, and a safety finding anywhere exits 1', async () => {
     const out = mkdtempSync(join(tmpdir(), 'tob-lab-all-'));
-    const result = await runCli(['check', '--protocol', 'all', '--faults', 'crash', '--runs', '100', '--seed', '3', '--out', out]);
+    const result = await runCli(['check', '--protocol', 'all', '--faults', 'crash', '--runs', '100', '--seed', '3', '--out', out, '--strict']);
     const standings = result.stdout.match(/^(a known weakness|A BROKEN PROMISE|not promised).*$/gm) ?? [];
     expect(standings.length).toBe((result.stdout.match(/^VIOLATION of/gm) ?? []).length);
     expect(standings.length).toBeGreaterThan(1);

@@ -127,7 +127,7 @@ describe('scenario errors name the step and the fix', () => {
     );
     expect(() =>
       runScenario(scenario({ name: 'x', cluster: { ...cluster, options: { heartbeatMs: 5 } }, timeline: [] }), { seed: 1 }),
-    ).toThrow(/cluster.options.heartbeatMs is not an option of sequencer; its options: heartbeatIntervalMs/);
+    ).toThrow(/cluster.options.heartbeatMs is not an option of sequencer \(its options: heartbeatIntervalMs/);
   });
 
   it('the CLI names the file as well', async () => {

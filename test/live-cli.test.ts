@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { settingsFrom } from '../src/cli/commands/live.ts';
+import { settingsFrom } from '../src/cli/commands/live-action.ts';
 import { writeBootState } from '../src/live/storage.ts';
 import { ChildNode, FAST_SEQUENCER_OPTIONS, freePorts, temporaryDirectory, waitFor } from './support/live.ts';
 import { runCli } from './support/cli.ts';
@@ -34,7 +34,7 @@ describe('tob-lab live: bad input is a clear message and exit 64', () => {
     expect(await usage([...base, '--protocol', 'paxos'])).toMatch(/unknown protocol "paxos"; choose one of: isis, sequencer/);
     expect(await usage([...base, '--options', '{oops'])).toMatch(/--options is not valid JSON/);
     expect(await usage([...base, '--options', '[1]'])).toMatch(/must be a JSON object of sequencer options/);
-    expect(await usage([...base, '--options', '{"fanout":3}'])).toMatch(/"fanout" is not an option of sequencer; its options: heartbeatIntervalMs/);
+    expect(await usage([...base, '--options', '{"fanout":3}'])).toMatch(/"fanout" is not an option of sequencer \(its options: heartbeatIntervalMs/);
     expect(await usage([...base, '--options', '{"heartbeatIntervalMs":"fast"}'])).toMatch(/heartbeatIntervalMs must be a number, got "fast"/);
     expect(await usage([...base, '--secret', 'short'])).toMatch(/--secret: a secret needs at least 8 bytes/);
     expect(await usage([...base, '--max-frame-bytes', '10'])).toMatch(/--max-frame-bytes must be a whole number from 65536/);

@@ -17,7 +17,7 @@ import {
   type InProcessCluster,
 } from './support/live.ts';
 import { sequencer } from '../src/protocols/sequencer/index.ts';
-import { secretFrom } from '../src/cli/commands/cluster.ts';
+import { secretFrom } from '../src/cli/commands/cluster-action.ts';
 import { dialLines, dialSigned, idleHello, plainFrames, signedFrames } from './support/wire.ts';
 
 /**

@@ -18,3 +18,14 @@ describe('README.md', () => {
     for (const protocol of PROTOCOLS) expect(readme).toContain(`| ${protocol.name} |`);
   });
 });
+
+describe('the README example of a protocol of your own', () => {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+
+  for (const file of ['gossip-chat.ts', 'gossip-chat.test.ts']) {
+    it(`shows examples/${file} as it is (test/user-project.test.ts runs it from a packed tarball)`, () => {
+      const block = new RegExp(`<!-- example: ${file.replace(/\./g, '\\.')} -->\\n\`\`\`ts\\n([\\s\\S]*?)\`\`\``).exec(readme)?.[1];
+      expect(block).toBe(readFileSync(join(REPO_ROOT, 'examples', file), 'utf8'));
+    });
+  }
+});

@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashText } from '../src/core/history.ts';
 import { REPO_ROOT, runCli } from './support/cli.ts';
 
-const REPORT_FILES = ['report.html', 'report.md', 'shiviz.log', 'trace.chrome.json', 'trace.jsonl'];
+const REPORT_FILES = ['report.html', 'report.md', 'run.json', 'shiviz.log', 'trace.chrome.json', 'trace.jsonl'];
 
 describe('tob-lab run --report', () => {
   it('writes the five files into the directory given and prints where', async () => {
@@ -72,16 +72,50 @@ describe('the plain text summary of run', () => {
   });
 });
 
+describe('reports/index.html', () => {
+  it('lists every run reported into reports/, newest first, with its verdict', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'tob-lab-index-'));
+    try {
+      expect((await runCli(['run', 'leader-failure', '--seed', '42', '--plain', '--report'], cwd)).code).toBe(0);
+      // mtime resolution: make sure the second run is written measurably later.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const gossip = join(REPO_ROOT, 'examples', 'gossip-chat.ts');
+      expect((await runCli(['run', 'concurrent-messages', '--protocol', gossip, '--seed', '1', '--plain', '--report'], cwd)).code).toBe(1);
+      const index = readFileSync(join(cwd, 'reports', 'index.html'), 'utf8');
+      const rows = [...index.matchAll(/<tr data-run="([^"]+)" data-exit="(\d)">/g)].map((match) => [match[1], match[2]]);
+      expect(rows).toEqual([
+        ['concurrent-messages-seed1', '1'],
+        ['leader-failure-seed42', '0'],
+      ]);
+      expect(index).toMatch(/<a href="concurrent-messages-seed1\/report.html">/);
+      expect(index).toMatch(/safety violation \(total-order/);
+      expect(index).toContain('npx tob-lab run leader-failure --seed 42');
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('is not written beside a report directory given elsewhere', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'tob-lab-noindex-'));
+    try {
+      await runCli(['run', 'leader-failure', '--plain', '--report', join(parent, 'here')]);
+      expect(readdirSync(parent)).toEqual(['here']);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('tob-lab check', () => {
   it('writes the report of its counterexample next to the saved scenario', async () => {
     const out = mkdtempSync(join(tmpdir(), 'tob-lab-check-report-'));
-    const { code, stdout } = await runCli(['check', '--protocol', 'sequencer', '--faults', 'crash', '--seed', '1', '--runs', '50', '--out', out]);
+    const { code, stdout } = await runCli(['check', '--protocol', 'sequencer', '--faults', 'crash', '--seed', '1', '--runs', '50', '--out', out, '--strict']);
     expect(code).toBeGreaterThan(0);
-    const saved = readdirSync(out).find((name) => name.endsWith('.ts'));
+    const saved = readdirSync(out).find((name) => name.endsWith('.mts'));
     expect(saved).toBeDefined();
-    const dir = join(out, saved!.replace(/\.ts$/, ''));
+    const dir = join(out, saved!.replace(/\.mts$/, ''));
     expect(readdirSync(dir).sort()).toEqual(REPORT_FILES);
-    expect(stdout).toContain(`report:  ${relative(REPO_ROOT, join(dir, 'report.html'))} `);
+    expect(stdout).toContain(`report:  ${join(dir, 'report.html')} `);
     const hash = stdout.match(/history: sha256 ([0-9a-f]{64})/)?.[1];
     expect(hashText(readFileSync(join(dir, 'trace.jsonl'), 'utf8'))).toBe(hash);
     // The report judges the run as replaying the saved file does: the broken property is a broken expectation.

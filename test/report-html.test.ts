@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { History } from '../src/core/history.ts';
@@ -48,6 +48,23 @@ function dumpDom(file: string): string {
   }
 }
 
+/** Prints a page to PDF in headless Chromium and returns how many pages the PDF has. */
+function printedPages(file: string): number {
+  const profile = mkdtempSync(join(tmpdir(), 'tob-lab-chromium-'));
+  const pdf = join(profile, 'out.pdf');
+  try {
+    const result = spawnSync(
+      CHROMIUM,
+      ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', `--user-data-dir=${profile}`, '--no-pdf-header-footer', `--print-to-pdf=${pdf}`, pathToFileURL(file).href],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    if (result.status !== 0) throw new Error(`${CHROMIUM} could not print: ${result.stderr.slice(-600)}`);
+    return count(readFileSync(pdf, 'latin1'), /\/Type\s*\/Page[^s]/g);
+  } finally {
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
 function count(text: string, pattern: RegExp): number {
   return [...text.matchAll(pattern)].length;
 }
@@ -58,6 +75,7 @@ function eventsOfType(history: History, type: string): number {
 
 interface Rendered {
   result: RunResult;
+  file: string;
   html: string;
   dom: string;
 }
@@ -76,7 +94,8 @@ function renderedPage(): Promise<Rendered> {
     const dir = mkdtempSync(join(tmpdir(), 'tob-lab-report-'));
     directories.push(dir);
     writeRunReport(result, dir, { scenarioArg: 'leader-failure' });
-    return { result, html: readFileSync(join(dir, 'report.html'), 'utf8'), dom: dumpDom(join(dir, 'report.html')) };
+    const file = join(dir, 'report.html');
+    return { result, file, html: readFileSync(file, 'utf8'), dom: dumpDom(file) };
   })();
   return rendered;
 }
@@ -104,6 +123,52 @@ describe('report.html in headless Chromium', () => {
     // Node 3 crashes at 6 s and restarts at 16 s: one shaded stretch on its lane.
     expect(count(dom, /<g[^>]*\sdata-kind="down"[^>]*data-node="3"/g)).toBe(1);
     expect(dom).not.toContain('data-kind="truncated"');
+  });
+
+  it('lets the page scroll instead of a box inside it, so a print shows the whole run', async () => {
+    const { file, html } = await renderedPage();
+    expect(html).not.toMatch(/\.diagram \{[^}]*(max-height|overflow)/);
+    const heightPx = Number(/<svg width="[\d.]+" height="([\d.]+)" class="space-time"/.exec(html)?.[1]);
+    expect(heightPx).toBeGreaterThan(3_000);
+    // An A4 page holds about 1000 px of the page; the diagram alone needs this many of them.
+    expect(printedPages(file)).toBeGreaterThanOrEqual(Math.floor(heightPx / 1_100));
+  });
+
+  it('hides heartbeats at first when they dominate, with a box per message type to show or hide it', async () => {
+    const { dom } = await renderedPage();
+    expect(dom).toMatch(/<input type="checkbox" data-type-toggle="HEARTBEAT"><i style="background:#[0-9a-f]{6}"><\/i>HEARTBEAT \(\d+\)/);
+    expect(dom).toMatch(/<input type="checkbox" data-type-toggle="SEQ_CHAT" checked="">/);
+    const heartbeats = count(dom, /<g[^>]*data-kind="arrow"[^>]*data-type="HEARTBEAT"/g);
+    expect(heartbeats).toBeGreaterThan(0);
+    expect(count(dom, /<g[^>]*data-kind="arrow"[^>]*data-type="HEARTBEAT" class="off"/g)).toBe(heartbeats);
+    expect(count(dom, /<g[^>]*data-kind="arrow"[^>]*data-type="SEQ_CHAT" class="off"/g)).toBe(0);
+    expect(dom).toMatch(/HEARTBEAT is hidden at first/);
+  });
+
+  it('colours each message type apart and lists the schedule as text', async () => {
+    const { result, dom } = await renderedPage();
+    const colors = [...dom.matchAll(/data-type-toggle="[^"]+"(?: checked="")?><i style="background:(#[0-9a-f]{6})"/g)].map((match) => match[1]);
+    expect(colors.length).toBeGreaterThan(3);
+    expect(new Set(colors.slice(0, 8)).size).toBe(Math.min(colors.length, 8));
+    const steps = [...dom.matchAll(/<ol class="schedule">(.*?)<\/ol>/g)][0]?.[1] ?? '';
+    expect(count(steps, /<li>/g)).toBe(result.scenario.steps.length);
+    expect(steps).toContain('<li>at 6000 ms: crash node 3</li>');
+  });
+
+  it('lists the runs of a reports folder in reports/index.html, newest first, with their verdicts', async () => {
+    const { result } = await renderedPage();
+    const reports = join(mkdtempSync(join(tmpdir(), 'tob-lab-index-')), 'reports');
+    directories.push(dirname(reports));
+    writeRunReport(result, join(reports, 'older'), { scenarioArg: 'leader-failure' });
+    utimesSync(join(reports, 'older', 'run.json'), new Date(1_000_000), new Date(1_000_000));
+    writeRunReport(runScenario(scenario({ name: 'tiny', cluster: { protocol: 'isis', nodes: 2 }, timeline: [at(10, submit(1, 'x'))] }), { seed: 1 }), join(reports, 'newer'));
+    const dom = dumpDom(join(reports, 'index.html'));
+    const rows = [...dom.matchAll(/<tr data-run="([^"]+)" data-exit="(\d)"><td><a href="([^"]+)">/g)].map((match) => [match[1], match[2], match[3]]);
+    expect(rows).toEqual([
+      ['newer', '0', 'newer/report.html'],
+      ['older', '0', 'older/report.html'],
+    ]);
+    expect(dom).toContain('npx tob-lab run leader-failure --seed 42');
   });
 
   it('numbers deliveries in each node\'s own order', async () => {

@@ -50,7 +50,7 @@ export const idOrdinals = memoized((history: History): Map<SubmissionId, number>
  * Each node's first delivery of each id, in history order, across crashes and restarts. Ordering checkers judge
  * these; a second delivery of the same id is exactly-once's business, not an ordering fact.
  */
-export const firstDeliveriesByNode = memoized((history: History): Map<NodeId, DeliverEvent[]> => {
+export const firstDeliveriesByNode: (history: History) => Map<NodeId, DeliverEvent[]> = memoized((history: History): Map<NodeId, DeliverEvent[]> => {
   const nodes = nodesOf(history);
   const ordinals = idOrdinals(history);
   const sequences = new Map<NodeId, DeliverEvent[]>(nodes.map((node) => [node, []]));
@@ -69,7 +69,7 @@ export const firstDeliveriesByNode = memoized((history: History): Map<NodeId, De
 });
 
 /** The first submit event of every id; the host makes ids unique, so later ones would be a host bug. Read-only. */
-export const firstSubmits = memoized((history: History): Map<SubmissionId, SubmitEvent> => {
+export const firstSubmits: (history: History) => Map<SubmissionId, SubmitEvent> = memoized((history: History): Map<SubmissionId, SubmitEvent> => {
   const submits = new Map<SubmissionId, SubmitEvent>();
   for (const event of historyIndex(history).submits) {
     if (!submits.has(event.id)) submits.set(event.id, event);

@@ -7,3 +7,6 @@ export interface CommandIo {
   /** True when stdout is a terminal a person watches: commands may draw live views. */
   interactive?: boolean;
 }
+
+/** The arguments commander hands an action, as the action function (io first) declares them. */
+export type ActionArguments<Action> = Action extends (io: CommandIo, ...rest: infer Rest) => unknown ? Rest : never;

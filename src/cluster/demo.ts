@@ -13,7 +13,7 @@ const DEMO_LEADER_WAIT_MS = 15_000;
  */
 export function demoScenario(protocol: ProtocolDefinition, nodes: number): Scenario {
   const ids = nodeIds(nodes);
-  const leads = protocol.promises['election-safety'] !== undefined;
+  const leads = protocol.promises?.['election-safety'] !== undefined;
   const first = ids.map((node) => submit(node, `hello from node ${node}`));
   const timeline: Step[][] = [
     // Protocols with a leader get one before the first message; the rest start after a short pause.
@@ -23,7 +23,7 @@ export function demoScenario(protocol: ProtocolDefinition, nodes: number): Scena
     after(0, ...ids.slice(1).map((node) => submit(node, `second message from node ${node}`))),
     after(500, submit(ids[0], 'last word from node 1')),
   ];
-  const promised = Object.entries(protocol.promises)
+  const promised = Object.entries(protocol.promises ?? {})
     .filter(([name, entry]) => entry?.holds.includes('none') === true && isCheckerName(name))
     .map(([name]) => name);
   return scenario({

@@ -18,6 +18,8 @@ import { NodeProcess, type NodeOutput } from './node-process.ts';
 import { lostItsPort, pickNodePorts } from './ports.ts';
 import { ClusterProgress } from './progress.ts';
 import { baseDelayMs, driveLive, LiveWorld } from './live-world.ts';
+import { protocolByName } from '../protocols/index.ts';
+import { protocolModule } from '../scenarios/user-module.ts';
 
 /**
  * The live launcher: a whole cluster of `tob-lab live` processes on 127.0.0.1, every directed link through a
@@ -26,8 +28,8 @@ import { baseDelayMs, driveLive, LiveWorld } from './live-world.ts';
  */
 export interface ClusterOptions {
   scenario: Scenario;
-  /** Run the scenario's timeline on another protocol than the one it names. */
-  protocol?: string;
+  /** Run the scenario's timeline on another protocol than the one it names (a user's must come from a module). */
+  protocol?: string | ProtocolDefinition;
   dataDir: string;
   seed: number;
   secret?: string;
@@ -89,7 +91,8 @@ export type DownLinks = 'queue' | 'drop';
 export const READY_TIMEOUT_MS_DEFAULT = 30_000;
 export const STOP_WAIT_MS_DEFAULT = 3_000;
 export const QUIET_MS_DEFAULT = 1_000;
-export const SPEED_MAX = 100;
+export { SPEED_MAX } from './limits.ts';
+import { SPEED_MAX } from './limits.ts';
 /** Launcher events kept at most (drops during a long partition add up); past it they are counted, not kept. */
 export const LAUNCHER_EVENTS_MAX = 200_000;
 const EXIT_USAGE_CODE = 64;
@@ -125,13 +128,22 @@ export async function runCluster(written: ClusterOptions): Promise<ClusterOutcom
 
 function liveProtocol(options: ClusterOptions): ProtocolDefinition {
   const named = options.protocol ?? options.scenario.cluster.protocol;
-  if (typeof named !== 'string') {
+  const protocol = resolveProtocol(named);
+  nodeProtocolArg(protocol);
+  return protocol;
+}
+
+/** How a node process names the protocol: a shipped one by name, a user's by the path of its module. */
+function nodeProtocolArg(protocol: ProtocolDefinition): string {
+  if (protocolByName(protocol.name) === protocol) return protocol.name;
+  const module = protocolModule(protocol);
+  if (module === undefined) {
     throw new ScenarioError(
-      `the scenario's protocol "${named.name}" is an object of its own; live nodes load a shipped protocol by name, ` +
-        'so give --protocol NAME',
+      `the protocol "${protocol.name}" is an object with no module path; live nodes load a protocol by name or path, ` +
+        'so give --protocol ./its-module.ts',
     );
   }
-  return resolveProtocol(named);
+  return module.path;
 }
 
 /** A fresh or empty data directory: logs from an earlier run would be recovered and confuse the checkers. */
@@ -236,7 +248,7 @@ export class ClusterRun {
     const peers = this.nodes
       .map((peer) => `${peer}=127.0.0.1:${peer === node ? listenPorts.get(node) : links.portOf(node, peer)}`)
       .join(',');
-    const args = ['--id', String(node), '--peers', peers, '--protocol', this.protocol.name, '--data', this.dataDir];
+    const args = ['--id', String(node), '--peers', peers, '--protocol', nodeProtocolArg(this.protocol), '--data', this.dataDir];
     args.push('--headless', '--seed', String(this.options.seed));
     const clusterOptions = this.options.scenario.cluster.options;
     if (clusterOptions !== undefined && Object.keys(clusterOptions).length > 0) args.push('--options', JSON.stringify(clusterOptions));

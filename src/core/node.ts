@@ -89,17 +89,44 @@ export interface NodeConfig<Options> {
   options: Options;
 }
 
-/** A protocol as the lab knows it: how to build its nodes, its documented defaults and what it promises. */
+/**
+ * A protocol as the lab knows it: how to build its nodes, and optionally its documented defaults and what it
+ * promises. Only `name` and `create` are required, so a protocol of your own is a few lines; the rest makes
+ * options checkable, `check` aware of what the protocol claims, and live hosts strict about what they accept.
+ */
 export interface ProtocolDefinition<Options extends JsonObject = JsonObject> {
   name: string;
-  /** The source project in shared/seeds/ whose documented design this reproduces, e.g. "004". */
-  seeds: string[];
-  summary: string;
-  defaults: Options;
-  /** One line per option: what it means, with its unit. */
-  optionDocs: Record<keyof Options & string, string>;
-  promises: PromiseTable;
   create(config: NodeConfig<Options>): ProtocolNode;
-  /** True when `value` is a message this protocol sends; hosts drop anything else before a handler sees it. */
-  isMessage(value: unknown): boolean;
+  /** One line about what it does (shown by `tob-lab list`). */
+  summary?: string;
+  /** Default options; a scenario or --options may set only these keys (default: none). */
+  defaults?: Options;
+  /** One line per option: what it means, with its unit. */
+  optionDocs?: Partial<Record<keyof Options & string, string>>;
+  /** What the protocol claims, by property and fault class (default: nothing promised). */
+  promises?: PromiseTable;
+  /**
+   * True when `value` is a message this protocol sends; hosts drop anything else before a handler sees it
+   * (default: any JSON value is accepted).
+   */
+  isMessage?(value: unknown): boolean;
+  /** For the shipped protocols: the source project in shared/seeds/ whose documented design this reproduces. */
+  seeds?: string[];
+}
+
+/** A protocol that ships with the lab: every optional field is filled in and each option is documented. */
+export type ShippedProtocol<Options extends JsonObject = JsonObject> = ProtocolDefinition<Options> &
+  Required<Omit<ProtocolDefinition<Options>, 'optionDocs'>> & { optionDocs: Record<keyof Options & string, string> };
+
+/** The optional parts of a definition filled in with their defaults, for the code that reads them. */
+export function protocolDefaults(protocol: ProtocolDefinition): JsonObject {
+  return protocol.defaults ?? {};
+}
+
+export function protocolPromises(protocol: ProtocolDefinition): PromiseTable {
+  return protocol.promises ?? {};
+}
+
+export function acceptsMessage(protocol: ProtocolDefinition, value: unknown): boolean {
+  return protocol.isMessage === undefined ? true : protocol.isMessage(value);
 }

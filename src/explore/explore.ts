@@ -56,8 +56,8 @@ export interface Counterexample {
   scenario: Scenario;
 }
 
-export const DEFAULT_DEPTH_MAX = 30;
-export const DEFAULT_STATES_MAX = 200_000;
+export { DEFAULT_DEPTH_MAX, DEFAULT_STATES_MAX } from './limits.ts';
+import { DEFAULT_DEPTH_MAX, DEFAULT_STATES_MAX } from './limits.ts';
 
 interface Asleep {
   key: string;

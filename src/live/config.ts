@@ -1,6 +1,7 @@
 import { isNodeId, type NodeId } from '../core/ids.ts';
 import type { Json, JsonObject } from '../core/json.ts';
 import type { ProtocolDefinition } from '../core/node.ts';
+import { didYouMean } from '../core/suggest.ts';
 import { protocolByName, protocolNames } from '../protocols/index.ts';
 import { FRAME_BYTES_FLOOR } from '../protocols/shared/schema.ts';
 
@@ -19,7 +20,7 @@ export interface Address {
 
 /** The default bind host: nothing is reachable from another machine unless someone writes an address. */
 export const LOOPBACK_HOST = '127.0.0.1';
-export const FRAME_BYTES_MAX_DEFAULT = 1024 * 1024;
+export { FRAME_BYTES_MAX_DEFAULT } from './limits.ts';
 /**
  * Frames below this could not carry a full catch-up batch or the largest legal entry (see protocols/shared/schema);
  * above the maximum one frame could exhaust memory.
@@ -104,12 +105,13 @@ export function parseOptions(value: unknown, protocol: ProtocolDefinition, where
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new LiveConfigError(`${where} must be a JSON object of ${protocol.name} options`);
   }
-  const known = Object.keys(protocol.defaults);
+  const defaults = protocol.defaults ?? {};
+  const known = Object.keys(defaults);
   for (const [key, option] of Object.entries(parsed as Record<string, unknown>)) {
     if (!known.includes(key)) {
-      throw new LiveConfigError(`${where}: "${key}" is not an option of ${protocol.name}; its options: ${known.join(', ')}`);
+      throw new LiveConfigError(`${where}: "${key}" is not an option of ${protocol.name}${didYouMean(key, known)} (its options: ${known.join(', ') || 'none'})`);
     }
-    const expected = typeof protocol.defaults[key];
+    const expected = typeof defaults[key];
     if (typeof option !== expected || (expected === 'number' && !Number.isFinite(option))) {
       throw new LiveConfigError(`${where}: ${key} must be a ${expected}, got ${JSON.stringify(option)}`);
     }

@@ -4,7 +4,7 @@ import { invariant } from '../core/assert.ts';
 import type { HistoryEvent } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import type { Json, JsonObject } from '../core/json.ts';
-import type { Announcement, Delivery, NodeContext, NodeStatus, ProtocolDefinition, ProtocolNode } from '../core/node.ts';
+import { acceptsMessage, type Announcement, type Delivery, type NodeContext, type NodeStatus, type ProtocolDefinition, type ProtocolNode } from '../core/node.ts';
 import { randomStream, type RandomStream } from '../core/rng.ts';
 import { FRAME_BYTES_FLOOR, PAYLOAD_LENGTH_MAX } from '../protocols/shared/schema.ts';
 import { FRAME_BYTES_MAX_DEFAULT, formatAddress, LiveConfigError, type Address } from './config.ts';
@@ -342,7 +342,7 @@ export class LiveNode {
       addresses: this.config.addresses,
       secret: this.config.secret ?? null,
       frameBytesMax: this.config.frameBytesMax ?? FRAME_BYTES_MAX_DEFAULT,
-      isMessage: (value: unknown) => this.protocol.isMessage(value),
+      isMessage: (value: unknown) => acceptsMessage(this.protocol, value),
       random,
       inbound: this.config.inbound,
       outbound: this.config.outbound,

@@ -1,4 +1,4 @@
-import type { ProtocolDefinition } from '../core/node.ts';
+import type { ShippedProtocol } from '../core/node.ts';
 import { causal } from './causal/index.ts';
 import { isis } from './isis/index.ts';
 import { lamport, lamportAllPeersPromises } from './lamport/index.ts';
@@ -6,13 +6,13 @@ import { primaryBackup } from './primary-backup/index.ts';
 import { raft } from './raft/index.ts';
 import { sequencer } from './sequencer/index.ts';
 
-const asDefinition = (protocol: unknown) => protocol as ProtocolDefinition;
+const asDefinition = (protocol: unknown) => protocol as ShippedProtocol;
 
 /**
  * The documented Lamport design with its corrected stability rule switched on, registered under its own name so
  * that its own promise table is held to account and people can run it by name.
  */
-const lamportAllPeers: ProtocolDefinition = {
+const lamportAllPeers: ShippedProtocol = {
   ...asDefinition(lamport),
   name: 'lamport-all-peers',
   summary: 'lamport with the corrected stability rule (stability: all-peers): deliver once every live peer is past the head.',
@@ -21,7 +21,7 @@ const lamportAllPeers: ProtocolDefinition = {
 };
 
 /** Every protocol the lab ships, by name. */
-export const PROTOCOLS: readonly ProtocolDefinition[] = [
+export const PROTOCOLS: readonly ShippedProtocol[] = [
   asDefinition(isis),
   asDefinition(sequencer),
   asDefinition(lamport),
@@ -31,7 +31,7 @@ export const PROTOCOLS: readonly ProtocolDefinition[] = [
   asDefinition(raft),
 ];
 
-export function protocolByName(name: string): ProtocolDefinition | undefined {
+export function protocolByName(name: string): ShippedProtocol | undefined {
   return PROTOCOLS.find((protocol) => protocol.name === name);
 }
 

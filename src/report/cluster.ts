@@ -1,3 +1,4 @@
+import { shellWord } from './summary.ts';
 import { formatRun, runSummaryJson, summaryLine } from './text.ts';
 import type { ClusterOutcome } from '../cluster/launcher.ts';
 
@@ -11,6 +12,11 @@ export interface ClusterReportOptions {
   /** The scenario as the user named it, or null for the built-in demo. */
   scenarioArg: string | null;
   nodes: number;
+  /** --protocol and --options as given, when they were. */
+  protocolArg?: string;
+  optionsArg?: string;
+  /** False when the data directory was a temporary one, removed after the run (default true). */
+  dataKept?: boolean;
 }
 
 export function formatClusterReport(outcome: ClusterOutcome, options: ClusterReportOptions): string {
@@ -24,7 +30,7 @@ export function formatClusterReport(outcome: ClusterOutcome, options: ClusterRep
     lines[timeline] = 'Timeline (real time since the scenario started; before 0 s the nodes were starting)';
   }
   const summary = lines.indexOf(summaryLine(result));
-  const live = liveSection(outcome);
+  const live = liveSection(outcome, options.dataKept ?? true);
   if (summary !== -1) lines.splice(summary, 0, ...live, '');
   else lines.push('', ...live);
   const replay = lines.findIndex((line) => line.startsWith('replay:'));
@@ -34,7 +40,7 @@ export function formatClusterReport(outcome: ClusterOutcome, options: ClusterRep
   return lines.join('\n');
 }
 
-function liveSection(outcome: ClusterOutcome): string[] {
+function liveSection(outcome: ClusterOutcome, dataKept: boolean): string[] {
   const lines = ['Live run'];
   if (outcome.speed !== 1) {
     lines.push(
@@ -47,17 +53,24 @@ function liveSection(outcome: ClusterOutcome): string[] {
   for (const { from, to, stats } of faulted) {
     lines.push(`  link ${from} -> ${to}: ${stats.framesDropped} frames dropped, ${stats.connectionsRefused} connections refused`);
   }
-  lines.push(`  data and node histories: ${outcome.dataDir}`);
+  lines.push(
+    dataKept
+      ? `  data and node histories: ${outcome.dataDir}`
+      : '  data and node histories: removed with their temporary directory (give --data DIR, or --report DIR, to keep them)',
+  );
   return lines;
 }
 
 function rerunCommand(outcome: ClusterOutcome, options: ClusterReportOptions): string {
   const { result } = outcome;
   const parts = ['npx tob-lab cluster'];
-  if (options.scenarioArg !== null) parts.push(`--scenario ${options.scenarioArg}`);
+  if (options.scenarioArg !== null) parts.push(`--scenario ${shellWord(options.scenarioArg)}`);
   else parts.push(`--nodes ${options.nodes}`);
   const named = result.scenario.cluster.protocol;
-  if (options.scenarioArg === null || (typeof named === 'string' && named !== result.protocol)) parts.push(`--protocol ${result.protocol}`);
+  if (options.protocolArg !== undefined) parts.push(`--protocol ${shellWord(options.protocolArg)}`);
+  else if (options.scenarioArg === null || (typeof named === 'string' && named !== result.protocol)) parts.push(`--protocol ${result.protocol}`);
+  if (options.optionsArg !== undefined) parts.push(`--options ${shellWord(options.optionsArg)}`);
+  if (result.seed !== 1) parts.push(`--seed ${result.seed}`);
   if (outcome.speed !== 1) parts.push(`--speed ${outcome.speed}`);
   if (outcome.cutStyle !== 'drop') parts.push(`--cut-style ${outcome.cutStyle}`);
   if (outcome.downLinks !== 'drop') parts.push(`--down-links ${outcome.downLinks}`);

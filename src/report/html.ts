@@ -4,7 +4,7 @@ import { latencyChart, throughputChart } from './charts.ts';
 import { element, escapeXml, type Table } from './markup.ts';
 import { computeMetrics } from './metrics.ts';
 import { DIAGRAM_LIMITS, renderSpaceTime, type DiagramLimits, type SpaceTimeDiagram } from './space-time.ts';
-import { evidenceText, REPORT_FILES, summaryRows, type ReportOptions } from './summary.ts';
+import { evidenceText, REPORT_FILES, scheduleLines, summaryRows, type ReportOptions } from './summary.ts';
 import { metricsTables } from './tables.ts';
 
 export interface HtmlOptions extends ReportOptions {
@@ -21,6 +21,7 @@ export function renderHtml(result: RunResult, options: HtmlOptions = {}): string
   const body = [
     `<header><h1>${escapeXml(title)}</h1>${outcomeBadge(result)}</header>`,
     section('summary', 'Summary', keyValueTable(summaryRows(result, options))),
+    section('schedule', 'Schedule', scheduleList(result)),
     section('verdicts', 'Checkers', verdictTable(result.verdicts)),
     section('expectations', 'Expectations', expectationTable(result)),
     section('diagram', 'Space-time diagram', diagramSection(diagram)),
@@ -54,6 +55,14 @@ function keyValueTable(rows: Array<[string, string]>): string {
     return `<tr><th>${escapeXml(key)}</th><td>${shown}</td></tr>`;
   });
   return `<table class="kv">${cells.join('')}</table>`;
+}
+
+/** The scenario's steps in order (a counterexample's minimal schedule), as a numbered list. */
+function scheduleList(result: RunResult): string {
+  const lines = scheduleLines(result);
+  if (lines.length === 0) return '<p>The scenario has no steps.</p>';
+  const items = lines.map((line) => `<li>${escapeXml(line.replace(/^\d+\. /, ''))}</li>`);
+  return `<ol class="schedule">${items.join('')}</ol>`;
 }
 
 function statusCell(status: string, failed: boolean): string {
@@ -96,14 +105,24 @@ function htmlTable(table: Table): string {
 function diagramSection(diagram: SpaceTimeDiagram): string {
   const note = diagram.note === null ? '' : `<p class="note" data-kind="truncated">${escapeXml(diagram.note)}</p>`;
   const types = diagram.typeColors
-    .map(({ type, color }) => `<span class="type"><i style="background:${color}"></i>${escapeXml(type)}</span>`)
+    .map(
+      ({ type, color, count, hidden }) =>
+        `<label class="type"><input type="checkbox" data-type-toggle="${escapeXml(type)}"${hidden ? '' : ' checked'}>` +
+        `<i style="background:${color}"></i>${escapeXml(type)} (${count})</label>`,
+    )
     .join('');
+  const hidden = diagram.typeColors.filter((entry) => entry.hidden).map((entry) => entry.type);
+  const hiddenNote =
+    hidden.length === 0
+      ? ''
+      : ` ${hidden.join(', ')} ${hidden.length === 1 ? 'is' : 'are'} hidden at first: the most frequent type, over a third of all messages, ` +
+        'they would drown the rest; tick the box to show them.';
   return (
     `<p class="caption">Time flows down; long quiet stretches are shortened (marked ⋯ with their length). ` +
-    `Hover over anything for its details. ${diagram.arrowsDrawn} of ${diagram.arrowsTotal} received messages drawn.</p>` +
+    `Hover over anything for its details. ${diagram.arrowsDrawn} of ${diagram.arrowsTotal} received messages drawn.${escapeXml(hiddenNote)}</p>` +
     note +
-    `<div class="legend">${LEGEND}</div><div class="legend types">arrows by message type: ${types}</div>` +
-    `<div class="diagram" style="max-width:${diagram.widthPx + 24}px"><div class="pin">${diagram.headerSvg}</div>${diagram.bodySvg}</div>`
+    `<div class="legend">${LEGEND}</div><div class="legend types">message types (untick to hide): ${types}</div>` +
+    `<div class="diagram"><div class="pin">${diagram.headerSvg}</div>${diagram.bodySvg}</div>`
   );
 }
 
@@ -157,9 +176,14 @@ ul.evidence { margin: 4px 0 0; padding-left: 18px; font-size: 13px; }
 ul.evidence a { color: inherit; }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 16px; color: var(--muted); font-size: 13px; margin: 4px 0; }
 .legend span { display: inline-flex; align-items: center; gap: 4px; }
-.legend .type i { display: inline-block; width: 14px; height: 3px; }
-.diagram { overflow: auto; max-height: 85vh; border: 1px solid var(--line); background: #fff; }
+.legend .type { cursor: pointer; }
+.legend .type i { display: inline-block; width: 16px; height: 4px; }
+ol.schedule { font: 13px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; margin: 4px 0; }
+/* The page scrolls, not a box inside it: a print or a full-page screenshot shows the whole run. */
+.diagram { width: max-content; border: 1px solid var(--line); background: #fff; }
 .pin { position: sticky; top: 0; background: rgba(255,255,255,0.95); border-bottom: 1px solid var(--line); z-index: 1; width: max-content; }
+.space-time .off { display: none; }
+@media print { .pin { position: static; } .legend input { display: none; } }
 svg text { font: 11px system-ui, sans-serif; fill: var(--ink); }
 .lane-label { font-size: 13px; font-weight: 600; text-anchor: middle; }
 .lane-line { stroke: #94a3b8; stroke-width: 1.5; }
@@ -224,12 +248,26 @@ const SCRIPT = `
     tip.style.left = x + 'px';
     tip.style.top = y + 'px';
   });
+  var toggles = document.querySelectorAll('input[data-type-toggle]');
+  for (var t = 0; t < toggles.length; t++) {
+    toggles[t].addEventListener('change', function () {
+      var marks = document.querySelectorAll('svg.space-time [data-type]');
+      var type = this.getAttribute('data-type-toggle');
+      for (var m = 0; m < marks.length; m++) {
+        if (marks[m].getAttribute('data-type') === type) marks[m].classList.toggle('off', !this.checked);
+      }
+    });
+  }
   var links = document.querySelectorAll('a[data-goto]');
   for (var j = 0; j < links.length; j++) {
     links[j].addEventListener('click', function (event) {
       var found = document.querySelector('svg.space-time [data-ev~="' + this.getAttribute('data-goto') + '"]');
       if (!found) return;
       event.preventDefault();
+      if (found.classList.contains('off')) {
+        var box = document.querySelector('input[data-type-toggle="' + found.getAttribute('data-type') + '"]');
+        if (box) { box.checked = true; box.dispatchEvent(new Event('change')); }
+      }
       found.scrollIntoView({ block: 'center', inline: 'center' });
       found.classList.remove('flash');
       void found.getBoundingClientRect();

@@ -1,7 +1,7 @@
 import type { RunResult } from '../scenarios/index.ts';
 import type { Table } from './markup.ts';
 import { computeMetrics } from './metrics.ts';
-import { evidenceText, REPORT_FILES, summaryRows, type ReportOptions } from './summary.ts';
+import { evidenceText, REPORT_FILES, scheduleLines, summaryRows, type ReportOptions } from './summary.ts';
 import { metricsTables } from './tables.ts';
 
 /** A table cell: pipes escaped, line breaks flattened, so any text keeps the table intact. */
@@ -19,6 +19,11 @@ function tableSection(table: Table): string {
   return `### ${table.title}\n\n${caption}${markdownTable(table.headers, table.rows)}\n`;
 }
 
+function scheduleText(result: RunResult): string {
+  const lines = scheduleLines(result);
+  return lines.length === 0 ? 'The scenario has no steps.\n' : `${lines.join('\n')}\n`;
+}
+
 /** report.md: summary, verdicts with their evidence, expectations and the metrics, as plain Markdown. */
 export function renderMarkdown(result: RunResult, options: ReportOptions = {}): string {
   const rows = summaryRows(result, options);
@@ -27,6 +32,7 @@ export function renderMarkdown(result: RunResult, options: ReportOptions = {}): 
     `# tob-lab report: ${result.scenario.name}, seed ${result.seed}\n`,
     markdownTable(['', ''], rows.filter(([key]) => key !== 'replay')) + '\n',
     `Replay it:\n\n\`\`\`sh\n${replay}\n\`\`\`\n`,
+    `## Schedule\n\n${scheduleText(result)}\n`,
     '## Checkers\n',
     markdownTable(
       ['checker', 'kind', 'verdict', 'summary'],

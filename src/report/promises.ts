@@ -19,7 +19,7 @@ export function formatPromiseTable(protocols: readonly ProtocolDefinition[]): st
   const lines = [`  ${'protocol'.padEnd(19)}${'property'.padEnd(19)}${heads}`];
   for (const protocol of protocols) {
     for (const property of PROPERTIES) {
-      const entry = protocol.promises[property];
+      const entry = protocol.promises?.[property];
       if (entry === undefined) continue;
       const cells = FAULT_CLASSES.map((fault) => {
         const mark = entry.holds.includes(fault) ? 'P' : entry.breaks?.includes(fault) ? 'x' : '.';
@@ -39,7 +39,7 @@ export function promiseTableMarkdown(protocols: readonly ProtocolDefinition[]): 
   ];
   for (const protocol of protocols) {
     for (const property of PROPERTIES) {
-      const entry = protocol.promises[property];
+      const entry = protocol.promises?.[property];
       if (entry === undefined) continue;
       const cells = FAULT_CLASSES.map((fault) =>
         entry.holds.includes(fault) ? '✓' : entry.breaks?.includes(fault) ? '✗' : '·',

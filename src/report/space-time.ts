@@ -1,7 +1,7 @@
 import type { EventOf, History, HistoryEvent } from '../core/history.ts';
 import type { NodeId } from '../core/ids.ts';
 import { describeEvent, jsonExcerpt, secondsText } from './describe.ts';
-import { messageFlights, networkIntervals, nodeIntervals, runEndMs, type Flight } from './intervals.ts';
+import { messageFlights, messageTypeOf, networkIntervals, nodeIntervals, runEndMs, type Flight } from './intervals.ts';
 import { element, escapeXml, msText } from './markup.ts';
 import { messageCounts } from './metrics.ts';
 import { TimeScale } from './time-scale.ts';
@@ -25,14 +25,24 @@ export interface SpaceTimeDiagram {
   arrowsTotal: number;
   /** Says what was left out, or null when everything is drawn. */
   note: string | null;
-  /** Message types and the colours their arrows have. */
-  typeColors: Array<{ type: string; color: string }>;
+  /** Message types, the colours their arrows have, how many were received, and whether they start hidden. */
+  typeColors: Array<{ type: string; color: string; count: number; hidden: boolean }>;
 }
 
 const LEFT_PX = 92;
 const RIGHT_PX = 170;
 const HEADER_PX = 30;
-const TYPE_COLORS = ['#2563eb', '#059669', '#d97706', '#7c3aed', '#db2777', '#0891b2', '#65a30d', '#9333ea'];
+/**
+ * Colours far apart in hue and lightness (the Tableau 10 set without its red, which drops use, and its grey,
+ * which is for types past the eighth), so neighbouring arrows of different types are told apart at a glance.
+ */
+const TYPE_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22'];
+/**
+ * A periodic message type (heartbeats and the like) that is the most frequent type and makes up more than this
+ * share of the arrows starts hidden: it drowns the messages that carry the story.
+ */
+const DOMINANT_SHARE = 1 / 3;
+const PERIODIC_TYPE = /heartbeat|ping|alive|gossip_clock/i;
 const OTHER_TYPE_COLOR = '#64748b';
 /** Kinds of node event drawn as a marker on the lane; several at one instant stack in rows. */
 const STACKED_TYPES = new Set(['deliver', 'submit', 'announce', 'crash', 'restart', 'pause', 'resume', 'join']);
@@ -45,6 +55,32 @@ interface Layout {
   /** Row of each stacked marker at its (node, instant), by history index. */
   rowOf: Map<number, number>;
   colorOf: (type: string | null) => string;
+  /** Message types drawn but hidden until the reader shows them (see DOMINANT_SHARE). */
+  hiddenTypes: ReadonlySet<string>;
+}
+
+/** Received messages by type, most frequent first (ties by name, so the same run gives the same page). */
+function receivedByType(history: History): Array<{ type: string; count: number }> {
+  const sentType = new Map<string | number, string>();
+  const counts = new Map<string, number>();
+  for (const event of history.events) {
+    if (event.type === 'send') sentType.set(event.msg, messageTypeOf(event.body) ?? UNTYPED);
+    else if (event.type === 'receive') {
+      const type = sentType.get(event.msg) ?? UNTYPED;
+      counts.set(type, (counts.get(type) ?? 0) + 1);
+    }
+  }
+  return [...counts].map(([type, count]) => ({ type, count })).sort((a, b) => b.count - a.count || a.type.localeCompare(b.type));
+}
+
+/** The name metrics give messages without a string `type` field. */
+const UNTYPED = '(untyped)';
+
+function dominantPeriodicTypes(history: History): Set<string> {
+  const byType = receivedByType(history);
+  const total = byType.reduce((sum, row) => sum + row.count, 0);
+  const top = byType[0];
+  return top !== undefined && PERIODIC_TYPE.test(top.type) && top.count > total * DOMINANT_SHARE ? new Set([top.type]) : new Set();
 }
 
 /** The history's space-time diagram: a lane per node, time flowing down, messages as arrows. */
@@ -70,7 +106,12 @@ export function renderSpaceTime(history: History, limits: DiagramLimits = DIAGRA
     ...flights.map((flight) => flightMarks(flight, layout)),
     marks(drawn, layout),
   ].join('');
-  const typeColors = messageCounts(history).byType.map((row) => ({ type: row.type, color: layout.colorOf(row.type) }));
+  const typeColors = receivedByType(history).map(({ type, count }) => ({
+    type,
+    color: layout.colorOf(type),
+    count,
+    hidden: layout.hiddenTypes.has(type),
+  }));
   return {
     headerSvg: element('svg', { width: layout.widthPx, height: HEADER_PX, class: 'lanes-header', role: 'img' }, laneLabels(layout)),
     bodySvg: element('svg', { width: layout.widthPx, height: layout.scale.heightPx, class: 'space-time', role: 'img' }, body),
@@ -129,7 +170,8 @@ function buildLayout(history: History, drawn: HistoryEvent[]): Layout {
     const rank = ranked.indexOf(type ?? '(untyped)');
     return rank >= 0 && rank < TYPE_COLORS.length ? TYPE_COLORS[rank] : OTHER_TYPE_COLOR;
   };
-  return { nodes, laneGapPx, widthPx: LEFT_PX + laneGapPx * nodes.length + RIGHT_PX, scale, rowOf, colorOf };
+  const hiddenTypes = dominantPeriodicTypes(history);
+  return { nodes, laneGapPx, widthPx: LEFT_PX + laneGapPx * nodes.length + RIGHT_PX, scale, rowOf, colorOf, hiddenTypes };
 }
 
 /** Scales time so that a typical message latency spans about 40 px. */
@@ -267,7 +309,15 @@ function flightMarks(flight: Flight, layout: Layout): string {
     const path = flight.from === flight.to ? loopPath(x1, y1, y2) : `M${r(x1)},${r(y1)} L${r(x2)},${r(y2)}`;
     const visible = element('path', { d: path, class: copy > 0 ? 'arrow-line again' : 'arrow-line', stroke: color, 'marker-end': 'url(#head)' });
     const hit = element('path', { d: path, class: 'hit' });
-    const attrs = { 'data-kind': 'arrow', 'data-msg': String(flight.msg), 'data-from': flight.from, 'data-to': flight.to, 'data-copy': copy > 0 ? copy + 1 : undefined, 'data-ev': `${send.i} ${receive.i}` };
+    const attrs = {
+      'data-kind': 'arrow',
+      'data-msg': String(flight.msg),
+      'data-from': flight.from,
+      'data-to': flight.to,
+      'data-copy': copy > 0 ? copy + 1 : undefined,
+      'data-ev': `${send.i} ${receive.i}`,
+      ...typeAttributes(flight, layout),
+    };
     return element('g', attrs, visible + hit + title(tip));
   });
   parts.push(...flight.drops.map((drop) => dropMark(flight, drop, layout, what)));
@@ -278,13 +328,20 @@ function flightMarks(flight: Flight, layout: Layout): string {
     const y = y1 + (layout.scale.y(firstEndMs) - y1) * 0.4;
     const tip = `${what} duplicated by the network: ${flight.duplicates.length + 1} copies sent`;
     const badge = element('text', { x, y: y - 4, class: 'dup-badge', 'text-anchor': 'middle' }, `×${flight.duplicates.length + 1}`);
-    parts.push(element('g', { 'data-kind': 'duplicate', 'data-msg': String(flight.msg), 'data-ev': flight.duplicates.map((event) => event.i).join(' ') }, badge + title(tip)));
+    const attrs = { 'data-kind': 'duplicate', 'data-msg': String(flight.msg), 'data-ev': flight.duplicates.map((event) => event.i).join(' '), ...typeAttributes(flight, layout) };
+    parts.push(element('g', attrs, badge + title(tip)));
   }
   if (flight.receives.length + flight.drops.length === 0) {
     const stub = element('path', { d: `M${r(x1)},${r(y1)} L${r(x1 + (x2 - x1) * 0.25)},${r(y1 + 8)}`, class: 'in-flight' });
     parts.push(element('g', { 'data-kind': 'in-flight', 'data-ev': `${send.i}` }, stub + title(`${what} to node ${flight.to}: no receive or drop in the drawn part of the run\n${body}`)));
   }
   return parts.join('');
+}
+
+/** The message type on every mark of a message, so the page can hide a type; hidden types start with class "off". */
+function typeAttributes(flight: Flight, layout: Layout): Record<string, string | undefined> {
+  const type = flight.messageType ?? UNTYPED;
+  return { 'data-type': type, class: layout.hiddenTypes.has(type) ? 'off' : undefined };
 }
 
 function r(value: number): string {
@@ -309,7 +366,8 @@ function dropMark(flight: Flight, drop: EventOf<'drop'>, layout: Layout, what: s
   const cross = element('text', { x: endX, y: endY + 4, class: 'drop-x', 'text-anchor': 'middle' }, '✕');
   const reason = element('text', { x: endX + 7, y: endY + 13, class: 'drop-reason' }, escapeXml(drop.reason));
   const tip = `${what}: node ${flight.from} -> node ${flight.to} dropped (${drop.reason}) at ${secondsText(drop.t)}, sent ${secondsText(flight.send.t)}`;
-  return element('g', { 'data-kind': 'drop', 'data-reason': drop.reason, 'data-ev': `${flight.send.i} ${drop.i}` }, line + cross + reason + title(tip));
+  const attrs = { 'data-kind': 'drop', 'data-reason': drop.reason, 'data-ev': `${flight.send.i} ${drop.i}`, ...typeAttributes(flight, layout) };
+  return element('g', attrs, line + cross + reason + title(tip));
 }
 
 /** Markers on the lanes: deliveries (numbered in each node's order), submissions, elections, crashes, ... */

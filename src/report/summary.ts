@@ -1,19 +1,32 @@
 import type { HistoryEvent } from '../core/history.ts';
-import type { RunResult } from '../scenarios/index.ts';
+import { shellWord } from '../core/shell.ts';
+
+export { shellWord } from '../core/shell.ts';
+import { describeAction, describeTrigger, type RunResult } from '../scenarios/index.ts';
 import { describeEvent, secondsText } from './describe.ts';
 import { SHIVIZ_REGEX } from './exports.ts';
 import { runEndMs } from './intervals.ts';
-import { summaryLine } from './text.ts';
 
 export interface ReportOptions {
   /** The scenario as the user names it on the command line (a path or a shipped name), for the replay command. */
   scenarioArg?: string;
+  /** The --protocol value as given (a shipped name or the path of the user's module), when the run was given one. */
+  protocolArg?: string;
 }
 
+/**
+ * The command that replays this run: every flag that changes the history is in it (the seed, and the protocol
+ * when it is not the scenario's own; a user's protocol by the path it was given as).
+ */
 export function replayCommand(result: RunResult, options: ReportOptions): string {
   const named = result.scenario.cluster.protocol;
-  const protocolFlag = typeof named === 'string' && named !== result.protocol ? ` --protocol ${result.protocol}` : '';
-  return `npx tob-lab run ${options.scenarioArg ?? result.scenario.name} --seed ${result.seed}${protocolFlag}`;
+  const protocolFlag =
+    options.protocolArg !== undefined
+      ? ` --protocol ${shellWord(options.protocolArg)}`
+      : typeof named === 'string' && named !== result.protocol
+        ? ` --protocol ${result.protocol}`
+        : '';
+  return `npx tob-lab run ${shellWord(options.scenarioArg ?? result.scenario.name)} --seed ${result.seed}${protocolFlag}`;
 }
 
 /** The facts a report opens with, as label/value pairs, so Markdown and HTML say the same. */
@@ -35,6 +48,14 @@ export function summaryRows(result: RunResult, options: ReportOptions): Array<[s
   return rows;
 }
 
+/**
+ * The scenario's steps as text, one a line ("at 1200 ms: crash node 2"): for a counterexample this is its
+ * minimal schedule, readable without opening the saved file.
+ */
+export function scheduleLines(result: RunResult): string[] {
+  return result.scenario.steps.map((step, index) => `${index + 1}. ${describeTrigger(step)}: ${describeAction(step.action)}`);
+}
+
 /** An evidence event as one line: its position, time and what happened. */
 export function evidenceText(event: HistoryEvent): string {
   return `#${event.i} at ${secondsText(event.t)}: ${describeEvent(event)}`;
@@ -47,4 +68,16 @@ export const REPORT_FILES: ReadonlyArray<{ name: string; what: string; code?: st
   { name: 'trace.jsonl', what: 'the full history, one event a line (its sha256 is the hash above)' },
   { name: 'shiviz.log', what: "for ShiViz: paste the file and keep ShiViz's default parser", code: SHIVIZ_REGEX },
   { name: 'trace.chrome.json', what: 'Trace Event Format: open it in Perfetto (ui.perfetto.dev) or chrome://tracing' },
+  { name: 'run.json', what: 'the facts of the run (verdict, seed, protocol, hash, replay command) that reports/index.html lists' },
 ];
+
+export function summaryLine(result: RunResult): string {
+  switch (result.exitCode) {
+    case 0:
+      return `OK: every expectation holds (exit 0).`;
+    case 1:
+      return `SAFETY VIOLATION: an expectation about safety does not hold (exit 1).`;
+    case 2:
+      return `LIVENESS VIOLATION: an expectation about liveness does not hold (exit 2).`;
+  }
+}

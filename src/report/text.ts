@@ -1,10 +1,13 @@
 import { deliveredIdsByNode, type HistoryEvent } from '../core/history.ts';
 import type { Verdict } from '../check/index.ts';
 import { describeAction, describeTrigger, type RunResult } from '../scenarios/index.ts';
+import { replayCommand, summaryLine, type ReportOptions } from './summary.ts';
+
+export { summaryLine } from './summary.ts';
 
 export const TIMELINE_LINES_MAX = 400;
 
-export interface TextOptions {
+export interface TextOptions extends ReportOptions {
   /** Path or name to show in the replay command. */
   scenarioArg: string;
   timelineLinesMax?: number;
@@ -34,24 +37,8 @@ export function formatRun(result: RunResult, options: TextOptions): string {
   if (result.protocolError !== null) lines.push('', `Protocol error: ${result.protocolError}`);
   lines.push('', summaryLine(result));
   lines.push(`history: ${result.history.events.length} events, sha256 ${result.hash}`);
-  lines.push(`replay:  npx tob-lab run ${options.scenarioArg} --seed ${result.seed}${protocolFlag(result)}`);
+  lines.push(`replay:  ${replayCommand(result, options)}`);
   return lines.join('\n');
-}
-
-function protocolFlag(result: RunResult): string {
-  const named = result.scenario.cluster.protocol;
-  return typeof named === 'string' && named !== result.protocol ? ` --protocol ${result.protocol}` : '';
-}
-
-export function summaryLine(result: RunResult): string {
-  switch (result.exitCode) {
-    case 0:
-      return `OK: every expectation holds (exit 0).`;
-    case 1:
-      return `SAFETY VIOLATION: an expectation about safety does not hold (exit 1).`;
-    case 2:
-      return `LIVENESS VIOLATION: an expectation about liveness does not hold (exit 2).`;
-  }
 }
 
 export function formatVerdict(verdict: Verdict): string {

@@ -1,7 +1,9 @@
 import type { NodeId } from '../core/ids.ts';
 import type { JsonObject } from '../core/json.ts';
 import type { ProtocolDefinition } from '../core/node.ts';
+import { closestName } from '../core/suggest.ts';
 import type { LinkConfig } from '../sim/network.ts';
+import { ScenarioError } from './errors.ts';
 
 /** Every fault and input a scenario can schedule; the verbs match the simulator's methods. */
 export type Action =
@@ -118,6 +120,11 @@ export interface Scenario extends Omit<ScenarioSpec, 'timeline'> {
  */
 export function scenario(spec: ScenarioSpec): Scenario {
   const { timeline, ...rest } = spec;
+  if (!Array.isArray(timeline)) {
+    const typo = Object.keys(spec).find((key) => closestName(key, ['timeline']) === 'timeline' && key !== 'timeline');
+    const hint = typo === undefined ? '' : ` (found "${typo}": did you mean "timeline"?)`;
+    throw new ScenarioError(`scenario ${JSON.stringify(spec.name)} needs a timeline: a list of steps such as at(1000, submit(1, 'hi'))${hint}`);
+  }
   const steps = timeline.flat();
   if (steps.every((step) => step.atMs !== undefined)) {
     const indexed = steps.map((step, index) => ({ step, index }));

@@ -6,3 +6,5 @@ export * from './validate.ts';
 export * from './expectations.ts';
 export * from './interpreter.ts';
 export * from './world.ts';
+export * from './user-module.ts';
+export * from './keys.ts';

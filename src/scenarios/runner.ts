@@ -7,6 +7,7 @@ import { ProtocolError, Simulator } from '../sim/simulator.ts';
 import { ReplayScheduler } from '../sim/strategies.ts';
 import { expectationsFor, type Scenario } from './dsl.ts';
 import { ScenarioError } from './errors.ts';
+import { didYouMean } from '../core/suggest.ts';
 import { judgeRun, type ExpectationOutcome } from './expectations.ts';
 import { DEFAULT_LIVENESS_MS, interpretRun, type InterpretedRun } from './interpreter.ts';
 import { driveSimulator, performOnSimulator, SimWorld, type RunSnapshot } from './sim-world.ts';
@@ -22,8 +23,8 @@ const QUIET_AFTER_DELIVERY_MS = 2_000;
 
 export interface RunOptions {
   seed: number;
-  /** Run the scenario's timeline on another protocol than the one it names. */
-  protocol?: string;
+  /** Run the scenario's timeline on another protocol than the one it names (a shipped name or a definition). */
+  protocol?: string | ProtocolDefinition;
   /** Decides the order of events (default: the scenario's schedule if it has one, else time order). */
   scheduler?: Scheduler;
 }
@@ -48,7 +49,7 @@ export function resolveProtocol(name: string | ProtocolDefinition): ProtocolDefi
   if (typeof name !== 'string') return name;
   const protocol = protocolByName(name);
   if (protocol === undefined) {
-    throw new ScenarioError(`unknown protocol "${name}"; choose one of: ${protocolNames().join(', ')}`);
+    throw new ScenarioError(`unknown protocol "${name}"${didYouMean(name, protocolNames())}; choose one of: ${protocolNames().join(', ')}`);
   }
   return protocol;
 }

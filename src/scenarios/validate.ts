@@ -4,19 +4,35 @@ import { CHECKER_NAMES, isCheckerName } from '../check/index.ts';
 import { validateLink } from '../sim/network.ts';
 import { describeAction, describeTrigger, type Action, type Scenario, type Step } from './dsl.ts';
 import { ScenarioError } from './errors.ts';
+import { checkScenarioKeys } from './keys.ts';
+import { didYouMean } from '../core/suggest.ts';
 
 const NODES_MAX = 1000;
 
+export interface ValidateOptions {
+  /**
+   * Also reject steps that act on a node in the wrong state (restart of a running node, crash of a crashed one).
+   * On for scenarios people write; generated fault schedules may overlap such windows, which the simulator
+   * treats as no-ops, so the search leaves it off.
+   */
+  nodeStates?: boolean;
+}
+
 /** Checks a scenario against its cluster before anything runs; every message names the step and the fix. */
-export function validateScenario(scenario: Scenario, protocol: ProtocolDefinition): void {
+export function validateScenario(scenario: Scenario, protocol: ProtocolDefinition, validate: ValidateOptions = {}): void {
+  checkScenarioKeys(scenario);
+  if (typeof scenario.name !== 'string' || scenario.name === '') throw new ScenarioError('name must be a non-empty string');
   const nodes = scenario.cluster.nodes;
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > NODES_MAX) {
     throw new ScenarioError(`cluster.nodes must be a whole number from 1 to ${NODES_MAX}, got ${String(nodes)}`);
   }
+  const defaults = protocol.defaults ?? {};
   for (const key of Object.keys(scenario.cluster.options ?? {})) {
-    if (!(key in protocol.defaults)) {
-      const known = Object.keys(protocol.defaults).join(', ');
-      throw new ScenarioError(`cluster.options.${key} is not an option of ${protocol.name}; its options: ${known}`);
+    if (!(key in defaults)) {
+      const known = Object.keys(defaults);
+      throw new ScenarioError(
+        `cluster.options.${key} is not an option of ${protocol.name}${didYouMean(key, known)} (its options: ${known.join(', ') || 'none'})`,
+      );
     }
   }
   const networkProblem = validateLink(scenario.network ?? {});
@@ -36,10 +52,15 @@ export function validateScenario(scenario: Scenario, protocol: ProtocolDefinitio
   });
   const scheduleProblem = scenario.schedule === undefined ? null : validateSchedule(scenario);
   if (scheduleProblem !== null) throw new ScenarioError(`schedule: ${scheduleProblem}`);
-  for (const name of [...(scenario.expect?.pass ?? []), ...(scenario.expect?.fail ?? [])]) {
+  const expectations = [scenario.expect, ...Object.values(scenario.expect?.protocols ?? {})];
+  for (const name of expectations.flatMap((expect) => [...(expect?.pass ?? []), ...(expect?.fail ?? [])])) {
     if (!isCheckerName(name)) {
-      throw new ScenarioError(`expect names an unknown checker "${name}"; known: ${CHECKER_NAMES.join(', ')}`);
+      throw new ScenarioError(`expect names an unknown checker "${name}"${didYouMean(name, CHECKER_NAMES)} (known: ${CHECKER_NAMES.join(', ')})`);
     }
+  }
+  if (validate.nodeStates === true) {
+    const problem = nodeStateProblem(scenario);
+    if (problem !== null) throw new ScenarioError(problem);
   }
   for (const delivered of scenario.expect?.delivered ?? []) {
     const problem = nodeProblem(delivered.node, nodes);
@@ -59,6 +80,46 @@ export function validateScenario(scenario: Scenario, protocol: ProtocolDefinitio
   }
 }
 
+/**
+ * Follows which nodes are up, down, paused or not yet joined through the steps in their order (only steps move
+ * nodes between these states) and names the first step that acts on a node in a state where it would do nothing.
+ */
+export function nodeStateProblem(scenario: Scenario): string | null {
+  return firstNodeStateProblem(scenario)?.message ?? null;
+}
+
+function firstNodeStateProblem(scenario: Scenario): { index: number; message: string } | null {
+  const joinLater = new Set(scenario.cluster.joinLater ?? []);
+  const state = new Map<NodeId, 'up' | 'down' | 'paused' | 'unjoined'>();
+  for (let node = 1; node <= scenario.cluster.nodes; node += 1) state.set(node, joinLater.has(node) ? 'unjoined' : 'up');
+  for (const [index, step] of scenario.steps.entries()) {
+    const action = step.action;
+    if (!['join', 'crash', 'restart', 'pause', 'resume'].includes(action.do)) continue;
+    const node = (action as { node: NodeId }).node;
+    const now = state.get(node);
+    const wanted: Record<string, readonly string[]> = {
+      join: ['unjoined'],
+      crash: ['up', 'paused'],
+      restart: ['down'],
+      pause: ['up'],
+      resume: ['paused'],
+    };
+    if (now !== undefined && !wanted[action.do].includes(now)) {
+      const where = `step ${index + 1} (${describeAction(action)} ${describeTrigger(step)})`;
+      const why: Record<string, string> = {
+        up: 'is running',
+        down: 'is down (crashed and not restarted)',
+        paused: 'is paused',
+        unjoined: 'has not joined yet',
+      };
+      return { index, message: `${where}: node ${node} ${why[now]} at that point, so this step would do nothing; remove it or fix the order of the steps` };
+    }
+    const next = { join: 'up', crash: 'down', restart: 'up', pause: 'paused', resume: 'up' } as const;
+    state.set(node, next[action.do as keyof typeof next]);
+  }
+  return null;
+}
+
 /** A schedule lists event numbers; steps run as events only from absolute times. */
 function validateSchedule(scenario: Scenario): string | null {
   const schedule = scenario.schedule as { order?: unknown; steps?: unknown; deliveryBoundMs?: unknown };
@@ -74,6 +135,23 @@ function validateSchedule(scenario: Scenario): string | null {
     return 'steps: "events" needs every timeline step at an absolute time (at(...)), not after(...) or when(...)';
   }
   return null;
+}
+
+/**
+ * The scenario without the steps that act on a node in the wrong state. The simulator ignores such steps, so the
+ * history is the same; a generated counterexample is saved without them, and reads (and validates) cleanly.
+ */
+export function withoutNoOpSteps(scenario: Scenario): Scenario {
+  let current = scenario;
+  for (let problem = nodeStateIndex(current); problem !== null; problem = nodeStateIndex(current)) {
+    const index = problem;
+    current = { ...current, steps: current.steps.filter((_, position) => position !== index) };
+  }
+  return current;
+}
+
+function nodeStateIndex(scenario: Scenario): number | null {
+  return firstNodeStateProblem(scenario)?.index ?? null;
 }
 
 function triggerProblem(step: Step, nodes: number): string | null {

@@ -32,12 +32,8 @@ export interface GenerateOptions {
   strategy?: OrderStrategy;
 }
 
-export const ORDER_STRATEGIES = ['latency', 'pct', 'drawn'] as const;
-export type OrderStrategy = (typeof ORDER_STRATEGIES)[number];
-
-export function isOrderStrategy(name: string): name is OrderStrategy {
-  return (ORDER_STRATEGIES as readonly string[]).includes(name);
-}
+export { ORDER_STRATEGIES, isOrderStrategy, type OrderStrategy } from './strategies.ts';
+import type { OrderStrategy } from './strategies.ts';
 
 /** The order of a generated case, as data (absent: the default latency order). */
 export type CaseOrder = { kind: 'pct'; seed: number; depth: number } | { kind: 'drawn'; deviations: Deviation[] };

@@ -1,7 +1,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { invariant } from '../core/assert.ts';
 import { runCase, type SearchOptions } from './search.ts';
+import type { GeneratedCase } from './generate.ts';
 import type { WorkerReport, WorkerTask } from './sweep.ts';
+import { loadProtocolModule } from '../scenarios/user-module.ts';
+
+/** A case as it can cross back to the main thread: the protocol by name (the main thread puts its object back). */
+function withProtocolName(generated: GeneratedCase): GeneratedCase {
+  const named = generated.scenario.cluster.protocol;
+  const protocol = typeof named === 'string' ? named : named.name;
+  return { ...generated, scenario: { ...generated.scenario, cluster: { ...generated.scenario.cluster, protocol } } };
+}
 
 /** Runs its share of the sweep's case indices in increasing order, reporting each, until told to stop. */
 const port = parentPort;
@@ -12,7 +21,9 @@ port.on('message', (message: { stopAfter: number }) => {
   stopBelowOrAt = Math.min(stopBelowOrAt, message.stopAfter);
 });
 
-const options: SearchOptions = task.options;
+// The user's protocol comes by path and loads here, as it did in the main thread.
+const protocol = typeof task.protocol === 'string' ? task.protocol : await loadProtocolModule(task.protocol.path, process.cwd());
+const options: SearchOptions = { ...task.options, protocol };
 for (const index of task.indices) {
   // Yield so a stop message can arrive between cases.
   await new Promise((resolve) => setImmediate(resolve));
@@ -25,7 +36,7 @@ for (const index of task.indices) {
           index,
           violation: {
             property: violation.property,
-            shrunk: violation.shrunk,
+            shrunk: withProtocolName(violation.shrunk),
             shrinks: violation.shrinks,
             caseSeed: violation.caseSeed,
           },

@@ -1,47 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { Command } from 'commander';
-import type { JsonObject } from '../../core/json.ts';
-import {
-  checkOptions,
-  checkSecret,
-  FRAME_BYTES_MAX_DEFAULT,
-  formatAddress,
-  ListenError,
-  LiveConfigError,
-  LiveNode,
-  parseClusterFile,
-  parseFrameBytesMax,
-  parseNodeId,
-  parseOptions,
-  parsePeers,
-  printEvents,
-  resolveLiveProtocol,
-  runHeadless,
-  StorageError,
-  type Address,
-  type ClusterFile,
-  type LiveNodeConfig,
-} from '../../live/index.ts';
-import { EXIT_INTERNAL, EXIT_STORAGE, parseSeed, StorageExit, UsageError } from '../errors.ts';
-import type { CommandIo } from '../io.ts';
-
-interface LiveFlags {
-  id?: string;
-  peers?: string;
-  config?: string;
-  protocol?: string;
-  data?: string;
-  options?: string;
-  secret?: string;
-  seed?: string;
-  headless?: boolean;
-  maxFrameBytes?: string;
-  allowInsecure?: boolean;
-  sync?: boolean;
-}
-
-const DATA_DIR_DEFAULT = 'tob-lab-data';
+import { DATA_DIR_DEFAULT, FRAME_BYTES_MAX_DEFAULT } from '../../live/limits.ts';
+import type { ActionArguments, CommandIo } from '../io.ts';
 
 export function liveCommand(io: CommandIo): Command {
   return new Command('live')
@@ -49,7 +8,7 @@ export function liveCommand(io: CommandIo): Command {
     .option('--id <n>', "this node's id (one of the ids in --peers)")
     .option('--peers <list>', 'every node and its address: 1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003')
     .option('--config <file>', 'a cluster file {protocol, peers: {"1": "127.0.0.1:7001", ...}, options?, secret?}')
-    .option('--protocol <name>', 'the protocol to run (default: sequencer, or the cluster file\'s)')
+    .option('--protocol <name|file>', 'the protocol to run: a shipped name or ./my-protocol.ts (default: sequencer, or the cluster file\'s)')
     .option('--data <dir>', `where the node keeps its log and history (default: ./${DATA_DIR_DEFAULT})`)
     .option('--options <json>', 'protocol options as a JSON object, e.g. \'{"heartbeatIntervalMs":500}\'')
     .option('--secret <s>', 'shared secret: every frame carries an HMAC-SHA256 (or set TOB_LAB_SECRET)')
@@ -66,144 +25,8 @@ export function liveCommand(io: CommandIo): Command {
         'throwing, 74 a storage error (a full disk, a read-only or refused directory, a damaged log).\n' +
         'Example: tob-lab live --id 1 --peers 1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003',
     )
-    .action(async (flags: LiveFlags) => {
-      const config = settingsFrom(flags, io.cwd);
-      checkExposure(config, flags.allowInsecure === true, io);
-      const node = new LiveNode(config);
-      const headless = flags.headless === true || io.interactive !== true || process.stdin.isTTY !== true;
-      try {
-        if (headless) await runHeadlessNode(node, io);
-        else await runChatNode(node, io);
-      } finally {
-        // Whatever went wrong after the start, the sockets and timers must close, or the process would linger.
-        await node.stop();
-      }
-      const reason = await node.stopped;
-      if (node.storageFailure !== null) io.setExitCode(EXIT_STORAGE);
-      else if (reason !== null) io.setExitCode(EXIT_INTERNAL);
+    .action(async (...args: unknown[]) => {
+      const { liveAction } = await import('./live-action.ts');
+      await liveAction(io, ...(args as ActionArguments<typeof liveAction>));
     });
-}
-
-async function startNode(node: LiveNode): Promise<void> {
-  try {
-    await node.start();
-  } catch (error) {
-    if (error instanceof ListenError || error instanceof LiveConfigError) throw new UsageError(error.message);
-    if (error instanceof StorageError) throw new StorageExit(error.message);
-    throw error;
-  }
-}
-
-async function runHeadlessNode(node: LiveNode, io: CommandIo): Promise<void> {
-  const unsubscribe = printEvents(node, io);
-  const controller = new AbortController();
-  const abort = () => controller.abort();
-  process.once('SIGTERM', abort);
-  process.once('SIGINT', abort);
-  try {
-    await startNode(node);
-    await runHeadless(node, { input: process.stdin, write: io.write, writeError: io.writeError, signal: controller.signal });
-  } finally {
-    process.off('SIGTERM', abort);
-    process.off('SIGINT', abort);
-    unsubscribe();
-  }
-}
-
-async function runChatNode(node: LiveNode, io: CommandIo): Promise<void> {
-  await startNode(node);
-  const address = node.listenAddress === null ? '' : ` on ${formatAddress(node.listenAddress)}`;
-  // Loaded here only: the headless path and the core never pull in ink or react.
-  const { runChat } = await import('../ui/chat-app.tsx');
-  const stop = () => void node.stop();
-  process.once('SIGTERM', stop);
-  try {
-    await runChat(node, `tob-lab live · node ${node.id} · ${node.protocol.name}${address}`);
-  } finally {
-    process.off('SIGTERM', stop);
-  }
-  io.write(`node ${node.id} stopped; its log and history are in ${node.dataDir}\n`);
-}
-
-/**
- * Without a secret a hello is taken at its word: any process that can reach the port can speak for any peer
- * (claim to lead, forge numbered messages). On loopback that is said at start-up; on any other address it needs
- * --allow-insecure.
- */
-function checkExposure(config: LiveNodeConfig, allowInsecure: boolean, io: CommandIo): void {
-  if ((config.secret ?? null) !== null) return;
-  const own = config.addresses.get(config.id) as Address;
-  const loopback = own.host === '127.0.0.1' || own.host === '::1' || own.host === 'localhost';
-  if (!loopback && !allowInsecure) {
-    throw new UsageError(
-      `node ${config.id} would listen on ${formatAddress(own)} without a secret, where anyone who can reach it can ` +
-        'speak for any peer; set --secret (or TOB_LAB_SECRET), or pass --allow-insecure if that is what you want',
-    );
-  }
-  io.writeError(
-    `tob-lab: warning: node ${config.id} runs without a secret: any process that can reach ${formatAddress(own)} ` +
-      'can speak for any peer; set --secret or TOB_LAB_SECRET to sign every frame\n',
-  );
-}
-
-/** Every flag, the cluster file and the environment, validated once, into the host's configuration. */
-export function settingsFrom(flags: LiveFlags, cwd: string, env: NodeJS.ProcessEnv = process.env): LiveNodeConfig {
-  try {
-    const file = clusterFile(flags, cwd);
-    const addresses = file?.peers ?? parsePeers(requireFlag(flags.peers, '--peers (or --config)'));
-    const id = parseNodeId(requireFlag(flags.id, '--id'), '--id');
-    if (!addresses.has(id)) {
-      throw new LiveConfigError(`--id ${id} is not in the cluster (nodes ${[...addresses.keys()].join(', ')})`);
-    }
-    if (addresses.size < 2) throw new LiveConfigError('a cluster needs at least two nodes; list the others in --peers');
-    const protocol = resolveLiveProtocol(flags.protocol ?? file?.protocol ?? 'sequencer');
-    const options = optionsFrom(flags, file, protocol);
-    checkOptions(protocol, [...addresses.keys()], options, flags.options !== undefined ? '--options' : '"options" in --config');
-    const secretText = flags.secret ?? file?.secret ?? env.TOB_LAB_SECRET;
-    const secretWhere = flags.secret !== undefined ? '--secret' : file?.secret !== undefined ? '"secret"' : 'TOB_LAB_SECRET';
-    return {
-      id,
-      addresses,
-      protocol,
-      options,
-      dataDir: resolve(cwd, flags.data ?? DATA_DIR_DEFAULT),
-      secret: secretText === undefined || secretText === '' ? null : checkSecret(secretText, secretWhere),
-      seed: flags.seed !== undefined ? parseSeed(flags.seed) : file?.seed,
-      syncLog: flags.sync !== false,
-      frameBytesMax: flags.maxFrameBytes === undefined ? FRAME_BYTES_MAX_DEFAULT : parseFrameBytesMax(flags.maxFrameBytes),
-    };
-  } catch (error) {
-    if (error instanceof LiveConfigError) throw new UsageError(error.message);
-    throw error;
-  }
-}
-
-function requireFlag(value: string | undefined, name: string): string {
-  if (value === undefined) throw new LiveConfigError(`${name} is required; see tob-lab live --help`);
-  return value;
-}
-
-function clusterFile(flags: LiveFlags, cwd: string): ClusterFile | null {
-  if (flags.config === undefined) return null;
-  if (flags.peers !== undefined) throw new LiveConfigError('give either --config or --peers, not both');
-  const path = resolve(cwd, flags.config);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new LiveConfigError(`cannot read --config ${flags.config}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new LiveConfigError(`--config ${flags.config} is not valid JSON`);
-  }
-  return parseClusterFile(value, `--config ${flags.config}`);
-}
-
-function optionsFrom(flags: LiveFlags, file: ClusterFile | null, protocol: LiveNodeConfig['protocol']): JsonObject {
-  const fromFile = file?.options === undefined ? {} : parseOptions(file.options, protocol, `"options" in --config`);
-  const fromFlag = flags.options === undefined ? {} : parseOptions(flags.options, protocol, '--options');
-  return { ...fromFile, ...fromFlag };
 }

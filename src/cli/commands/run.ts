@@ -1,32 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
-import { historyToJsonl } from '../../core/history.ts';
-import { computeMetrics } from '../../report/metrics.ts';
-import { TERMINAL_COLUMNS_DEFAULT, withTerminalViews } from '../../report/terminal.ts';
-import { formatRun, runSummaryJson } from '../../report/text.ts';
-import { reportDirName, writeRunReport } from '../../report/write.ts';
-import { loadScenario, runScenario, scenarioRun, type RunResult } from '../../scenarios/index.ts';
-import { parseSeed, UsageError } from '../errors.ts';
-import type { CommandIo } from '../io.ts';
-
-interface RunFlags {
-  seed: string;
-  trace?: string;
-  json?: boolean;
-  protocol?: string;
-  plain?: boolean;
-  speed: string;
-  /** true when given without a directory. */
-  report?: string | true;
-}
-
-/** Frames per real second the live view aims at; each frame advances speed / FRAMES_PER_SECOND virtual seconds. */
-const FRAMES_PER_SECOND = 20;
-
-function frameChunkMs(speed: number): number {
-  return speed === 0 ? 1_000 : Math.max(10, (speed * 1_000) / FRAMES_PER_SECOND);
-}
+import type { ActionArguments, CommandIo } from '../io.ts';
 
 export function runCommand(io: CommandIo): Command {
   return new Command('run')
@@ -35,7 +8,7 @@ export function runCommand(io: CommandIo): Command {
     .option('--seed <n>', 'the seed that determines the whole run', '1')
     .option('--trace <file>', 'write the full history as JSONL to this file')
     .option('--json', 'print a JSON summary instead of the text report')
-    .option('--protocol <name>', "run the scenario's timeline on another protocol")
+    .option('--protocol <name|file>', "run the scenario's timeline on another protocol: a shipped name, or ./my-protocol.ts (a module exporting a ProtocolDefinition)")
     .option('--plain', 'plain text output even on a terminal (no live view)')
     .option('--speed <x>', 'live view only: virtual seconds shown per real second (0: as fast as it runs)', '10')
     .option('--report [dir]', 'write report.md, report.html (space-time diagram) and exports to dir (default: reports/<scenario>-seed<N>)')
@@ -46,66 +19,8 @@ export function runCommand(io: CommandIo): Command {
         'Exit codes: 0 expectations hold, 1 safety violation, 2 liveness violation, 64 usage error.\n' +
         'Example: tob-lab run scenarios/leader-failure.ts --seed 42 --trace leader.jsonl',
     )
-    .action(async (scenarioArg: string, flags: RunFlags) => {
-      const seed = parseSeed(flags.seed);
-      const speed = Number(flags.speed);
-      if (!(speed >= 0)) throw new UsageError(`--speed must be a number >= 0, got "${flags.speed}"`);
-      const { scenario } = await loadScenario(scenarioArg, io.cwd);
-      const options = { seed, protocol: flags.protocol };
-      const live = io.interactive === true && flags.plain !== true && flags.json !== true;
-      const result = live
-        ? await runLive(scenarioArg, scenario.name, scenarioRun(scenario, options, frameChunkMs(speed)), speed)
-        : runScenario(scenario, options);
-      if (flags.trace !== undefined) writeTrace(flags.trace, result);
-      const report = flags.report === undefined ? null : writeReport(io, flags.report, result, scenarioArg);
-      if (flags.json) io.write(JSON.stringify(jsonSummary(result, report), null, 2) + '\n');
-      else if (!live) io.write(withTerminalViews(formatRun(result, { scenarioArg }), result.history, terminalColumns()) + '\n');
-      if (report !== null && !flags.json) io.write(`report:  ${report}/report.html (with report.md, trace.jsonl, shiviz.log, trace.chrome.json)\n`);
-      io.setExitCode(result.exitCode);
+    .action(async (...args: unknown[]) => {
+      const { runAction } = await import('./run-action.ts');
+      await runAction(io, ...(args as ActionArguments<typeof runAction>));
     });
-}
-
-/** The ink view, loaded only here, so the plain path never pulls in ink or react. */
-async function runLive(scenarioArg: string, name: string, run: ReturnType<typeof scenarioRun>, speed: number): Promise<RunResult> {
-  const { animateRun } = await import('../ui/animate-run.tsx');
-  return animateRun({
-    title: `tob-lab run ${name}`,
-    run,
-    chunkMs: frameChunkMs(speed),
-    speed,
-    footer: (result) => [
-      `history: ${result.history.events.length} events, sha256 ${result.hash}`,
-      `replay:  npx tob-lab run ${scenarioArg} --seed ${result.seed} --plain   (the full timeline)`,
-    ],
-  });
-}
-
-/** The --json summary, with the run's metrics and, when one was written, the report directory added. */
-function jsonSummary(result: RunResult, report: string | null): Record<string, unknown> {
-  return { ...runSummaryJson(result), metrics: computeMetrics(result.history), ...(report === null ? {} : { report }) };
-}
-
-function terminalColumns(): number {
-  return process.stdout.columns ?? TERMINAL_COLUMNS_DEFAULT;
-}
-
-/** Writes the run's report directory and returns it as the user should see it (relative to where they are). */
-function writeReport(io: CommandIo, dir: string | true, result: RunResult, scenarioArg: string): string {
-  const target = dir === true ? join(io.cwd, 'reports', reportDirName(result.scenario.name, result.seed)) : resolve(io.cwd, dir);
-  try {
-    writeRunReport(result, target, { scenarioArg });
-  } catch (error) {
-    throw new UsageError(`cannot write the report to ${target}: ${(error as Error).message}`);
-  }
-  const shown = relative(io.cwd, target);
-  // Inside the working directory a relative path reads best; elsewhere the absolute one does.
-  return shown === '' ? '.' : shown.startsWith('..') || isAbsolute(shown) ? target : shown;
-}
-
-function writeTrace(file: string, result: RunResult): void {
-  try {
-    writeFileSync(file, historyToJsonl(result.history));
-  } catch (error) {
-    throw new UsageError(`cannot write the trace to ${file}: ${(error as Error).message}`);
-  }
 }

@@ -13,6 +13,9 @@ export interface AnimateOptions {
   /** Virtual seconds shown per real second; 0 draws as fast as it runs. */
   speed: number;
   footer: (result: RunResult) => string[];
+  /** The terminal's size, which the final frame fits (default 80 x 24). */
+  columns?: number;
+  rows?: number;
 }
 
 /** Draws a run with ink as it goes, then leaves the final frame (with the verdicts) on the screen. */
@@ -35,6 +38,8 @@ export async function animateRun(options: AnimateOptions): Promise<RunResult> {
       verdicts={result.verdicts}
       expectations={result.expectations}
       footer={options.footer(result)}
+      columns={options.columns}
+      rows={options.rows}
     />,
   );
   view.unmount();

@@ -1,6 +1,7 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { loadScenario, scenarioRun, type RunResult, type RunSnapshot } from '../../scenarios/index.ts';
+import { finalFooter } from '../commands/run-action.ts';
 import { RunView } from './run-view.tsx';
 
 const { scenario } = await loadScenario('scenarios/leader-failure.ts', process.cwd());
@@ -39,8 +40,39 @@ describe('the ink run view', () => {
       <RunView title="leader-failure" snapshot={snapshots.at(-1) ?? null} verdicts={result.verdicts} expectations={result.expectations} footer={['replay: x']} />,
     );
     const frame = lastFrame() ?? '';
-    expect(frame).toMatch(/pass {2}total-order/);
-    expect(frame).toMatch(/ok +node 2 leads at 11000 ms/);
+    expect(frame).toMatch(/checkers: pass total-order, exactly-once/);
+    expect(frame).toMatch(/expectations: (\d) of \1 hold/);
     expect(frame).toContain('replay: x');
+  });
+
+  it('fits its final frame in 80 x 24 and ends with the verdict, seed, protocol and the whole replay command', () => {
+    const footer = finalFooter(result, { scenarioArg: 'scenarios/leader-failure.ts', protocolArg: 'sequencer' });
+    const { lastFrame } = render(
+      <RunView title="tob-lab run leader-failure" snapshot={snapshots.at(-1) ?? null} verdicts={result.verdicts} expectations={result.expectations} footer={footer} />,
+    );
+    const lines = (lastFrame() ?? '').split('\n');
+    expect(lines.length).toBeLessThanOrEqual(23);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+    // The replay command is longer than 80 columns: ink wraps it, whole, over the last two rows.
+    expect(lines.at(-4)).toBe('OK: every expectation holds (exit 0).');
+    expect(lines.at(-3)).toMatch(/^seed 42 · protocol sequencer · 3 nodes · \d+ events · sha256 [0-9a-f]{12}…$/);
+    expect(lines.slice(-2).join(' ')).toBe('replay: npx tob-lab run scenarios/leader-failure.ts --seed 42 --protocol sequencer');
+  });
+
+  it('names each broken checker in the final frame and still fits 80 x 24 with many nodes', () => {
+    const { lastFrame } = render(
+      <RunView
+        title="tob-lab run many"
+        snapshot={{ ...(snapshots.at(-1) as RunSnapshot), nodes: Array.from({ length: 9 }, (_, index) => ({ ...(snapshots.at(-1) as RunSnapshot).nodes[0], id: index + 1 })) }}
+        verdicts={result.verdicts.map((verdict) => (verdict.checker === 'total-order' ? { ...verdict, status: 'fail', summary: 'x'.repeat(200) } : verdict))}
+        expectations={result.expectations}
+        footer={['SAFETY VIOLATION', 'seed 1', 'replay: npx tob-lab run x --seed 1']}
+      />,
+    );
+    const lines = (lastFrame() ?? '').split('\n');
+    expect(lines.length).toBeLessThanOrEqual(23);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+    expect(lines.some((line) => /FAIL total-order: x+…$/.test(line))).toBe(true);
+    expect(lines.at(-1)).toBe('replay: npx tob-lab run x --seed 1');
   });
 });

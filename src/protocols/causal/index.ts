@@ -1,4 +1,4 @@
-import type { ProtocolDefinition } from '../../core/node.ts';
+import type { ShippedProtocol } from '../../core/node.ts';
 import { isCausalMessage } from './messages.ts';
 import { CausalNode } from './node.ts';
 import { causalDefaults, causalOptionDocs, type CausalOptions, validateCausalOptions } from './options.ts';
@@ -7,7 +7,7 @@ import { causalPromises } from './promises.ts';
 export type { CausalOptions } from './options.ts';
 export type { CausalMessage } from './messages.ts';
 
-export const causal: ProtocolDefinition<CausalOptions> = {
+export const causal: ShippedProtocol<CausalOptions> = {
   name: 'causal',
   seeds: ['002'],
   summary: 'Vector-clock causal broadcast: early messages wait in a buffer for their causal past (causal, not total, order).',

@@ -1,4 +1,4 @@
-import type { ProtocolDefinition } from '../../core/node.ts';
+import type { ShippedProtocol } from '../../core/node.ts';
 import { isIsisMessage } from './messages.ts';
 import { IsisNode } from './node.ts';
 import { isisDefaults, isisOptionDocs, validateIsisOptions, type IsisOptions } from './options.ts';
@@ -7,7 +7,7 @@ import { isisPromises } from './promises.ts';
 export type { IsisOptions } from './options.ts';
 export { isisDefaults } from './options.ts';
 
-export const isis: ProtocolDefinition<IsisOptions> = {
+export const isis: ShippedProtocol<IsisOptions> = {
   name: 'isis',
   seeds: ['000'],
   summary:

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../../core/ids.ts';
 import type { Json } from '../../core/json.ts';
-import type { ProtocolDefinition, ProtocolNode } from '../../core/node.ts';
+import type { ShippedProtocol, ProtocolNode } from '../../core/node.ts';
 import { isis, isisDefaults, type IsisOptions } from './index.ts';
 import type { IsisMessage } from './messages.ts';
 import { TestContext, type Sent } from '../../../test/support/test-context.ts';
@@ -211,7 +211,7 @@ describe('isis node', () => {
 
 describe('isis definition', () => {
   it('is a ProtocolDefinition whose options are documented one by one', () => {
-    const definition: ProtocolDefinition = isis;
+    const definition: ShippedProtocol = isis;
     expect(definition.seeds).toEqual(['000']);
     expect(Object.keys(definition.optionDocs).sort()).toEqual(Object.keys(definition.defaults).sort());
     expect(definition.defaults.proposalTimeoutMs).toBe(5000);

@@ -1,4 +1,4 @@
-import type { ProtocolDefinition } from '../../core/node.ts';
+import type { ShippedProtocol } from '../../core/node.ts';
 import { isLamportMessage } from './messages.ts';
 import { LamportNode } from './node.ts';
 import { lamportDefaults, lamportOptionDocs, validateLamportOptions, type LamportOptions } from './options.ts';
@@ -8,7 +8,7 @@ export type { LamportOptions, Stability } from './options.ts';
 export { lamportDefaults } from './options.ts';
 export { lamportAllPeersPromises } from './promises.ts';
 
-export const lamport: ProtocolDefinition<LamportOptions> = {
+export const lamport: ShippedProtocol<LamportOptions> = {
   name: 'lamport',
   seeds: ['003'],
   summary:

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../../core/ids.ts';
 import type { Json } from '../../core/json.ts';
-import type { ProtocolDefinition, ProtocolNode } from '../../core/node.ts';
+import type { ShippedProtocol, ProtocolNode } from '../../core/node.ts';
 import { lamport, lamportDefaults, type LamportOptions } from './index.ts';
 import type { LamportChat, LamportMessage } from './messages.ts';
 import { TestContext } from '../../../test/support/test-context.ts';
@@ -173,7 +173,7 @@ describe('lamport node, all-peers stability', () => {
 
 describe('lamport definition', () => {
   it('is a ProtocolDefinition whose options are documented one by one, with the seed\'s defaults', () => {
-    const definition: ProtocolDefinition = lamport;
+    const definition: ShippedProtocol = lamport;
     expect(definition.seeds).toEqual(['003']);
     expect(Object.keys(definition.optionDocs).sort()).toEqual(Object.keys(definition.defaults).sort());
     expect(definition.defaults).toMatchObject({

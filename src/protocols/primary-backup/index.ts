@@ -1,4 +1,4 @@
-import type { ProtocolDefinition } from '../../core/node.ts';
+import type { ShippedProtocol } from '../../core/node.ts';
 import { isPrimaryBackupMessage } from './messages.ts';
 import { PrimaryBackupNode } from './node.ts';
 import {
@@ -12,7 +12,7 @@ import { primaryBackupPromises } from './promises.ts';
 export type { PrimaryBackupOptions } from './options.ts';
 export type { PrimaryBackupMessage } from './messages.ts';
 
-export const primaryBackup: ProtocolDefinition<PrimaryBackupOptions> = {
+export const primaryBackup: ShippedProtocol<PrimaryBackupOptions> = {
   name: 'primary-backup',
   seeds: ['003'],
   summary:

@@ -1,4 +1,4 @@
-import type { ProtocolDefinition } from '../../core/node.ts';
+import type { ShippedProtocol } from '../../core/node.ts';
 import { isRaftMessage } from './messages.ts';
 import { RaftNode } from './node.ts';
 import { raftDefaults, raftOptionDocs, type RaftOptions, validateRaftOptions } from './options.ts';
@@ -7,7 +7,7 @@ import { raftPromises } from './promises.ts';
 export type { RaftOptions } from './options.ts';
 export { raftDefaults } from './options.ts';
 
-export const raft: ProtocolDefinition<RaftOptions> = {
+export const raft: ShippedProtocol<RaftOptions> = {
   name: 'raft',
   seeds: [],
   summary:

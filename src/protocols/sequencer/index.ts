@@ -1,4 +1,4 @@
-import type { ProtocolDefinition } from '../../core/node.ts';
+import type { ShippedProtocol } from '../../core/node.ts';
 import { isSequencerMessage } from './messages.ts';
 import { SequencerNode } from './node.ts';
 import { sequencerDefaults, sequencerOptionDocs, validateSequencerOptions, type SequencerOptions } from './options.ts';
@@ -6,7 +6,7 @@ import { sequencerPromises } from './promises.ts';
 
 export { sequencerDefaults, type SequencerOptions } from './options.ts';
 
-export const sequencer: ProtocolDefinition<SequencerOptions> = {
+export const sequencer: ShippedProtocol<SequencerOptions> = {
   name: 'sequencer',
   seeds: ['001', '004'],
   summary: 'Leader numbers every message; Bully election with terms; heartbeats; durable log; catch-up on rejoin.',

@@ -1,0 +1,145 @@
+import { dirname, relative, sep } from 'node:path';
+import type { JsonObject } from '../core/json.ts';
+import type { Action, Scenario, Step } from '../scenarios/dsl.ts';
+
+export interface CounterexampleInfo {
+  scenario: Scenario;
+  seed: number;
+  property: string;
+  summary: string;
+  /** The command that found it, for the record. */
+  foundBy: string;
+  shrinks: number;
+  /**
+   * For a protocol of the user's: the module it was loaded from and the export that holds it, so the saved
+   * file imports the very protocol again (written relative to `file`).
+   */
+  protocolModule?: { path: string; exportName: string };
+  /** Where the counterexample is written (for the relative import of a user's protocol). */
+  file?: string;
+}
+
+/**
+ * A counterexample as a scenario file written in the DSL, as a person would write it: `at(ms, submit(...),
+ * crash(...))`, one line per instant, expecting the broken property to pass, so `tob-lab run` on it shows the
+ * same violation and exits as `check` did. Edit it freely: it is an ordinary scenario.
+ */
+export function counterexampleSource(info: CounterexampleInfo): string {
+  const { scenario } = info;
+  const helpers = new Set<string>(['at', 'scenario']);
+  const timeline = groupByInstant(scenario.steps).map(({ atMs, actions }) => {
+    const calls = actions.map((action) => actionCall(action, helpers));
+    return `    at(${atMs}, ${calls.join(', ')}),`;
+  });
+  const protocolImport = info.protocolModule === undefined ? null : importLine(info.protocolModule, info.file);
+  const protocol =
+    info.protocolModule !== undefined
+      ? info.protocolModule.exportName === 'default'
+        ? 'userProtocol'
+        : info.protocolModule.exportName
+      : inline(typeof scenario.cluster.protocol === 'string' ? scenario.cluster.protocol : scenario.cluster.protocol.name);
+  // A protocol error needs no checker: the runner fails any run whose protocol throws.
+  const expect = info.property === 'protocol-error' ? '{}' : `{ pass: [${inline(info.property)}] }`;
+  const cluster = [`protocol: ${protocol}`, `nodes: ${scenario.cluster.nodes}`];
+  if (scenario.cluster.options !== undefined) cluster.push(`options: ${inline(scenario.cluster.options)}`);
+  if (scenario.cluster.joinLater !== undefined) cluster.push(`joinLater: ${inline(scenario.cluster.joinLater)}`);
+  return [
+    `import { ${[...helpers].sort().join(', ')} } from 'tob-lab';`,
+    ...(protocolImport === null ? [] : [protocolImport]),
+    '',
+    `// Found by: ${info.foundBy}`,
+    `// Violated: ${info.property} (${oneLine(info.summary)})`,
+    `// Shrunk ${info.shrinks} times. Replay with --seed ${info.seed}; the same seed gives the same history.`,
+    'export default scenario({',
+    `  name: ${inline(scenario.name)},`,
+    `  description: ${inline(`counterexample: ${info.property} — ${oneLine(info.summary)}`)},`,
+    `  cluster: { ${cluster.join(', ')} },`,
+    ...(scenario.network === undefined ? [] : [`  network: ${inline(scenario.network)},`]),
+    '  timeline: [',
+    ...timeline,
+    '  ],',
+    ...(scenario.settleMs === undefined ? [] : [`  settleMs: ${scenario.settleMs},`]),
+    ...(scenario.livenessMs === undefined ? [] : [`  livenessMs: ${scenario.livenessMs},`]),
+    // The order of events a strategy chose (tob-lab explore, check --strategy): part of what replays.
+    ...(scenario.schedule === undefined ? [] : [`  schedule: ${inline(scenario.schedule)},`]),
+    `  expect: ${expect},`,
+    '});',
+    '',
+  ].join('\n');
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
+}
+
+function importLine(module: { path: string; exportName: string }, file: string | undefined): string {
+  let path = file === undefined ? module.path : relative(dirname(file), module.path).split(sep).join('/');
+  if (!path.startsWith('.') && !path.startsWith('/')) path = `./${path}`;
+  return module.exportName === 'default'
+    ? `import userProtocol from ${inline(path)};`
+    : `import { ${module.exportName} } from ${inline(path)};`;
+}
+
+/** Consecutive steps at the same instant become one `at(...)`; generated counterexamples use absolute times only. */
+function groupByInstant(steps: readonly Step[]): Array<{ atMs: number; actions: Action[] }> {
+  const groups: Array<{ atMs: number; actions: Action[] }> = [];
+  for (const step of steps) {
+    if (step.atMs === undefined) throw new Error('a counterexample step without an absolute time cannot be written as at(...)');
+    const last = groups.at(-1);
+    if (last !== undefined && last.atMs === step.atMs) last.actions.push(step.action);
+    else groups.push({ atMs: step.atMs, actions: [step.action] });
+  }
+  return groups;
+}
+
+/** Plain data as compact source text: `{ kind: 'constant', ms: 5 }`. */
+function inline(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(inline).join(', ')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as JsonObject).filter(([, field]) => field !== undefined);
+    return `{ ${entries.map(([key, field]) => `${/^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key)}: ${inline(field)}`).join(', ')} }`;
+  }
+  return typeof value === 'string' ? quote(value) : String(value);
+}
+
+/** A string literal in single quotes, as the rest of our sources write them. */
+function quote(text: string): string {
+  const escaped = JSON.stringify(text).slice(1, -1).replace(/\\"/g, '"').replace(/'/g, "\\'");
+  return `'${escaped}'`;
+}
+
+/** The DSL call that builds this action (the helper's name is recorded, so the file imports what it uses). */
+function actionCall(action: Action, helpers: Set<string>): string {
+  const call = (name: string, ...args: unknown[]) => {
+    helpers.add(name);
+    return `${name}(${args.map(inline).join(', ')})`;
+  };
+  switch (action.do) {
+    case 'submit':
+      return call('submit', action.node, action.payload);
+    case 'burst':
+      return call('burst', action.nodes, action.payload);
+    case 'join':
+    case 'crash':
+    case 'restart':
+    case 'pause':
+    case 'resume':
+      return call(action.do, action.node);
+    case 'partition':
+      return call('partition', ...action.groups);
+    case 'cut':
+    case 'hold':
+    case 'release':
+      return call(action.do, action.from, action.to);
+    case 'heal':
+      return call('heal');
+    case 'drift':
+      return call('drift', action.node, action.ppm);
+    case 'clock-step':
+      return call('stepClock', action.node, action.deltaMs);
+    case 'network':
+      return call('setNetwork', action.change);
+    case 'link':
+      return call('setLink', action.from, action.to, action.change);
+  }
+}
