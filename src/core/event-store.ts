@@ -1,5 +1,25 @@
 import { invariant } from './assert.ts';
-import type { HistoryEvent, UnstampedEvent } from './history.ts';
+
+/**
+ * A recorded event as the store sees it: history.ts's HistoryEvent, which it does not import (history.ts imports
+ * the store), and the fields of the columnar types it reads from an event being recorded.
+ */
+interface HistoryEvent {
+  readonly type: string;
+  i: number;
+  t: number;
+}
+interface UnstampedEvent {
+  readonly type: string;
+  readonly node?: unknown;
+  readonly to?: unknown;
+  readonly from?: unknown;
+  readonly msg?: unknown;
+  readonly body?: unknown;
+  readonly reason?: unknown;
+  readonly name?: unknown;
+  readonly record?: unknown;
+}
 
 /**
  * A column store for a recorded history: the frequent events (messages, timers, persists) live in typed-array
@@ -254,7 +274,7 @@ export class EventStore {
 const views = new WeakMap<object, EventStore>();
 
 /** The store behind an events array, when it is a store's view. */
-export function storeOf(events: readonly HistoryEvent[]): EventStore | undefined {
+export function storeOf(events: readonly object[]): EventStore | undefined {
   return views.get(events);
 }
 

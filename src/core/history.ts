@@ -232,7 +232,7 @@ export function indexedHistory(nodes: NodeId[]): History {
  */
 export function recordedHistory(nodes: NodeId[]): History {
   const store = new EventStore();
-  const history: History = { nodes, events: store.view };
+  const history: History = { nodes, events: store.view as HistoryEvent[] };
   Object.defineProperty(history, 'index', { value: new HistoryIndex(history.events), enumerable: false });
   Object.defineProperty(history, STORE, { value: store, enumerable: false });
   return history;
@@ -370,7 +370,7 @@ export function historyToJsonl(history: History): string {
   if (store !== undefined) {
     // Straight from the store: the view's traps cost more than the rebuilding.
     store.forEach((event) => {
-      text += historyEventLine(event);
+      text += historyEventLine(event as HistoryEvent);
     });
   } else {
     for (const event of history.events) text += historyEventLine(event);
