@@ -4,10 +4,28 @@ import { invariant } from '../core/assert.ts';
 import type { HistoryEvent } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import type { Json, JsonObject } from '../core/json.ts';
-import { acceptsMessage, type Announcement, type Delivery, type NodeContext, type NodeStatus, type ProtocolDefinition, type ProtocolNode } from '../core/node.ts';
+import {
+  acceptsMessage,
+  type Announcement,
+  type Delivery,
+  type NodeContext,
+  type NodeStatus,
+  type ProtocolDefinition,
+  type ProtocolNode,
+} from '../core/node.ts';
 import { randomStream, type RandomStream } from '../core/rng.ts';
 import { FRAME_BYTES_FLOOR, PAYLOAD_LENGTH_MAX } from '../protocols/shared/schema.ts';
 import { FRAME_BYTES_MAX_DEFAULT, formatAddress, LiveConfigError, type Address } from './config.ts';
+import {
+  capturedRecords,
+  commitBatch,
+  EffectCapture,
+  hostDelivery,
+  jsonCopy,
+  type Capture,
+  type HostLine,
+} from './commit.ts';
+import { HandlerQueue, type Work } from './handler-queue.ts';
 import { countDeliveries, HistoryFile, type UnplacedEvent } from './history-file.ts';
 import type { InboundLimits } from './inbound.ts';
 import type { OutboundLimits } from './outbound.ts';
@@ -19,8 +37,8 @@ import {
   StorageError,
   writeBootState,
   type BootState,
-  type LogLine,
 } from './storage.ts';
+import { HandlerTimers } from './timers.ts';
 import { Transport, type DropWhy, type PeerState } from './transport.ts';
 
 export interface HostLimits {
@@ -50,9 +68,6 @@ export const HOST_LIMITS_DEFAULT: HostLimits = {
   protocolRestartsMax: 8,
   noteIntervalMs: 1_000,
 };
-
-/** setTimeout fires at once for delays past 2^31 - 1 ms; longer timers are clamped to it (about 24.8 days). */
-const TIMER_DELAY_MS_MAX = 2 ** 31 - 1;
 
 export interface LiveNodeConfig {
   id: NodeId;
@@ -89,39 +104,6 @@ export type LiveEvent =
 
 export type SubmitOutcome = { ok: true; id: SubmissionId } | { ok: false; problem: string };
 
-type Work =
-  | { kind: 'start' }
-  | { kind: 'message'; from: NodeId; msg: Json; ref: string }
-  | { kind: 'timer'; name: string; token: number }
-  | { kind: 'submit'; id: SubmissionId; payload: string };
-
-/**
- * The commit order: after a batch's records are synced, its effects leave by kind, in this order, and within a
- * kind in the order the handlers made them. The history notes of the records come first, then messages, then
- * deliveries, then acks, then announcements and log lines.
- */
-const EFFECT_ORDER = ['persist', 'send', 'deliver', 'ack', 'other'] as const;
-type EffectKind = (typeof EFFECT_ORDER)[number];
-
-/** What one handler did, held back until its records are on disk. */
-interface Capture {
-  /** Its records, and a host line for each delivery (so a crash before the delivery is shown cannot lose it). */
-  lines: LogLine[];
-  effects: Array<{ kind: EffectKind; run: () => void }>;
-}
-
-/** A host line of the log: a delivery, persisted with the records of the handler that made it. */
-type HostLine = { deliver: Delivery };
-
-/** The delivery a host line holds; anything else there is damage the checksum missed (or a foreign file). */
-function hostDelivery(value: Json, path: string, index: number): Delivery {
-  const delivery = (value as Partial<HostLine> | null)?.deliver;
-  if (delivery === null || typeof delivery !== 'object' || typeof delivery.id !== 'string' || typeof delivery.payload !== 'string') {
-    throw new StorageError(`${path}: host line ${index + 1} is not a delivery this host writes`);
-  }
-  return delivery;
-}
-
 /** Deliveries a LiveNode keeps for screens that attach late (the chat, after ink has loaded). */
 const RECENT_DELIVERIES_MAX = 1000;
 
@@ -135,25 +117,14 @@ export function nodeFiles(dataDir: string, id: NodeId): { log: string; history: 
   };
 }
 
-function effectKind(what: string): EffectKind {
-  if (what === 'persist' || what === 'deliver' || what === 'ack') return what;
-  return what === 'send' || what === 'broadcast' ? 'send' : 'other';
-}
-
-/** A deep copy through JSON: what a peer would get, and proof that the value is plain data. */
-function jsonCopy<T>(value: T, what: string): T {
-  const text = JSON.stringify(value);
-  invariant(text !== undefined, `${what} is not JSON data`);
-  return JSON.parse(text) as T;
-}
-
 /**
  * Runs one protocol node over real time, sockets and files: the live counterpart of the simulator, for the very
- * same node code. Handlers run one at a time from a bounded queue, in batches (group commit): whatever the
- * handlers of a batch persist is written as each returns and fdatasync'd once, before any of their sends,
- * deliveries or acks leave the process (EFFECT_ORDER says in which order they then leave). A crash before the sync
- * loses only effects nobody has seen; a crash after it can leave deliveries unshown, which the next start hands
- * over (see openFiles).
+ * same node code. Handlers run one at a time from a bounded queue, in batches (handler-queue.ts); what each
+ * handler asks of its context is captured, and the batch is committed as a group (commit.ts): its records are
+ * written and fdatasync'd once, before any of its sends, deliveries or acks leave the process, in EFFECT_ORDER.
+ * A crash before the sync loses only effects nobody has seen; a crash after it can leave deliveries unshown,
+ * which the next start hands over (see openFiles). This class keeps the lifecycle (start, recovery, stop), the
+ * application side (submit, status, events) and the wiring of transport, files, queue and timers.
  */
 export class LiveNode {
   readonly id: NodeId;
@@ -173,13 +144,9 @@ export class LiveNode {
   private history: HistoryFile | null = null;
   /** Every durable record, in order: what a rebuilt instance recovers from. */
   private durable: Json[] = [];
-  private queue: Work[] = [];
-  private draining = false;
-  private drainScheduled = false;
-  private underPressure = false;
-  private readonly timers = new Map<string, { handle: NodeJS.Timeout; token: number }>();
-  private nextTimerToken = 1;
-  private capture: Capture | null = null;
+  private readonly queue: HandlerQueue<Capture>;
+  private readonly timers: HandlerTimers;
+  private readonly captures: EffectCapture;
   private refCounter = 0;
   private submissionCounter = 0;
   private restartsLeft: number;
@@ -197,17 +164,29 @@ export class LiveNode {
   constructor(private readonly config: LiveNodeConfig) {
     this.id = config.id;
     this.nodes = [...config.addresses.keys()].sort((a, b) => a - b);
-    invariant(this.nodes.includes(config.id), `node ${config.id} is not among the addresses (${this.nodes.join(', ')})`);
+    invariant(
+      this.nodes.includes(config.id),
+      `node ${config.id} is not among the addresses (${this.nodes.join(', ')})`,
+    );
     this.peers = this.nodes.filter((node) => node !== config.id);
     this.protocol = config.protocol;
     this.options = { ...config.protocol.defaults, ...(config.options ?? {}) };
     this.dataDir = config.dataDir;
     this.limits = { ...HOST_LIMITS_DEFAULT, ...(config.limits ?? {}) };
     const frameBytesMax = config.frameBytesMax ?? FRAME_BYTES_MAX_DEFAULT;
-    invariant(frameBytesMax >= FRAME_BYTES_FLOOR, `frameBytesMax ${frameBytesMax} is below the floor ${FRAME_BYTES_FLOOR}`);
+    invariant(
+      frameBytesMax >= FRAME_BYTES_FLOOR,
+      `frameBytesMax ${frameBytesMax} is below the floor ${FRAME_BYTES_FLOOR}`,
+    );
     // The schemas refuse longer payloads; a submission is bytes, never fewer than its UTF-16 length.
-    invariant(this.limits.payloadBytesMax <= PAYLOAD_LENGTH_MAX, `payloadBytesMax must be at most ${PAYLOAD_LENGTH_MAX}`);
+    invariant(
+      this.limits.payloadBytesMax <= PAYLOAD_LENGTH_MAX,
+      `payloadBytesMax must be at most ${PAYLOAD_LENGTH_MAX}`,
+    );
     this.restartsLeft = this.limits.protocolRestartsMax;
+    this.queue = this.makeQueue();
+    this.timers = new HandlerTimers((name, token) => this.queue.enqueue({ kind: 'timer', name, token }));
+    this.captures = new EffectCapture(`protocol ${this.protocol.name}`);
     this.context = this.makeContext();
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
   }
@@ -249,8 +228,8 @@ export class LiveNode {
     this.emitOwed(owed);
     this.transport.connect();
     this.instance = this.protocol.create({ id: this.id, nodes: this.nodes, options: this.options });
-    this.queue.unshift({ kind: 'start' });
-    this.drain();
+    this.queue.putFirst({ kind: 'start' });
+    this.queue.drain();
   }
 
   /**
@@ -263,11 +242,14 @@ export class LiveNode {
     this.log = log;
     if (previous !== null && recovery.lines.length < previous.logLines) {
       throw new StorageError(
-        `${files.log} holds ${recovery.lines.length} records, but it held ${previous.logLines} when node ${this.id} last ` +
-          'started or stopped: records were lost (the file was cut or replaced); restore it from a copy',
+        `${files.log} holds ${recovery.lines.length} records, but it held ${previous.logLines} ` +
+          `when node ${this.id} last started or stopped: ` +
+          'records were lost (the file was cut or replaced); restore it from a copy',
       );
     }
-    const logged = recovery.lines.filter((line) => line.kind === 'host').map((line, index) => hostDelivery(line.value, files.log, index));
+    const logged = recovery.lines
+      .filter((line) => line.kind === 'host')
+      .map((line, index) => hostDelivery(line.value, files.log, index));
     const shown = countDeliveries(files.history, this.id);
     if (shown > logged.length) {
       throw new StorageError(
@@ -317,8 +299,8 @@ export class LiveNode {
     const previous = readBootState(bootPath);
     if (previous !== null && previous.protocol !== this.protocol.name) {
       throw new LiveConfigError(
-        `${this.config.dataDir} holds node ${this.id}'s log of protocol ${previous.protocol}, not ${this.protocol.name}; ` +
-          'use another --data directory (or remove that one)',
+        `${this.config.dataDir} holds node ${this.id}'s log of protocol ${previous.protocol}, ` +
+          `not ${this.protocol.name}; use another --data directory (or remove that one)`,
       );
     }
     return previous;
@@ -348,7 +330,7 @@ export class LiveNode {
       outbound: this.config.outbound,
     };
     return new Transport(config, {
-      onFrame: (from, msg, ref) => this.enqueue({ kind: 'message', from, msg, ref }),
+      onFrame: (from, msg, ref) => this.queue.enqueue({ kind: 'message', from, msg, ref }),
       onDrop: (to, ref, why) => this.onDrop(to, ref, why),
       onNote: (text) => this.note(text),
       onDropNote: (key, text) => this.throttledNote(`inbound:${key}`, text),
@@ -365,12 +347,12 @@ export class LiveNode {
     if (bytes > this.limits.payloadBytesMax) {
       return { ok: false, problem: `the message is ${bytes} bytes; at most ${this.limits.payloadBytesMax} bytes fit` };
     }
-    if (this.queue.length >= this.limits.workQueueMax) return { ok: false, problem: `node ${this.id} is overloaded; try again` };
+    if (this.queue.full) return { ok: false, problem: `node ${this.id} is overloaded; try again` };
     this.submissionCounter += 1;
     const id = `${this.id}-${this.boot}-${this.submissionCounter}`;
     const event = this.record({ type: 'submit', node: this.id, id, payload });
     this.emit({ type: 'submitted', id, payload, t: event.t });
-    this.enqueue({ kind: 'submit', id, payload });
+    this.queue.enqueue({ kind: 'submit', id, payload });
     return { ok: true, id };
   }
 
@@ -391,14 +373,11 @@ export class LiveNode {
 
   private async shutdown(reason: string | null): Promise<void> {
     // A clean stop first handles what was accepted already (drains are deferred to the next turn, see enqueue).
-    if (reason === null && !this.draining) {
-      for (let batches = 0; this.state === 'running' && this.queue.length > 0 && batches < 1_000; batches += 1) this.drain();
-    }
+    if (reason === null) this.queue.flush(1_000);
     const wasRunning = this.state === 'running' || this.state === 'starting';
     this.state = 'stopping';
-    for (const timer of this.timers.values()) clearTimeout(timer.handle);
     this.timers.clear();
-    this.queue = [];
+    this.queue.clear();
     await this.transport?.close();
     if (wasRunning && this.history !== null) {
       this.record({ type: 'log', node: this.id, text: reason === null ? 'stopped cleanly' : `stopped: ${reason}` });
@@ -425,60 +404,25 @@ export class LiveNode {
 
   // ---------------------------------------------------------------- handlers, one at a time
 
-  private enqueue(work: Work): void {
-    if (this.state !== 'running' && this.state !== 'starting') return;
-    // Timers are never dropped (they are few, one per name); a full queue refuses only messages and submissions.
-    if (this.queue.length >= this.limits.workQueueMax && work.kind !== 'timer') {
-      const what = work.kind === 'message' ? `message ${work.ref} from node ${work.from}` : `${work.kind} work`;
-      this.throttledNote('queue-full', `handler queue full (${this.limits.workQueueMax}): ${what} dropped`);
-      return;
-    }
-    this.queue.push(work);
-    if (!this.underPressure && this.queue.length >= this.limits.workQueueHigh) this.setPressure(true);
-    this.scheduleDrain();
-  }
-
-  /**
-   * Drains on the next turn of the event loop rather than at once, so that everything read in this turn (a socket
-   * chunk holds many frames) joins one batch, and one fdatasync covers it.
-   */
-  private scheduleDrain(): void {
-    if (this.drainScheduled) return;
-    this.drainScheduled = true;
-    setImmediate(() => {
-      this.drainScheduled = false;
-      this.drain();
+  /** The handler queue, drained in batches (group commit): see handler-queue.ts and commit.ts. */
+  private makeQueue(): HandlerQueue<Capture> {
+    return new HandlerQueue<Capture>(this.limits, {
+      accepting: () => this.state === 'running' || this.state === 'starting',
+      running: () => this.state === 'running',
+      run: (work) => this.run(work),
+      commit: (batch) => {
+        if (this.storageFailure !== null) return;
+        commitBatch(batch, this.log as DurableLog, this.config.syncLog !== false, (error) => this.failStorage(error));
+      },
+      pressure: (high) => {
+        this.transport?.setReading(!high);
+        this.emit({ type: 'pressure', high });
+      },
+      refused: (work) => {
+        const what = work.kind === 'message' ? `message ${work.ref} from node ${work.from}` : `${work.kind} work`;
+        this.throttledNote('queue-full', `handler queue full (${this.limits.workQueueMax}): ${what} dropped`);
+      },
     });
-  }
-
-  private setPressure(high: boolean): void {
-    this.underPressure = high;
-    this.transport?.setReading(!high);
-    this.emit({ type: 'pressure', high });
-  }
-
-  /**
-   * Group commit: runs up to batchHandlersMax queued handlers, then writes all their records, syncs once and
-   * lets the batch's effects leave in the commit order. Work queued meanwhile (a self-send, a timer)
-   * waits for the next batch, on a later turn, so I/O and timers get their turn between batches.
-   */
-  private drain(): void {
-    if (this.draining || this.state !== 'running') return;
-    this.draining = true;
-    const batch: Capture[] = [];
-    try {
-      for (let count = 0; count < this.limits.batchHandlersMax && this.state === 'running'; count += 1) {
-        const work = this.queue.shift();
-        if (work === undefined) break;
-        const capture = this.run(work);
-        if (capture !== null) batch.push(capture);
-      }
-      this.commitBatch(batch);
-    } finally {
-      this.draining = false;
-    }
-    if (this.underPressure && this.queue.length <= this.limits.workQueueHigh / 2) this.setPressure(false);
-    if (this.queue.length > 0) this.scheduleDrain();
   }
 
   /** Runs one handler; returns what it did (its records not yet written), or null. */
@@ -486,26 +430,21 @@ export class LiveNode {
     const instance = this.instance;
     invariant(instance !== null, `node ${this.id} has no protocol instance`);
     if (work.kind === 'timer') {
-      if (this.timers.get(work.name)?.token !== work.token) return null; // Re-armed or cancelled since it fired.
-      this.timers.delete(work.name);
+      if (!this.timers.take(work.name, work.token)) return null; // Re-armed or cancelled since it fired.
       this.record({ type: 'timer', node: this.id, name: work.name });
     } else if (work.kind === 'message') {
       this.record({ type: 'receive', node: this.id, from: work.from, msg: work.ref });
     }
-    const capture: Capture = { lines: [], effects: [] };
-    this.capture = capture;
+    let capture: Capture;
     try {
-      this.invoke(instance, work);
+      capture = this.captures.during(() => this.invoke(instance, work));
     } catch (error) {
-      this.capture = null;
       this.onProtocolError(error, work);
       return null;
-    } finally {
-      this.capture = null;
     }
     // A handler later in this batch that throws rebuilds the node from these, written or not yet: they are ahead
     // of anything its rebuilt instance can do, and commitBatch writes and syncs them before any effect leaves.
-    for (const line of capture.lines) if (line.kind === 'record') this.durable.push(line.value);
+    for (const record of capturedRecords(capture)) this.durable.push(record);
     return capture;
   }
 
@@ -527,26 +466,6 @@ export class LiveNode {
     }
   }
 
-  /** One fdatasync for the batch; only then its effects, in the commit order. A failing disk stops the node. */
-  private commitBatch(batch: readonly Capture[]): void {
-    if (batch.length === 0 || this.storageFailure !== null) return;
-    const lines = batch.flatMap((capture) => capture.lines);
-    if (lines.length > 0) {
-      try {
-        // One write and one fdatasync for the whole batch.
-        const log = this.log as DurableLog;
-        log.write(lines);
-        if (this.config.syncLog !== false) log.sync();
-      } catch (error) {
-        this.failStorage(error);
-        return;
-      }
-    }
-    for (const kind of EFFECT_ORDER) {
-      for (const capture of batch) for (const effect of capture.effects) if (effect.kind === kind) effect.run();
-    }
-  }
-
   /**
    * A handler threw: its effects are discarded (nothing it did left the process or reached the disk) and the
    * node is rebuilt from its log, as after a crash, a bounded number of times.
@@ -554,7 +473,6 @@ export class LiveNode {
   private onProtocolError(error: unknown, work: Work): void {
     const text = error instanceof Error ? error.message : String(error);
     this.note(`protocol ${this.protocol.name} threw while handling ${work.kind}: ${text}`);
-    for (const timer of this.timers.values()) clearTimeout(timer.handle);
     this.timers.clear();
     this.record({ type: 'crash', node: this.id });
     this.restartsLeft -= 1;
@@ -565,18 +483,13 @@ export class LiveNode {
     this.note('rebuilding the node from its log; the failed handler had no effect');
     this.record({ type: 'restart', node: this.id });
     this.instance = this.protocol.create({ id: this.id, nodes: this.nodes, options: this.options });
-    this.queue.unshift({ kind: 'start' });
+    this.queue.putFirst({ kind: 'start' });
   }
 
   // ---------------------------------------------------------------- the context the protocol sees
 
-  private captured(what: string): Capture {
-    invariant(this.capture !== null, `protocol ${this.protocol.name} called ${what} outside a handler`);
-    return this.capture;
-  }
-
   private makeContext(): NodeContext {
-    const effect = (what: string, run: () => void) => this.captured(what).effects.push({ kind: effectKind(what), run });
+    const effect = (what: string, run: () => void) => this.captures.effect(what, run);
     return {
       id: this.id,
       nodes: this.nodes,
@@ -592,17 +505,17 @@ export class LiveNode {
           for (const peer of this.peers) this.transmit(peer, body);
         });
       },
-      setTimer: (name, delayMs) => this.setTimer(name, delayMs),
-      cancelTimer: (name) => this.cancelTimer(name),
+      setTimer: (name, delayMs) => this.timers.set(name, delayMs),
+      cancelTimer: (name) => this.timers.cancel(name),
       persist: (record) => {
         const copy = jsonCopy(record, 'a persisted record');
-        this.captured('persist').lines.push({ kind: 'record', value: copy });
+        this.captures.line('persist', { kind: 'record', value: copy });
         effect('persist', () => this.record({ type: 'persist', node: this.id, record: copy }));
       },
       deliver: (delivery) => {
         const copy = jsonCopy(delivery, 'a delivery');
         const line: HostLine = { deliver: copy };
-        this.captured('deliver').lines.push({ kind: 'host', value: line as unknown as Json });
+        this.captures.line('deliver', { kind: 'host', value: line as unknown as Json });
         effect('deliver', () => this.emitDelivery(copy));
       },
       ack: (id) => effect('ack', () => this.record({ type: 'ack', node: this.id, id })),
@@ -624,25 +537,10 @@ export class LiveNode {
     const ref = `${this.id}:${this.boot}:${this.refCounter}`;
     this.record({ type: 'send', node: this.id, to, msg: ref, body });
     if (to === this.id) {
-      this.enqueue({ kind: 'message', from: this.id, msg: jsonCopy(body, 'a message'), ref });
+      this.queue.enqueue({ kind: 'message', from: this.id, msg: jsonCopy(body, 'a message'), ref });
       return;
     }
     (this.transport as Transport).send(to, body, ref);
-  }
-
-  private setTimer(name: string, delayMs: number): void {
-    invariant(Number.isFinite(delayMs) && delayMs >= 0, `timer ${name}: delay must be >= 0 ms, got ${delayMs}`);
-    this.cancelTimer(name);
-    const token = this.nextTimerToken;
-    this.nextTimerToken += 1;
-    const handle = setTimeout(() => this.enqueue({ kind: 'timer', name, token }), Math.min(delayMs, TIMER_DELAY_MS_MAX));
-    this.timers.set(name, { handle, token });
-  }
-
-  private cancelTimer(name: string): void {
-    const timer = this.timers.get(name);
-    if (timer !== undefined) clearTimeout(timer.handle);
-    this.timers.delete(name);
   }
 
   // ---------------------------------------------------------------- history and notes
