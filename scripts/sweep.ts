@@ -1,6 +1,7 @@
 // The long sweep (`npm run sweep`, not part of the default suite): every protocol held to its promise table with
 // more runs and more nodes than CI uses, on worker threads. Prints what held, what broke, and how small the
-// shrunk counterexamples were. Exit 1 when a promised property broke.
+// shrunk counterexamples were; --swarm adds a swarm search per promised property. Exit 1 when a promised property
+// broke.
 import { protocolPromises, type ProtocolDefinition } from '../src/core/node.ts';
 import { FAULT_CLASSES, PROPERTIES, type FaultClass, type Property } from '../src/core/promises.ts';
 import { PROTOCOLS } from '../src/protocols/index.ts';
@@ -16,11 +17,13 @@ const values = scriptArgs('npm run sweep -- [options]: holds every protocol to i
   workers: { help: 'worker threads (default 2)' },
   seed: { help: 'search seed (default 1)' },
   protocol: { help: 'only this protocol: a shipped name or ./my-protocol.ts (default: every shipped one)' },
+  swarm: { help: 'also search each promised property with swarm testing over every class it holds under', boolean: true },
 });
 const runs = wholeNumber(values, 'runs', 2_000, 1);
 const nodes = wholeNumber(values, 'nodes', 5, 1);
 const workers = wholeNumber(values, 'workers', 2, 1);
 const seed = wholeNumber(values, 'seed', 1);
+const swarm = values.swarm === true;
 const protocols = await chosenProtocols(values.protocol);
 
 async function chosenProtocols(given: string | boolean | undefined): Promise<readonly ProtocolDefinition[]> {
@@ -36,6 +39,7 @@ async function chosenProtocols(given: string | boolean | undefined): Promise<rea
 const broken: string[] = [];
 const unconfirmed: string[] = [];
 const shrunkSizes: number[] = [];
+const mixes: string[] = [];
 const startedMs = Date.now();
 
 console.log(`sweep: ${runs} runs per (protocol, fault class), ${nodes} nodes, ${workers} workers, seed ${seed}\n`);
@@ -47,6 +51,23 @@ for (const protocol of protocols) {
     if (promised.length > 0) await holds(protocol, fault, promised);
     for (const property of weak) await breaks(protocol, fault, property);
   }
+  if (swarm) for (const property of PROPERTIES) await holdsSwarm(protocol, property, promises[property]?.holds ?? []);
+}
+
+/** A property promised under several classes, searched with each case drawing its own mix of them. */
+async function holdsSwarm(protocol: ProtocolDefinition, property: Property, classes: readonly FaultClass[]): Promise<void> {
+  const faults = classes.filter((fault) => fault !== 'none');
+  if (faults.length < 2) return;
+  const result = await sweep({ protocol, nodes, faults, properties: [property], runs, seed, swarm: true }, workers);
+  const line = `${protocol.name.padEnd(18)} ${'swarm'.padEnd(14)} holds  ${property} under a mix of ${faults.join(', ')}`;
+  if (result.violation === null) {
+    console.log(`ok     ${line} (${result.runs} runs)`);
+    return;
+  }
+  // Each class alone is promised, not every mix of them: a mix that breaks is reported, not counted as broken.
+  const steps = result.violation.shrunk.scenario.steps.length;
+  mixes.push(`${line}: broke (case ${result.violation.caseIndex}, ${steps} steps, run seed ${result.violation.shrunk.seed})`);
+  console.log(`MIX    ${line}: ${result.violation.verdict.summary}`);
 }
 
 async function holds(protocol: ProtocolDefinition, fault: FaultClass, properties: Property[]): Promise<void> {
@@ -79,4 +100,5 @@ console.log(`\n${broken.length} broken promises, ${unconfirmed.length} known wea
 console.log(`shrunk counterexamples: median ${median} steps, max ${sorted.at(-1) ?? 0}, over ${sorted.length}`);
 console.log(`took ${((Date.now() - startedMs) / 1000).toFixed(0)} s`);
 for (const line of broken) console.log(`BROKEN ${line}`);
+for (const line of mixes) console.log(`MIX    ${line}`);
 process.exitCode = broken.length > 0 ? 1 : 0;

@@ -27,6 +27,10 @@ export {
   stepClock,
   setNetwork,
   setLink,
+  tear,
+  corrupt,
+  diskFull,
+  diskOk,
   describeAction,
   describeTrigger,
   type Action,
@@ -36,6 +40,8 @@ export {
   type ScenarioSpec,
   type ClusterSpec,
   type Expectations,
+  type CrashPoint,
+  type LinkLatency,
 } from './scenarios/dsl.ts';
 export { runScenario, leadersAt, type RunOptions, type RunResult } from './scenarios/runner.ts';
 export * from './core/index.ts';

@@ -146,6 +146,8 @@ function performLive(run: LiveCluster, action: Action): LivePending {
       run.record({ type: 'join', node: action.node }, 'before');
       return run.startNode(action.node);
     case 'crash':
+      // kill -9 cannot aim at a cut inside a handler; it falls wherever the process happens to be.
+      if (action.during !== undefined) run.note(`${describeAction(action)}: crash points are simulator-only; killing the process now`);
       return crash(run, action.node);
     case 'restart':
       return restart(run, action.node);
@@ -174,6 +176,11 @@ function performLive(run: LiveCluster, action: Action): LivePending {
       return changeNetwork(run, action.change, null);
     case 'link':
       return changeNetwork(run, action.change, [action.from, action.to]);
+    case 'tear':
+    case 'corrupt':
+    case 'disk-full':
+    case 'disk-ok':
+      return run.note(`${describeAction(action)}: storage faults are simulator-only (live logs are real files); skipped`);
   }
 }
 

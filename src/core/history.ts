@@ -11,6 +11,19 @@ export type MessageRef = number | string;
 export type DropReason = 'loss' | 'partition' | 'cut' | 'crashed' | 'not-joined' | 'invalid';
 export type Phase = 'safety' | 'liveness' | 'end';
 
+/**
+ * Where inside a handler a crash fell: before the handler's records were synced (they are lost), or after the sync
+ * and after `effects` of its `of` effects had left (sends, one per receiver, deliveries, acks, announcements).
+ */
+export type CrashCut = { cut: 'before-sync'; records: number } | { cut: 'after-sync'; effects: number; of: number };
+
+/**
+ * Storage events: a fault injected into a node's log (tear, corrupt, disk-full, disk-ok), a handler whose records
+ * a full disk refused (write-failed: the node stops), and what a restart found (cut-tail: torn records cut off the
+ * end; refused: a record elsewhere fails its checksum, so the node does not start).
+ */
+export type StorageEventKind = 'tear' | 'corrupt' | 'disk-full' | 'disk-ok' | 'write-failed' | 'cut-tail' | 'refused';
+
 interface Base {
   /** Position in the history, from 0. */
   i: number;
@@ -31,7 +44,8 @@ export type HistoryEvent = Base &
     | { type: 'ack'; node: NodeId; id: SubmissionId }
     | ({ type: 'announce'; node: NodeId } & Announcement)
     | { type: 'log'; node: NodeId; text: string }
-    | { type: 'crash'; node: NodeId }
+    | { type: 'crash'; node: NodeId; during?: CrashCut }
+    | { type: 'storage'; node: NodeId; what: StorageEventKind; index?: number; count?: number }
     | { type: 'restart'; node: NodeId }
     | { type: 'join'; node: NodeId }
     | { type: 'pause'; node: NodeId }

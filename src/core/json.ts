@@ -17,6 +17,39 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/**
+ * True when `value` is exactly what JSON.parse(JSON.stringify(value)) would give back: null, booleans, strings,
+ * finite numbers other than -0, arrays and plain objects of those, with no undefined fields and no cycles (a
+ * cycle makes stringify throw, so it is reported as not plain). One walk, no copy: the simulator's wire boundary
+ * runs this on every send and encodes only what fails it.
+ */
+export function isPlainJson(value: unknown, depth = 0): boolean {
+  if (value === null) return true;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object': {
+      if (depth > PLAIN_JSON_DEPTH_MAX) return false;
+      if (Array.isArray(value)) {
+        for (const item of value) if (!isPlainJson(item, depth + 1)) return false;
+        return true;
+      }
+      const prototype = Object.getPrototypeOf(value);
+      if (prototype !== Object.prototype && prototype !== null) return false;
+      for (const key in value) if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** Deeper than this is taken for a cycle (no message or record of ours nests so deep). */
+const PLAIN_JSON_DEPTH_MAX = 64;
+
 /** JSON with object keys sorted, so equal data always gives equal bytes (used for hashing and comparisons). */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, inner: unknown) => {

@@ -55,6 +55,12 @@ export interface NodeContext<Message extends Json = Json> {
   log(text: string): void;
 }
 
+/** What the host found when it read the node's log back (see ProtocolNode.start). */
+export interface RecoveryReport {
+  /** Records cut off the end of the log because their checksum failed (a torn write); 0 when the log was whole. */
+  tornRecords: number;
+}
+
 /** What a protocol node shows about itself to a UI; read-only, never used by checkers. */
 export interface NodeStatus {
   role: Role;
@@ -70,7 +76,12 @@ export interface NodeStatus {
  * comes back through `recovered`.
  */
 export interface ProtocolNode<Message extends Json = Json> {
-  start(ctx: NodeContext<Message>, recovered: readonly Json[]): void;
+  /**
+   * `recovered` holds every record that passed its checksum, in order. `found` says what the host cut on the way
+   * (a torn last record, which a crash mid-write leaves); damage anywhere else stops the host before a node starts,
+   * so a corrupt record is never handed over as data. Hosts that found nothing may leave `found` out.
+   */
+  start(ctx: NodeContext<Message>, recovered: readonly Json[], found?: RecoveryReport): void;
   message(ctx: NodeContext<Message>, from: NodeId, message: Message): void;
   timer(ctx: NodeContext<Message>, name: string): void;
   submit(ctx: NodeContext<Message>, submission: Submission): void;

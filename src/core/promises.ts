@@ -6,6 +6,7 @@ export const PROPERTIES = [
   'fifo-order',
   'election-safety',
   'eventual-delivery',
+  'durability',
 ] as const;
 export type Property = (typeof PROPERTIES)[number];
 
@@ -19,6 +20,7 @@ export const FAULT_CLASSES = [
   'crash-restart',
   'partition',
   'clock-drift',
+  'storage',
 ] as const;
 export type FaultClass = (typeof FAULT_CLASSES)[number];
 

@@ -4,7 +4,7 @@ import { isis } from './isis/index.ts';
 import { lamport, lamportAllPeersPromises } from './lamport/index.ts';
 import { primaryBackup } from './primary-backup/index.ts';
 import { raft } from './raft/index.ts';
-import { sequencer } from './sequencer/index.ts';
+import { sequencer, sequencerRetryDedupPromises } from './sequencer/index.ts';
 
 const asDefinition = (protocol: unknown) => protocol as ShippedProtocol;
 
@@ -20,10 +20,23 @@ const lamportAllPeers: ShippedProtocol = {
   promises: lamportAllPeersPromises,
 };
 
+/**
+ * The sequencer with both of its corrections switched on (retryForwards, dedupSubmissions): the variant people
+ * reach for after the documented design loses forwards and numbers duplicates, held to a table of its own.
+ */
+const sequencerRetryDedup: ShippedProtocol = {
+  ...asDefinition(sequencer),
+  name: 'sequencer-retry-dedup',
+  summary: 'sequencer with its corrections on (retryForwards, dedupSubmissions): forwards retried to each new leader, ids numbered once.',
+  defaults: { ...sequencer.defaults, retryForwards: true, dedupSubmissions: true },
+  promises: sequencerRetryDedupPromises,
+};
+
 /** Every protocol the lab ships, by name. */
 export const PROTOCOLS: readonly ShippedProtocol[] = [
   asDefinition(isis),
   asDefinition(sequencer),
+  sequencerRetryDedup,
   asDefinition(lamport),
   lamportAllPeers,
   asDefinition(primaryBackup),

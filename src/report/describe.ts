@@ -1,4 +1,4 @@
-import type { HistoryEvent } from '../core/history.ts';
+import type { CrashCut, EventOf, HistoryEvent } from '../core/history.ts';
 import { messageTypeOf } from './intervals.ts';
 
 /** Longest JSON excerpt a one-line description carries; bodies and records can be large. */
@@ -53,6 +53,9 @@ function describe(event: HistoryEvent): string {
     case 'log':
       return `node ${event.node}: ${event.text}`;
     case 'crash':
+      return `node ${event.node} ${NODE_FAULT_VERBS.crash}${crashCutText(event.during)}`;
+    case 'storage':
+      return `node ${event.node} ${storageText(event)}`;
     case 'restart':
     case 'pause':
     case 'resume':
@@ -83,6 +86,32 @@ function describeNetworkEvent(event: HistoryEvent): string {
       return `stopped: ${event.bound} bound ${event.limit} reached`;
     default:
       return jsonExcerpt(event);
+  }
+}
+
+/** Where inside a handler a crash fell, or nothing for a crash between handlers. */
+export function crashCutText(during: CrashCut | undefined): string {
+  if (during === undefined) return '';
+  if (during.cut === 'before-sync') return ` inside a handler, before its ${during.records} record(s) were synced (lost)`;
+  return ` inside a handler, after its records were synced and ${during.effects} of its ${during.effects === during.of ? 'all ' : ''}${during.of} effects left`;
+}
+
+export function storageText(event: EventOf<'storage'>): string {
+  switch (event.what) {
+    case 'tear':
+      return `loses power mid-write: record ${event.index} torn`;
+    case 'corrupt':
+      return `disk damages record ${event.index}`;
+    case 'disk-full':
+      return 'disk is full';
+    case 'disk-ok':
+      return 'disk has room again';
+    case 'write-failed':
+      return `cannot write ${event.count} record(s) (disk full): stops before any effect leaves`;
+    case 'cut-tail':
+      return `restart cut ${event.count} torn record(s) off the end of its log`;
+    case 'refused':
+      return `cannot start: record ${event.index} fails its checksum (damage before the last record)`;
   }
 }
 

@@ -1,6 +1,7 @@
 import { deliveredIdsByNode, type HistoryEvent } from '../core/history.ts';
 import type { Verdict } from '../check/index.ts';
 import { describeAction, describeTrigger, type RunResult } from '../scenarios/index.ts';
+import { crashCutText, storageText } from './describe.ts';
 import { replayCommand, summaryLine, type ReportOptions } from './summary.ts';
 
 export { summaryLine } from './summary.ts';
@@ -89,6 +90,9 @@ function timelineText(event: HistoryEvent): string | null {
     case 'deliver':
       return `node ${event.node}  deliver ${event.id} from ${event.origin}${formatOrder(event.order)} ${JSON.stringify(event.payload)}`;
     case 'crash':
+      return `node ${event.node}  CRASH${crashCutText(event.during)}`;
+    case 'storage':
+      return `node ${event.node}  STORAGE ${storageText(event)}`;
     case 'restart':
     case 'pause':
     case 'resume':

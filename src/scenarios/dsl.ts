@@ -2,15 +2,18 @@ import type { NodeId } from '../core/ids.ts';
 import type { JsonObject } from '../core/json.ts';
 import type { ProtocolDefinition } from '../core/node.ts';
 import { closestName } from '../core/suggest.ts';
-import type { LinkConfig } from '../sim/network.ts';
+import type { CrashPoint } from '../sim/commit.ts';
+import type { Latency, LinkConfig } from '../sim/network.ts';
 import { ScenarioError } from './errors.ts';
+
+export type { CrashPoint } from '../sim/commit.ts';
 
 /** Every fault and input a scenario can schedule; the verbs match the simulator's methods. */
 export type Action =
   | { do: 'submit'; node: NodeId; payload: string }
   | { do: 'burst'; nodes: NodeId[]; payload: string }
   | { do: 'join'; node: NodeId }
-  | { do: 'crash'; node: NodeId }
+  | { do: 'crash'; node: NodeId; during?: CrashPoint }
   | { do: 'restart'; node: NodeId }
   | { do: 'pause'; node: NodeId }
   | { do: 'resume'; node: NodeId }
@@ -22,7 +25,18 @@ export type Action =
   | { do: 'drift'; node: NodeId; ppm: number }
   | { do: 'clock-step'; node: NodeId; deltaMs: number }
   | { do: 'network'; change: Partial<LinkConfig> }
-  | { do: 'link'; from: NodeId; to: NodeId; change: Partial<LinkConfig> };
+  | { do: 'link'; from: NodeId; to: NodeId; change: Partial<LinkConfig> }
+  | { do: 'tear'; node: NodeId }
+  | { do: 'corrupt'; node: NodeId; fromEnd: number }
+  | { do: 'disk-full'; node: NodeId }
+  | { do: 'disk-ok'; node: NodeId };
+
+/** A static latency of one directed link: the cluster's geography, kept through the liveness phase. */
+export interface LinkLatency {
+  from: NodeId;
+  to: NodeId;
+  latency: Latency;
+}
 
 /** Conditions a step can wait for; they read the run's history and the nodes' announcements, never a clock. */
 export type Condition =
@@ -81,6 +95,8 @@ export interface ScenarioSpec {
     joinLater?: NodeId[];
   };
   network?: Partial<LinkConfig>;
+  /** Per-link latencies over the network's default, one directed link each (a link may differ each way). */
+  links?: LinkLatency[];
   timeline: Array<Step | Step[]>;
   /** Safety phase: until the last step plus this much virtual time (default 5000 ms). */
   settleMs?: number;
@@ -173,7 +189,9 @@ export const submit = (node: NodeId, payload: string): Action => ({ do: 'submit'
 /** Several nodes submit at the same virtual instant; each payload gets " (node N)" appended. */
 export const burst = (nodes: NodeId[], payload: string): Action => ({ do: 'burst', nodes, payload });
 export const join = (node: NodeId): Action => ({ do: 'join', node });
-export const crash = (node: NodeId): Action => ({ do: 'crash', node });
+/** `crash(2)` now; `crash(2, { handler: 'persisting', cut: 2 })` inside node 2's next handler that persists. */
+export const crash = (node: NodeId, during?: CrashPoint): Action =>
+  during === undefined ? { do: 'crash', node } : { do: 'crash', node, during };
 export const restart = (node: NodeId): Action => ({ do: 'restart', node });
 export const pause = (node: NodeId): Action => ({ do: 'pause', node });
 export const resume = (node: NodeId): Action => ({ do: 'resume', node });
@@ -185,6 +203,13 @@ export const release = (from: NodeId, to: NodeId): Action => ({ do: 'release', f
 export const drift = (node: NodeId, ppm: number): Action => ({ do: 'drift', node, ppm });
 export const stepClock = (node: NodeId, deltaMs: number): Action => ({ do: 'clock-step', node, deltaMs });
 export const setNetwork = (change: Partial<LinkConfig>): Action => ({ do: 'network', change });
+/** Power loss mid-write: the node crashes and its last record is torn (cut off at restart). */
+export const tear = (node: NodeId): Action => ({ do: 'tear', node });
+/** A flipped bit in the record `fromEnd` places before the last (0: the last); found when the node next starts. */
+export const corrupt = (node: NodeId, fromEnd = 0): Action => ({ do: 'corrupt', node, fromEnd });
+/** Writes fail from now on: a handler that persists stops the node before any of its effects leave. */
+export const diskFull = (node: NodeId): Action => ({ do: 'disk-full', node });
+export const diskOk = (node: NodeId): Action => ({ do: 'disk-ok', node });
 export const setLink = (from: NodeId, to: NodeId, change: Partial<LinkConfig>): Action => ({
   do: 'link',
   from,
@@ -202,10 +227,19 @@ export function describeAction(action: Action): string {
     case 'join':
       return `node ${action.node} joins`;
     case 'crash':
+      return action.during === undefined ? `crash node ${action.node}` : `crash node ${action.node} ${describeCrashPoint(action.during)}`;
     case 'restart':
     case 'pause':
     case 'resume':
       return `${action.do} node ${action.node}`;
+    case 'tear':
+      return `node ${action.node} loses power mid-write (crash, last record torn)`;
+    case 'corrupt':
+      return `corrupt record ${action.fromEnd === 0 ? 'last' : `${action.fromEnd} before last`} of node ${action.node}`;
+    case 'disk-full':
+      return `disk of node ${action.node} is full`;
+    case 'disk-ok':
+      return `disk of node ${action.node} has room again`;
     case 'partition':
       return `partition ${action.groups.map((group) => `{${group.join(',')}}`).join(' | ')}`;
     case 'cut':
@@ -223,6 +257,12 @@ export function describeAction(action: Action): string {
     case 'link':
       return `link ${action.from} -> ${action.to} ${JSON.stringify(action.change)}`;
   }
+}
+
+export function describeCrashPoint(point: CrashPoint): string {
+  const which = point.handler === 'next' ? 'its next handler' : 'its next handler that persists';
+  if (point.cut === 'before-sync') return `during ${which}, before its records are synced`;
+  return `during ${which}, after its records are synced and ${point.cut} effect${point.cut === 1 ? '' : 's'} left`;
 }
 
 export function describeCondition(condition: Condition): string {

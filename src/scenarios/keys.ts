@@ -7,9 +7,9 @@ import { ScenarioError } from './errors.ts';
  * otherwise be ignored and the run would pass having checked nothing. Every object a scenario holds is checked
  * against the keys the DSL knows, and the message names the path, the closest known key and the list.
  */
-const SCENARIO_KEYS = ['kind', 'name', 'description', 'source', 'cluster', 'network', 'steps', 'settleMs', 'livenessMs', 'maxEvents', 'expect', 'schedule'];
+const SCENARIO_KEYS = ['kind', 'name', 'description', 'source', 'cluster', 'network', 'steps', 'settleMs', 'livenessMs', 'maxEvents', 'expect', 'schedule', 'links'];
 /** What a user wrote: `timeline` becomes `steps` inside scenario(), and `kind` is the brand. */
-const SCENARIO_KEYS_SHOWN = ['name', 'description', 'source', 'cluster', 'network', 'timeline', 'settleMs', 'livenessMs', 'maxEvents', 'expect', 'schedule'];
+const SCENARIO_KEYS_SHOWN = ['name', 'description', 'source', 'cluster', 'network', 'timeline', 'settleMs', 'livenessMs', 'maxEvents', 'expect', 'schedule', 'links'];
 const CLUSTER_KEYS = ['protocol', 'nodes', 'options', 'joinLater'];
 const LINK_KEYS = ['latency', 'lossRate', 'duplicateRate', 'fifo'];
 const LATENCY_KEYS: Record<string, string[]> = {
@@ -22,7 +22,7 @@ const ACTION_KEYS: Record<Action['do'], string[]> = {
   submit: ['node', 'payload'],
   burst: ['nodes', 'payload'],
   join: ['node'],
-  crash: ['node'],
+  crash: ['node', 'during'],
   restart: ['node'],
   pause: ['node'],
   resume: ['node'],
@@ -35,6 +35,10 @@ const ACTION_KEYS: Record<Action['do'], string[]> = {
   'clock-step': ['node', 'deltaMs'],
   network: ['change'],
   link: ['from', 'to', 'change'],
+  tear: ['node'],
+  corrupt: ['node', 'fromEnd'],
+  'disk-full': ['node'],
+  'disk-ok': ['node'],
 };
 const EXPECT_KEYS: Record<string, string[]> = {
   pass: [],
@@ -81,6 +85,8 @@ function checkActionKeys(action: unknown, where: string): void {
   }
   checkKeys(action, ['do', ...keys], where);
   if (kind === 'network' || kind === 'link') checkLinkKeys((action as { change?: unknown }).change, `${where}.change`);
+  const during = (action as { during?: unknown }).during;
+  if (kind === 'crash' && during !== undefined) checkKeys(during, ['handler', 'cut'], `${where}.during`);
 }
 
 function checkConditionKeys(condition: Condition, where: string): void {
@@ -94,6 +100,10 @@ export function checkScenarioKeys(scenario: Scenario): void {
   checkKeys(scenario, SCENARIO_KEYS, '', SCENARIO_KEYS_SHOWN);
   checkKeys(scenario.cluster, CLUSTER_KEYS, 'cluster');
   if (scenario.network !== undefined) checkLinkKeys(scenario.network, 'network');
+  scenario.links?.forEach((link, index) => {
+    checkKeys(link, ['from', 'to', 'latency'], `links[${index}]`);
+    checkLinkKeys({ latency: link.latency }, `links[${index}]`);
+  });
   scenario.steps.forEach((step, index) => {
     const where = `timeline step ${index + 1}`;
     checkKeys(step, STEP_KEYS, where);

@@ -74,6 +74,7 @@ export function* scenarioRun(written: Scenario, options: RunOptions, chunkMs: nu
     nodeCount: scenario.cluster.nodes,
     options: scenario.cluster.options,
     network: scenario.network,
+    links: scenario.links,
     maxEvents: scenario.maxEvents,
     joinLater: scenario.cluster.joinLater,
     scheduler: options.scheduler ?? (scenario.schedule === undefined ? undefined : new ReplayScheduler(scenario.schedule.order, scenario.schedule)),

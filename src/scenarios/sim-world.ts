@@ -127,7 +127,7 @@ export function performOnSimulator(sim: Simulator, action: Action): void {
     case 'join':
       return sim.join(action.node);
     case 'crash':
-      return sim.crash(action.node);
+      return action.during === undefined ? sim.crash(action.node) : sim.crashDuring(action.node, action.during);
     case 'restart':
       return sim.restart(action.node);
     case 'pause':
@@ -152,11 +152,18 @@ export function performOnSimulator(sim: Simulator, action: Action): void {
       return sim.setNetwork(action.change);
     case 'link':
       return sim.setLink(action.from, action.to, action.change);
+    case 'tear':
+      return sim.tear(action.node);
+    case 'corrupt':
+      return sim.corrupt(action.node, action.fromEnd);
+    case 'disk-full':
+    case 'disk-ok':
+      return sim.setDiskFull(action.node, action.do === 'disk-full');
   }
 }
 
 /** The events that can change whether everything is delivered everywhere (who is up, what is owed, what arrived). */
-const AFFECTS_COMPLETION: ReadonlySet<string> = new Set(['submit', 'deliver', 'ack', 'crash', 'restart', 'join', 'pause', 'resume']);
+const AFFECTS_COMPLETION: ReadonlySet<string> = new Set(['submit', 'deliver', 'ack', 'crash', 'restart', 'join', 'pause', 'resume', 'storage']);
 
 /**
  * Feeds the delivery tracker from the simulator's history as it grows. Completion is asked after every event

@@ -2,7 +2,7 @@ import type { NodeId } from '../core/ids.ts';
 import type { ProtocolDefinition } from '../core/node.ts';
 import { CHECKER_NAMES, isCheckerName } from '../check/index.ts';
 import { validateLink } from '../sim/network.ts';
-import { describeAction, describeTrigger, type Action, type Scenario, type Step } from './dsl.ts';
+import { describeAction, describeTrigger, type Action, type CrashPoint, type Scenario, type Step } from './dsl.ts';
 import { ScenarioError } from './errors.ts';
 import { checkScenarioKeys } from './keys.ts';
 import { didYouMean } from '../core/suggest.ts';
@@ -37,6 +37,11 @@ export function validateScenario(scenario: Scenario, protocol: ProtocolDefinitio
   }
   const networkProblem = validateLink(scenario.network ?? {});
   if (networkProblem !== null) throw new ScenarioError(`network: ${networkProblem}`);
+  for (const [index, link] of (scenario.links ?? []).entries()) {
+    const problem = nodeProblem(link.from, nodes) ?? nodeProblem(link.to, nodes) ?? validateLink({ latency: link.latency });
+    if (problem !== null) throw new ScenarioError(`links[${index}] (${link.from} -> ${link.to}): ${problem}`);
+    if (link.from === link.to) throw new ScenarioError(`links[${index}]: a link joins two different nodes, got ${link.from} -> ${link.to}`);
+  }
   const joinLater = scenario.cluster.joinLater ?? [];
   for (const node of joinLater) {
     const problem = nodeProblem(node, nodes);
@@ -90,10 +95,20 @@ export function nodeStateProblem(scenario: Scenario): string | null {
 
 function firstNodeStateProblem(scenario: Scenario): { index: number; message: string } | null {
   const joinLater = new Set(scenario.cluster.joinLater ?? []);
-  const state = new Map<NodeId, 'up' | 'down' | 'paused' | 'unjoined'>();
+  // 'unknown': the node's state depends on the run, not on the steps alone (a crash point fires at its next handler,
+  // a full disk stops it at its next write, a damaged log may keep it from starting): steps on it are not judged.
+  const state = new Map<NodeId, NodeState>();
+  const corrupted = new Set<NodeId>();
   for (let node = 1; node <= scenario.cluster.nodes; node += 1) state.set(node, joinLater.has(node) ? 'unjoined' : 'up');
   for (const [index, step] of scenario.steps.entries()) {
     const action = step.action;
+    if (action.do === 'corrupt') corrupted.add(action.node);
+    if (action.do === 'tear' || action.do === 'disk-full') {
+      const now = state.get(action.node);
+      // A tear crashes a running node (its last write torn); a full disk stops it at its next write.
+      if (now === 'up' || now === 'paused') state.set(action.node, action.do === 'tear' ? 'down' : 'unknown');
+      continue;
+    }
     if (!['join', 'crash', 'restart', 'pause', 'resume'].includes(action.do)) continue;
     const node = (action as { node: NodeId }).node;
     const now = state.get(node);
@@ -104,7 +119,7 @@ function firstNodeStateProblem(scenario: Scenario): { index: number; message: st
       pause: ['up'],
       resume: ['paused'],
     };
-    if (now !== undefined && !wanted[action.do].includes(now)) {
+    if (now !== undefined && now !== 'unknown' && !wanted[action.do].includes(now)) {
       const where = `step ${index + 1} (${describeAction(action)} ${describeTrigger(step)})`;
       const why: Record<string, string> = {
         up: 'is running',
@@ -114,10 +129,26 @@ function firstNodeStateProblem(scenario: Scenario): { index: number; message: st
       };
       return { index, message: `${where}: node ${node} ${why[now]} at that point, so this step would do nothing; remove it or fix the order of the steps` };
     }
-    const next = { join: 'up', crash: 'down', restart: 'up', pause: 'paused', resume: 'up' } as const;
-    state.set(node, next[action.do as keyof typeof next]);
+    state.set(node, nextNodeState(action, now, corrupted.has(node)));
   }
   return null;
+}
+
+type NodeState = 'up' | 'down' | 'paused' | 'unjoined' | 'unknown';
+
+function nextNodeState(action: Action, now: NodeState | undefined, corrupted: boolean): NodeState {
+  switch (action.do) {
+    case 'crash':
+      return action.during === undefined ? 'down' : 'unknown';
+    case 'restart':
+      return corrupted ? 'unknown' : 'up';
+    case 'join':
+      return 'up';
+    case 'pause':
+      return now === 'unknown' ? 'unknown' : 'paused';
+    default:
+      return now === 'unknown' ? 'unknown' : 'up';
+  }
 }
 
 /** A schedule lists event numbers; steps run as events only from absolute times. */
@@ -178,8 +209,15 @@ function actionProblem(action: Action, nodes: number): string | null {
       if (typeof action.payload !== 'string') return 'the payload must be a string';
       if (action.nodes.length === 0) return 'a burst needs at least one node';
       return action.nodes.map((node) => nodeProblem(node, nodes)).find((problem) => problem !== null) ?? null;
-    case 'join':
     case 'crash':
+      return nodeProblem(action.node, nodes) ?? (action.during === undefined ? null : crashPointProblem(action.during));
+    case 'corrupt':
+      if (!(Number.isInteger(action.fromEnd) && action.fromEnd >= 0)) return 'fromEnd must be a whole number >= 0 (0 is the last record)';
+      return nodeProblem(action.node, nodes);
+    case 'tear':
+    case 'disk-full':
+    case 'disk-ok':
+    case 'join':
     case 'restart':
     case 'pause':
     case 'resume':
@@ -203,6 +241,13 @@ function actionProblem(action: Action, nodes: number): string | null {
     default:
       return `unknown action ${JSON.stringify((action as { do: unknown }).do)}`;
   }
+}
+
+function crashPointProblem(point: CrashPoint): string | null {
+  if (point.handler !== 'next' && point.handler !== 'persisting') return 'during.handler must be "next" or "persisting"';
+  if (point.cut === 'before-sync') return null;
+  if (Number.isInteger(point.cut) && point.cut >= 0) return null;
+  return 'during.cut must be "before-sync" or a whole number of effects >= 0';
 }
 
 function nodeProblem(node: NodeId, nodes: number): string | null {

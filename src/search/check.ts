@@ -12,6 +12,7 @@ import { resolveProtocol, runScenario, type RunResult } from '../scenarios/runne
 import { PROTOCOL_ERROR, type SearchResult, type Violation } from './search.ts';
 import type { OrderStrategy } from './strategies.ts';
 import { sweep } from './sweep.ts';
+import { PROTOCOLS } from '../protocols/index.ts';
 import { isModulePath, loadProtocolModule, protocolModule } from '../scenarios/user-module.ts';
 import { withoutNoOpSteps } from '../scenarios/validate.ts';
 
@@ -46,6 +47,8 @@ export interface CheckOptions {
   shrinkRunsMax?: number;
   /** Who orders the events of each case (default 'latency'; see generate.ts and `tob-lab explore`). */
   strategy?: OrderStrategy;
+  /** Swarm testing: each case draws its own subset of the fault classes, their weights and its fault count. */
+  swarm?: boolean;
   /** Called after every case with the number of failing cases so far. */
   onRun?: (violations: number) => void;
 }
@@ -90,6 +93,8 @@ export interface CheckResult {
   seed: number;
   runs: number;
   properties: string[];
+  /** Whether each case drew its own mix of the fault classes (swarm testing). */
+  swarm: boolean;
   /** Cases actually run (fewer than `runs` when a violation stopped the search). */
   casesRun: number;
   violation: CheckViolation | null;
@@ -122,12 +127,13 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
       shard: options.shard,
       shrinkRunsMax: options.shrinkRunsMax,
       strategy: options.strategy,
+      swarm: options.swarm,
       onRun: options.onRun,
     },
     options.workers ?? 1,
   );
   const command = checkCommandLine(protocol, options, settings);
-  return checkResult(protocol, settings, result, command, options.strict === true);
+  return checkResult(protocol, settings, result, command, options);
 }
 
 interface Settings {
@@ -138,14 +144,29 @@ interface Settings {
   properties: string[];
 }
 
-function checkResult(protocol: ProtocolDefinition, settings: Settings, result: SearchResult, command: string, strict: boolean): CheckResult {
-  const violation = result.violation === null ? null : describeViolation(protocol, settings, result.violation, command);
+function checkResult(protocol: ProtocolDefinition, settings: Settings, result: SearchResult, command: string, options: CheckOptions): CheckResult {
+  const strict = options.strict === true;
+  const row = promiseRow(protocol, options.options);
+  const violation = result.violation === null ? null : describeViolation(protocol, row, settings, result.violation, command);
   const passed = violation === null || (violation.standing === 'known-weakness' && !strict);
   const exitCode = passed || violation === null ? 0 : violation.kind === 'safety' ? 1 : 2;
-  return { protocol: protocol.name, ...settings, casesRun: result.runs, violation, passed, exitCode, command };
+  return { protocol: protocol.name, ...settings, swarm: options.swarm === true, casesRun: result.runs, violation, passed, exitCode, command };
 }
 
-function describeViolation(protocol: ProtocolDefinition, settings: Settings, violation: Violation, command: string): CheckViolation {
+/**
+ * The promise-table row a run with these options is held to: a shipped variant row (such as sequencer-retry-dedup)
+ * when the options make the protocol exactly that variant, else the protocol's own row.
+ */
+function promiseRow(protocol: ProtocolDefinition, options: JsonObject | undefined): ProtocolDefinition {
+  if (options === undefined) return protocol;
+  const merged = JSON.stringify(Object.entries({ ...protocol.defaults, ...options }).sort());
+  const variant = PROTOCOLS.find(
+    (candidate) => candidate.create === protocol.create && JSON.stringify(Object.entries(candidate.defaults ?? {}).sort()) === merged,
+  );
+  return variant ?? protocol;
+}
+
+function describeViolation(protocol: ProtocolDefinition, row: ProtocolDefinition, settings: Settings, violation: Violation, command: string): CheckViolation {
   const { shrunk, verdict } = violation;
   // With a schedule, steps are numbered events: dropping one would renumber the rest, so such a case stays whole.
   const scenario = shrunk.scenario.schedule === undefined ? withoutNoOpSteps(shrunk.scenario) : shrunk.scenario;
@@ -153,7 +174,9 @@ function describeViolation(protocol: ProtocolDefinition, settings: Settings, vio
   if (run.hash !== violation.result.hash) {
     throw new Error(`the counterexample without its no-op steps replays to ${run.hash}, not ${violation.result.hash}: a bug in tob-lab`);
   }
-  const standing = promiseStanding(protocol, violation.property, settings.faults);
+  const held = promiseStanding(row, violation.property, settings.faults);
+  // Options that make the protocol one of its shipped variants are held to that variant's own row: say which.
+  const standing = row === protocol ? held : { ...held, text: held.text.replace('the promise table', `the promise table (row ${row.name})`) };
   return {
     property: violation.property,
     kind: verdict.kind,
@@ -252,6 +275,7 @@ function checkCommandLine(protocol: ProtocolDefinition, options: CheckOptions, s
   parts.push(`--properties ${settings.properties.join(',')}`);
   if (options.shard !== undefined) parts.push(`--shard ${options.shard.index}/${options.shard.count}`);
   if (options.strategy !== undefined && options.strategy !== 'latency') parts.push(`--strategy ${options.strategy}`);
+  if (options.swarm === true) parts.push('--swarm');
   if (options.strict === true) parts.push('--strict');
   return parts.join(' ');
 }

@@ -55,6 +55,8 @@ export function counterexampleSource(info: CounterexampleInfo): string {
     `  description: ${inline(`counterexample: ${info.property} — ${oneLine(info.summary)}`)},`,
     `  cluster: { ${cluster.join(', ')} },`,
     ...(scenario.network === undefined ? [] : [`  network: ${inline(scenario.network)},`]),
+    // Per-link static latencies drawn by the generator: part of the world the case ran in.
+    ...(scenario.links === undefined ? [] : [`  links: ${inline(scenario.links)},`]),
     '  timeline: [',
     ...timeline,
     '  ],',
@@ -119,8 +121,15 @@ function actionCall(action: Action, helpers: Set<string>): string {
       return call('submit', action.node, action.payload);
     case 'burst':
       return call('burst', action.nodes, action.payload);
-    case 'join':
     case 'crash':
+      return action.during === undefined ? call('crash', action.node) : call('crash', action.node, action.during);
+    case 'tear':
+    case 'disk-full':
+    case 'disk-ok':
+      return call(action.do === 'tear' ? 'tear' : action.do === 'disk-full' ? 'diskFull' : 'diskOk', action.node);
+    case 'corrupt':
+      return call('corrupt', action.node, action.fromEnd);
+    case 'join':
     case 'restart':
     case 'pause':
     case 'resume':

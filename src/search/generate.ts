@@ -5,7 +5,7 @@ import type { ProtocolDefinition } from '../core/node.ts';
 import type { FaultClass } from '../core/promises.ts';
 import { DEFAULT_LINK, type Latency, type LinkConfig } from '../sim/network.ts';
 import type { Deviation } from '../sim/strategies.ts';
-import { scenario, type Action, type Scenario, type Step } from '../scenarios/dsl.ts';
+import { scenario, type Action, type CrashPoint, type LinkLatency, type Scenario, type Step } from '../scenarios/dsl.ts';
 
 /**
  * Fault schedules and workloads as fast-check arbitraries. Each generated step is plain data, so a failing case
@@ -25,6 +25,14 @@ export interface GenerateOptions {
   /** Steps happen within [0, windowMs] of virtual time (default 20000). */
   windowMs?: number;
   network?: Partial<LinkConfig>;
+  /**
+   * Swarm testing (as the VOPR does): each case draws its own non-empty subset of `faults`, a weight per class and
+   * its own bound on fault steps, so some cases hammer one fault and others mix a few, instead of every case
+   * spreading the same mix thin.
+   */
+  swarm?: boolean;
+  /** Whether cases may draw a static latency per directed link (default true); false keeps one network for all. */
+  linkLatencies?: boolean;
   /**
    * Who orders the events of each case: 'latency' (the default: latency draws and time order), 'pct' (PCT with a
    * generated seed and depth) or 'drawn' (a generated list of deviations from the default order, which shrinks).
@@ -58,7 +66,7 @@ export interface GeneratedCase {
 
 export function caseArbitrary(options: GenerateOptions): fc.Arbitrary<GeneratedCase> {
   const order = orderArbitrary(options.strategy ?? 'latency');
-  // The default strategy draws exactly what it always drew, so its seeds find the same cases as before.
+  // The default strategy draws no order at all, so its cases are those of a search without strategies.
   if (order === null) return latencyCaseArbitrary(options);
   return fc
     .record({ generated: latencyCaseArbitrary(options), order })
@@ -91,18 +99,40 @@ function latencyCaseArbitrary(options: GenerateOptions): fc.Arbitrary<GeneratedC
   return fc
     .record({
       workload: workloadArbitrary(options),
-      faults: faultScheduleArbitrary(options),
+      links:
+        options.linkLatencies === false || options.nodes < 2
+          ? fc.constant(undefined)
+          : fc.option(linkLatenciesArbitrary(options.nodes), { nil: undefined, freq: 2 }),
+      faults: options.swarm === true ? swarmScheduleArbitrary(options) : faultScheduleArbitrary(options),
       seed: fc.integer({ min: 0, max: 0x7fffffff }),
     })
-    .map(({ workload, faults, seed }) => ({ scenario: buildScenario(options, workload, faults), seed }));
+    .map(({ workload, links, faults, seed }) => ({ scenario: buildScenario(options, workload, faults, links), seed }));
 }
 
-function buildScenario(options: GenerateOptions, workload: Step[], faults: Step[][]): Scenario {
+/**
+ * A world where each directed link has its own static latency, unequal both ways: bugs that need one message to
+ * overtake another across different paths (a proposal that does not advance the receiver's clock in ISIS) show
+ * only there. Shrinks toward the uniform network (no links) and toward short, equal latencies.
+ */
+export function linkLatenciesArbitrary(nodes: number): fc.Arbitrary<LinkLatency[]> {
+  const pairs: Array<[NodeId, NodeId]> = [];
+  for (let from = 1; from <= nodes; from += 1) for (let to = 1; to <= nodes; to += 1) if (from !== to) pairs.push([from, to]);
+  const latency = fc.record({ minMs: fc.integer({ min: 1, max: 60 }), spreadMs: fc.integer({ min: 0, max: 40 }) });
+  return fc.array(latency, { minLength: pairs.length, maxLength: pairs.length }).map((drawn) =>
+    drawn.map(({ minMs, spreadMs }, index): LinkLatency => {
+      const [from, to] = pairs[index];
+      return { from, to, latency: { kind: 'uniform', minMs, maxMs: minMs + spreadMs } };
+    }),
+  );
+}
+
+function buildScenario(options: GenerateOptions, workload: Step[], faults: Step[][], links: LinkLatency[] | undefined): Scenario {
   return scenario({
     name: `generated-${typeof options.protocol === 'string' ? options.protocol : options.protocol.name}-${options.faults.join('+') || 'none'}`,
     description: `generated: ${options.nodes} nodes, faults ${options.faults.join(', ') || 'none'}`,
     cluster: { protocol: options.protocol, nodes: options.nodes, ...(options.options ? { options: options.options } : {}) },
     network: { ...GENERATED_NETWORK, ...(options.network ?? {}) },
+    ...(links === undefined ? {} : { links }),
     timeline: [...numberPayloads(workload), ...faults],
   });
 }
@@ -152,6 +182,35 @@ export function faultScheduleArbitrary(options: GenerateOptions): fc.Arbitrary<S
   if (kinds.length === 0) return fc.constant([]);
   const arbitraries = kinds.map((fault) => faultArbitrary(fault, options));
   return fc.array(fc.oneof(...arbitraries), { minLength: 1, maxLength: options.faultsMax ?? 6 });
+}
+
+/** Swarm testing: the classes, their weights and the number of fault steps are drawn per case. */
+export function swarmScheduleArbitrary(options: GenerateOptions): fc.Arbitrary<Step[][]> {
+  const kinds = options.faults.filter((fault) => fault !== 'none');
+  if (kinds.length === 0) return fc.constant([]);
+  const faultsMax = options.faultsMax ?? 6;
+  const swarm = fc.record({
+    chosen: fc.subarray(kinds, { minLength: 1 }),
+    weights: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: kinds.length, maxLength: kinds.length }),
+    stepsMax: fc.integer({ min: 1, max: faultsMax }),
+  });
+  return swarm.chain(({ chosen, weights, stepsMax }) => {
+    const weighted = chosen.map((fault) => ({ weight: weights[kinds.indexOf(fault)], arbitrary: faultArbitrary(fault, options) }));
+    return fc.array(fc.oneof(...weighted), { minLength: 1, maxLength: stepsMax });
+  });
+}
+
+/** Where a generated crash falls: between handlers (none), or at a cut of the next (persisting) handler's commit. */
+export function crashPointArbitrary(): fc.Arbitrary<CrashPoint | undefined> {
+  const point = fc.record({
+    handler: fc.constantFrom<CrashPoint['handler']>('persisting', 'next'),
+    cut: fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 0, max: 6 }) }, { weight: 1, arbitrary: fc.constant<'before-sync'>('before-sync') }),
+  });
+  return fc.option(point, { nil: undefined, freq: 3 });
+}
+
+function crashAction(node: NodeId, during: CrashPoint | undefined): Action {
+  return during === undefined ? { do: 'crash', node } : { do: 'crash', node, during };
 }
 
 function nodeArbitrary(nodes: number): fc.Arbitrary<NodeId> {
@@ -208,11 +267,15 @@ export function faultArbitrary(fault: FaultClass, options: GenerateOptions): fc.
         ),
       );
     case 'crash':
-      return fc.record({ atMs, node }).map((f): Step[] => [{ atMs: f.atMs, action: { do: 'crash', node: f.node } }]);
+      return fc
+        .record({ atMs, node, during: crashPointArbitrary() })
+        .map((f): Step[] => [{ atMs: f.atMs, action: crashAction(f.node, f.during) }]);
     case 'crash-restart':
-      return fc.record({ atMs, durationMs, node }).map((f) =>
-        window(f.atMs, f.durationMs, { do: 'crash', node: f.node }, { do: 'restart', node: f.node }),
+      return fc.record({ atMs, durationMs, node, during: crashPointArbitrary() }).map((f) =>
+        window(f.atMs, f.durationMs, crashAction(f.node, f.during), { do: 'restart', node: f.node }),
       );
+    case 'storage':
+      return storageFaultArbitrary(options);
     case 'partition':
       return fc.oneof(
         fc
@@ -236,4 +299,36 @@ export function faultArbitrary(fault: FaultClass, options: GenerateOptions): fc.
           .map((f): Step[] => [{ atMs: f.atMs, action: { do: 'clock-step', node: f.node, deltaMs: f.deltaMs } }]),
       );
   }
+}
+
+/**
+ * Storage faults after TigerBeetle's model, each with the restart that makes the node read its log back: power
+ * lost mid-write (a torn last record), a record damaged at rest (the last one reads as torn; an earlier one stops
+ * the node for good), a crash before a handler's records were synced (lost writes), and a full disk for a while.
+ */
+function storageFaultArbitrary(options: GenerateOptions): fc.Arbitrary<Step[]> {
+  const windowMs = options.windowMs ?? 20_000;
+  const atMs = fc.integer({ min: 0, max: windowMs });
+  const durationMs = fc.integer({ min: 100, max: 10_000 });
+  const node = nodeArbitrary(options.nodes);
+  return fc.oneof(
+    fc.record({ atMs, durationMs, node }).map(({ atMs: start, durationMs: duration, node: at }): Step[] => [
+      { atMs: start, action: { do: 'tear', node: at } },
+      { atMs: start + duration, action: { do: 'restart', node: at } },
+    ]),
+    fc.record({ atMs, durationMs, node, fromEnd: fc.integer({ min: 0, max: 4 }) }).map((f): Step[] => [
+      { atMs: f.atMs, action: { do: 'corrupt', node: f.node, fromEnd: f.fromEnd } },
+      { atMs: f.atMs, action: { do: 'crash', node: f.node } },
+      { atMs: f.atMs + f.durationMs, action: { do: 'restart', node: f.node } },
+    ]),
+    fc.record({ atMs, durationMs, node, handler: fc.constantFrom<CrashPoint['handler']>('persisting', 'next') }).map((f): Step[] => [
+      { atMs: f.atMs, action: { do: 'crash', node: f.node, during: { handler: f.handler, cut: 'before-sync' } } },
+      { atMs: f.atMs + f.durationMs, action: { do: 'restart', node: f.node } },
+    ]),
+    fc.record({ atMs, durationMs, node }).map(({ atMs: start, durationMs: duration, node: at }): Step[] => [
+      { atMs: start, action: { do: 'disk-full', node: at } },
+      { atMs: start + duration, action: { do: 'disk-ok', node: at } },
+      { atMs: start + duration, action: { do: 'restart', node: at } },
+    ]),
+  );
 }

@@ -20,6 +20,8 @@ export interface SearchOptions extends GenerateOptions {
 }
 
 export const DEFAULT_SHRINK_RUNS_MAX = 1_000;
+/** Runs of the step-by-step pass after fast-check's shrinking, at most (its own budget: see pruneSteps). */
+export const PRUNE_RUNS_MAX = 300;
 
 export interface Violation {
   property: string;
@@ -121,10 +123,39 @@ export function runCase(options: SearchOptions, index: number): Violation | null
   const details = fc.check(property, { numRuns: 1, seed });
   if (!details.failed || details.counterexample === null || target === null) return null;
   const [drawn] = details.counterexample;
-  const { result, schedule } = runGenerated(drawn);
+  const pruned = pruneSteps(drawn, target, PRUNE_RUNS_MAX);
+  const { result, schedule } = runGenerated(pruned.shrunk);
   // A case with an order of its own is saved with the events it fired, so it replays without the strategy.
-  const shrunk: GeneratedCase = schedule === null ? drawn : { ...drawn, scenario: { ...drawn.scenario, schedule: { order: schedule } } };
+  const shrunk: GeneratedCase =
+    schedule === null ? pruned.shrunk : { ...pruned.shrunk, scenario: { ...pruned.shrunk.scenario, schedule: { order: schedule } } };
   const verdict = firstViolation(result, [target]);
   if (verdict === null) return null;
-  return { property: target, shrunk, result, verdict, shrinks: details.numShrinks, caseIndex: index, caseSeed: seed, runsToFind: 1 };
+  const shrinks = details.numShrinks + pruned.removed;
+  return { property: target, shrunk, result, verdict, shrinks, caseIndex: index, caseSeed: seed, runsToFind: 1 };
+}
+
+/**
+ * A last shrinking pass over the steps themselves: fast-check shrinks the generator's structure (a fault window
+ * goes or stays whole), which can leave a step nothing needs, such as a restart of a node whose crash point never
+ * fired or the second half of a window. Each step is dropped in turn, last first, while the property still fails;
+ * bounded by `runsMax` runs, so the result stays deterministic.
+ */
+export function pruneSteps(generated: GeneratedCase, property: string, runsMax: number): { shrunk: GeneratedCase; removed: number } {
+  let current = generated;
+  let removed = 0;
+  let runs = 0;
+  for (let changed = true; changed && runs < runsMax; ) {
+    changed = false;
+    for (let index = current.scenario.steps.length - 1; index >= 0 && runs < runsMax; index -= 1) {
+      const steps = current.scenario.steps.filter((_, position) => position !== index);
+      const candidate: GeneratedCase = { ...current, scenario: { ...current.scenario, steps } };
+      runs += 1;
+      const { result } = runGenerated(candidate);
+      if (firstViolation(result, [property]) === null) continue;
+      current = candidate;
+      removed += 1;
+      changed = true;
+    }
+  }
+  return { shrunk: current, removed };
 }

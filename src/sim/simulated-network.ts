@@ -3,7 +3,7 @@ import type { HistoryEvent, MessageRef } from '../core/history.ts';
 import type { NodeId } from '../core/ids.ts';
 import { deepFreeze, type Json, type JsonObject } from '../core/json.ts';
 import type { RandomStream } from '../core/rng.ts';
-import { DEFAULT_LINK, linkKey, Reachability, roundMs, sampleLatency, validateLink, type LinkConfig } from './network.ts';
+import { DEFAULT_LINK, linkKey, Reachability, roundMs, sampleLatency, validateLink, type Latency, type LinkConfig } from './network.ts';
 import type { DistributiveOmit } from './queue.ts';
 import type { PendingMessage } from './scheduler.ts';
 
@@ -28,6 +28,8 @@ export class SimulatedNetwork {
   private readonly baseLink: LinkConfig;
   private link: LinkConfig;
   private readonly linkOverrides = new Map<number, Partial<LinkConfig>>();
+  /** Static per-link latencies (the cluster's geography): what the liveness phase resets the links to. */
+  private readonly baseOverrides = new Map<number, Partial<LinkConfig>>();
   private nextMessage = 1;
 
   constructor(
@@ -68,6 +70,17 @@ export class SimulatedNetwork {
       this.host.record({ type: 'duplicate', node: from, to, msg });
       this.transmit(from, to, msg, body);
     }
+  }
+
+  /**
+   * A message that fails the protocol's isMessage once encoded as JSON: recorded as sent and dropped as invalid, as
+   * the live receiver drops a frame its schema rejects, so no handler ever sees it.
+   */
+  reject(from: NodeId, to: NodeId, body: Json): void {
+    const msg = this.nextMessage;
+    this.nextMessage += 1;
+    this.host.record({ type: 'send', node: from, to, msg, body: recordable(body) });
+    this.host.record({ type: 'drop', node: from, to, msg, reason: 'invalid' });
   }
 
   /** Why a message from `from` to `to` cannot pass now (a node's message to itself always passes). */
@@ -114,6 +127,15 @@ export class SimulatedNetwork {
     this.host.record({ type: 'network', change: change as JsonObject });
   }
 
+  /** Gives one directed link its own latency for the whole run; recorded like no fault, since it is none. */
+  setBaseLatency(from: NodeId, to: NodeId, latency: Latency): void {
+    const problem = validateLink({ latency });
+    invariant(problem === null, `link ${from} -> ${to}: ${problem}`);
+    const key = linkKey(from, to);
+    this.baseOverrides.set(key, { latency });
+    this.linkOverrides.set(key, { latency });
+  }
+
   setLink(from: NodeId, to: NodeId, change: Partial<LinkConfig>): void {
     const problem = validateLink(change);
     invariant(problem === null, `network: ${problem}`);
@@ -130,6 +152,7 @@ export class SimulatedNetwork {
     this.heal();
     for (const [from, to] of this.reach.heldLinks()) this.release(from, to);
     this.linkOverrides.clear();
+    for (const [key, base] of this.baseOverrides) this.linkOverrides.set(key, base);
     this.link = { ...this.baseLink, lossRate: 0, duplicateRate: 0 };
   }
 
@@ -176,5 +199,14 @@ export class SimulatedNetwork {
     if (this.linkOverrides.size === 0) return this.link;
     const override = this.linkOverrides.get(linkKey(from, to));
     return override === undefined ? this.link : { ...this.link, ...override };
+  }
+}
+
+/** What the history can hold of a body the wire refused: its JSON form, or null when it has none (a cycle). */
+function recordable(body: Json): Json {
+  try {
+    return JSON.parse(JSON.stringify(body) ?? 'null') as Json;
+  } catch {
+    return null;
   }
 }

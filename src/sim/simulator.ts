@@ -1,12 +1,14 @@
 import { invariant } from '../core/assert.ts';
-import { historyIndex, isIndexedType, keepStreamed, recordEvent, recordedHistory, stampEvent, streamedHistory, type History, type HistoryEvent, type UnstampedEvent } from '../core/history.ts';
+import { historyIndex, isIndexedType, keepStreamed, recordEvent, recordedHistory, stampEvent, streamedHistory, type CrashCut, type History, type HistoryEvent, type UnstampedEvent } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { nodeIds } from '../core/ids.ts';
-import { deepFreeze, type Json, type JsonObject } from '../core/json.ts';
-import type { NodeContext, NodeStatus, ProtocolDefinition, ProtocolNode } from '../core/node.ts';
+import { deepFreeze, isPlainJson, type Json, type JsonObject } from '../core/json.ts';
+import { acceptsMessage, type Delivery, type NodeContext, type NodeStatus, type ProtocolDefinition, type ProtocolNode } from '../core/node.ts';
 import { randomStream, type RandomStream } from '../core/rng.ts';
 import { DriftingClock } from './clock.ts';
-import { roundMs, type LinkConfig } from './network.ts';
+import { commitCaptured, type CapturedOp, type CrashPoint } from './commit.ts';
+import { SimulatedDisk } from './disk.ts';
+import { roundMs, type Latency, type LinkConfig } from './network.ts';
 import type { DistributiveOmit } from './queue.ts';
 import { TimeOrderScheduler, type PendingEvent, type PendingMessage, type Scheduler } from './scheduler.ts';
 import { SimulatedNetwork } from './simulated-network.ts';
@@ -19,6 +21,8 @@ export interface SimulatorConfig {
   /** Merged over the protocol's documented defaults. */
   options?: JsonObject;
   network?: Partial<LinkConfig>;
+  /** Static latencies of single directed links over `network` (kept through the liveness phase). */
+  links?: ReadonlyArray<{ from: NodeId; to: NodeId; latency: Latency }>;
   /** Bounds on the run; reaching one stops it and is recorded in the history. */
   maxTimeMs?: number;
   maxEvents?: number;
@@ -54,8 +58,16 @@ interface NodeSlot {
   paused: boolean;
   /** Timer name -> token of the armed timer; a fired event whose token differs is stale. */
   timers: Map<string, number>;
-  /** Durable records: all that survives a crash. */
-  records: Json[];
+  /** Durable records: all that survives a crash, unless a storage fault damages it. */
+  disk: SimulatedDisk;
+  /** Armed by a crash step with a crash point; fires inside the node's next (persisting) handler. */
+  crashPoint: CrashPoint | null;
+  /** While a crash point is armed or the disk is full, what the running handler does, kept to commit in order. */
+  capture: CapturedOp[] | null;
+  /** Deliveries synced before a crash cut their effect off, handed to the application at the next boot. */
+  owed: Delivery[];
+  /** The node's clock reading when this instance booted: `now()` counts from there, as a process clock does. */
+  bootClockMs: number;
   /** Work that arrived while paused, handled in arrival order on resume. */
   backlog: NodeWork[];
   clock: DriftingClock;
@@ -137,6 +149,7 @@ export class Simulator {
       config.network ?? {},
       this.freezeMessages,
     );
+    for (const link of config.links ?? []) this.network.setBaseLatency(link.from, link.to, link.latency);
     // Streaming keeps only the indexed events, as plain objects; otherwise the whole history, in a column store.
     this.history = config.stream === undefined ? recordedHistory(this.nodes.slice()) : streamedHistory(this.nodes.slice());
     this.joinLater = new Set(config.joinLater ?? []);
@@ -217,6 +230,8 @@ export class Simulator {
     this.network.healAll();
     for (const id of this.nodes) {
       const slot = this.slot(id);
+      slot.crashPoint = null;
+      this.setDiskFull(id, false);
       if (!slot.joined) this.join(id);
       else if (!slot.up) this.restart(id);
       else if (slot.paused) this.resume(id);
@@ -269,7 +284,7 @@ export class Simulator {
   // ---------------------------------------------------------------- node faults
 
   /** Volatile state and timers are gone; durable records stay. */
-  crash(node: NodeId): void {
+  crash(node: NodeId, during?: CrashCut): void {
     const slot = this.slot(node);
     if (!slot.up) return;
     slot.up = false;
@@ -277,7 +292,16 @@ export class Simulator {
     slot.instance = null;
     slot.timers.clear();
     slot.backlog = [];
-    this.record({ type: 'crash', node });
+    this.record(during === undefined ? { type: 'crash', node } : { type: 'crash', node, during });
+  }
+
+  /**
+   * Arms a crash inside the node's next handler (or its next one that persists), at the cut `point` names; it
+   * replaces a point armed earlier and stays armed across restarts until it fires or the liveness phase begins.
+   */
+  crashDuring(node: NodeId, point: CrashPoint): void {
+    invariant(point.cut === 'before-sync' || (Number.isInteger(point.cut) && point.cut >= 0), 'a cut is before-sync or a count >= 0');
+    this.slot(node).crashPoint = { ...point };
   }
 
   /** A fresh instance recovers from the durable records. */
@@ -286,6 +310,43 @@ export class Simulator {
     if (slot.up || !slot.joined) return;
     this.record({ type: 'restart', node });
     this.boot(slot);
+  }
+
+  // ---------------------------------------------------------------- storage faults (see disk.ts)
+
+  /** Power fails mid-write: the node crashes and its last record is torn, to be cut off when it restarts. */
+  tear(node: NodeId): void {
+    const slot = this.slot(node);
+    if (!slot.up) {
+      this.record({ type: 'log', node, text: `tear ignored: node ${node} is down, so it is writing nothing` });
+      return;
+    }
+    if (slot.disk.length > 0) {
+      slot.disk.damage(slot.disk.length - 1);
+      this.record({ type: 'storage', node, what: 'tear', index: slot.disk.length - 1 });
+    }
+    this.crash(node);
+  }
+
+  /** Damages the record `fromEnd` places before the last; nothing notices until the node next reads its log. */
+  corrupt(node: NodeId, fromEnd: number): void {
+    invariant(Number.isInteger(fromEnd) && fromEnd >= 0, () => `fromEnd must be a whole number >= 0, got ${fromEnd}`);
+    const slot = this.slot(node);
+    const index = slot.disk.length - 1 - fromEnd;
+    if (index < 0) {
+      this.record({ type: 'log', node, text: `corrupt ignored: node ${node} has ${slot.disk.length} records` });
+      return;
+    }
+    slot.disk.damage(index);
+    this.record({ type: 'storage', node, what: 'corrupt', index });
+  }
+
+  /** Writes fail while the disk is full: a handler that persists stops the node before its effects leave. */
+  setDiskFull(node: NodeId, full: boolean): void {
+    const slot = this.slot(node);
+    if (slot.disk.full === full) return;
+    slot.disk.full = full;
+    this.record({ type: 'storage', node, what: full ? 'disk-full' : 'disk-ok' });
   }
 
   /** A stalled process: nothing is handled until resume, then the backlog in arrival order. */
@@ -304,7 +365,9 @@ export class Simulator {
     const backlog = slot.backlog;
     slot.backlog = [];
     for (const work of backlog) {
-      if (!slot.up || slot.paused) {
+      // A crash point fired while the backlog drained: the rest of it died with the process.
+      if (!slot.up) break;
+      if (slot.paused) {
         slot.backlog.push(work);
         continue;
       }
@@ -381,7 +444,9 @@ export class Simulator {
     const nodes = this.nodes.map((id): Json => {
       const slot = this.slot(id);
       return [
-        slot.joined, slot.up, slot.paused, slot.records, slot.draws,
+        slot.joined, slot.up, slot.paused, slot.disk.stateMaterial(), slot.draws,
+        slot.crashPoint === null ? null : [slot.crashPoint.handler, slot.crashPoint.cut],
+        slot.owed as unknown as Json, slot.bootClockMs,
         slot.clock.read(this.now), slot.clock.driftPpm,
         slot.instance === null ? null : instanceMaterial(slot.instance),
         slot.backlog.map((work) => (work.kind === 'message' ? [work.from, work.body] : work.kind === 'timer' ? work.name : [work.id, work.payload])),
@@ -409,13 +474,29 @@ export class Simulator {
     if (isIndexedType(stamped.type)) keepStreamed(this.history, stamped);
   }
 
+  /**
+   * Reads the log back (cutting a torn tail, refusing to start on damage elsewhere, as the live host does) and
+   * starts a fresh instance on the records that passed.
+   */
   private boot(slot: NodeSlot): void {
-    slot.instance = this.protocol.create({ id: slot.id, nodes: this.nodes, options: this.options });
     slot.joined = true;
+    const recovery = slot.disk.recover();
+    if (!recovery.ok) {
+      this.record({ type: 'storage', node: slot.id, what: 'refused', index: recovery.corruptIndex });
+      return;
+    }
+    if (recovery.tornRecords > 0) {
+      this.record({ type: 'storage', node: slot.id, what: 'cut-tail', index: recovery.records.length, count: recovery.tornRecords });
+    }
+    for (const delivery of slot.owed) this.record({ type: 'deliver', node: slot.id, ...delivery });
+    slot.owed = [];
+    slot.instance = this.protocol.create({ id: slot.id, nodes: this.nodes, options: this.options });
     slot.up = true;
     slot.paused = false;
-    const recovered = slot.records.slice();
-    this.invoke(slot, (instance) => instance.start(slot.context, recovered));
+    slot.bootClockMs = slot.clock.read(this.now);
+    const recovered = recovery.records;
+    const found = { tornRecords: recovery.tornRecords };
+    this.invoke(slot, (instance) => instance.start(slot.context, recovered, found));
   }
 
   private handle(event: PendingEvent): void {
@@ -482,6 +563,31 @@ export class Simulator {
     const instance = slot.instance;
     invariant(slot.up, () => `node ${slot.id} is down and cannot handle anything`);
     invariant(instance !== null, () => `node ${slot.id} has no instance and cannot handle anything`);
+    if (slot.crashPoint === null && !slot.disk.full) {
+      this.runHandler(slot, instance, run);
+      return;
+    }
+    const captured: CapturedOp[] = [];
+    slot.capture = captured;
+    try {
+      this.runHandler(slot, instance, run);
+    } finally {
+      slot.capture = null;
+    }
+    const fired = commitCaptured(captured, slot.crashPoint, {
+      diskFull: () => slot.disk.full,
+      persist: (record) => this.persist(slot, record),
+      writeFailed: (records) => {
+        this.record({ type: 'storage', node: slot.id, what: 'write-failed', count: records });
+        this.crash(slot.id);
+      },
+      crash: (during) => this.crash(slot.id, during),
+      owe: (delivery) => slot.owed.push(delivery),
+    });
+    if (fired) slot.crashPoint = null;
+  }
+
+  private runHandler(slot: NodeSlot, instance: ProtocolNode, run: (instance: ProtocolNode) => void): void {
     try {
       run(instance);
     } catch (error) {
@@ -496,9 +602,59 @@ export class Simulator {
     }
   }
 
-  private send(from: NodeId, to: NodeId, body: Json): void {
+  private persist(slot: NodeSlot, record: Json): void {
+    slot.disk.append(this.freezeMessages ? deepFreeze(record) : record);
+    this.record({ type: 'persist', node: slot.id, record });
+  }
+
+  /** Runs a context call now, or keeps it for the commit while the handler is captured. */
+  private act(slot: NodeSlot, kind: 'effect' | 'volatile', run: () => void): void {
+    if (slot.capture === null) run();
+    else slot.capture.push({ kind, run });
+  }
+
+  /**
+   * The wire boundary: a message leaves as JSON and must pass the protocol's own isMessage, exactly as the live
+   * transport frames and checks it, so a node never receives something the wire would not carry. Done once per
+   * send or broadcast. A body that is already plain JSON is what decoding would give back, so it goes as it is,
+   * frozen (receivers share it; only `===` could tell it from a copy); anything else is really encoded.
+   */
+  private toWire(body: Json): Json | null {
+    // Frozen under the debug switch, so a node that mutates what it sent (a breach the live copy would hide) fails.
+    if (this.freezeMessages) deepFreeze(body);
+    let wire: Json = body;
+    if (!isPlainJson(body)) {
+      let text: string | undefined;
+      try {
+        text = JSON.stringify(body);
+      } catch {
+        return null; // A cycle, or a BigInt: nothing the wire can carry.
+      }
+      if (text === undefined) return null;
+      wire = JSON.parse(text) as Json;
+    }
+    return acceptsMessage(this.protocol, wire) ? wire : null;
+  }
+
+  private send(slot: NodeSlot, to: NodeId, body: Json): void {
     this.slot(to);
-    this.network.send(from, to, body);
+    const wire = this.toWire(body);
+    if (slot.capture === null) this.transmit(slot.id, to, body, wire);
+    else slot.capture.push({ kind: 'effect', run: () => this.transmit(slot.id, to, body, wire) });
+  }
+
+  private broadcast(slot: NodeSlot, peers: readonly NodeId[], body: Json): void {
+    const wire = this.toWire(body);
+    for (const peer of peers) {
+      // One cut per receiver: a crash can fall between two of a broadcast's sends.
+      if (slot.capture === null) this.transmit(slot.id, peer, body, wire);
+      else slot.capture.push({ kind: 'effect', run: () => this.transmit(slot.id, peer, body, wire) });
+    }
+  }
+
+  private transmit(from: NodeId, to: NodeId, body: Json, wire: Json | null): void {
+    if (wire !== null) this.network.send(from, to, wire);
+    else this.network.reject(from, to, body);
   }
 
   private setTimer(slot: NodeSlot, name: string, delayMs: number): void {
@@ -520,7 +676,11 @@ export class Simulator {
       up: false,
       paused: false,
       timers: new Map(),
-      records: [],
+      disk: new SimulatedDisk(),
+      crashPoint: null,
+      capture: null,
+      bootClockMs: 0,
+      owed: [],
       backlog: [],
       clock: new DriftingClock(),
       random: randomStream(seed, `node:${id}`),
@@ -531,27 +691,28 @@ export class Simulator {
       id,
       nodes: this.nodes,
       peers,
-      send: (to, message) => this.send(id, to, message),
-      broadcast: (message) => {
-        for (const peer of peers) this.send(id, peer, message);
-      },
-      setTimer: (name, delayMs) => this.setTimer(slot, name, delayMs),
-      cancelTimer: (name) => {
-        slot.timers.delete(name);
-      },
+      send: (to, message) => this.send(slot, to, message),
+      broadcast: (message) => this.broadcast(slot, peers, message),
+      setTimer: (name, delayMs) => this.act(slot, 'volatile', () => this.setTimer(slot, name, delayMs)),
+      cancelTimer: (name) => this.act(slot, 'volatile', () => slot.timers.delete(name)),
       persist: (record) => {
-        slot.records.push(this.freezeMessages ? deepFreeze(record) : record);
-        this.record({ type: 'persist', node: id, record });
+        if (slot.capture === null) this.persist(slot, record);
+        else slot.capture.push({ kind: 'persist', record });
       },
-      deliver: (delivery) => this.record({ type: 'deliver', node: id, ...delivery }),
-      ack: (submission) => this.record({ type: 'ack', node: id, id: submission }),
-      announce: (announcement) => this.record({ type: 'announce', node: id, ...announcement }),
-      now: () => slot.clock.read(this.now),
+      deliver: (delivery) => {
+        const run = () => this.record({ type: 'deliver', node: id, ...delivery });
+        if (slot.capture === null) run();
+        else slot.capture.push({ kind: 'effect', run, delivery });
+      },
+      ack: (submission) => this.act(slot, 'effect', () => this.record({ type: 'ack', node: id, id: submission })),
+      announce: (announcement) => this.act(slot, 'effect', () => this.record({ type: 'announce', node: id, ...announcement })),
+      // Local time since this instance booted, as a process clock counts it (live: performance.now()).
+      now: () => slot.clock.read(this.now) - slot.bootClockMs,
       random: () => {
         slot.draws += 1;
         return slot.random.next();
       },
-      log: (text) => this.record({ type: 'log', node: id, text }),
+      log: (text) => this.act(slot, 'volatile', () => this.record({ type: 'log', node: id, text })),
     };
     return slot;
   }

@@ -19,6 +19,8 @@ export interface DifferentialOptions {
   runs: number;
   seed: number;
   nodes?: number;
+  /** False: every case has one latency for all links (no per-link latencies drawn). */
+  linkLatencies?: boolean;
   /** Protocol options for both sides (say, election timeouts short enough that leaders churn). */
   options?: JsonObject;
   /** Network defaults for the generated cases (say, latencies long enough to widen a race). */
@@ -65,6 +67,7 @@ export function differentialSearch(options: DifferentialOptions): DifferentialFi
     faults: options.faults,
     ...(options.options === undefined ? {} : { options: options.options }),
     ...(options.network === undefined ? {} : { network: options.network }),
+    ...(options.linkLatencies === undefined ? {} : { linkLatencies: options.linkLatencies }),
   });
   const property = fc.property(arbitrary, (generated) => {
     if (target !== null && (shrinkRuns += 1) > 500) return true;

@@ -33,6 +33,7 @@ interface CheckFlags {
   strict?: boolean;
   junit?: string;
   strategy: string;
+  swarm?: boolean;
 }
 
 const OUT_DEFAULT = 'reports';
@@ -48,6 +49,7 @@ export async function checkAction(io: CommandIo, flags: CheckFlags): Promise<voi
     seed: flags.seed === undefined ? randomInt(0, 2 ** 31) : parseSeed(flags.seed),
     strict: flags.strict === true,
     strategy: parseStrategy(flags.strategy),
+    swarm: flags.swarm === true,
   };
   const protocols = await chosenProtocols(flags, io.cwd);
   if (flags.options !== undefined && protocols.length > 1) throw new UsageError('--options applies to one protocol; give --protocol NAME, not all');
@@ -89,6 +91,7 @@ interface SearchArgs {
   shard: { index: number; count: number } | undefined;
   strict: boolean;
   strategy: OrderStrategy;
+  swarm: boolean;
 }
 
 interface CheckOutcome {
@@ -195,6 +198,7 @@ function checkJson(outcome: CheckOutcome, shard: { index: number; count: number 
   return {
     exitCode: result.exitCode,
     protocol: result.protocol,
+    swarm: result.swarm,
     faults: result.faults,
     nodes: result.nodes,
     seed: result.seed,

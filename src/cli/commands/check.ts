@@ -11,6 +11,7 @@ export function checkCommand(io: CommandIo): Command {
       'a shipped protocol (tob-lab list shows them), "all", or ./my-protocol.ts (a module exporting a ProtocolDefinition)',
     )
     .option('--options <json>', 'protocol options as a JSON object, e.g. \'{"heartbeatIntervalMs":500}\'')
+    .option('--swarm', 'swarm testing: each case draws its own subset of the fault classes, their weights and its fault count')
     .option('--faults <list>', `fault classes to draw from, comma-separated (${FAULT_CLASSES.join(', ')})`, 'crash,partition')
     .option('--runs <n>', 'generated scenarios to try at most', '200')
     .option('--seed <n>', 'search seed (default: a fresh one, printed so the search can be repeated)')

@@ -7,7 +7,7 @@ import type { PromiseTable } from '../../core/promises.ts';
 export const isisPromises: PromiseTable = {
   'total-order': {
     holds: ['none', 'duplication', 'clock-drift'],
-    breaks: ['delay', 'loss', 'partition', 'crash', 'crash-restart'],
+    breaks: ['delay', 'loss', 'partition', 'crash', 'crash-restart', 'storage'],
     note:
       'Safe while every node\'s proposal is counted. The 5 s timeout fallback finalizes without a slow, paused or cut-off ' +
       'peer, whose late proposal is ignored: the final can land below messages that peer already delivered. A crashed ' +
@@ -15,20 +15,20 @@ export const isisPromises: PromiseTable = {
   },
   'fifo-order': {
     holds: ['none', 'duplication', 'clock-drift'],
-    breaks: ['delay', 'loss', 'partition', 'crash', 'crash-restart'],
+    breaks: ['delay', 'loss', 'partition', 'crash', 'crash-restart', 'storage'],
     note:
       'Over FIFO links every node proposes more for a sender\'s later message, so its final is larger. A proposal left ' +
       'out by the timeout (slow or crashed peer) can make an earlier message\'s final the larger one.',
   },
   'exactly-once': {
-    holds: ['none', 'delay', 'loss', 'duplication', 'crash', 'crash-restart', 'partition', 'clock-drift'],
+    holds: ['none', 'delay', 'loss', 'duplication', 'crash', 'crash-restart', 'partition', 'clock-drift', 'storage'],
     note:
       'A message is held once per id and delivered ids are persisted and recovered, so duplicates and restarts never ' +
       'deliver twice (ids older than deliveredIdsMax deliveries are forgotten).',
   },
   'eventual-delivery': {
     holds: ['none', 'delay', 'duplication', 'clock-drift'],
-    breaks: ['loss', 'crash', 'crash-restart', 'partition'],
+    breaks: ['loss', 'crash', 'crash-restart', 'partition', 'storage'],
     note:
       'No retransmission and no recovery: a lost FINAL, or a sender that crashes between REQUEST and FINAL, leaves a ' +
       'non-final message at the head of the holdback queue for good, and nothing behind it is delivered.',

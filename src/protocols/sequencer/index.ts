@@ -4,6 +4,7 @@ import { SequencerNode } from './node.ts';
 import { sequencerDefaults, sequencerOptionDocs, validateSequencerOptions, type SequencerOptions } from './options.ts';
 import { sequencerPromises } from './promises.ts';
 
+export { sequencerRetryDedupPromises } from './promises.ts';
 export { sequencerDefaults, type SequencerOptions } from './options.ts';
 
 export const sequencer: ShippedProtocol<SequencerOptions> = {
