@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCheckers } from '../src/check/registry.ts';
-import { historyToJsonl, type HistoryEvent } from '../src/core/history.ts';
+import { historyIndex, historyToJsonl, type HistoryEvent } from '../src/core/history.ts';
 import { HistoryFileWriter } from '../src/core/history-stream.ts';
 import { PROTOCOLS } from '../src/protocols/index.ts';
 import { Simulator } from '../src/sim/simulator.ts';
@@ -45,6 +45,10 @@ describe('streaming mode', () => {
       // Streaming keeps only what checkers read, and they find the same.
       expect(streamed.history.events.length).toBeLessThan(inMemory.history.events.length);
       expect(runCheckers(streamed.history)).toEqual(runCheckers(inMemory.history));
+      // What it keeps (deliveries in columns) reads back as the in-memory history's indexed events, positions too.
+      const kept = streamed.history.events.map((event) => JSON.stringify(event));
+      expect(kept).toEqual(historyIndex(inMemory.history).events.map((event) => JSON.stringify(event)));
+      expect(kept.length).toBeGreaterThan(0);
     },
   );
 

@@ -3,6 +3,7 @@ import { invariant } from './assert.ts';
 import type { NodeId, SubmissionId } from './ids.ts';
 import type { Json, JsonObject } from './json.ts';
 import type { Announcement } from './node.ts';
+import { EventStore, storeOf } from './event-store.ts';
 
 /** Identifies one message instance on the wire, linking its send to its receive (and to its drops and copies). */
 export type MessageRef = number | string;
@@ -172,7 +173,7 @@ export function isIndexedType(type: HistoryEventType): boolean {
  */
 export class HistoryIndex {
   /** Submit, deliver, ack, announce, crash, restart, join, pause, resume and phase events, in history order. */
-  readonly events: HistoryEvent[] = [];
+  readonly events: HistoryEvent[];
   /** The submits and the acks alone, in history order (views that need nothing else skip the deliveries). */
   readonly submits: EventOf<'submit'>[] = [];
   readonly acks: EventOf<'ack'>[] = [];
@@ -183,8 +184,17 @@ export class HistoryIndex {
   /** How many events of `source` have been added so far. */
   length = 0;
 
-  /** @param source the events array this index follows (the check that it still describes a history). */
-  constructor(readonly source: readonly HistoryEvent[]) {}
+  /**
+   * @param source the events array this index follows (the check that it still describes a history).
+   * @param shared when source holds exactly the indexed events (a streamed history), `events` is source itself
+   * and is not appended to: the recorder appends to it.
+   */
+  constructor(
+    readonly source: readonly HistoryEvent[],
+    private readonly shared = false,
+  ) {
+    this.events = shared ? (source as HistoryEvent[]) : [];
+  }
 
   /** The node last added to actingNodes: most events name the same node as the one before, so skip the set. */
   private lastNode: NodeId | undefined;
@@ -196,7 +206,20 @@ export class HistoryIndex {
       this.actingNodes.add(event.node);
     }
     if (!INDEXED_TYPES.has(event.type)) return;
-    this.events.push(event);
+    this.keep(event);
+  }
+
+  /** Counts an event of a type checkers do not read (a message, timer or persist), noting its node. */
+  addUnindexed(node: NodeId): void {
+    this.length += 1;
+    if (node !== this.lastNode) {
+      this.lastNode = node;
+      this.actingNodes.add(node);
+    }
+  }
+
+  private keep(event: HistoryEvent): void {
+    if (!this.shared) this.events.push(event);
     if (event.type === 'submit') this.submits.push(event);
     else if (event.type === 'ack') this.acks.push(event);
     else if (event.type !== 'deliver') this.lifecycle.push(event);
@@ -215,6 +238,106 @@ export function indexedHistory(nodes: NodeId[]): History {
   const history: History = { nodes, events: [] };
   Object.defineProperty(history, 'index', { value: new HistoryIndex(history.events), enumerable: false });
   return history;
+}
+
+/**
+ * An empty history whose events are kept in a column store (see EventStore): `events` is a read-only array view,
+ * about 13 bytes an event for messages, timers and persists. Record into it with `recordEvent` only.
+ */
+export function recordedHistory(nodes: NodeId[]): History {
+  const store = new EventStore();
+  const history: History = { nodes, events: store.view as HistoryEvent[] };
+  Object.defineProperty(history, 'index', { value: new HistoryIndex(history.events), enumerable: false });
+  Object.defineProperty(history, STORE, { value: store, enumerable: false });
+  return history;
+}
+
+/** Where a recorded history keeps its store (a hidden property: a WeakMap lookup per event costs more). */
+const STORE = Symbol('event store');
+
+/**
+ * Records an event at the end of a recordedHistory, at time `t`: in the columns when it fits them, else stamped
+ * (see stampEvent, and `strict` there) and kept as an object, shared with the index.
+ */
+export function recordEvent(history: History, event: UnstampedEvent, t: number, strict = false): void {
+  const store = (history as { [STORE]?: EventStore })[STORE];
+  const index = history.index;
+  invariant(store !== undefined && index !== undefined, 'recordEvent needs a history made by recordedHistory');
+  const i = store.length;
+  if (store.addColumnar(event, t)) {
+    if (strict) stampEvent(event, i, t, true);
+    index.addUnindexed((event as { node: NodeId }).node);
+    return;
+  }
+  const stamped = stampEvent(event, i, t, strict);
+  if (stamped.type === 'deliver' && stamped.order !== undefined) stamped.order = internedOrder(history, stamped.order);
+  store.addKept(stamped);
+  index.add(stamped);
+}
+
+/**
+ * Shares one object among deliveries whose `order` is the same flat object (same keys in the same order, same
+ * primitive values): every node delivering an entry reports the same order, so a run keeps one object per entry
+ * instead of one per node (about 40 bytes each). The bytes of the history do not change. An order is compared
+ * with the last few only: the nodes deliver an entry at about the same time.
+ */
+export class OrderInterner {
+  private readonly recent: Array<{ order: JsonObject; keys: string[] } | undefined> = new Array(16).fill(undefined);
+  private next = 0;
+
+  intern(order: JsonObject): JsonObject {
+    // Newest first: the last entry delivered is the likeliest match.
+    for (let back = 1; back <= this.recent.length; back += 1) {
+      const cached = this.recent[(this.next - back + this.recent.length) % this.recent.length];
+      if (cached === undefined) break;
+      if (sameFlat(cached.order, cached.keys, order)) return cached.order;
+    }
+    const keys = Object.keys(order);
+    for (const key of keys) {
+      const value = order[key];
+      if (typeof value === 'object' && value !== null) return order;
+    }
+    this.recent[this.next] = { order, keys };
+    this.next = (this.next + 1) % this.recent.length;
+    return order;
+  }
+}
+
+/** Whether `b` has exactly the keys `aKeys` of the flat object `a`, in that order, with the same values. */
+function sameFlat(a: JsonObject, aKeys: readonly string[], b: JsonObject): boolean {
+  let k = 0;
+  for (const key in b) {
+    if (k === aKeys.length || aKeys[k] !== key || a[key] !== b[key]) return false;
+    k += 1;
+  }
+  return k === aKeys.length;
+}
+
+const orderInterners = new WeakMap<History, OrderInterner>();
+
+function internedOrder(history: History, order: JsonObject): JsonObject {
+  let interner = orderInterners.get(history);
+  if (interner === undefined) orderInterners.set(history, (interner = new OrderInterner()));
+  return interner.intern(order);
+}
+
+/**
+ * An empty history for streaming mode: it keeps only the events checkers read (see isIndexedType), in one array
+ * that is also the index's. Keep events in it with `keepStreamed`.
+ */
+export function streamedHistory(nodes: NodeId[]): History {
+  const history: History = { nodes, events: [] };
+  Object.defineProperty(history, 'index', { value: new HistoryIndex(history.events, true), enumerable: false });
+  return history;
+}
+
+/** Keeps a stamped event of a type checkers read in a streamedHistory (deliveries share equal orders). */
+export function keepStreamed(history: History, event: HistoryEvent): void {
+  invariant(history.index !== undefined, 'keepStreamed needs a history made by streamedHistory');
+  invariant(isIndexedType(event.type), () => `a streamed history keeps no ${event.type} events`);
+  if (event.type === 'deliver' && event.order !== undefined) event.order = internedOrder(history, event.order);
+  history.events.push(event);
+  history.index.add(event);
 }
 
 /** Appends an event to a history, and to its index when it has one. */
@@ -257,7 +380,15 @@ export function submittedIds(history: History): SubmissionId[] {
 /** One JSON object a line, keys in insertion order, so the same history always gives the same bytes. */
 export function historyToJsonl(history: History): string {
   let text = historyHeaderLine(history.nodes);
-  for (const event of history.events) text += historyEventLine(event);
+  const store = storeOf(history.events);
+  if (store !== undefined) {
+    // Straight from the store: the view's traps cost more than the rebuilding.
+    store.forEach((event) => {
+      text += historyEventLine(event as HistoryEvent);
+    });
+  } else {
+    for (const event of history.events) text += historyEventLine(event);
+  }
   return text;
 }
 

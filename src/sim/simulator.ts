@@ -1,5 +1,5 @@
 import { invariant } from '../core/assert.ts';
-import { appendEvent, historyIndex, indexedHistory, isIndexedType, stampEvent, type CrashCut, type History, type HistoryEvent, type UnstampedEvent } from '../core/history.ts';
+import { historyIndex, isIndexedType, keepStreamed, recordEvent, recordedHistory, stampEvent, streamedHistory, type CrashCut, type History, type HistoryEvent, type UnstampedEvent } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { nodeIds } from '../core/ids.ts';
 import { deepFreeze, isPlainJson, type Json, type JsonObject } from '../core/json.ts';
@@ -150,7 +150,8 @@ export class Simulator {
       this.freezeMessages,
     );
     for (const link of config.links ?? []) this.network.setBaseLatency(link.from, link.to, link.latency);
-    this.history = indexedHistory(this.nodes.slice());
+    // Streaming keeps only the indexed events, as plain objects; otherwise the whole history, in a column store.
+    this.history = config.stream === undefined ? recordedHistory(this.nodes.slice()) : streamedHistory(this.nodes.slice());
     this.joinLater = new Set(config.joinLater ?? []);
     for (const id of this.nodes) this.slots.set(id, this.makeSlot(id, config.seed));
   }
@@ -462,14 +463,15 @@ export class Simulator {
   }
 
   private record(event: DistributiveOmit<HistoryEvent, 'i' | 't'>): void {
-    const stamped = stampEvent(event as UnstampedEvent, this.recorded, this.now, this.freezeMessages);
-    this.recorded += 1;
     if (this.stream === undefined) {
-      appendEvent(this.history, stamped);
+      recordEvent(this.history, event as UnstampedEvent, this.now, this.freezeMessages);
+      this.recorded += 1;
       return;
     }
+    const stamped = stampEvent(event as UnstampedEvent, this.recorded, this.now, this.freezeMessages);
+    this.recorded += 1;
     this.stream(stamped);
-    if (isIndexedType(stamped.type)) appendEvent(this.history, stamped);
+    if (isIndexedType(stamped.type)) keepStreamed(this.history, stamped);
   }
 
   /**

@@ -33,7 +33,8 @@ export type SequencerMessage =
   | { type: 'CATCHUP_RESP'; term: number; lastSeq: number; entries: Entry[] };
 
 /** Durable records, one per line of the append-only log. */
-export type SequencerRecord = { kind: 'term'; term: number } | ({ kind: 'entry' } & Entry);
+export type SequencerRecord = { kind: 'term'; term: number } | EntryRecord;
+export type EntryRecord = { kind: 'entry' } & Entry;
 
 /** The fields of an entry, in the order a record lists them. Sequence numbers start at 1. */
 export const ENTRY_SHAPE: Shape = {
@@ -78,6 +79,6 @@ export function entryOf(value: Entry): Entry {
   return { term: value.term, seq: value.seq, id: value.id, origin: value.origin, payload: value.payload };
 }
 
-export function entryRecord(entry: Entry): SequencerRecord {
+export function entryRecord(entry: Entry): EntryRecord {
   return { kind: 'entry', term: entry.term, seq: entry.seq, id: entry.id, origin: entry.origin, payload: entry.payload };
 }

@@ -42,7 +42,11 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
   private maxTermSeen = 0;
   protected role: Role = 'follower';
   protected leader: NodeId | null = null;
-  /** Delivered entries in seq order: log[k] has seq k + 1. The durable append-only log, in memory. */
+  /**
+   * Delivered entries in seq order: log[k] has seq k + 1. The durable append-only log, in memory: the very
+   * records persisted (an entry plus its kind), so that each entry is held once, not twice; they leave the node
+   * only through catch-up, as plain entries.
+   */
   protected readonly log: Entry[] = [];
   /** (term, seq) pairs already logged, as term -> seqs: numbers, not "term:seq" strings, on the hot path. */
   private readonly seen = new Map<number, Set<number>>();
@@ -361,12 +365,14 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
     invariant(entry.seq === this.lastSeq + 1, () => `delivering seq ${entry.seq} after ${this.lastSeq}`);
     if (this.options.dedupSubmissions && this.deliveredIds.has(entry.id)) {
       // Keep the seq slot (others number the same way) but do not hand the duplicate to the application.
-      this.append(entry);
-      ctx.persist(entryRecord(entry));
+      const record = entryRecord(entry);
+      this.append(record);
+      ctx.persist(record);
       return;
     }
-    this.append(entry);
-    ctx.persist(entryRecord(entry));
+    const record = entryRecord(entry);
+    this.append(record);
+    ctx.persist(record);
     ctx.deliver({
       id: entry.id,
       origin: entry.origin,
@@ -403,7 +409,7 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
     if (this.role !== 'leader' || afterSeq >= this.lastSeq) return;
     // Capped by bytes as well as by count, so a batch of large entries still fits one frame.
     const countMax = Math.min(this.options.catchupBatchMax, CATCHUP_ENTRIES_MAX);
-    const entries = prefixWithin(this.log.slice(afterSeq, afterSeq + countMax), countMax);
+    const entries = prefixWithin(this.log.slice(afterSeq, afterSeq + countMax).map(entryOf), countMax);
     ctx.send(from, { type: 'CATCHUP_RESP', term: this.term, lastSeq: this.lastSeq, entries });
   }
 

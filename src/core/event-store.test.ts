@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { historyToJsonl, recordedHistory, recordEvent, stampEvent, type HistoryEvent, type UnstampedEvent } from './history.ts';
+import { storeOf } from './event-store.ts';
+import { randomInt, randomStream } from './rng.ts';
+
+/** Runs of sends with one body, a mix of every columnar type, the fallbacks (string message refs, large node ids) and kept types. */
+function someEvents(count: number): Array<{ event: UnstampedEvent; t: number }> {
+  const rng = randomStream(7, 'event-store');
+  const out: Array<{ event: UnstampedEvent; t: number }> = [];
+  let t = 0;
+  let body = {};
+  for (let n = 0; n < count; n += 1) {
+    if (randomInt(rng, 1, 3) === 1) t += randomInt(rng, 1, 1000) / 7;
+    const node = randomInt(rng, 1, 5);
+    const pick = randomInt(rng, 1, 11);
+    // Half the sends share the body of the one before (as a broadcast does), which the store keeps once.
+    if (randomInt(rng, 1, 2) === 1) body = { type: 'X', n };
+    const event: UnstampedEvent =
+      pick === 1 ? { type: 'send', node, to: 2, msg: n, body }
+      : pick === 2 ? { type: 'receive', node, from: 3, msg: n }
+      : pick === 3 ? { type: 'drop', node, to: 4, msg: n, reason: 'loss' }
+      : pick === 4 ? { type: 'duplicate', node, to: 1, msg: n }
+      : pick === 5 ? { type: 'timer', node, name: 'tick' }
+      : pick === 6 ? { type: 'persist', node, record: { k: n } }
+      : pick === 7 ? { type: 'deliver', node, id: `s${n}`, origin: 1, payload: 'p', order: { seq: n } }
+      : pick === 8 ? { type: 'send', node, to: 2, msg: `live-${n}`, body: null }
+      : pick === 9 ? { type: 'receive', node: 70_000, from: 1, msg: n }
+      : pick === 10 ? { type: 'heal' }
+      : { type: 'submit', node, id: `s${n}`, payload: 'q' };
+    out.push({ event, t });
+  }
+  return out;
+}
+
+describe('EventStore', () => {
+  it('gives back every event with the bytes stampEvent gives, by position, by iteration and in JSONL', () => {
+    const inputs = someEvents(3_000);
+    const history = recordedHistory([1, 2, 3, 4, 5]);
+    const expected: HistoryEvent[] = [];
+    inputs.forEach(({ event, t }, i) => {
+      expected.push(stampEvent(structuredClone(event), i, t));
+      recordEvent(history, event, t);
+    });
+    expect(history.events).toHaveLength(expected.length);
+    const lines = expected.map((event) => JSON.stringify(event));
+    // Backwards, so that no access can lean on the one before it.
+    for (let i = expected.length - 1; i >= 0; i -= 1) expect(JSON.stringify(history.events[i])).toBe(lines[i]);
+    expect([...history.events].map((event) => JSON.stringify(event))).toEqual(lines);
+    expect(history.events.slice(10, 20).map((event) => event.i)).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    expect(historyToJsonl(history)).toBe(historyToJsonl({ nodes: [1, 2, 3, 4, 5], events: expected }));
+    expect(Array.isArray(history.events)).toBe(true);
+    expect(history.events[expected.length]).toBeUndefined();
+    expect(storeOf(history.events)).toBeDefined();
+  });
+
+  it('keeps kept events as the same objects the index holds', () => {
+    const history = recordedHistory([1, 2]);
+    recordEvent(history, { type: 'submit', node: 1, id: 's1', payload: 'x' }, 0);
+    recordEvent(history, { type: 'send', node: 1, to: 2, msg: 1, body: {} }, 0);
+    expect(history.events[0]).toBe(history.index?.submits[0]);
+    expect(history.index?.length).toBe(2);
+    expect([...(history.index?.actingNodes ?? [])]).toEqual([1]);
+  });
+
+  it('refuses writes, to the view and to a rebuilt event, instead of losing them', () => {
+    const history = recordedHistory([1, 2]);
+    recordEvent(history, { type: 'receive', node: 2, from: 1, msg: 1 }, 3);
+    expect(() => history.events.push(history.events[0])).toThrow(/read-only/);
+    expect(() => {
+      history.events[0] = history.events[0];
+    }).toThrow(/read-only/);
+    expect(() => {
+      (history.events[0] as { t: number }).t = 4;
+    }).toThrow(TypeError);
+  });
+});

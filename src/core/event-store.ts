@@ -1,0 +1,327 @@
+import { invariant } from './assert.ts';
+
+/**
+ * A recorded event as the store sees it: history.ts's HistoryEvent, which it does not import (history.ts imports
+ * the store), and the fields of the columnar types it reads from an event being recorded.
+ */
+interface HistoryEvent {
+  readonly type: string;
+  i: number;
+  t: number;
+}
+interface UnstampedEvent {
+  readonly type: string;
+  readonly node?: unknown;
+  readonly to?: unknown;
+  readonly from?: unknown;
+  readonly msg?: unknown;
+  readonly body?: unknown;
+  readonly reason?: unknown;
+  readonly name?: unknown;
+  readonly record?: unknown;
+}
+
+/**
+ * A column store for a recorded history: the frequent events (messages, timers, persists) live in typed-array
+ * columns, about 9 bytes each plus their time when it changed and a slot for their body, record or name, instead of an object of about 100
+ * bytes (no pointer compression in Node: 8 bytes a field, 16 more for a fractional time). Every other event
+ * (submits, deliveries, acks, node fates, rare types) is kept as the object it was recorded as, so the checkers'
+ * index and the store share it.
+ *
+ * `events` is a read-only array view: reading an index rebuilds the event as one object literal with its fields
+ * in the order stampEvent gives them, so JSON.stringify yields the same bytes as before, and array methods
+ * (filter, slice, iteration) work unchanged. A rebuilt event is frozen, since changing it would change nothing
+ * in the store; writing to the view throws.
+ */
+
+const CHUNK_BITS = 16;
+const CHUNK_SIZE = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_SIZE - 1;
+/**
+ * Events come in blocks of this many: a block records where its first object and first time are, and an event
+ * finds its own by counting the flags of the events before it in the block (at most BLOCK_SIZE - 1 of them).
+ */
+const BLOCK_BITS = 5;
+const BLOCK_SIZE = 1 << BLOCK_BITS;
+const BLOCK_MASK = BLOCK_SIZE - 1;
+/** Node ids that fit a column; anything else is kept as an object. */
+const MAX_NODE = 0xffff;
+
+const KEPT = 0;
+const SEND = 1;
+const RECEIVE = 2;
+const DROP = 3;
+const DUPLICATE = 4;
+const TIMER = 5;
+const PERSIST = 6;
+/** Set in `kind` when the event's time differs from the one before it (and on the first event of a block). */
+const NEW_TIME = 0x80;
+/** Set in `kind` when the event's object is the one of the event before (a broadcast sends one body to all). */
+const SAME_OBJECT = 0x40;
+const KIND_MASK = 0x3f;
+/** Whether an event of each kind has an object in `objects` (a kept event, body, drop reason, timer name, record). */
+const HAS_OBJECT = Uint8Array.from([1, 1, 0, 1, 0, 1, 1]);
+
+/**
+ * The columns of CHUNK_SIZE events. Most events share their time with the one before (what a handler does
+ * happens at the instant it runs), so times are stored only when they change, in `times`.
+ */
+interface Chunk {
+  kind: Uint8Array;
+  node: Uint16Array;
+  peer: Uint16Array;
+  msg: Int32Array;
+  /** Per block: the index in `objects` of its first object, and in `times` of its first time. */
+  objectBase: Int32Array;
+  timeBase: Int32Array;
+}
+
+function newChunk(): Chunk {
+  return {
+    kind: new Uint8Array(CHUNK_SIZE),
+    node: new Uint16Array(CHUNK_SIZE),
+    peer: new Uint16Array(CHUNK_SIZE),
+    msg: new Int32Array(CHUNK_SIZE),
+    objectBase: new Int32Array(CHUNK_SIZE >>> BLOCK_BITS),
+    timeBase: new Int32Array(CHUNK_SIZE >>> BLOCK_BITS),
+  };
+}
+
+/** A growing list of doubles in fixed chunks (no copying as it grows). */
+class Doubles {
+  private readonly chunks: Float64Array[] = [];
+  length = 0;
+
+  push(value: number): void {
+    const index = this.length >>> CHUNK_BITS;
+    if (index === this.chunks.length) this.chunks.push(new Float64Array(CHUNK_SIZE));
+    this.chunks[index][this.length & CHUNK_MASK] = value;
+    this.length += 1;
+  }
+
+  get(i: number): number {
+    return this.chunks[i >>> CHUNK_BITS][i & CHUNK_MASK];
+  }
+}
+
+/** How many objects an event of this kind byte added to `objects`: 1, or 0 when it has none or shares one. */
+function pushedObjects(kind: number): number {
+  return (kind & SAME_OBJECT) !== 0 ? 0 : HAS_OBJECT[kind & KIND_MASK];
+}
+
+function isSmallNode(value: unknown): value is number {
+  return typeof value === 'number' && (value & MAX_NODE) === value;
+}
+
+function isInt32(value: unknown): value is number {
+  return typeof value === 'number' && (value | 0) === value && !Object.is(value, -0);
+}
+
+export class EventStore {
+  private readonly chunks: Chunk[] = [];
+  private readonly objects: unknown[] = [];
+  private readonly times = new Doubles();
+  private lastTime = 0;
+  length = 0;
+  /** The read-only array view of the events (what History.events is for a recorded history). */
+  readonly view: HistoryEvent[];
+
+  constructor() {
+    this.view = new Proxy([] as HistoryEvent[], viewHandler(this));
+    views.set(this.view, this);
+  }
+
+  /**
+   * Records `event` at position `length`, time `t`, in the columns when its type and fields allow it (true);
+   * false leaves the store as it was, for the caller to stamp the event and keep it with addKept.
+   */
+  addColumnar(event: UnstampedEvent, t: number): boolean {
+    let kind: number;
+    let peer = 0;
+    let msg = 0;
+    let object: unknown = undefined;
+    switch (event.type) {
+      case 'send':
+      case 'drop':
+      case 'duplicate':
+        if (!isSmallNode(event.to) || !isInt32(event.msg)) return false;
+        kind = event.type === 'send' ? SEND : event.type === 'drop' ? DROP : DUPLICATE;
+        peer = event.to;
+        msg = event.msg;
+        object = event.type === 'send' ? event.body : event.type === 'drop' ? event.reason : undefined;
+        break;
+      case 'receive':
+        if (!isSmallNode(event.from) || !isInt32(event.msg)) return false;
+        kind = RECEIVE;
+        peer = event.from;
+        msg = event.msg;
+        break;
+      case 'timer':
+        kind = TIMER;
+        object = event.name;
+        break;
+      case 'persist':
+        kind = PERSIST;
+        object = event.record;
+        break;
+      default:
+        return false;
+    }
+    if (!isSmallNode(event.node)) return false;
+    const chunk = this.next(kind, t);
+    const j = this.length & CHUNK_MASK;
+    chunk.node[j] = event.node;
+    chunk.peer[j] = peer;
+    chunk.msg[j] = msg;
+    if (HAS_OBJECT[kind] === 1) {
+      if (this.objects.length > 0 && this.objects[this.objects.length - 1] === object) chunk.kind[j] |= SAME_OBJECT;
+      else this.objects.push(object);
+    }
+    this.length += 1;
+    return true;
+  }
+
+  /** Keeps a stamped event as the object it is (its `i` must be this store's length). */
+  addKept(event: HistoryEvent): void {
+    invariant(event.i === this.length, () => `event ${event.i} recorded at position ${this.length}`);
+    this.next(KEPT, event.t);
+    this.objects.push(event);
+    this.length += 1;
+  }
+
+  /** Opens the slot of event `length`: its chunk and block, its kind and, when it changed, its time. */
+  private next(kind: number, t: number): Chunk {
+    const index = this.length >>> CHUNK_BITS;
+    if (index === this.chunks.length) this.chunks.push(newChunk());
+    const chunk = this.chunks[index];
+    const j = this.length & CHUNK_MASK;
+    const blockStart = (j & BLOCK_MASK) === 0;
+    if (blockStart) {
+      chunk.objectBase[j >>> BLOCK_BITS] = this.objects.length;
+      chunk.timeBase[j >>> BLOCK_BITS] = this.times.length;
+    }
+    // Compared as numbers (0 and -0 alike): both print as 0, so the bytes are the same either way.
+    if (blockStart || t !== this.lastTime || this.length === 0) {
+      this.times.push(t);
+      this.lastTime = t;
+      chunk.kind[j] = kind | NEW_TIME;
+    } else {
+      chunk.kind[j] = kind;
+    }
+    return chunk;
+  }
+
+  /** The event at position i, rebuilt when it is columnar (a fresh frozen object each time). */
+  at(i: number): HistoryEvent {
+    const chunk = this.chunks[i >>> CHUNK_BITS];
+    const j = i & CHUNK_MASK;
+    const first = j & ~BLOCK_MASK;
+    let object = chunk.objectBase[j >>> BLOCK_BITS];
+    let time = chunk.timeBase[j >>> BLOCK_BITS] - 1;
+    for (let k = first; k < j; k += 1) {
+      const kind = chunk.kind[k];
+      object += pushedObjects(kind);
+      time += kind >>> 7;
+    }
+    const kind = chunk.kind[j];
+    time += kind >>> 7;
+    if ((kind & SAME_OBJECT) !== 0) object -= 1;
+    return this.rebuild(chunk, j, i, this.objects[object], this.times.get(time));
+  }
+
+  /** Every event in order, without the block scans of `at` (for writing a whole history out). */
+  forEach(visit: (event: HistoryEvent) => void): void {
+    for (const event of this.values()) visit(event);
+  }
+
+  /** Every event in order, each rebuilt once (what iterating the view gives). */
+  *values(): Generator<HistoryEvent, void, undefined> {
+    let object = 0;
+    let time = -1;
+    for (let i = 0; i < this.length; i += 1) {
+      const chunk = this.chunks[i >>> CHUNK_BITS];
+      const j = i & CHUNK_MASK;
+      const kind = chunk.kind[j];
+      time += kind >>> 7;
+      const same = (kind & SAME_OBJECT) !== 0 ? 1 : 0;
+      yield this.rebuild(chunk, j, i, this.objects[object - same], this.times.get(time));
+      object += pushedObjects(kind);
+    }
+  }
+
+  private rebuild(chunk: Chunk, j: number, i: number, object: unknown, t: number): HistoryEvent {
+    switch (chunk.kind[j] & KIND_MASK) {
+      case KEPT:
+        return object as HistoryEvent;
+      case SEND:
+        return Object.freeze({ type: 'send', node: chunk.node[j], to: chunk.peer[j], msg: chunk.msg[j], body: object as never, i, t });
+      case RECEIVE:
+        return Object.freeze({ type: 'receive', node: chunk.node[j], from: chunk.peer[j], msg: chunk.msg[j], i, t });
+      case DROP:
+        return Object.freeze({ type: 'drop', node: chunk.node[j], to: chunk.peer[j], msg: chunk.msg[j], reason: object as never, i, t });
+      case DUPLICATE:
+        return Object.freeze({ type: 'duplicate', node: chunk.node[j], to: chunk.peer[j], msg: chunk.msg[j], i, t });
+      case TIMER:
+        return Object.freeze({ type: 'timer', node: chunk.node[j], name: object as string, i, t });
+      case PERSIST:
+        return Object.freeze({ type: 'persist', node: chunk.node[j], record: object as never, i, t });
+      default:
+        throw new Error(`event ${i} has an unknown kind ${chunk.kind[j]} in the store`);
+    }
+  }
+}
+
+const views = new WeakMap<object, EventStore>();
+
+/** The store behind an events array, when it is a store's view. */
+export function storeOf(events: readonly object[]): EventStore | undefined {
+  return views.get(events);
+}
+
+/** A canonical array index (what a numeric property key of an array is), or -1. */
+function arrayIndex(key: string | symbol): number {
+  if (typeof key !== 'string' || key.length === 0) return -1;
+  const first = key.charCodeAt(0);
+  if (first < 48 || first > 57) return -1;
+  const n = Number(key);
+  return Number.isInteger(n) && n >= 0 && String(n) === key ? n : -1;
+}
+
+function readOnly(): never {
+  throw new TypeError('a recorded history is read-only: copy its events first (history.events.slice())');
+}
+
+function viewHandler(store: EventStore): ProxyHandler<HistoryEvent[]> {
+  return {
+    get(target, key, receiver) {
+      if (key === 'length') return store.length;
+      // Iteration walks the store in order, without a trap and a block scan per element.
+      if (key === Symbol.iterator) return () => store.values();
+      const i = arrayIndex(key);
+      if (i >= 0) return i < store.length ? store.at(i) : undefined;
+      return Reflect.get(target, key, receiver);
+    },
+    has(target, key) {
+      const i = arrayIndex(key);
+      if (i >= 0) return i < store.length;
+      return Reflect.has(target, key);
+    },
+    ownKeys() {
+      const keys: string[] = [];
+      for (let i = 0; i < store.length; i += 1) keys.push(String(i));
+      keys.push('length');
+      return keys;
+    },
+    getOwnPropertyDescriptor(target, key) {
+      if (key === 'length') return { value: store.length, writable: true, enumerable: false, configurable: false };
+      const i = arrayIndex(key);
+      if (i >= 0 && i < store.length) return { value: store.at(i), writable: false, enumerable: true, configurable: true };
+      return Reflect.getOwnPropertyDescriptor(target, key);
+    },
+    set: readOnly,
+    defineProperty: readOnly,
+    deleteProperty: readOnly,
+    setPrototypeOf: readOnly,
+    preventExtensions: readOnly,
+  };
+}
