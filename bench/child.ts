@@ -61,12 +61,16 @@ function main(args: readonly string[]): void {
     case 'weak': {
       const [seeds, limit] = rest.slice(0, 2).map(Number);
       const [index, count] = (rest[2] ?? '1/1').split('/').map(Number);
-      for (const { weak, seed } of weakTasks(seeds, limit, index, count)) console.log(JSON.stringify(measureWeak(weak, seed)));
+      for (const { weak, seed } of weakTasks(seeds, limit, index, count))
+        console.log(JSON.stringify(measureWeak(weak, seed)));
       return;
     }
     case 'profile': {
       const workload = PROFILE_WORKLOADS[rest[0] ?? ''];
-      invariant(workload !== undefined, `unknown profile workload "${rest[0]}"; known: ${Object.keys(PROFILE_WORKLOADS).join(', ')}`);
+      invariant(
+        workload !== undefined,
+        `unknown profile workload "${rest[0]}"; known: ${Object.keys(PROFILE_WORKLOADS).join(', ')}`,
+      );
       profiledWork(workload);
       return;
     }

@@ -59,7 +59,9 @@ function parseFlags(args: readonly string[]): Flags {
   if (typeof values.only === 'string') {
     const ids = values.only.split(',').map(Number);
     if (ids.some((id) => !SECTIONS.some((section) => section.id === id))) {
-      process.stderr.write(`--only takes section numbers from 1 to ${SECTIONS.length}, comma-separated, e.g. --only 1,3\n`);
+      process.stderr.write(
+        `--only takes section numbers from 1 to ${SECTIONS.length}, comma-separated, e.g. --only 1,3\n`,
+      );
       process.exit(64);
     }
     flags.only = new Set(ids);
@@ -74,7 +76,16 @@ async function runSections(flags: Flags, startMs: number): Promise<SectionResult
     if (nowMs() - startMs > SECTION_START_LIMIT_MS) {
       const note = `skipped: the bench was past ${SECTION_START_LIMIT_MS / 60_000} minutes when this section was due`;
       process.stderr.write(`section ${section.id} ${note}\n`);
-      results.push({ id: section.id, title: `section ${section.id} skipped`, method: '', tables: [], notes: [note], plots: [], targets: [], wallMs: 0 });
+      results.push({
+        id: section.id,
+        title: `section ${section.id} skipped`,
+        method: '',
+        tables: [],
+        notes: [note],
+        plots: [],
+        targets: [],
+        wallMs: 0,
+      });
       continue;
     }
     const context: BenchContext = {
@@ -97,7 +108,16 @@ async function runSection(id: number, run: () => SectionResult | Promise<Section
     return await run();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { id, title: `section ${id} failed`, method: '', tables: [], notes: [`failed: ${message}`], plots: [], targets: [], wallMs: nowMs() - startMs };
+    return {
+      id,
+      title: `section ${id} failed`,
+      method: '',
+      tables: [],
+      notes: [`failed: ${message}`],
+      plots: [],
+      targets: [],
+      wallMs: nowMs() - startMs,
+    };
   }
 }
 
@@ -118,8 +138,12 @@ async function profileMissed(targets: readonly Target[], startMs: number): Promi
       continue;
     }
     const layers = target.profile.layers.slice(0, 5).map((layer) => `${layer.layer} ${layer.percent.toFixed(0)} %`);
-    const frames = target.profile.frames.slice(0, 6).map((frame) => `${frame.name} (${frame.file}) ${frame.selfPercent.toFixed(1)} %`);
-    process.stdout.write(`where the time goes, ${target.name}:\n  by layer: ${layers.join(', ')}\n  top frames: ${frames.join('; ')}\n\n`);
+    const frames = target.profile.frames
+      .slice(0, 6)
+      .map((frame) => `${frame.name} (${frame.file}) ${frame.selfPercent.toFixed(1)} %`);
+    process.stdout.write(
+      `where the time goes, ${target.name}:\n  by layer: ${layers.join(', ')}\n  top frames: ${frames.join('; ')}\n\n`,
+    );
   }
 }
 
@@ -141,7 +165,9 @@ async function main(): Promise<void> {
   writeFileSync(REPORT_PATH, reportMarkdown({ startedAt, machine, command, sections, totalWallMs }));
   process.stdout.write(`Targets\n${textTable(targetsTable(targets))}\n\n`);
   const missed = targets.filter((target) => !target.met).length;
-  process.stdout.write(`${targets.length - missed} of ${targets.length} targets met. Report: reports/bench.md. Bench time: ${formatMs(totalWallMs)}.\n`);
+  process.stdout.write(
+    `${targets.length - missed} of ${targets.length} targets met. Report: reports/bench.md. Bench time: ${formatMs(totalWallMs)}.\n`,
+  );
 }
 
 main().catch((error: unknown) => {

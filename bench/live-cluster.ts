@@ -43,7 +43,12 @@ export class LiveCluster {
       const cluster = new LiveCluster(size, mkdtempSync(join(tmpdir(), 'tob-lab-bench-live-')), extraArgs);
       const basePort = 20_000 + Math.floor(Math.random() * 40_000);
       cluster.launch(basePort);
-      if (await cluster.waitFor(() => cluster.leader !== null && cluster.nodes.every((node) => node.ready), LEADER_WAIT_MS)) {
+      if (
+        await cluster.waitFor(
+          () => cluster.leader !== null && cluster.nodes.every((node) => node.ready),
+          LEADER_WAIT_MS,
+        )
+      ) {
         return cluster;
       }
       lastProblem = cluster.failure ?? `no leader within ${LEADER_WAIT_MS} ms`;
@@ -80,9 +85,20 @@ export class LiveCluster {
 
   /** Starts every node through the lab's one node-process launcher (src/cluster/node-process.ts). */
   private launch(basePort: number): void {
-    const peers = Array.from({ length: this.size }, (_, index) => `${index + 1}=127.0.0.1:${basePort + index}`).join(',');
+    const peers = Array.from({ length: this.size }, (_, index) => `${index + 1}=127.0.0.1:${basePort + index}`).join(
+      ',',
+    );
     for (let id = 1; id <= this.size; id += 1) {
-      const liveArgs = ['--headless', '--id', String(id), '--peers', peers, '--data', join(this.dataRoot, `node${id}`), ...this.extraArgs];
+      const liveArgs = [
+        '--headless',
+        '--id',
+        String(id),
+        '--peers',
+        peers,
+        '--data',
+        join(this.dataRoot, `node${id}`),
+        ...this.extraArgs,
+      ];
       const spec = { id, command: process.execPath, commandArgs: ['bin/tob-lab.js'], liveArgs, cwd: REPO_ROOT };
       const node = new NodeProcess(spec, {
         output: (from, line) => this.onLine(from, line),

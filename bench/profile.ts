@@ -37,7 +37,11 @@ interface CpuProfile {
 export const PROFILE_TIMEOUT_MS = 90_000;
 
 /** Runs `bench/child.ts profile <workload>` under `node --cpu-prof` and summarizes the profile it writes. */
-export async function profileWorkload(workload: string, timeoutMs = PROFILE_TIMEOUT_MS, framesMax = 12): Promise<ProfileSummary> {
+export async function profileWorkload(
+  workload: string,
+  timeoutMs = PROFILE_TIMEOUT_MS,
+  framesMax = 12,
+): Promise<ProfileSummary> {
   const directory = mkdtempSync(join(tmpdir(), 'tob-lab-bench-prof-'));
   try {
     const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${directory}`];
@@ -47,9 +51,12 @@ export async function profileWorkload(workload: string, timeoutMs = PROFILE_TIME
       .filter((name) => name.endsWith('.cpuprofile'))
       .map((name) => join(directory, name))
       .sort((a, b) => statSync(b).size - statSync(a).size);
-    const summaries = files.map((file) => summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, framesMax));
+    const summaries = files.map((file) =>
+      summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, framesMax),
+    );
     const best = summaries.sort((a, b) => b.sampledMs - a.sampledMs)[0];
-    if (best === undefined || best.sampledMs === 0) throw new Error(`the profile of ${workload} has no samples inside ${PROFILED_FRAME}`);
+    if (best === undefined || best.sampledMs === 0)
+      throw new Error(`the profile of ${workload} has no samples inside ${PROFILED_FRAME}`);
     return { ...best, command: `node --cpu-prof --import tsx bench/child.ts profile ${workload}` };
   } finally {
     rmSync(directory, { recursive: true, force: true });

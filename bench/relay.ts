@@ -44,8 +44,10 @@ export const relayProtocol: ProtocolDefinition = {
   defaults: {},
   optionDocs: {},
   promises: {},
-  create: ({ id, nodes }) => new RelayNode(Math.floor(RELAY_TOKENS / nodes.length) + (id <= RELAY_TOKENS % nodes.length ? 1 : 0)),
-  isMessage: (value: unknown) => typeof value === 'object' && value !== null && (value as { [key: string]: Json }).type === 'token',
+  create: ({ id, nodes }) =>
+    new RelayNode(Math.floor(RELAY_TOKENS / nodes.length) + (id <= RELAY_TOKENS % nodes.length ? 1 : 0)),
+  isMessage: (value: unknown) =>
+    typeof value === 'object' && value !== null && (value as { [key: string]: Json }).type === 'token',
 };
 
 /** Runs the relay on 5 nodes (default network) for `events` queue events; returns events per CPU second. */

@@ -95,7 +95,9 @@ export function markdownTable(table: Table): string {
   const escape = (cell: string) => cell.replace(/\|/g, '\\|');
   return [
     `| ${table.headers.map(escape).join(' | ')} |`,
-    `|${numericColumns(table).map((numeric) => (numeric ? '---:' : '---')).join('|')}|`,
+    `|${numericColumns(table)
+      .map((numeric) => (numeric ? '---:' : '---'))
+      .join('|')}|`,
     ...table.rows.map((row) => `| ${row.map(escape).join(' | ')} |`),
   ].join('\n');
 }
@@ -103,7 +105,12 @@ export function markdownTable(table: Table): string {
 export function targetsTable(targets: readonly Target[]): Table {
   return {
     headers: ['target', 'goal', 'measured', 'verdict'],
-    rows: targets.map((target) => [target.name, target.goal, target.measured, `${target.met ? 'MET' : 'MISSED'}: ${target.margin}`]),
+    rows: targets.map((target) => [
+      target.name,
+      target.goal,
+      target.measured,
+      `${target.met ? 'MET' : 'MISSED'}: ${target.margin}`,
+    ]),
   };
 }
 
@@ -112,7 +119,9 @@ export function sectionText(section: SectionResult): string {
   for (const table of section.tables) parts.push(textTable(table));
   for (const note of section.notes) parts.push(`  ${note}`);
   for (const target of section.targets) {
-    parts.push(`  target ${target.met ? 'MET   ' : 'MISSED'} ${target.name}: ${target.measured} (goal ${target.goal}; ${target.margin})`);
+    parts.push(
+      `  target ${target.met ? 'MET   ' : 'MISSED'} ${target.name}: ${target.measured} (goal ${target.goal}; ${target.margin})`,
+    );
   }
   return parts.join('\n');
 }
@@ -164,7 +173,12 @@ function profileMarkdown(name: string, profile: ProfileSummary): string[] {
     '',
     markdownTable({
       headers: ['top frame (self time)', 'file', 'self', 'total'],
-      rows: profile.frames.map((frame) => [frame.name, frame.file, `${frame.selfPercent.toFixed(1)} %`, `${frame.totalPercent.toFixed(1)} %`]),
+      rows: profile.frames.map((frame) => [
+        frame.name,
+        frame.file,
+        `${frame.selfPercent.toFixed(1)} %`,
+        `${frame.totalPercent.toFixed(1)} %`,
+      ]),
     }),
     '',
   ];

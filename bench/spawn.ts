@@ -37,7 +37,8 @@ export function runChild(args: readonly string[], options: ChildOptions): Promis
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code !== 0) {
-        const why = signal !== null ? `was killed (${signal}; time limit ${options.timeoutMs} ms)` : `exited with ${code}`;
+        const why =
+          signal !== null ? `was killed (${signal}; time limit ${options.timeoutMs} ms)` : `exited with ${code}`;
         reject(new Error(`bench child "${args.join(' ')}" ${why}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`));
         return;
       }

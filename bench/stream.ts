@@ -41,7 +41,8 @@ function parseFlags(args: readonly string[]): StreamFlags {
   const flags: StreamFlags = { events: 10_000_000, nodes: 5, protocol: 'sequencer', out: null, json: false };
   const count = (flag: string, text: string | undefined): number => {
     const value = Number(text);
-    if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${flag} takes a whole number >= 1, got "${text ?? ''}"`);
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new Error(`${flag} takes a whole number >= 1, got "${text ?? ''}"`);
     return value;
   };
   for (let index = 0; index < args.length; index += 1) {
@@ -69,7 +70,10 @@ export function streamRun(flags: Omit<StreamFlags, 'json'>): StreamResult {
   const directory = flags.out === null ? mkdtempSync(join(tmpdir(), 'tob-lab-stream-')) : null;
   const file = flags.out ?? join(directory ?? '.', 'history.jsonl');
   try {
-    const writer = new HistoryFileWriter(file, Array.from({ length: flags.nodes }, (_, index) => index + 1));
+    const writer = new HistoryFileWriter(
+      file,
+      Array.from({ length: flags.nodes }, (_, index) => index + 1),
+    );
     const run = runBroadcastLoad({
       protocol,
       nodes: flags.nodes,
@@ -85,7 +89,10 @@ export function streamRun(flags: Omit<StreamFlags, 'json'>): StreamResult {
     run.sim.finish();
     writer.close();
     const checkStart = process.cpuUsage();
-    const verdicts = runCheckers(run.sim.history).map((verdict) => ({ checker: verdict.checker, status: verdict.status }));
+    const verdicts = runCheckers(run.sim.history).map((verdict) => ({
+      checker: verdict.checker,
+      status: verdict.status,
+    }));
     return {
       protocol: protocol.name,
       nodes: flags.nodes,

@@ -9,7 +9,13 @@ describe('gossip-chat', () => {
   testProtocol(gossipChat, { faults: ['crash', 'duplication'], runs: 100, seed: 1 });
 
   it('loses FIFO order under delay, as its promise table says', async () => {
-    const result = await check({ protocol: gossipChat, faults: ['delay'], properties: ['fifo-order'], runs: 100, seed: 3 });
+    const result = await check({
+      protocol: gossipChat,
+      faults: ['delay'],
+      properties: ['fifo-order'],
+      runs: 100,
+      seed: 3,
+    });
     expect(result.passed).toBe(true);
     expect(result.violation?.standing).toBe('known-weakness');
     expect(result.violation?.source).toContain('export default scenario({');

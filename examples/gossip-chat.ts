@@ -45,7 +45,11 @@ export const gossipChat: ProtocolDefinition = {
   promises: {
     'exactly-once': { holds: ['none', 'delay', 'loss', 'duplication', 'crash', 'partition'] },
     'fifo-order': { holds: ['none', 'duplication', 'crash'], breaks: ['delay'] },
-    'total-order': { holds: [], breaks: ['none', 'delay'], note: 'two senders at once: each node delivers its own first' },
+    'total-order': {
+      holds: [],
+      breaks: ['none', 'delay'],
+      note: 'two senders at once: each node delivers its own first',
+    },
   },
 };
 

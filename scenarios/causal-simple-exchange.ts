@@ -9,11 +9,7 @@ export default scenario({
   description: 'Vector-clock causal broadcast: a reply chain keeps its causal order, with the clocks shown.',
   cluster: { protocol: 'causal', nodes: 3, options: { sendDelayMsMax: 200 } },
   network: { latency: { kind: 'uniform', minMs: 5, maxMs: 50 }, fifo: false },
-  timeline: [
-    at(1_000, submit(1, 'Hello')),
-    at(2_000, submit(2, 'Hi')),
-    at(3_000, submit(3, 'Hey both!')),
-  ],
+  timeline: [at(1_000, submit(1, 'Hello')), at(2_000, submit(2, 'Hi')), at(3_000, submit(3, 'Hey both!'))],
   expect: {
     pass: ['causal-order', 'fifo-order', 'exactly-once', 'eventual-delivery'],
     orders: [

@@ -28,7 +28,9 @@ export default scenario({
     // On raft node 3 may or may not be the leader when it dies (elections are randomized); either way nothing
     // is lost, the order holds and node 3 catches up.
     protocols: {
-      raft: { pass: ['total-order', 'exactly-once', 'fifo-order', 'election-safety', 'eventual-delivery', 'durability'] },
+      raft: {
+        pass: ['total-order', 'exactly-once', 'fifo-order', 'election-safety', 'eventual-delivery', 'durability'],
+      },
     },
   },
 });

@@ -20,7 +20,17 @@ export default scenario({
     leaders: [{ atMs: 5_000, node: 3 }],
     // Raft elects whichever node times out first, so who leads is not expected; the order is.
     protocols: {
-      raft: { pass: ['total-order', 'exactly-once', 'causal-order', 'fifo-order', 'election-safety', 'eventual-delivery', 'durability'] },
+      raft: {
+        pass: [
+          'total-order',
+          'exactly-once',
+          'causal-order',
+          'fifo-order',
+          'election-safety',
+          'eventual-delivery',
+          'durability',
+        ],
+      },
     },
   },
 });

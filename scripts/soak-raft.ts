@@ -251,7 +251,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await stream;
     const livenessAtMs = Date.now();
     // Every submission that reached a node is retried until committed; wait until all nodes agree on the count.
-    const settled = await settle(() => nodes.map((node) => historyDeliveries(dataDir, node.id)), options.settleMs, options.settleStallMs);
+    const settled = await settle(
+      () => nodes.map((node) => historyDeliveries(dataDir, node.id)),
+      options.settleMs,
+      options.settleStallMs,
+    );
     for (const node of nodes) await node.end();
     const history = mergeHistories(
       nodes.map((node) => nodeFiles(dataDir, node.id).history),

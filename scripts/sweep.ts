@@ -11,14 +11,20 @@ import { sweep } from '../src/search/sweep.ts';
 import { protocolFromFlag } from '../src/scenarios/user-module.ts';
 import { scriptArgs, wholeNumber } from './args.ts';
 
-const values = scriptArgs('npm run sweep -- [options]: holds every protocol to its whole promise table (takes minutes)', {
-  runs: { help: 'generated cases per protocol and fault class (default 2000)' },
-  nodes: { help: 'cluster size (default 5)' },
-  workers: { help: 'worker threads (default 2)' },
-  seed: { help: 'search seed (default 1)' },
-  protocol: { help: 'only this protocol: a shipped name or ./my-protocol.ts (default: every shipped one)' },
-  swarm: { help: 'also search each promised property with swarm testing over every class it holds under', boolean: true },
-});
+const values = scriptArgs(
+  'npm run sweep -- [options]: holds every protocol to its whole promise table (takes minutes)',
+  {
+    runs: { help: 'generated cases per protocol and fault class (default 2000)' },
+    nodes: { help: 'cluster size (default 5)' },
+    workers: { help: 'worker threads (default 2)' },
+    seed: { help: 'search seed (default 1)' },
+    protocol: { help: 'only this protocol: a shipped name or ./my-protocol.ts (default: every shipped one)' },
+    swarm: {
+      help: 'also search each promised property with swarm testing over every class it holds under',
+      boolean: true,
+    },
+  },
+);
 const runs = wholeNumber(values, 'runs', 2_000, 1);
 const nodes = wholeNumber(values, 'nodes', 5, 1);
 const workers = wholeNumber(values, 'workers', 2, 1);
@@ -55,7 +61,11 @@ for (const protocol of protocols) {
 }
 
 /** A property promised under several classes, searched with each case drawing its own mix of them. */
-async function holdsSwarm(protocol: ProtocolDefinition, property: Property, classes: readonly FaultClass[]): Promise<void> {
+async function holdsSwarm(
+  protocol: ProtocolDefinition,
+  property: Property,
+  classes: readonly FaultClass[],
+): Promise<void> {
   const faults = classes.filter((fault) => fault !== 'none');
   if (faults.length < 2) return;
   const result = await sweep({ protocol, nodes, faults, properties: [property], runs, seed, swarm: true }, workers);
@@ -66,7 +76,9 @@ async function holdsSwarm(protocol: ProtocolDefinition, property: Property, clas
   }
   // Each class alone is promised, not every mix of them: a mix that breaks is reported, not counted as broken.
   const steps = result.violation.shrunk.scenario.steps.length;
-  mixes.push(`${line}: broke (case ${result.violation.caseIndex}, ${steps} steps, run seed ${result.violation.shrunk.seed})`);
+  mixes.push(
+    `${line}: broke (case ${result.violation.caseIndex}, ${steps} steps, run seed ${result.violation.shrunk.seed})`,
+  );
   console.log(`MIX    ${line}: ${result.violation.verdict.summary}`);
 }
 
@@ -77,7 +89,9 @@ async function holds(protocol: ProtocolDefinition, fault: FaultClass, properties
     console.log(`ok     ${line} (${result.runs} runs)`);
     return;
   }
-  broken.push(`${line}: ${result.violation.property} broke (case ${result.violation.caseIndex}, replay with run seed ${result.violation.shrunk.seed})`);
+  broken.push(
+    `${line}: ${result.violation.property} broke (case ${result.violation.caseIndex}, replay with run seed ${result.violation.shrunk.seed})`,
+  );
   console.log(`BROKEN ${line}: ${result.violation.property} — ${result.violation.verdict.summary}`);
 }
 

@@ -73,9 +73,21 @@ export {
   type GenerateOptions,
   type GeneratedCase,
 } from './search/generate.ts';
-export { searchViolation, firstViolation, PROTOCOL_ERROR, type SearchOptions, type SearchResult, type Violation } from './search/search.ts';
+export {
+  searchViolation,
+  firstViolation,
+  PROTOCOL_ERROR,
+  type SearchOptions,
+  type SearchResult,
+  type Violation,
+} from './search/search.ts';
 export { sweep } from './search/sweep.ts';
 export { counterexampleSource, type CounterexampleInfo } from './search/counterexample.ts';
-export { loadProtocolModule, rememberProtocolModule, protocolModule, type ProtocolModule } from './scenarios/user-module.ts';
+export {
+  loadProtocolModule,
+  rememberProtocolModule,
+  protocolModule,
+  type ProtocolModule,
+} from './scenarios/user-module.ts';
 export { ScenarioError } from './scenarios/errors.ts';
 export { default as fc } from 'fast-check';

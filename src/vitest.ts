@@ -25,9 +25,13 @@ export function testProtocol(protocol: string | ProtocolDefinition, options: Tes
   const { name, timeoutMs, ...checkOptions } = options;
   const protocolName = typeof protocol === 'string' ? protocol : protocol.name;
   const faults = (checkOptions.faults ?? ['crash', 'partition']).join(', ');
-  it(name ?? `${protocolName} keeps its promises under ${faults}`, async () => {
-    await assertCheck({ ...checkOptions, protocol });
-  }, timeoutMs ?? TEST_TIMEOUT_MS_DEFAULT);
+  it(
+    name ?? `${protocolName} keeps its promises under ${faults}`,
+    async () => {
+      await assertCheck({ ...checkOptions, protocol });
+    },
+    timeoutMs ?? TEST_TIMEOUT_MS_DEFAULT,
+  );
 }
 
 export { assertCheck, check, CheckFailure, type CheckOptions, type CheckResult } from './search/check.ts';

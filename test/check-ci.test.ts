@@ -23,7 +23,19 @@ function overpromisingProtocol(): string {
 
 describe('check in CI mode', () => {
   it('exits 0 on a known weakness, says so, and fails on it with --strict', async () => {
-    const args = ['check', '--protocol', 'sequencer', '--faults', 'partition', '--seed', '5', '--runs', '300', '--out', join(dir, 'weak')];
+    const args = [
+      'check',
+      '--protocol',
+      'sequencer',
+      '--faults',
+      'partition',
+      '--seed',
+      '5',
+      '--runs',
+      '300',
+      '--out',
+      join(dir, 'weak'),
+    ];
     const lenient = await runCli(args);
     expect(lenient.stdout).toMatch(/a known weakness: the promise table says total-order breaks under partition/);
     expect(lenient.stdout).toMatch(/CI: passes \(a known weakness; --strict fails on it\)/);
@@ -35,7 +47,23 @@ describe('check in CI mode', () => {
 
   it('exits 1 on a broken promise of a user protocol, and writes JUnit XML that says so', async () => {
     const junit = join(dir, 'junit', 'check.xml');
-    const result = await runCli(['check', '--protocol', overpromisingProtocol(), '--faults', 'delay', '--seed', '1', '--runs', '30', '--properties', 'total-order', '--out', join(dir, 'broken'), '--junit', junit]);
+    const result = await runCli([
+      'check',
+      '--protocol',
+      overpromisingProtocol(),
+      '--faults',
+      'delay',
+      '--seed',
+      '1',
+      '--runs',
+      '30',
+      '--properties',
+      'total-order',
+      '--out',
+      join(dir, 'broken'),
+      '--junit',
+      junit,
+    ]);
     expect(result.stdout).toMatch(/A BROKEN PROMISE: the promise table says total-order holds under delay/);
     expect(result.code).toBe(1);
     const xml = readFileSync(junit, 'utf8');
@@ -47,14 +75,40 @@ describe('check in CI mode', () => {
 
   it('writes a passing JUnit case when nothing is found', async () => {
     const junit = join(dir, 'clean.xml');
-    const result = await runCli(['check', '--protocol', 'sequencer', '--faults', 'clock-drift', '--seed', '1', '--runs', '5', '--junit', junit, '--json']);
+    const result = await runCli([
+      'check',
+      '--protocol',
+      'sequencer',
+      '--faults',
+      'clock-drift',
+      '--seed',
+      '1',
+      '--runs',
+      '5',
+      '--junit',
+      junit,
+      '--json',
+    ]);
     expect(result.code).toBe(0);
-    expect(readFileSync(junit, 'utf8')).toMatch(/failures="0"[\s\S]*<testcase classname="tob-lab.check" name="sequencer: [^"]+ under clock-drift" time="[\d.]+"\/>/);
+    expect(readFileSync(junit, 'utf8')).toMatch(
+      /failures="0"[\s\S]*<testcase classname="tob-lab.check" name="sequencer: [^"]+ under clock-drift" time="[\d.]+"\/>/,
+    );
   });
 
   it('saves the counterexample with --json --out and names it in the JSON; --json alone saves nothing', async () => {
     const out = join(dir, 'json');
-    const args = ['check', '--protocol', 'sequencer', '--faults', 'partition', '--seed', '5', '--runs', '300', '--json'];
+    const args = [
+      'check',
+      '--protocol',
+      'sequencer',
+      '--faults',
+      'partition',
+      '--seed',
+      '5',
+      '--runs',
+      '300',
+      '--json',
+    ];
     const saved = JSON.parse((await runCli([...args, '--out', out])).stdout);
     expect(saved.exitCode).toBe(0);
     expect(saved.violation.standing).toBe('known-weakness');
@@ -66,22 +120,60 @@ describe('check in CI mode', () => {
 
   it('writes the counterexample as DSL code that replays to the same history', async () => {
     const out = join(dir, 'dsl');
-    const found = JSON.parse((await runCli(['check', '--protocol', 'sequencer', '--faults', 'partition', '--seed', '5', '--runs', '300', '--json', '--out', out])).stdout);
+    const found = JSON.parse(
+      (
+        await runCli([
+          'check',
+          '--protocol',
+          'sequencer',
+          '--faults',
+          'partition',
+          '--seed',
+          '5',
+          '--runs',
+          '300',
+          '--json',
+          '--out',
+          out,
+        ])
+      ).stdout,
+    );
     const source = readFileSync(found.violation.counterexample, 'utf8');
     expect(source).toMatch(/^import \{ at, (heal, )?partition, scenario, submit \} from 'tob-lab';/);
     expect(source).toMatch(/^ {4}at\(0, submit\(1, 'm1'\), submit\(2, 'm2'\), partition\(\[1\], \[2, 3\]\)\),$/m);
     expect(source).toMatch(/^ {2}expect: \{ pass: \['total-order'\] \},$/m);
     expect(source).not.toMatch(/"do":/);
-    const replay = await runCli(['run', found.violation.counterexample, '--seed', String(found.violation.runSeed), '--json']);
+    const replay = await runCli([
+      'run',
+      found.violation.counterexample,
+      '--seed',
+      String(found.violation.runSeed),
+      '--json',
+    ]);
     expect(replay.code).toBe(1);
     expect(JSON.parse(replay.stdout).hash).toBe(found.violation.hash);
   });
 });
 
-describe('a protocol of the user\'s, by path', () => {
+describe("a protocol of the user's, by path", () => {
   it('is searched on worker threads, and its counterexample imports the module and replays', async () => {
     const out = join(dir, 'user');
-    const args = ['check', '--protocol', GOSSIP, '--faults', 'delay', '--seed', '3', '--runs', '40', '--properties', 'fifo-order', '--json', '--out', out];
+    const args = [
+      'check',
+      '--protocol',
+      GOSSIP,
+      '--faults',
+      'delay',
+      '--seed',
+      '3',
+      '--runs',
+      '40',
+      '--properties',
+      'fifo-order',
+      '--json',
+      '--out',
+      out,
+    ];
     const single = JSON.parse((await runCli(args)).stdout);
     const threaded = JSON.parse((await runCli([...args, '--workers', '2'])).stdout);
     expect(single.violation).not.toBeNull();
@@ -89,19 +181,52 @@ describe('a protocol of the user\'s, by path', () => {
     const source = readFileSync(single.violation.counterexample, 'utf8');
     expect(source).toMatch(/^import userProtocol from '[^']*examples\/gossip-chat\.ts';$/m);
     expect(source).toMatch(/cluster: \{ protocol: userProtocol, nodes: 3 \}/);
-    const replay = await runCli(['run', single.violation.counterexample, '--seed', String(single.violation.runSeed), '--json']);
+    const replay = await runCli([
+      'run',
+      single.violation.counterexample,
+      '--seed',
+      String(single.violation.runSeed),
+      '--json',
+    ]);
     expect(replay.stderr).toBe('');
     expect(JSON.parse(replay.stdout).hash).toBe(single.violation.hash);
   });
 
   it('runs a shipped scenario with --protocol ./file.ts, and the replay command carries it', async () => {
-    const result = await runCli(['run', 'concurrent-messages', '--protocol', './examples/gossip-chat.ts', '--seed', '2', '--plain']);
+    const result = await runCli([
+      'run',
+      'concurrent-messages',
+      '--protocol',
+      './examples/gossip-chat.ts',
+      '--seed',
+      '2',
+      '--plain',
+    ]);
     expect(result.stdout).toMatch(/protocol gossip-chat, 3 nodes/);
-    expect(result.stdout).toMatch(/^replay: {2}npx tob-lab run concurrent-messages --seed 2 --protocol \.\/examples\/gossip-chat\.ts$/m);
+    expect(result.stdout).toMatch(
+      /^replay: {2}npx tob-lab run concurrent-messages --seed 2 --protocol \.\/examples\/gossip-chat\.ts$/m,
+    );
   });
 
   it('takes --options for check, checked against the protocol', async () => {
-    const good = JSON.parse((await runCli(['check', '--protocol', 'sequencer', '--options', '{"heartbeatIntervalMs":200}', '--faults', 'clock-drift', '--runs', '3', '--seed', '1', '--json'])).stdout);
+    const good = JSON.parse(
+      (
+        await runCli([
+          'check',
+          '--protocol',
+          'sequencer',
+          '--options',
+          '{"heartbeatIntervalMs":200}',
+          '--faults',
+          'clock-drift',
+          '--runs',
+          '3',
+          '--seed',
+          '1',
+          '--json',
+        ])
+      ).stdout,
+    );
     expect(good.violation).toBeNull();
     const bad = await runCli(['check', '--protocol', 'sequencer', '--options', '{"heartbeatMs":200}', '--runs', '3']);
     expect(bad.code).toBe(64);

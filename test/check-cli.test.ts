@@ -7,8 +7,23 @@ import { runCli } from './support/cli.ts';
 describe('tob-lab check', () => {
   it('finds, shrinks and saves a counterexample that run replays to the same history', async () => {
     const out = mkdtempSync(join(tmpdir(), 'tob-lab-check-'));
-    const check = await runCli(['check', '--protocol', 'sequencer', '--faults', 'partition', '--seed', '5', '--runs', '300', '--out', out, '--strict']);
-    const found = check.stdout.match(/VIOLATION of ([a-z-]+) \((safety|liveness)\) found after \d+ runs, shrunk \d+ times/);
+    const check = await runCli([
+      'check',
+      '--protocol',
+      'sequencer',
+      '--faults',
+      'partition',
+      '--seed',
+      '5',
+      '--runs',
+      '300',
+      '--out',
+      out,
+      '--strict',
+    ]);
+    const found = check.stdout.match(
+      /VIOLATION of ([a-z-]+) \((safety|liveness)\) found after \d+ runs, shrunk \d+ times/,
+    );
     expect(found).not.toBeNull();
     const [, property, kind] = found!;
     expect(check.code).toBe(kind === 'safety' ? 1 : 2);
@@ -24,7 +39,17 @@ describe('tob-lab check', () => {
   });
 
   it('exits 0 when the search finds nothing', async () => {
-    const result = await runCli(['check', '--protocol', 'sequencer', '--faults', 'clock-drift', '--seed', '1', '--runs', '20']);
+    const result = await runCli([
+      'check',
+      '--protocol',
+      'sequencer',
+      '--faults',
+      'clock-drift',
+      '--seed',
+      '1',
+      '--runs',
+      '20',
+    ]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/no violation in 20 runs/);
   });
@@ -42,7 +67,18 @@ describe('tob-lab check', () => {
 });
 
 describe('sweeps that scale out', () => {
-  const base = ['check', '--protocol', 'sequencer', '--faults', 'partition,loss', '--seed', '11', '--runs', '60', '--json'];
+  const base = [
+    'check',
+    '--protocol',
+    'sequencer',
+    '--faults',
+    'partition,loss',
+    '--seed',
+    '11',
+    '--runs',
+    '60',
+    '--json',
+  ];
 
   it('worker threads report the very violation a single thread reports', async () => {
     const out = mkdtempSync(join(tmpdir(), 'tob-lab-workers-'));
@@ -56,7 +92,9 @@ describe('sweeps that scale out', () => {
     const out = mkdtempSync(join(tmpdir(), 'tob-lab-shards-'));
     const whole = JSON.parse((await runCli([...base, '--out', out, '--properties', 'total-order'])).stdout);
     const shards = await Promise.all(
-      ['1/3', '2/3', '3/3'].map(async (shard) => JSON.parse((await runCli([...base, '--out', out, '--properties', 'total-order', '--shard', shard])).stdout)),
+      ['1/3', '2/3', '3/3'].map(async (shard) =>
+        JSON.parse((await runCli([...base, '--out', out, '--properties', 'total-order', '--shard', shard])).stdout),
+      ),
     );
     const found = shards.map((shard) => shard.violation).filter((violation) => violation !== null);
     expect(found.length).toBeGreaterThan(0);
@@ -75,7 +113,20 @@ describe('sweeps that scale out', () => {
 describe('check over every protocol', () => {
   it('reads each finding against the promise table, and a safety finding anywhere exits 1', async () => {
     const out = mkdtempSync(join(tmpdir(), 'tob-lab-all-'));
-    const result = await runCli(['check', '--protocol', 'all', '--faults', 'crash', '--runs', '100', '--seed', '3', '--out', out, '--strict']);
+    const result = await runCli([
+      'check',
+      '--protocol',
+      'all',
+      '--faults',
+      'crash',
+      '--runs',
+      '100',
+      '--seed',
+      '3',
+      '--out',
+      out,
+      '--strict',
+    ]);
     const standings = result.stdout.match(/^(a known weakness|A BROKEN PROMISE|not promised).*$/gm) ?? [];
     expect(standings.length).toBe((result.stdout.match(/^VIOLATION of/gm) ?? []).length);
     expect(standings.length).toBeGreaterThan(1);

@@ -52,7 +52,9 @@ describe('tob-lab run', () => {
   it('exits 64 naming the file, the step and the fix for a bad step', async () => {
     const result = await runCli(['run', 'test/fixtures/bad-node.ts']);
     expect(result.code).toBe(64);
-    expect(result.stderr).toMatch(/step 1 \(crash node 7 at 1000 ms\): node 7 is not in the cluster; use a node id from 1 to 3/);
+    expect(result.stderr).toMatch(
+      /step 1 \(crash node 7 at 1000 ms\): node 7 is not in the cluster; use a node id from 1 to 3/,
+    );
   });
 
   it('exits 64 for a file without a scenario and for an unknown protocol', async () => {

@@ -75,7 +75,9 @@ describe('scenario triggers', () => {
 
 describe('bursts and joins', () => {
   it('a burst submits from every named node at the same instant', () => {
-    const result = runScenario(scenario({ name: 'b', cluster, timeline: [at(3_000, burst([1, 2, 3], 'hey'))] }), { seed: 2 });
+    const result = runScenario(scenario({ name: 'b', cluster, timeline: [at(3_000, burst([1, 2, 3], 'hey'))] }), {
+      seed: 2,
+    });
     const submits = eventsOf(result.history, 'submit');
     expect(submits.map((event) => [event.node, event.payload, event.t])).toEqual([
       [1, 'hey (node 1)', 3_000],
@@ -100,9 +102,11 @@ describe('bursts and joins', () => {
     const notJoined = eventsOf(result.history, 'drop').filter((event) => event.reason === 'not-joined');
     expect(notJoined.length).toBeGreaterThan(0);
     // It catches up after joining.
-    expect(eventsOf(result.history, 'deliver').filter((event) => event.node === 3).map((event) => event.payload)).toEqual([
-      'before 3 joins',
-    ]);
+    expect(
+      eventsOf(result.history, 'deliver')
+        .filter((event) => event.node === 3)
+        .map((event) => event.payload),
+    ).toEqual(['before 3 joins']);
   });
 });
 
@@ -115,24 +119,30 @@ describe('scenario errors name the step and the fix', () => {
 
   it('rejects a join of a node that boots at start', () => {
     const bad = scenario({ name: 'x', cluster, timeline: [at(5, join(2))] });
-    expect(() => runScenario(bad, { seed: 1 })).toThrow(/step 1 \(node 2 joins at 5 ms\): node 2 boots at start; list it in cluster.joinLater/);
+    expect(() => runScenario(bad, { seed: 1 })).toThrow(
+      /step 1 \(node 2 joins at 5 ms\): node 2 boots at start; list it in cluster.joinLater/,
+    );
   });
 
   it('rejects a condition on an unknown node, a negative time and an unknown option', () => {
-    expect(() => runScenario(scenario({ name: 'x', cluster, timeline: when(leaderElected(9), submit(1, 'x')) }), { seed: 1 })).toThrow(
-      /when node 9 leads.*use a node id from 1 to 3/,
-    );
-    expect(() => runScenario(scenario({ name: 'x', cluster, timeline: [at(-1, submit(1, 'x'))] }), { seed: 1 })).toThrow(
-      /the time must be a number of milliseconds >= 0/,
-    );
     expect(() =>
-      runScenario(scenario({ name: 'x', cluster: { ...cluster, options: { heartbeatMs: 5 } }, timeline: [] }), { seed: 1 }),
+      runScenario(scenario({ name: 'x', cluster, timeline: when(leaderElected(9), submit(1, 'x')) }), { seed: 1 }),
+    ).toThrow(/when node 9 leads.*use a node id from 1 to 3/);
+    expect(() =>
+      runScenario(scenario({ name: 'x', cluster, timeline: [at(-1, submit(1, 'x'))] }), { seed: 1 }),
+    ).toThrow(/the time must be a number of milliseconds >= 0/);
+    expect(() =>
+      runScenario(scenario({ name: 'x', cluster: { ...cluster, options: { heartbeatMs: 5 } }, timeline: [] }), {
+        seed: 1,
+      }),
     ).toThrow(/cluster.options.heartbeatMs is not an option of sequencer \(its options: heartbeatIntervalMs/);
   });
 
   it('the CLI names the file as well', async () => {
     const result = await runCli(['run', 'test/fixtures/bad-node.ts']);
     expect(result.code).toBe(64);
-    expect(result.stderr).toMatch(/test\/fixtures\/bad-node.ts: step 1 \(crash node 7 at 1000 ms\): node 7 is not in the cluster/);
+    expect(result.stderr).toMatch(
+      /test\/fixtures\/bad-node.ts: step 1 \(crash node 7 at 1000 ms\): node 7 is not in the cluster/,
+    );
   });
 });

@@ -40,7 +40,13 @@ describe('bounded exhaustive search on protocols whose promise holds', () => {
     // The delivery bound keeps heartbeats (50 ms) and election timeouts (150-300 ms) from firing on a message merely
     // in flight; the crash of node 1 may fall anywhere. The first delivery is 8 events deep, so depth 14 covers
     // elections, commits and deliveries with the crash before, during and after them.
-    const scenario = exploreScenario({ protocol: 'raft', nodes: 3, submits: 2, faults: ['crash'], deliveryBoundMs: 10 });
+    const scenario = exploreScenario({
+      protocol: 'raft',
+      nodes: 3,
+      submits: 2,
+      faults: ['crash'],
+      deliveryBoundMs: 10,
+    });
     const properties = ['total-order', 'exactly-once', 'fifo-order', 'election-safety'];
     const result = explore({ scenario, seed: 1, properties, strategy: 'bfs', depthMax: 14 });
     expect(result.counterexample).toBeNull();
@@ -51,7 +57,13 @@ describe('bounded exhaustive search on protocols whose promise holds', () => {
       depthReached: result.depthReached,
       prunedByPor: result.prunedByPor,
       mergedByFingerprint: result.mergedByFingerprint,
-    }).toEqual({ statesExplored: 25_142, uniqueStates: 12_352, depthReached: 14, prunedByPor: 9_688, mergedByFingerprint: 8_450 });
+    }).toEqual({
+      statesExplored: 25_142,
+      uniqueStates: 12_352,
+      depthReached: 14,
+      prunedByPor: 9_688,
+      mergedByFingerprint: 8_450,
+    });
   }, 120_000);
 
   it('the reduction only prunes: with and without it the same bounded search reaches the very same states', () => {

@@ -11,15 +11,32 @@ describe('crash points find what kill -9 found live', () => {
   it('the corrected sequencer loses an acknowledged message under crash-restart, shrunk to at most 10 steps, replayed to the same hash', async () => {
     const options = '{"retryForwards":true,"dedupSubmissions":true}';
     const check = await runCli([
-      'check', '--protocol', 'sequencer', '--options', options, '--faults', 'crash-restart', '--properties', 'durability',
-      '--nodes', '3', '--runs', '2000', '--seed', '20261121', '--out', out,
+      'check',
+      '--protocol',
+      'sequencer',
+      '--options',
+      options,
+      '--faults',
+      'crash-restart',
+      '--properties',
+      'durability',
+      '--nodes',
+      '3',
+      '--runs',
+      '2000',
+      '--seed',
+      '20261121',
+      '--out',
+      out,
     ]);
     const found = check.stdout.match(/VIOLATION of durability \(liveness\) found after (\d+) runs/);
     expect(found, check.stdout + check.stderr).not.toBeNull();
     expect(Number(found![1])).toBeLessThanOrEqual(2_000);
     expect(check.stdout).toMatch(/FAIL {2}durability +s\d+ was acked by node \d+/);
     // The options are those of a row of its own, whose table says so.
-    expect(check.stdout).toContain('a known weakness: the promise table (row sequencer-retry-dedup) says durability breaks under crash-restart');
+    expect(check.stdout).toContain(
+      'a known weakness: the promise table (row sequencer-retry-dedup) says durability breaks under crash-restart',
+    );
     // The shrunk schedule crashes a node inside a handler, at a cut of its commit.
     expect(check.stdout).toMatch(/crash node \d during its next handler/);
     const steps = Number(check.stdout.match(/minimal schedule \(3 nodes, (\d+) steps/)?.[1]);
@@ -36,7 +53,7 @@ describe('crash points find what kill -9 found live', () => {
     expect(rerun.code).toBe(2);
   });
 
-  it('--options must be a JSON object of the protocol\'s own options', async () => {
+  it("--options must be a JSON object of the protocol's own options", async () => {
     const notJson = await runCli(['check', '--protocol', 'sequencer', '--options', '{retry}']);
     expect(notJson.code).toBe(64);
     expect(notJson.stderr).toMatch(/--options is not valid JSON; write an object/);
@@ -47,8 +64,21 @@ describe('crash points find what kill -9 found live', () => {
 
   it('--swarm runs a swarm search (fault classes drawn per case) and says so in its result', async () => {
     const check = await runCli([
-      'check', '--protocol', 'sequencer', '--faults', 'crash,partition,storage', '--swarm', '--properties', 'total-order',
-      '--runs', '300', '--seed', '5', '--out', out, '--json',
+      'check',
+      '--protocol',
+      'sequencer',
+      '--faults',
+      'crash,partition,storage',
+      '--swarm',
+      '--properties',
+      'total-order',
+      '--runs',
+      '300',
+      '--seed',
+      '5',
+      '--out',
+      out,
+      '--json',
     ]);
     const result = JSON.parse(check.stdout);
     expect(result.swarm).toBe(true);

@@ -13,12 +13,15 @@ const sample = (faults: (typeof FAULT_CLASSES)[number][], swarm = false) =>
 
 describe('generated worlds', () => {
   it('every fault class generates scenarios the validator accepts', () => {
-    for (const fault of FAULT_CLASSES) for (const generated of sample([fault]).slice(0, 40)) validateScenario(generated.scenario, sequencer);
+    for (const fault of FAULT_CLASSES)
+      for (const generated of sample([fault]).slice(0, 40)) validateScenario(generated.scenario, sequencer);
   });
 
   it('crash classes draw crash points, both kinds of handler and every kind of cut', () => {
     const points = sample(['crash-restart']).flatMap((generated) =>
-      generated.scenario.steps.flatMap((step) => (step.action.do === 'crash' && step.action.during !== undefined ? [step.action.during] : [])),
+      generated.scenario.steps.flatMap((step) =>
+        step.action.do === 'crash' && step.action.during !== undefined ? [step.action.during] : [],
+      ),
     );
     expect(new Set(points.map((point) => point.handler))).toEqual(new Set(['next', 'persisting']));
     expect(points.some((point) => point.cut === 'before-sync')).toBe(true);
@@ -27,8 +30,13 @@ describe('generated worlds', () => {
 
   it('the storage class tears, corrupts, loses unsynced writes and fills disks, each with a restart', () => {
     const actions = sample(['storage']).flatMap((generated) => generated.scenario.steps.map((step) => step.action));
-    const kinds = new Set(actions.map((action) => (action.do === 'crash' && action.during?.cut === 'before-sync' ? 'lost-write' : action.do)));
-    for (const kind of ['tear', 'corrupt', 'lost-write', 'disk-full', 'disk-ok', 'restart']) expect(kinds).toContain(kind);
+    const kinds = new Set(
+      actions.map((action) =>
+        action.do === 'crash' && action.during?.cut === 'before-sync' ? 'lost-write' : action.do,
+      ),
+    );
+    for (const kind of ['tear', 'corrupt', 'lost-write', 'disk-full', 'disk-ok', 'restart'])
+      expect(kinds).toContain(kind);
   });
 
   it('some worlds give each directed link its own latency, unequal each way', () => {
@@ -38,7 +46,9 @@ describe('generated worlds', () => {
     const links = withLinks[0].scenario.links!;
     expect(links).toHaveLength(6);
     const unequal = withLinks.some((generated) => {
-      const byPair = new Map(generated.scenario.links!.map((link) => [`${link.from}>${link.to}`, JSON.stringify(link.latency)]));
+      const byPair = new Map(
+        generated.scenario.links!.map((link) => [`${link.from}>${link.to}`, JSON.stringify(link.latency)]),
+      );
       return byPair.get('1>2') !== byPair.get('2>1');
     });
     expect(unequal).toBe(true);
@@ -62,11 +72,18 @@ describe('generated worlds', () => {
 describe('the DSL refuses malformed new faults with a message that says what to change', () => {
   const base = { name: 'bad', cluster: { protocol: 'sequencer', nodes: 3 } };
   it('rejects a crash point with a bad cut, a negative fromEnd and a link to itself', () => {
-    const badCut = scenario({ ...base, timeline: [{ atMs: 0, action: { do: 'crash', node: 1, during: { handler: 'next', cut: -1 } } }] });
+    const badCut = scenario({
+      ...base,
+      timeline: [{ atMs: 0, action: { do: 'crash', node: 1, during: { handler: 'next', cut: -1 } } }],
+    });
     expect(() => validateScenario(badCut, sequencer)).toThrow(/during.cut must be "before-sync" or a whole number/);
     const badFromEnd = scenario({ ...base, timeline: [{ atMs: 0, action: { do: 'corrupt', node: 1, fromEnd: -2 } }] });
     expect(() => validateScenario(badFromEnd, sequencer)).toThrow(ScenarioError);
-    const selfLink = scenario({ ...base, links: [{ from: 2, to: 2, latency: { kind: 'constant', ms: 5 } }], timeline: [] });
+    const selfLink = scenario({
+      ...base,
+      links: [{ from: 2, to: 2, latency: { kind: 'constant', ms: 5 } }],
+      timeline: [],
+    });
     expect(() => validateScenario(selfLink, sequencer)).toThrow(/a link joins two different nodes/);
   });
 });

@@ -7,7 +7,19 @@ import { REPO_ROOT } from './support/cli.ts';
  * The layers of ARCHITECTURE.md (at the repository root), in order: a layer may import the ones before it, never the
  * ones after. The core never imports ink or react; only src/cli does, and only on a terminal.
  */
-const LAYERS = ['core', 'protocols', 'sim', 'live', 'check', 'scenarios', 'search', 'explore', 'cluster', 'report', 'cli'] as const;
+const LAYERS = [
+  'core',
+  'protocols',
+  'sim',
+  'live',
+  'check',
+  'scenarios',
+  'search',
+  'explore',
+  'cluster',
+  'report',
+  'cli',
+] as const;
 /** What each layer may import besides its own files (check knows nothing of the simulator or live mode). */
 const ALLOWED: Record<(typeof LAYERS)[number], readonly string[]> = {
   core: [],
@@ -46,7 +58,8 @@ describe('imports flow one way through the layers', () => {
         for (const specifier of importsOf(file)) {
           if (specifier.startsWith('.')) {
             const target = relative(src, join(file, '..', specifier)).split('/')[0];
-            if (target !== layer && !ALLOWED[layer].includes(target)) wrong.push(`${relative(src, file)} -> ${specifier}`);
+            if (target !== layer && !ALLOWED[layer].includes(target))
+              wrong.push(`${relative(src, file)} -> ${specifier}`);
           } else if (layer !== 'cli' && /^(ink|react)(\/|$)/.test(specifier)) {
             wrong.push(`${relative(src, file)} -> ${specifier}`);
           }

@@ -25,19 +25,29 @@ describe('tob-lab live: bad input is a clear message and exit 64', () => {
     expect(await usage(['--id', '4', '--peers', PEERS])).toMatch(/--id 4 is not in the cluster \(nodes 1, 2, 3\)/);
     expect(await usage(['--id', 'two', '--peers', PEERS])).toMatch(/node ids are whole numbers/);
     expect(await usage(['--id', '1', '--peers', '1=7001'])).toMatch(/at least two nodes/);
-    expect(await usage(['--id', '1', '--peers', '1=7001,2=127.0.0.1:7001'])).toMatch(/nodes 1 and 2 both have the address 127.0.0.1:7001/);
+    expect(await usage(['--id', '1', '--peers', '1=7001,2=127.0.0.1:7001'])).toMatch(
+      /nodes 1 and 2 both have the address 127.0.0.1:7001/,
+    );
     expect(await usage(['--id', '1', '--peers', '1=7001,2=70000'])).toMatch(/port 70000 is above 65535/);
   });
 
   it('checks the protocol, its options, the secret, the frame bound and the seed', async () => {
     const base = ['--id', '1', '--peers', PEERS];
-    expect(await usage([...base, '--protocol', 'paxos'])).toMatch(/unknown protocol "paxos"; choose one of: isis, sequencer/);
+    expect(await usage([...base, '--protocol', 'paxos'])).toMatch(
+      /unknown protocol "paxos"; choose one of: isis, sequencer/,
+    );
     expect(await usage([...base, '--options', '{oops'])).toMatch(/--options is not valid JSON/);
     expect(await usage([...base, '--options', '[1]'])).toMatch(/must be a JSON object of sequencer options/);
-    expect(await usage([...base, '--options', '{"fanout":3}'])).toMatch(/"fanout" is not an option of sequencer \(its options: heartbeatIntervalMs/);
-    expect(await usage([...base, '--options', '{"heartbeatIntervalMs":"fast"}'])).toMatch(/heartbeatIntervalMs must be a number, got "fast"/);
+    expect(await usage([...base, '--options', '{"fanout":3}'])).toMatch(
+      /"fanout" is not an option of sequencer \(its options: heartbeatIntervalMs/,
+    );
+    expect(await usage([...base, '--options', '{"heartbeatIntervalMs":"fast"}'])).toMatch(
+      /heartbeatIntervalMs must be a number, got "fast"/,
+    );
     expect(await usage([...base, '--secret', 'short'])).toMatch(/--secret: a secret needs at least 8 bytes/);
-    expect(await usage([...base, '--max-frame-bytes', '10'])).toMatch(/--max-frame-bytes must be a whole number from 65536/);
+    expect(await usage([...base, '--max-frame-bytes', '10'])).toMatch(
+      /--max-frame-bytes must be a whole number from 65536/,
+    );
     expect(await usage([...base, '--seed', 'x'])).toMatch(/--seed must be a whole number/);
   });
 
@@ -48,10 +58,18 @@ describe('tob-lab live: bad input is a clear message and exit 64', () => {
       return name;
     };
     expect(await usage(['--id', '1', '--config', 'none.json'], dir)).toMatch(/cannot read --config none.json: ENOENT/);
-    expect(await usage(['--id', '1', '--config', file('bad.json', '{')], dir)).toMatch(/--config bad.json is not valid JSON/);
-    expect(await usage(['--id', '1', '--config', file('key.json', '{"peers":{"1":"7001"},"nodes":3}')], dir)).toMatch(/unknown key "nodes"/);
-    expect(await usage(['--id', '1', '--config', file('peers.json', '{"peers":[]}')], dir)).toMatch(/"peers" must map every node id/);
-    expect(await usage(['--id', '1', '--config', 'peers.json', '--peers', PEERS], dir)).toMatch(/either --config or --peers/);
+    expect(await usage(['--id', '1', '--config', file('bad.json', '{')], dir)).toMatch(
+      /--config bad.json is not valid JSON/,
+    );
+    expect(await usage(['--id', '1', '--config', file('key.json', '{"peers":{"1":"7001"},"nodes":3}')], dir)).toMatch(
+      /unknown key "nodes"/,
+    );
+    expect(await usage(['--id', '1', '--config', file('peers.json', '{"peers":[]}')], dir)).toMatch(
+      /"peers" must map every node id/,
+    );
+    expect(await usage(['--id', '1', '--config', 'peers.json', '--peers', PEERS], dir)).toMatch(
+      /either --config or --peers/,
+    );
   });
 
   it('says so when the address is taken or the data belongs to another protocol', async () => {
@@ -66,7 +84,9 @@ describe('tob-lab live: bad input is a clear message and exit 64', () => {
       );
       mkdirSync(dataDir, { recursive: true });
       writeBootState(join(dataDir, 'node-2.boot'), { boot: 3, protocol: 'isis', running: false, logLines: 0 });
-      expect(await usage(['--id', '2', '--peers', peers, '--data', dataDir])).toMatch(/holds node 2's log of protocol isis, not sequencer/);
+      expect(await usage(['--id', '2', '--peers', peers, '--data', dataDir])).toMatch(
+        /holds node 2's log of protocol isis, not sequencer/,
+      );
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
@@ -74,15 +94,29 @@ describe('tob-lab live: bad input is a clear message and exit 64', () => {
 
   it('merges a cluster file, flags and TOB_LAB_SECRET, flags winning', () => {
     const dir = temporaryDirectory();
-    const cluster = { protocol: 'isis', peers: { '1': '7001', '2': '127.0.0.1:7002' }, options: { proposalTimeoutMs: 100 }, secret: 'from the file!' };
+    const cluster = {
+      protocol: 'isis',
+      peers: { '1': '7001', '2': '127.0.0.1:7002' },
+      options: { proposalTimeoutMs: 100 },
+      secret: 'from the file!',
+    };
     writeFileSync(join(dir, 'cluster.json'), JSON.stringify(cluster));
     const fromFile = settingsFrom({ id: '2', config: 'cluster.json' }, dir, {});
-    expect(fromFile).toMatchObject({ id: 2, secret: 'from the file!', options: { proposalTimeoutMs: 100 }, dataDir: join(dir, 'tob-lab-data') });
+    expect(fromFile).toMatchObject({
+      id: 2,
+      secret: 'from the file!',
+      options: { proposalTimeoutMs: 100 },
+      dataDir: join(dir, 'tob-lab-data'),
+    });
     expect(fromFile.protocol.name).toBe('isis');
     expect(fromFile.addresses.get(1)).toEqual({ host: '127.0.0.1', port: 7001 });
     const fromEnv = settingsFrom({ id: '1', peers: '1=7001,2=7002' }, dir, { TOB_LAB_SECRET: 'from the environment' });
     expect(fromEnv.secret).toBe('from the environment');
-    expect(settingsFrom({ id: '1', peers: '1=7001,2=7002', secret: 'from the flag!' }, dir, { TOB_LAB_SECRET: 'x'.repeat(9) }).secret).toBe('from the flag!');
+    expect(
+      settingsFrom({ id: '1', peers: '1=7001,2=7002', secret: 'from the flag!' }, dir, {
+        TOB_LAB_SECRET: 'x'.repeat(9),
+      }).secret,
+    ).toBe('from the flag!');
   });
 });
 
@@ -110,10 +144,26 @@ describe('tob-lab live --headless, as a process', () => {
     nodes[0].submit('hello over a signed link');
     nodes[0].submit('/status');
     nodes[0].submit('/peers');
-    await waitFor(() => nodes.every((node) => node.delivered().length === 1) && nodes[0].linesOf('peers').length === 1, 20_000, 'the delivery');
+    await waitFor(
+      () => nodes.every((node) => node.delivered().length === 1) && nodes[0].linesOf('peers').length === 1,
+      20_000,
+      'the delivery',
+    );
     expect(nodes[0].linesOf('submitted')).toEqual([{ type: 'submitted', id: '1-1-1' }]);
-    expect(nodes[1].linesOf('deliver')[0]).toMatchObject({ type: 'deliver', id: '1-1-1', origin: 1, payload: 'hello over a signed link', order: { seq: 1, term: 1 } });
-    expect(nodes[0].linesOf('status')[0]).toMatchObject({ type: 'status', id: 1, role: 'follower', leader: 2, term: 1 });
+    expect(nodes[1].linesOf('deliver')[0]).toMatchObject({
+      type: 'deliver',
+      id: '1-1-1',
+      origin: 1,
+      payload: 'hello over a signed link',
+      order: { seq: 1, term: 1 },
+    });
+    expect(nodes[0].linesOf('status')[0]).toMatchObject({
+      type: 'status',
+      id: 1,
+      role: 'follower',
+      leader: 2,
+      term: 1,
+    });
     expect(nodes[0].linesOf('peers')[0]).toMatchObject({ peers: [{ node: 2, outbound: 'connected', inbound: true }] });
     expect(await nodes[0].terminate()).toBe(0);
     expect(await nodes[1].end()).toBe(0);

@@ -67,9 +67,15 @@ describe('tob-lab cluster: faults through the link proxies', () => {
       expect(of(events, 'send').some((send) => send.msg === drop.msg && send.node === drop.node)).toBe(true);
       expect(of(events, 'receive').some((receive) => receive.msg === drop.msg)).toBe(false);
     }
-    expect(drops.some((drop) => drop.node === 3), 'the leader\'s heartbeats are cut').toBe(true);
+    expect(
+      drops.some((drop) => drop.node === 3),
+      "the leader's heartbeats are cut",
+    ).toBe(true);
     const crossReceives = of(events, 'receive').filter((event) => crossesGroups(event.from, event.node));
-    expect(crossReceives.some((event) => event.i > healAt), 'traffic flows again after the heal').toBe(true);
+    expect(
+      crossReceives.some((event) => event.i > healAt),
+      'traffic flows again after the heal',
+    ).toBe(true);
     const stats = new Map(outcome.links.map(({ from, to, stats: link }) => [`${from}->${to}`, link.framesDropped]));
     expect([stats.get('1->2'), stats.get('2->1')]).toEqual([0, 0]);
     expect(outcome.pids.filter(processAlive)).toEqual([]);
@@ -124,7 +130,9 @@ describe('tob-lab cluster: faults through the link proxies', () => {
       expect(port).toBeLessThan(NODE_PORT_MAX);
       expect(taken.has(port)).toBe(false);
     }
-    expect(lostItsPort('tob-lab: cannot listen on 127.0.0.1:20001: the address is in use (is this node already running?)')).toBe(true);
+    expect(
+      lostItsPort('tob-lab: cannot listen on 127.0.0.1:20001: the address is in use (is this node already running?)'),
+    ).toBe(true);
     expect(lostItsPort('tob-lab: --secret: a secret needs at least 8 bytes')).toBe(false);
   });
 });

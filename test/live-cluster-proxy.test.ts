@@ -60,10 +60,11 @@ async function setUp(options: { highWater?: number; passFirstFrames?: number } =
   cleanups.push(
     () => void client.destroy(),
     () => proxy.close(),
-    () => new Promise<void>((resolve) => {
-      for (const socket of sink.connections) socket.destroy();
-      sink.server.close(() => resolve());
-    }),
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sink.connections) socket.destroy();
+        sink.server.close(() => resolve());
+      }),
   );
   return { sink, proxy, client, dropped };
 }
@@ -174,14 +175,20 @@ describe('link proxy', () => {
     await new Promise<void>((resolve) => reserved.server.close(() => resolve()));
     const proxy = await LinkProxy.start({ targetPort: port });
     const client = await dial(proxy.port);
-    cleanups.push(() => void client.destroy(), () => proxy.close());
+    cleanups.push(
+      () => void client.destroy(),
+      () => proxy.close(),
+    );
     client.write('early\n');
     await until(() => proxy.stats().bytesPending === 6, 'the proxy to keep the early frame');
     const late = await startSink(port);
-    cleanups.push(() => new Promise<void>((resolve) => {
-      for (const socket of late.connections) socket.destroy();
-      late.server.close(() => resolve());
-    }));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of late.connections) socket.destroy();
+          late.server.close(() => resolve());
+        }),
+    );
     await until(() => late.received() === 'early\n', 'the frame, once the target listens');
   });
 });

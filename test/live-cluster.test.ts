@@ -32,7 +32,9 @@ describe('tob-lab cluster: leader-failure on live processes', () => {
     const crash = of(events, 'crash').find((event) => event.node === 3);
     expect(crash, 'node 3 is killed').toBeDefined();
     const crashIndex = (crash as HistoryEvent).i;
-    const newLeader = of(events, 'announce').find((event) => event.i > crashIndex && event.role === 'leader' && event.node !== 3);
+    const newLeader = of(events, 'announce').find(
+      (event) => event.i > crashIndex && event.role === 'leader' && event.node !== 3,
+    );
     expect(newLeader, 'another node takes the lead after the kill').toBeDefined();
 
     const submittedWhileDown = of(events, 'submit').filter((event) => event.i > crashIndex && event.node !== 3);
@@ -40,7 +42,11 @@ describe('tob-lab cluster: leader-failure on live processes', () => {
     expect(restart, 'node 3 restarts').toBeDefined();
     expect(submittedWhileDown.length).toBeGreaterThanOrEqual(3);
     for (const submit of submittedWhileDown) {
-      const deliveredBy = new Set(of(events, 'deliver').filter((event) => event.id === submit.id).map((event) => event.node));
+      const deliveredBy = new Set(
+        of(events, 'deliver')
+          .filter((event) => event.id === submit.id)
+          .map((event) => event.node),
+      );
       // Nodes 1 and 2 go on without node 3, and node 3 catches up on what it missed.
       expect([...deliveredBy].sort(), `deliveries of ${submit.id}`).toEqual([1, 2, 3]);
     }

@@ -31,7 +31,8 @@ function connectionLines(random: RandomStream): string[] {
   const opening = random.next();
   if (opening < 0.7) lines.push(encodeHello(1, null));
   else if (opening < 0.8) lines.push(encodeHello(pick(random, [0, 2, 9, -1]), null));
-  for (let index = lines.length; index < FRAMES_PER_CONNECTION; index += 1) lines.push(GENERATORS[pick(random, names)](random));
+  for (let index = lines.length; index < FRAMES_PER_CONNECTION; index += 1)
+    lines.push(GENERATORS[pick(random, names)](random));
   return lines;
 }
 
@@ -70,7 +71,10 @@ describe('semantic forgeries', () => {
 describe('a live node under a flood of bad frames', () => {
   let cluster: InProcessCluster;
   beforeAll(async () => {
-    cluster = await startInProcessCluster(3, sequencer, { options: FAST_SEQUENCER_OPTIONS, frameBytesMax: FRAME_BYTES_MAX });
+    cluster = await startInProcessCluster(3, sequencer, {
+      options: FAST_SEQUENCER_OPTIONS,
+      frameBytesMax: FRAME_BYTES_MAX,
+    });
     const leaders = () => new Set(cluster.nodes.map((watched) => watched.node.status()?.leader ?? null));
     await waitFor(() => leaders().size === 1 && !leaders().has(null), 15_000, 'a leader everyone follows');
   });
@@ -97,8 +101,20 @@ describe('a live node under a flood of bad frames', () => {
     const drops = target.notes.filter((note) => note.startsWith('dropped connection from 127.0.0.1'));
     // Notes are throttled by kind of problem, so a flood is a handful of lines, each with a count of the rest.
     expect(drops.length).toBeLessThan(CONNECTIONS / 4);
-    for (const reason of [/not valid JSON/, /over the 65536-byte limit/, /not valid UTF-8/, /unknown or malformed protocol message/, /says it is from "3"/, /nests deeper/, /must be \{"hello"/, /a second hello/]) {
-      expect(drops.some((note) => reason.test(note)), String(reason)).toBe(true);
+    for (const reason of [
+      /not valid JSON/,
+      /over the 65536-byte limit/,
+      /not valid UTF-8/,
+      /unknown or malformed protocol message/,
+      /says it is from "3"/,
+      /nests deeper/,
+      /must be \{"hello"/,
+      /a second hello/,
+    ]) {
+      expect(
+        drops.some((note) => reason.test(note)),
+        String(reason),
+      ).toBe(true);
     }
 
     cluster.nodes.forEach((watched, index) => watched.node.submit(`after the flood ${index + 1}`));
@@ -110,9 +126,14 @@ describe('a live node under a flood of bad frames', () => {
     const logAfter = logLines(cluster, TARGET);
     expect(logAfter.slice(0, logBefore.length)).toEqual(logBefore);
     // No forged message changed the term or left a record: only the real entries and the one term record.
-    expect(logAfter.filter((record) => record.kind === 'term')).toEqual(logBefore.filter((record) => record.kind === 'term'));
-    expect(cluster.nodes.map((watched) => watched.node.status()?.term)).toEqual([1, 1, 1].map(() => cluster.nodes[0].node.status()?.term));
-    const entries = (lines: Array<Record<string, unknown>>) => lines.filter((record) => record.kind === 'entry').map((record) => record.id);
+    expect(logAfter.filter((record) => record.kind === 'term')).toEqual(
+      logBefore.filter((record) => record.kind === 'term'),
+    );
+    expect(cluster.nodes.map((watched) => watched.node.status()?.term)).toEqual(
+      [1, 1, 1].map(() => cluster.nodes[0].node.status()?.term),
+    );
+    const entries = (lines: Array<Record<string, unknown>>) =>
+      lines.filter((record) => record.kind === 'entry').map((record) => record.id);
     expect(entries(logAfter)).toEqual(orders[0]);
     expect(entries(logLines(cluster, 1))).toEqual(orders[0]);
   });

@@ -11,7 +11,11 @@ describe.each(PROTOCOLS.map((protocol) => [protocol.name, protocol] as const))('
       cluster.nodes.forEach((watched, index) => {
         expect(watched.node.submit(`from node ${index + 1}`)).toMatchObject({ ok: true });
       });
-      await waitFor(() => cluster.nodes.every((watched) => watched.deliveries.length === 3), 15_000, '3 deliveries at every node');
+      await waitFor(
+        () => cluster.nodes.every((watched) => watched.deliveries.length === 3),
+        15_000,
+        '3 deliveries at every node',
+      );
       const orders = cluster.nodes.map((watched) => watched.deliveries.map((delivery) => delivery.id));
       for (const order of orders) expect([...order].sort()).toEqual(['1-1-1', '2-1-1', '3-1-1']);
       if (promises(protocol.promises, 'total-order', 'none')) {

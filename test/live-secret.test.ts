@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { answerChallenge, decodeChallenge, encodeChallenge, encodeData, encodeHello, LineSplitter } from '../src/live/frames.ts';
+import {
+  answerChallenge,
+  decodeChallenge,
+  encodeChallenge,
+  encodeData,
+  encodeHello,
+  LineSplitter,
+} from '../src/live/frames.ts';
 import { LiveNode, nodeFiles } from '../src/live/host.ts';
 import {
   FAST_SEQUENCER_OPTIONS,
@@ -34,7 +41,13 @@ async function nodeWithSecret(): Promise<{ watched: WatchedNode; port: number; h
   await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: ports[0] }, () => resolve()));
   cleanups.push(() => new Promise((resolve) => server.close(resolve)));
   const dataDir = temporaryDirectory();
-  const node = new LiveNode({ id: 2, addresses: loopbackAddresses(ports), protocol: sequencer, dataDir, secret: SECRET });
+  const node = new LiveNode({
+    id: 2,
+    addresses: loopbackAddresses(ports),
+    protocol: sequencer,
+    dataDir,
+    secret: SECRET,
+  });
   const watched = watch(node);
   await node.start();
   cleanups.push(() => node.stop());
@@ -45,7 +58,11 @@ async function nodeWithSecret(): Promise<{ watched: WatchedNode; port: number; h
  * Dials node 2, waits for its challenge and sends the lines `build` makes from it; resolves when node 2 closes
  * the connection or after `holdMs`.
  */
-function dial(port: number, build: (challenge: string) => string[], holdMs = 1_000): Promise<'closed by node' | 'still open'> {
+function dial(
+  port: number,
+  build: (challenge: string) => string[],
+  holdMs = 1_000,
+): Promise<'closed by node' | 'still open'> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
     const splitter = new LineSplitter(1024, false);
@@ -53,7 +70,12 @@ function dial(port: number, build: (challenge: string) => string[], holdMs = 1_0
       const [line] = splitter.push(chunk).lines;
       if (line === undefined) return;
       const challenge = decodeChallenge(line);
-      if (challenge.ok) socket.write(build(challenge.nonce).map((text) => text + '\n').join(''));
+      if (challenge.ok)
+        socket.write(
+          build(challenge.nonce)
+            .map((text) => text + '\n')
+            .join(''),
+        );
     });
     const timer = setTimeout(() => {
       socket.destroy();
@@ -94,16 +116,22 @@ describe('--secret: every frame carries an HMAC', () => {
     const { watched, port, dataDir } = await nodeWithSecret();
     expect(await dial(port, () => [encodeHello(1, null)])).toBe('closed by node');
     expect(await dial(port, (challenge) => signedLines(challenge, [], 'a different secret'))).toBe('closed by node');
-    expect(await dial(port, (challenge) => signedLines(challenge, [JOIN]).map((line, index) => (index === 1 ? line.replace('"term":0', '"term":7') : line)))).toBe(
-      'closed by node',
-    );
+    expect(
+      await dial(port, (challenge) =>
+        signedLines(challenge, [JOIN]).map((line, index) =>
+          index === 1 ? line.replace('"term":0', '"term":7') : line,
+        ),
+      ),
+    ).toBe('closed by node');
     // E: a captured frame replayed, on its own connection or on a new one, is refused.
     let captured: string[] = [];
     expect(await dial(port, (challenge) => (captured = signedLines(challenge, [JOIN])), 300)).toBe('still open');
     expect(await dial(port, (challenge) => [...signedLines(challenge, [JOIN]), captured[1]])).toBe('closed by node');
-    expect(await dial(port, (challenge) => signedLines(challenge, [JOIN, JOIN]).map((line, index, lines) => (index === 2 ? lines[1] : line)))).toBe(
-      'closed by node',
-    );
+    expect(
+      await dial(port, (challenge) =>
+        signedLines(challenge, [JOIN, JOIN]).map((line, index, lines) => (index === 2 ? lines[1] : line)),
+      ),
+    ).toBe('closed by node');
     expect(await dial(port, () => captured)).toBe('closed by node');
     const drops = watched.notes.filter((note) => note.startsWith('dropped connection'));
     expect(drops[0]).toMatch(/no "mac" but this node requires one/);
@@ -118,14 +146,24 @@ describe('--secret: every frame carries an HMAC', () => {
   it('lets nodes that share the secret chat, and keeps out one that does not', async () => {
     const cluster = await startInProcessCluster(2, sequencer, { options: FAST_SEQUENCER_OPTIONS, secret: SECRET });
     cleanups.push(() => cluster.stop());
-    await waitFor(() => cluster.nodes.every((watched) => watched.node.status()?.leader === 2), 10_000, 'node 2 to lead');
+    await waitFor(
+      () => cluster.nodes.every((watched) => watched.node.status()?.leader === 2),
+      10_000,
+      'node 2 to lead',
+    );
     cluster.nodes[0].node.submit('signed and sealed');
-    await waitFor(() => cluster.nodes.every((watched) => watched.deliveries.length === 1), 10_000, 'the delivery on both');
+    await waitFor(
+      () => cluster.nodes.every((watched) => watched.deliveries.length === 1),
+      10_000,
+      'the delivery on both',
+    );
 
     const ports = [...cluster.addresses.values()].map((address) => address.port);
     const outsiderPort = (await freePorts(1))[0];
     const addresses = loopbackAddresses([...ports, outsiderPort]);
-    const outsider = watch(new LiveNode({ id: 3, addresses, protocol: sequencer, dataDir: temporaryDirectory(), secret: 'not the secret' }));
+    const outsider = watch(
+      new LiveNode({ id: 3, addresses, protocol: sequencer, dataDir: temporaryDirectory(), secret: 'not the secret' }),
+    );
     // The others check the mac before anything else, so the outsider's hello is refused for its mac.
     await outsider.node.start();
     cleanups.push(() => outsider.node.stop());

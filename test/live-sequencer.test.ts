@@ -3,7 +3,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../src/core/history.ts';
 import { runCheckers } from '../src/check/index.ts';
 import { mergeHistories } from '../src/live/histories.ts';
-import { ChildNode, FAST_SEQUENCER_OPTIONS, freePorts, peersFlag, temporaryDirectory, waitFor } from './support/live.ts';
+import {
+  ChildNode,
+  FAST_SEQUENCER_OPTIONS,
+  freePorts,
+  peersFlag,
+  temporaryDirectory,
+  waitFor,
+} from './support/live.ts';
 import { sequencer } from '../src/protocols/sequencer/index.ts';
 
 /** Real processes (`tob-lab live --headless`) on loopback: the sequencer, unchanged, over TCP. */
@@ -17,7 +24,18 @@ afterEach(async () => {
 
 function spawnNode(id: number, ports: number[], dataDir: string): ChildNode {
   const options = JSON.stringify({ ...FAST_SEQUENCER_OPTIONS, dedupSubmissions: true });
-  const child = new ChildNode(['--id', String(id), '--peers', peersFlag(ports), '--data', dataDir, '--options', options, '--seed', '7']);
+  const child = new ChildNode([
+    '--id',
+    String(id),
+    '--peers',
+    peersFlag(ports),
+    '--data',
+    dataDir,
+    '--options',
+    options,
+    '--seed',
+    '7',
+  ]);
   children.push(child);
   return child;
 }
@@ -33,7 +51,9 @@ function agreedLeader(nodes: readonly ChildNode[]): number | null {
   return leader;
 }
 
-async function startCluster(count: number): Promise<{ nodes: ChildNode[]; ports: number[]; dataDir: string; leader: number }> {
+async function startCluster(
+  count: number,
+): Promise<{ nodes: ChildNode[]; ports: number[]; dataDir: string; leader: number }> {
   const ports = await freePorts(count);
   const dataDir = temporaryDirectory();
   const nodes = ports.map((_, index) => spawnNode(index + 1, ports, dataDir));
@@ -47,7 +67,9 @@ function judge(dataDir: string, count: number) {
   // Every node was up and every fault over at the end: what is missing by then is a liveness failure.
   const phase = { type: 'phase', phase: 'liveness', i: 0, t: Date.now() } as HistoryEvent;
   const history = mergeHistories(files, [phase]);
-  return Object.fromEntries(runCheckers(history).map((verdict) => [verdict.checker, `${verdict.status}: ${verdict.summary}`]));
+  return Object.fromEntries(
+    runCheckers(history).map((verdict) => [verdict.checker, `${verdict.status}: ${verdict.summary}`]),
+  );
 }
 
 describe('a live sequencer cluster of three processes', () => {
@@ -79,7 +101,11 @@ describe('a live sequencer cluster of three processes', () => {
     const survivors = nodes.filter((node) => node !== victim);
     await waitFor(() => ![null, leader].includes(agreedLeader(survivors)), WAIT_MS, 'a new leader among the survivors');
     survivors.forEach((node) => node.submit(`while node ${leader} is down`));
-    await waitFor(() => survivors.every((node) => node.delivered().length === 5), WAIT_MS, 'the survivors to deliver 5');
+    await waitFor(
+      () => survivors.every((node) => node.delivered().length === 5),
+      WAIT_MS,
+      'the survivors to deliver 5',
+    );
 
     const restarted = spawnNode(leader, ports, dataDir);
     await waitFor(() => restarted.linesOf('ready').length === 1, WAIT_MS, 'the restarted node to be ready');
@@ -87,7 +113,11 @@ describe('a live sequencer cluster of three processes', () => {
     await waitFor(() => restarted.delivered().length === 2, WAIT_MS, 'the restarted node to catch up');
     restarted.submit('back again');
     const all = [...survivors, restarted];
-    await waitFor(() => survivors.every((node) => node.delivered().length === 6) && restarted.delivered().length === 3, WAIT_MS, 'the last message everywhere');
+    await waitFor(
+      () => survivors.every((node) => node.delivered().length === 6) && restarted.delivered().length === 3,
+      WAIT_MS,
+      'the last message everywhere',
+    );
 
     // Before the kill plus after the restart: the full order, each message once.
     expect([...victim.delivered(), ...restarted.delivered()]).toEqual(survivors[0].delivered());
@@ -102,8 +132,10 @@ describe('a live sequencer cluster of three processes', () => {
     const table = sequencer.promises;
     expect(table['exactly-once']?.holds).toContain('crash-restart');
     for (const name of ['total-order', 'exactly-once', 'election-safety', 'eventual-delivery', 'durability'] as const) {
-      if (table[name]?.holds.includes('crash-restart')) expect(verdicts[name], `histories in ${dataDir}`).toMatch(/^pass/);
-      else if (!verdicts[name].startsWith('pass')) expect(table[name]?.breaks, `${name}: ${verdicts[name]}`).toContain('crash-restart');
+      if (table[name]?.holds.includes('crash-restart'))
+        expect(verdicts[name], `histories in ${dataDir}`).toMatch(/^pass/);
+      else if (!verdicts[name].startsWith('pass'))
+        expect(table[name]?.breaks, `${name}: ${verdicts[name]}`).toContain('crash-restart');
     }
   });
 });

@@ -15,7 +15,11 @@ const NODES = 3;
 
 function explain(violation: Violation): string {
   const steps = violation.shrunk.scenario.steps.map((step) => `    ${step.atMs} ms: ${describeAction(step.action)}`);
-  return [`seed ${violation.shrunk.seed}, ${violation.shrinks} shrinks:`, ...steps, formatVerdict(violation.verdict)].join('\n');
+  return [
+    `seed ${violation.shrunk.seed}, ${violation.shrinks} shrinks:`,
+    ...steps,
+    formatVerdict(violation.verdict),
+  ].join('\n');
 }
 
 function promisedUnder(protocol: (typeof PROTOCOLS)[number], fault: FaultClass): Property[] {
@@ -57,7 +61,8 @@ for (const protocol of PROTOCOLS) {
             runs: RUNS_TO_FIND_MAX,
             seed: 20261121,
           });
-          if (result.violation === null) expect.fail(`no ${property} violation under ${fault} in ${RUNS_TO_FIND_MAX} runs`);
+          if (result.violation === null)
+            expect.fail(`no ${property} violation under ${fault} in ${RUNS_TO_FIND_MAX} runs`);
           const { shrunk, result: run, verdict } = result.violation;
           expect(verdict.checker).toBe(property);
           // The shrunk schedule replays to the same violation and the same history.

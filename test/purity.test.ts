@@ -51,6 +51,8 @@ describe('protocol code stays inside the node contract', () => {
   it('the scan itself catches a forbidden use', () => {
     const code = codeOnly("const t = Date.now(); // Date in a comment is fine\nimport { x } from 'node:fs';");
     expect(FORBIDDEN.filter(([, pattern]) => pattern.test(code)).map(([name]) => name)).toEqual(['Date', 'fs']);
-    expect(FORBIDDEN.some(([, pattern]) => pattern.test(codeOnly('// Math.random and process are named here')))).toBe(false);
+    expect(FORBIDDEN.some(([, pattern]) => pattern.test(codeOnly('// Math.random and process are named here')))).toBe(
+      false,
+    );
   });
 });

@@ -24,7 +24,9 @@ describe('the README example of a protocol of your own', () => {
 
   for (const file of ['gossip-chat.ts', 'gossip-chat.test.ts']) {
     it(`shows examples/${file} as it is (test/user-project.test.ts runs it from a packed tarball)`, () => {
-      const block = new RegExp(`<!-- example: ${file.replace(/\./g, '\\.')} -->\\n\`\`\`ts\\n([\\s\\S]*?)\`\`\``).exec(readme)?.[1];
+      const block = new RegExp(`<!-- example: ${file.replace(/\./g, '\\.')} -->\\n\`\`\`ts\\n([\\s\\S]*?)\`\`\``).exec(
+        readme,
+      )?.[1];
       expect(block).toBe(readFileSync(join(REPO_ROOT, 'examples', file), 'utf8'));
     });
   }

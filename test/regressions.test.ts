@@ -23,7 +23,9 @@ const regressions = JSON.parse(readFileSync(join(DIR, 'index.json'), 'utf8')) as
 
 describe('regression scenarios', () => {
   it('every scenario file in test/regressions is listed in its index', () => {
-    const files = readdirSync(DIR).filter((file) => file.endsWith('.ts')).sort();
+    const files = readdirSync(DIR)
+      .filter((file) => file.endsWith('.ts'))
+      .sort();
     expect(regressions.map((regression) => regression.file).sort()).toEqual(files);
   });
 
@@ -38,8 +40,15 @@ describe('regression scenarios', () => {
       // The table of the row that broke says so, under the fault class in the file name.
       const name = String(scenario.cluster.protocol);
       const options = scenario.cluster.options ?? {};
-      const row = name === 'sequencer' && options.retryForwards === true && options.dedupSubmissions === true ? 'sequencer-retry-dedup' : name;
-      const fault = regression.file.includes('crash-restart') ? 'crash-restart' : regression.file.includes('-crash-') ? 'crash' : 'storage';
+      const row =
+        name === 'sequencer' && options.retryForwards === true && options.dedupSubmissions === true
+          ? 'sequencer-retry-dedup'
+          : name;
+      const fault = regression.file.includes('crash-restart')
+        ? 'crash-restart'
+        : regression.file.includes('-crash-')
+          ? 'crash'
+          : 'storage';
       expect(isProperty(regression.property)).toBe(true);
       const entry = protocolByName(row)?.promises[regression.property as 'total-order'];
       expect(entry?.breaks, `${row} ${regression.property}`).toContain(fault);

@@ -35,7 +35,9 @@ describe('tob-lab run --report', () => {
   it('adds the metrics and the report directory to --json, keeping every other field', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tob-lab-run-json-'));
     const plain = JSON.parse((await runCli(['run', 'leader-failure', '--seed', '7', '--json'])).stdout);
-    const withReport = JSON.parse((await runCli(['run', 'leader-failure', '--seed', '7', '--json', '--report', dir])).stdout);
+    const withReport = JSON.parse(
+      (await runCli(['run', 'leader-failure', '--seed', '7', '--json', '--report', dir])).stdout,
+    );
     expect(withReport).toEqual({ ...plain, report: dir });
     expect(plain.metrics.latency.overall.count).toBe(24);
     expect(plain.metrics.messages.perSubmit).toBeGreaterThan(1);
@@ -45,7 +47,13 @@ describe('tob-lab run --report', () => {
   it('says what went wrong when the directory cannot be written', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tob-lab-run-bad-'));
     writeFileSync(join(dir, 'a-file'), 'not a directory');
-    const { code, stderr } = await runCli(['run', 'leader-failure', '--report', join(dir, 'a-file', 'report'), '--plain']);
+    const { code, stderr } = await runCli([
+      'run',
+      'leader-failure',
+      '--report',
+      join(dir, 'a-file', 'report'),
+      '--plain',
+    ]);
     expect(code).toBe(64);
     expect(stderr).toMatch(/cannot write the report to/);
   });
@@ -61,7 +69,9 @@ describe('the plain text summary of run', () => {
     expect(stdout).toMatch(/Delivery latency, ms[^]*┼[^]*Throughput, deliveries per second[^]*┼/);
     // The views come before the verdicts, which stay where they were, with the summary last.
     expect(stdout.indexOf('Space-time')).toBeLessThan(stdout.indexOf('\nCheckers\n'));
-    expect(stdout.trimEnd().split('\n').at(-1)).toMatch(/^replay: {2}npx tob-lab run causal-simple-exchange --seed 42$/);
+    expect(stdout.trimEnd().split('\n').at(-1)).toMatch(
+      /^replay: {2}npx tob-lab run causal-simple-exchange --seed 42$/,
+    );
     for (const line of stdout.split('\n')) expect([...line].length).toBeLessThanOrEqual(140);
   });
 
@@ -80,9 +90,15 @@ describe('reports/index.html', () => {
       // mtime resolution: make sure the second run is written measurably later.
       await new Promise((resolve) => setTimeout(resolve, 20));
       const gossip = join(REPO_ROOT, 'examples', 'gossip-chat.ts');
-      expect((await runCli(['run', 'concurrent-messages', '--protocol', gossip, '--seed', '1', '--plain', '--report'], cwd)).code).toBe(1);
+      expect(
+        (await runCli(['run', 'concurrent-messages', '--protocol', gossip, '--seed', '1', '--plain', '--report'], cwd))
+          .code,
+      ).toBe(1);
       const index = readFileSync(join(cwd, 'reports', 'index.html'), 'utf8');
-      const rows = [...index.matchAll(/<tr data-run="([^"]+)" data-exit="(\d)">/g)].map((match) => [match[1], match[2]]);
+      const rows = [...index.matchAll(/<tr data-run="([^"]+)" data-exit="(\d)">/g)].map((match) => [
+        match[1],
+        match[2],
+      ]);
       expect(rows).toEqual([
         ['concurrent-messages-seed1', '1'],
         ['leader-failure-seed42', '0'],
@@ -109,7 +125,20 @@ describe('reports/index.html', () => {
 describe('tob-lab check', () => {
   it('writes the report of its counterexample next to the saved scenario', async () => {
     const out = mkdtempSync(join(tmpdir(), 'tob-lab-check-report-'));
-    const { code, stdout } = await runCli(['check', '--protocol', 'sequencer', '--faults', 'crash', '--seed', '1', '--runs', '50', '--out', out, '--strict']);
+    const { code, stdout } = await runCli([
+      'check',
+      '--protocol',
+      'sequencer',
+      '--faults',
+      'crash',
+      '--seed',
+      '1',
+      '--runs',
+      '50',
+      '--out',
+      out,
+      '--strict',
+    ]);
     expect(code).toBeGreaterThan(0);
     const saved = readdirSync(out).find((name) => name.endsWith('.mts'));
     expect(saved).toBeDefined();

@@ -8,7 +8,19 @@ import type { History } from '../src/core/history.ts';
 import { renderHtml } from '../src/report/html.ts';
 import { messageFlights } from '../src/report/intervals.ts';
 import { writeRunReport } from '../src/report/write.ts';
-import { at, crash, cut, heal, partition, pause, restart, resume, scenario, setNetwork, submit } from '../src/scenarios/dsl.ts';
+import {
+  at,
+  crash,
+  cut,
+  heal,
+  partition,
+  pause,
+  restart,
+  resume,
+  scenario,
+  setNetwork,
+  submit,
+} from '../src/scenarios/dsl.ts';
 import { loadScenario, runScenario, type RunResult } from '../src/scenarios/index.ts';
 import { ensureChromium } from './support/chromium.ts';
 import { REPO_ROOT } from './support/cli.ts';
@@ -55,7 +67,16 @@ function printedPages(file: string): number {
   try {
     const result = spawnSync(
       CHROMIUM,
-      ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', `--user-data-dir=${profile}`, '--no-pdf-header-footer', `--print-to-pdf=${pdf}`, pathToFileURL(file).href],
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        `--user-data-dir=${profile}`,
+        '--no-pdf-header-footer',
+        `--print-to-pdf=${pdf}`,
+        pathToFileURL(file).href,
+      ],
       { encoding: 'utf8', timeout: 60_000 },
     );
     if (result.status !== 0) throw new Error(`${CHROMIUM} could not print: ${result.stderr.slice(-600)}`);
@@ -109,7 +130,8 @@ describe('report.html in headless Chromium', () => {
     const { result, dom } = await renderedPage();
     const lanes = [...dom.matchAll(/<g[^>]*\sdata-lane="(\d+)"/g)].map((match) => Number(match[1]));
     expect(lanes).toEqual(result.history.nodes);
-    for (const node of result.history.nodes) expect(dom).toMatch(new RegExp(`data-lane-label="${node}"[^>]*>node ${node}<`));
+    for (const node of result.history.nodes)
+      expect(dom).toMatch(new RegExp(`data-lane-label="${node}"[^>]*>node ${node}<`));
   });
 
   it('draws exactly one arrow per received message copy, and marks every drop and delivery', async () => {
@@ -136,7 +158,9 @@ describe('report.html in headless Chromium', () => {
 
   it('hides heartbeats at first when they dominate, with a box per message type to show or hide it', async () => {
     const { dom } = await renderedPage();
-    expect(dom).toMatch(/<input type="checkbox" data-type-toggle="HEARTBEAT"><i style="background:#[0-9a-f]{6}"><\/i>HEARTBEAT \(\d+\)/);
+    expect(dom).toMatch(
+      /<input type="checkbox" data-type-toggle="HEARTBEAT"><i style="background:#[0-9a-f]{6}"><\/i>HEARTBEAT \(\d+\)/,
+    );
     expect(dom).toMatch(/<input type="checkbox" data-type-toggle="SEQ_CHAT" checked="">/);
     const heartbeats = count(dom, /<g[^>]*data-kind="arrow"[^>]*data-type="HEARTBEAT"/g);
     expect(heartbeats).toBeGreaterThan(0);
@@ -147,7 +171,9 @@ describe('report.html in headless Chromium', () => {
 
   it('colours each message type apart and lists the schedule as text', async () => {
     const { result, dom } = await renderedPage();
-    const colors = [...dom.matchAll(/data-type-toggle="[^"]+"(?: checked="")?><i style="background:(#[0-9a-f]{6})"/g)].map((match) => match[1]);
+    const colors = [
+      ...dom.matchAll(/data-type-toggle="[^"]+"(?: checked="")?><i style="background:(#[0-9a-f]{6})"/g),
+    ].map((match) => match[1]);
     expect(colors.length).toBeGreaterThan(3);
     expect(new Set(colors.slice(0, 8)).size).toBe(Math.min(colors.length, 8));
     const steps = [...dom.matchAll(/<ol class="schedule">(.*?)<\/ol>/g)][0]?.[1] ?? '';
@@ -161,9 +187,19 @@ describe('report.html in headless Chromium', () => {
     directories.push(dirname(reports));
     writeRunReport(result, join(reports, 'older'), { scenarioArg: 'leader-failure' });
     utimesSync(join(reports, 'older', 'run.json'), new Date(1_000_000), new Date(1_000_000));
-    writeRunReport(runScenario(scenario({ name: 'tiny', cluster: { protocol: 'isis', nodes: 2 }, timeline: [at(10, submit(1, 'x'))] }), { seed: 1 }), join(reports, 'newer'));
+    writeRunReport(
+      runScenario(
+        scenario({ name: 'tiny', cluster: { protocol: 'isis', nodes: 2 }, timeline: [at(10, submit(1, 'x'))] }),
+        { seed: 1 },
+      ),
+      join(reports, 'newer'),
+    );
     const dom = dumpDom(join(reports, 'index.html'));
-    const rows = [...dom.matchAll(/<tr data-run="([^"]+)" data-exit="(\d)"><td><a href="([^"]+)">/g)].map((match) => [match[1], match[2], match[3]]);
+    const rows = [...dom.matchAll(/<tr data-run="([^"]+)" data-exit="(\d)"><td><a href="([^"]+)">/g)].map((match) => [
+      match[1],
+      match[2],
+      match[3],
+    ]);
     expect(rows).toEqual([
       ['newer', '0', 'newer/report.html'],
       ['older', '0', 'older/report.html'],
@@ -171,9 +207,11 @@ describe('report.html in headless Chromium', () => {
     expect(dom).toContain('npx tob-lab run leader-failure --seed 42');
   });
 
-  it('numbers deliveries in each node\'s own order', async () => {
+  it("numbers deliveries in each node's own order", async () => {
     const { dom } = await renderedPage();
-    const positions = [...dom.matchAll(/data-kind="deliver" data-node="3"[^>]*data-position="(\d+)"/g)].map((match) => Number(match[1]));
+    const positions = [...dom.matchAll(/data-kind="deliver" data-node="3"[^>]*data-position="(\d+)"/g)].map((match) =>
+      Number(match[1]),
+    );
     expect(positions).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
@@ -182,7 +220,9 @@ describe('report.html in headless Chromium', () => {
     expect(html).toContain('<title>');
     expect(count(dom, /<svg[^>]*>[^]*?<title>/g)).toBe(0);
     const tips = count(dom, /\sdata-tip="/g);
-    expect(tips).toBeGreaterThanOrEqual(eventsOfType(result.history, 'receive') + eventsOfType(result.history, 'deliver'));
+    expect(tips).toBeGreaterThanOrEqual(
+      eventsOfType(result.history, 'receive') + eventsOfType(result.history, 'deliver'),
+    );
     expect(dom).toMatch(/data-tip="msg \d+ HEARTBEAT: node 2 -&gt; node 1/);
   });
 
@@ -256,7 +296,9 @@ describe('report.html structure (no browser needed)', () => {
     const bounded = renderHtml(result, { limits: { arrowsMax: 10, marksMax: 1_000, heightPxMax: 100_000 } });
     expect(receives).toBeGreaterThan(10);
     expect(count(bounded, /<g[^>]*\sdata-kind="arrow"/g)).toBe(10);
-    expect(bounded).toMatch(/data-kind="truncated">This run is large: the diagram draws its first \d+ of \d+ events \(10 of \d+ message arrows/);
+    expect(bounded).toMatch(
+      /data-kind="truncated">This run is large: the diagram draws its first \d+ of \d+ events \(10 of \d+ message arrows/,
+    );
     const short = renderHtml(result, { limits: { arrowsMax: 10_000, marksMax: 10_000, heightPxMax: 400 } });
     expect(short).toContain('data-kind="truncated"');
     expect(count(short, /<g[^>]*\sdata-kind="arrow"/g)).toBeLessThan(receives);

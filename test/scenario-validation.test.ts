@@ -41,7 +41,10 @@ describe('typos in a scenario are errors with a did-you-mean (exit 64), not sile
   });
 
   it('says a misspelled timeline is missing, with the fix, instead of a TypeError', async () => {
-    const result = await runScenarioText('timline', "{ name: 'x', cluster: { protocol: 'isis', nodes: 3 }, timline: [] }");
+    const result = await runScenarioText(
+      'timline',
+      "{ name: 'x', cluster: { protocol: 'isis', nodes: 3 }, timline: [] }",
+    );
     expect(result.code).toBe(64);
     expect(result.stderr).toMatch(/needs a timeline.*found "timline": did you mean "timeline"\?/);
     expect(result.stderr).not.toMatch(/Cannot read|TypeError/);
@@ -50,9 +53,15 @@ describe('typos in a scenario are errors with a did-you-mean (exit 64), not sile
   it('names unknown keys at the top, in the cluster and in a step action', async () => {
     const top = await runScenarioText('top', base('setleMs: 100'));
     expect(top.stderr).toMatch(/setleMs is not a scenario setting; did you mean "settleMs"\?/);
-    const cluster = await runScenarioText('cluster', "{ name: 'x', cluster: { protocol: 'isis', node: 3 }, timeline: [] }");
+    const cluster = await runScenarioText(
+      'cluster',
+      "{ name: 'x', cluster: { protocol: 'isis', node: 3 }, timeline: [] }",
+    );
     expect(cluster.stderr).toMatch(/cluster\.node is not a scenario setting; did you mean "nodes"\?/);
-    const action = await runScenarioText('action', "{ name: 'x', cluster: { protocol: 'isis', nodes: 3 }, timeline: [{ atMs: 5, action: { do: 'crash', nod: 2 } }] }");
+    const action = await runScenarioText(
+      'action',
+      "{ name: 'x', cluster: { protocol: 'isis', nodes: 3 }, timeline: [{ atMs: 5, action: { do: 'crash', nod: 2 } }] }",
+    );
     expect(action.stderr).toMatch(/timeline step 1 action\.nod is not a scenario setting; did you mean "node"\?/);
     for (const result of [top, cluster, action]) expect(result.code).toBe(64);
   });
@@ -66,16 +75,25 @@ describe('typos in a scenario are errors with a did-you-mean (exit 64), not sile
 
 describe('acting on a node in the wrong state is an error naming the step', () => {
   it('rejects a restart of a running node', async () => {
-    const result = await runScenarioText('restart', "{ name: 'x', cluster: { protocol: 'isis', nodes: 3 }, timeline: [at(1000, restart(2))] }");
+    const result = await runScenarioText(
+      'restart',
+      "{ name: 'x', cluster: { protocol: 'isis', nodes: 3 }, timeline: [at(1000, restart(2))] }",
+    );
     expect(result.code).toBe(64);
     expect(result.stderr).toMatch(/step 1 \(restart node 2 at 1000 ms\): node 2 is running at that point/);
   });
 
   it('rejects a crash of a crashed node and a resume of a node that is not paused', async () => {
-    const crashed = await runScenarioText('crash', "{ name: 'x', cluster: { protocol: 'isis', nodes: 3 }, timeline: [at(1000, crash(2)), at(2000, crash(2))] }");
+    const crashed = await runScenarioText(
+      'crash',
+      "{ name: 'x', cluster: { protocol: 'isis', nodes: 3 }, timeline: [at(1000, crash(2)), at(2000, crash(2))] }",
+    );
     expect(crashed.code).toBe(64);
     expect(crashed.stderr).toMatch(/step 2 \(crash node 2 at 2000 ms\): node 2 is down/);
-    const resumed = await runScenarioText('resume', "{ name: 'x', cluster: { protocol: 'isis', nodes: 3 }, timeline: [at(1000, resume(1))] }");
+    const resumed = await runScenarioText(
+      'resume',
+      "{ name: 'x', cluster: { protocol: 'isis', nodes: 3 }, timeline: [at(1000, resume(1))] }",
+    );
     expect(resumed.stderr).toMatch(/step 1 \(resume node 1 at 1000 ms\): node 1 is running/);
   });
 
@@ -109,10 +127,16 @@ describe('misspelled names get a did-you-mean', () => {
 
 describe('per-protocol expectations are checked like the others', () => {
   it('names an unknown key and a misspelled checker inside expect.protocols', async () => {
-    const key = await runScenarioText('protokey', base("expect: { pass: ['total-order'], protocols: { raft: { pas: ['total-order'] } } }"));
+    const key = await runScenarioText(
+      'protokey',
+      base("expect: { pass: ['total-order'], protocols: { raft: { pas: ['total-order'] } } }"),
+    );
     expect(key.code).toBe(64);
     expect(key.stderr).toMatch(/expect\.protocols\.raft\.pas is not a scenario setting; did you mean "pass"\?/);
-    const checker = await runScenarioText('protochecker', base("expect: { protocols: { raft: { pass: ['exactly-onse'] } } }"));
+    const checker = await runScenarioText(
+      'protochecker',
+      base("expect: { protocols: { raft: { pass: ['exactly-onse'] } } }"),
+    );
     expect(checker.code).toBe(64);
     expect(checker.stderr).toMatch(/unknown checker "exactly-onse"; did you mean "exactly-once"\?/);
   });

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { loadScenario, runScenario, SHIPPED_SCENARIOS_DIR } from '../src/scenarios/index.ts';
 import { REPO_ROOT } from './support/cli.ts';
 
-const files = readdirSync(SHIPPED_SCENARIOS_DIR).filter((file) => file.endsWith('.ts')).sort();
+const files = readdirSync(SHIPPED_SCENARIOS_DIR)
+  .filter((file) => file.endsWith('.ts'))
+  .sort();
 
 describe('every shipped scenario holds its stated expectations', () => {
   it('ships the documented demos', () => {

@@ -14,7 +14,11 @@ const SCRIPTS = [
 ];
 
 function runScript(file: string, args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', file, ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', file, ...args], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -25,7 +25,14 @@ const fragile: ProtocolDefinition = {
 
 describe('property search', () => {
   it('reports a protocol that throws as a protocol-error violation, shrunk to three submissions at one node', () => {
-    const result = searchViolation({ protocol: fragile, nodes: 2, faults: ['none'], properties: ['total-order'], runs: 100, seed: 3 });
+    const result = searchViolation({
+      protocol: fragile,
+      nodes: 2,
+      faults: ['none'],
+      properties: ['total-order'],
+      runs: 100,
+      seed: 3,
+    });
     expect(result.violation?.property).toBe('protocol-error');
     expect(result.violation?.verdict.summary).toMatch(/third submission: invariant broken/);
     const submits = result.violation!.shrunk.scenario.steps.filter((step) => step.action.do === 'submit');
@@ -36,7 +43,14 @@ describe('property search', () => {
   });
 
   it('finds nothing in a protocol that keeps its promises', () => {
-    const result = searchViolation({ protocol: 'sequencer', nodes: 3, faults: ['none'], properties: ['total-order'], runs: 50, seed: 3 });
+    const result = searchViolation({
+      protocol: 'sequencer',
+      nodes: 3,
+      faults: ['none'],
+      properties: ['total-order'],
+      runs: 50,
+      seed: 3,
+    });
     expect(result.violation).toBeNull();
     expect(result.runs).toBe(50);
   });

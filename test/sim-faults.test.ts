@@ -9,7 +9,8 @@ function simulator(config: Partial<SimulatorConfig> = {}): Simulator {
   return sim;
 }
 
-const pairs = (events: Array<{ node: number; to: number }>) => new Set(events.map((event) => `${event.node}>${event.to}`));
+const pairs = (events: Array<{ node: number; to: number }>) =>
+  new Set(events.map((event) => `${event.node}>${event.to}`));
 
 describe('crash', () => {
   it('a crashed node receives nothing and fires no timer; a restarted one runs again', () => {
@@ -63,7 +64,10 @@ describe('crash', () => {
 describe('partitions and cuts', () => {
   it('a partition drops exactly the cross-group messages', () => {
     const sim = simulator({ nodeCount: 4 });
-    sim.partition([[1, 2], [3, 4]]);
+    sim.partition([
+      [1, 2],
+      [3, 4],
+    ]);
     for (const node of [1, 2, 3, 4]) sim.submit(node, command({ count: 3 }));
     sim.runUntil(1_000);
     const dropped = eventsOf(sim.history, 'drop');
@@ -209,7 +213,9 @@ describe('clocks and pauses', () => {
     expect(eventsOf(sim.history, 'receive')).toHaveLength(0);
     expect(eventsOf(sim.history, 'timer')).toHaveLength(0);
     sim.resume(2);
-    const afterResume = sim.history.events.filter((event) => event.t === 1_000 && ['receive', 'timer'].includes(event.type));
+    const afterResume = sim.history.events.filter(
+      (event) => event.t === 1_000 && ['receive', 'timer'].includes(event.type),
+    );
     // The pings arrived at 10 ms, the timer came due at 100 ms: both wait, then run in that order.
     expect(afterResume.map((event) => event.type)).toEqual(['receive', 'receive', 'receive', 'timer']);
   });

@@ -16,7 +16,13 @@ afterEach(() => {
 
 /** A run with lossy, duplicating links, a crash and a restart, then a liveness phase: every checker has work. */
 function drive(protocol: ProtocolDefinition, stream?: (event: HistoryEvent) => void): Simulator {
-  const sim = new Simulator({ seed: 5, protocol, nodeCount: 4, network: { lossRate: 0.05, duplicateRate: 0.05 }, stream });
+  const sim = new Simulator({
+    seed: 5,
+    protocol,
+    nodeCount: 4,
+    network: { lossRate: 0.05, duplicateRate: 0.05 },
+    stream,
+  });
   sim.start();
   for (let step = 1; step <= 40; step += 1) {
     sim.runUntil(step * 50);

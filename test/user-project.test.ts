@@ -1,5 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +27,12 @@ let installed = '';
 function run(command: string, args: string[], cwd: string, timeoutMs = 120_000) {
   // The packed package has no sources: whatever the rest of the suite asks for, it runs compiled.
   const { TOB_LAB_FROM_SOURCE: _fromSource, ...env } = process.env;
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: timeoutMs, env: { ...env, CI: '1', NO_COLOR: '1', FORCE_COLOR: '0' } });
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    env: { ...env, CI: '1', NO_COLOR: '1', FORCE_COLOR: '0' },
+  });
   return { code: result.status ?? -1, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
 }
 
@@ -63,11 +79,16 @@ describe('the packed package', () => {
 
   it('is imported from plain Node, with no TypeScript loader', () => {
     const dir = userProject('plain-node', { type: 'module' });
-    const script = "const lab = await import('tob-lab'); console.log(typeof lab.check, typeof lab.scenario, typeof lab.caseArbitrary, lab.PROTOCOLS.length);";
+    const script =
+      "const lab = await import('tob-lab'); console.log(typeof lab.check, typeof lab.scenario, typeof lab.caseArbitrary, lab.PROTOCOLS.length);";
     const result = run(process.execPath, ['--input-type=module', '-e', script], dir);
     expect(result.stderr).toBe('');
     expect(result.stdout.trim()).toMatch(/^function function function \d+$/);
-    const commonJs = run(process.execPath, ['-e', "import('tob-lab').then((lab) => console.log(typeof lab.runScenario))"], dir);
+    const commonJs = run(
+      process.execPath,
+      ['-e', "import('tob-lab').then((lab) => console.log(typeof lab.runScenario))"],
+      dir,
+    );
     expect(commonJs.stdout.trim()).toBe('function');
   });
 
@@ -83,22 +104,41 @@ describe('the packed package', () => {
         "export const result: Promise<CheckResult> = check({ protocol: gossipChat, faults: ['crash'], runs: 1, seed: 1 });",
       ].join('\n'),
     );
-    const compilerOptions = { strict: true, noEmit: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', allowImportingTsExtensions: true, skipLibCheck: false, types: [] };
+    const compilerOptions = {
+      strict: true,
+      noEmit: true,
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      target: 'ES2022',
+      allowImportingTsExtensions: true,
+      skipLibCheck: false,
+      types: [],
+    };
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['usage.ts'] }));
-    const result = run(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], dir);
+    const result = run(
+      process.execPath,
+      [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
+      dir,
+    );
     expect(result.stdout + result.stderr).toBe('');
     expect(result.code).toBe(0);
   });
 
   it("runs the README's protocol and its property test with vitest, as the README shows them", () => {
     const dir = userProject('readme-example', { type: 'module' });
-    for (const file of ['gossip-chat.ts', 'gossip-chat.test.ts']) copyFileSync(join(REPO_ROOT, 'examples', file), join(dir, file));
-    const result = run(process.execPath, [join(REPO_ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', dir], dir, 180_000);
+    for (const file of ['gossip-chat.ts', 'gossip-chat.test.ts'])
+      copyFileSync(join(REPO_ROOT, 'examples', file), join(dir, file));
+    const result = run(
+      process.execPath,
+      [join(REPO_ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', dir],
+      dir,
+      180_000,
+    );
     expect(result.stdout).toMatch(/Tests +2 passed/);
     expect(result.code).toBe(0);
   });
 
-  it('runs a scenario of the user\'s (TypeScript, loaded through tsx on demand) and a shipped one (compiled)', () => {
+  it("runs a scenario of the user's (TypeScript, loaded through tsx on demand) and a shipped one (compiled)", () => {
     const dir = userProject('scenario-esm', { type: 'module' });
     writeFileSync(
       join(dir, 'my-demo.ts'),
@@ -130,7 +170,10 @@ describe('the packed package', () => {
       "import { appendFileSync } from 'node:fs';\n" +
         `export async function resolve(specifier, context, next) { appendFileSync(${JSON.stringify(log)}, specifier + '\\n'); return next(specifier, context); }\n`,
     );
-    writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(new URL(`file://${hooks}`).href)});\n`);
+    writeFileSync(
+      join(dir, 'register.mjs'),
+      `import { register } from 'node:module';\nregister(${JSON.stringify(new URL(`file://${hooks}`).href)});\n`,
+    );
     const bin = join(dir, 'node_modules', 'tob-lab', 'bin', 'tob-lab.js');
     for (const args of [['--help'], ['run', 'leader-failure', '--plain'], ['list']]) {
       expect(run(process.execPath, ['--import', './register.mjs', bin, ...args], dir).code).toBe(0);
@@ -142,7 +185,8 @@ describe('the packed package', () => {
 
   it('runs .mts from a CommonJS package, and a .ts there gets a message saying what to change', () => {
     const dir = userProject('scenario-cjs', {});
-    const source = "import { at, scenario, submit } from 'tob-lab';\nexport default scenario({ name: 'cjs', cluster: { protocol: 'isis', nodes: 3 }, timeline: [at(10, submit(1, 'x'))] });\n";
+    const source =
+      "import { at, scenario, submit } from 'tob-lab';\nexport default scenario({ name: 'cjs', cluster: { protocol: 'isis', nodes: 3 }, timeline: [at(10, submit(1, 'x'))] });\n";
     writeFileSync(join(dir, 'my-demo.mts'), source);
     writeFileSync(join(dir, 'my-demo.ts'), source);
     expect(tobLab(['run', 'my-demo.mts', '--seed', '4'], dir).code).toBe(0);
@@ -154,12 +198,31 @@ describe('the packed package', () => {
   it("searches the user's protocol on worker threads and replays the saved counterexample, all compiled", () => {
     const dir = userProject('check-user', { type: 'module' });
     copyFileSync(join(REPO_ROOT, 'examples', 'gossip-chat.ts'), join(dir, 'gossip-chat.ts'));
-    const args = ['check', '--protocol', './gossip-chat.ts', '--faults', 'delay', '--properties', 'fifo-order', '--runs', '40', '--seed', '3', '--workers', '2', '--json', '--out', 'found'];
+    const args = [
+      'check',
+      '--protocol',
+      './gossip-chat.ts',
+      '--faults',
+      'delay',
+      '--properties',
+      'fifo-order',
+      '--runs',
+      '40',
+      '--seed',
+      '3',
+      '--workers',
+      '2',
+      '--json',
+      '--out',
+      'found',
+    ];
     const found = tobLab(args, dir);
     expect(found.code).toBe(0);
     const violation = JSON.parse(found.stdout).violation;
     expect(violation.standing).toBe('known-weakness');
-    expect(readFileSync(join(dir, violation.counterexample), 'utf8')).toMatch(/^import userProtocol from '\.\.\/gossip-chat\.ts';$/m);
+    expect(readFileSync(join(dir, violation.counterexample), 'utf8')).toMatch(
+      /^import userProtocol from '\.\.\/gossip-chat\.ts';$/m,
+    );
     const replay = tobLab(['run', violation.counterexample, '--seed', String(violation.runSeed), '--json'], dir);
     expect(replay.stderr).toBe('');
     expect(JSON.parse(replay.stdout).hash).toBe(violation.hash);

@@ -13,7 +13,9 @@ describe("a protocol of the user's on a live cluster", () => {
     const result = await runCli(['cluster', '--protocol', './examples/gossip-chat.ts', '--data', data, '--seed', '3']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/protocol gossip-chat, 3 node processes/);
-    expect(result.stdout).toMatch(/^rerun: {3}npx tob-lab cluster --nodes 3 --protocol \.\/examples\/gossip-chat\.ts --seed 3 /m);
+    expect(result.stdout).toMatch(
+      /^rerun: {3}npx tob-lab cluster --nodes 3 --protocol \.\/examples\/gossip-chat\.ts --seed 3 /m,
+    );
   });
 
   it('checks cluster --options against the protocol before starting anything', async () => {
@@ -23,7 +25,16 @@ describe("a protocol of the user's on a live cluster", () => {
   });
 
   it('says which module could not be found', async () => {
-    const result = await runCli(['live', '--id', '1', '--peers', '1=7001,2=7002', '--protocol', './nowhere.ts', '--headless']);
+    const result = await runCli([
+      'live',
+      '--id',
+      '1',
+      '--peers',
+      '1=7001,2=7002',
+      '--protocol',
+      './nowhere.ts',
+      '--headless',
+    ]);
     expect(result.code).toBe(64);
     expect(result.stderr).toMatch(/no protocol module "\.\/nowhere\.ts"/);
   });

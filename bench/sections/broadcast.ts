@@ -59,7 +59,10 @@ export function deliveryStats(history: History): DeliveryStats {
 }
 
 /** Runs the load `repeats` times: the median wall time, and the statistics of the (deterministic) history. */
-function measureBroadcast(protocol: ProtocolDefinition, repeats: number): { wallMs: number; virtualMs: number; stats: DeliveryStats } {
+function measureBroadcast(
+  protocol: ProtocolDefinition,
+  repeats: number,
+): { wallMs: number; virtualMs: number; stats: DeliveryStats } {
   const walls: number[] = [];
   let stats: DeliveryStats | null = null;
   let virtualMs = 0;
@@ -99,7 +102,10 @@ export function benchBroadcast(context: BenchContext): SectionResult {
       `${(100 * stats.deliveredFraction).toFixed(1)} %`,
     ]);
     if (latencies.length > 0) {
-      curves.push({ name: protocol.name, curve: Array.from({ length: 50 }, (_, index) => percentile(latencies, (index + 1) / 50)) });
+      curves.push({
+        name: protocol.name,
+        curve: Array.from({ length: 50 }, (_, index) => percentile(latencies, (index + 1) / 50)),
+      });
     }
   }
   return {
@@ -109,7 +115,7 @@ export function benchBroadcast(context: BenchContext): SectionResult {
       '25 nodes, constant 100 ms per message (FIFO links), 100 submissions/s at random nodes for 20 virtual seconds, ' +
       'after 3 s for elections to settle and with 5 s to drain. Time is the CPU time of the run, median of ' +
       `${repeats} run(s); speed-up = virtual time covered (28 s) / CPU time. Messages per submission counts every ` +
-      'send (heartbeats and elections included); latency is from submit to each node\'s delivery, over every ' +
+      "send (heartbeats and elections included); latency is from submit to each node's delivery, over every " +
       '(submission, node) pair.',
     tables: [
       {

@@ -16,5 +16,8 @@ export function childTimeoutMs(context: BenchContext, ownMs: number): number {
 /** The verdict on a "higher is better" target: how far above or below the goal the measurement is. */
 export function judgeAtLeast(measured: number, goal: number): { met: boolean; margin: string } {
   if (measured >= goal) return { met: true, margin: `${(measured / goal).toFixed(2)}x the goal` };
-  return { met: false, margin: `${(goal / measured).toFixed(1)}x short (${((100 * measured) / goal).toFixed(0)} % of the goal)` };
+  return {
+    met: false,
+    margin: `${(goal / measured).toFixed(1)}x short (${((100 * measured) / goal).toFixed(0)} % of the goal)`,
+  };
 }

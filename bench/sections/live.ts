@@ -23,8 +23,16 @@ export async function liveUnavailableReason(): Promise<string | null> {
   if (!existsSync(join(REPO_ROOT, 'src/live'))) return 'src/live does not exist';
   const { buildProgram } = await import('../../src/cli/main.ts');
   const ignore = () => {};
-  const program = buildProgram({ cwd: REPO_ROOT, write: ignore, writeError: ignore, setExitCode: ignore, interactive: false });
-  return program.commands.some((command) => command.name() === 'live') ? null : '`tob-lab live` is not registered in src/cli/main.ts';
+  const program = buildProgram({
+    cwd: REPO_ROOT,
+    write: ignore,
+    writeError: ignore,
+    setExitCode: ignore,
+    interactive: false,
+  });
+  return program.commands.some((command) => command.name() === 'live')
+    ? null
+    : '`tob-lab live` is not registered in src/cli/main.ts';
 }
 
 /** Section 6: a 3-node sequencer cluster over TCP on 127.0.0.1, at a fixed load and at saturation. */
@@ -53,7 +61,10 @@ export async function benchLive(context: BenchContext): Promise<SectionResult> {
   const notes: string[] = [];
   const targets: Target[] = [];
   try {
-    for (const [label, args] of [['sync on', []], ['sync off', ['--no-sync']]] as const) {
+    for (const [label, args] of [
+      ['sync on', []],
+      ['sync off', ['--no-sync']],
+    ] as const) {
       const fixed = await fixedLoad(context, args);
       const saturated = await saturation(context, args);
       rows.push(...[...fixed.rows, ...saturated.rows].map(([name, value]) => [`${label}: ${name}`, value]));
@@ -132,7 +143,10 @@ async function saturation(context: BenchContext, args: readonly string[]): Promi
     // Messages delivered out of one order do not count: the rate is of a correct broadcast or nothing.
     const rate = ordered ? (completed.length / (lastMs - startMs)) * 1000 : 0;
     const rows = [
-      ['saturation: delivered by every node', `${formatCount(rate)} msg/s (${completed.length} of ${sent} in ${formatMs(lastMs - startMs)})`],
+      [
+        'saturation: delivered by every node',
+        `${formatCount(rate)} msg/s (${completed.length} of ${sent} in ${formatMs(lastMs - startMs)})`,
+      ],
       ['saturation: one total order', ordered ? 'yes' : 'NO'],
     ];
     return { rows, rate };

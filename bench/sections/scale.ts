@@ -140,18 +140,38 @@ export async function benchScale(context: BenchContext): Promise<SectionResult> 
     id: 5,
     title: 'Scale: nodes and events',
     method:
-      'The sequencer under 100 submissions/s at random nodes (default network), stopped by the simulator\'s event ' +
+      "The sequencer under 100 submissions/s at random nodes (default network), stopped by the simulator's event " +
       'bound at 10^5 and 10^6 queue events, on 5, 25 and 100 nodes; each run in a child process of its own. Peak ' +
-      'RSS is the child\'s maximum resident set (process.resourceUsage); retained heap is heapUsed plus arrayBuffers (the history\'s columns) after a full GC ' +
-      'at the end, while the history is still referenced. The ratio column compares each run\'s rate with the ' +
-      'first row\'s.',
+      "RSS is the child's maximum resident set (process.resourceUsage); retained heap is heapUsed plus arrayBuffers (the history's columns) after a full GC " +
+      "at the end, while the history is still referenced. The ratio column compares each run's rate with the " +
+      "first row's.",
     tables: [
       {
-        headers: ['nodes', 'events', 'history events', 'events/s', 'vs first row', 'peak RSS', 'retained heap', 'per history event', 'checkers / sim (CPU)', 'events/s first -> last tenth'],
+        headers: [
+          'nodes',
+          'events',
+          'history events',
+          'events/s',
+          'vs first row',
+          'peak RSS',
+          'retained heap',
+          'per history event',
+          'checkers / sim (CPU)',
+          'events/s first -> last tenth',
+        ],
         rows,
       },
       {
-        headers: ['streaming mode', 'history events', 'kept for checkers', 'JSONL written', 'peak RSS', 'sim CPU', 'checkers CPU', 'verdicts'],
+        headers: [
+          'streaming mode',
+          'history events',
+          'kept for checkers',
+          'JSONL written',
+          'peak RSS',
+          'sim CPU',
+          'checkers CPU',
+          'verdicts',
+        ],
         rows: [
           [
             `${streamed.protocol}, ${streamed.nodes} nodes`,
@@ -169,8 +189,8 @@ export async function benchScale(context: BenchContext): Promise<SectionResult> 
     notes: [
       'Streaming mode (npm run stream): the history is written to a JSONL file as it is made and memory keeps only ' +
         'what the checkers read (submits, deliveries, acks, node fates); the checkers judge the run at its end. ' +
-        'What stays in memory grows with deliveries: those kept events, each node\'s durable records (the simulator ' +
-        'keeps them for restarts) and the protocol\'s own state (the sequencer\'s log and seen-sets).',
+        "What stays in memory grows with deliveries: those kept events, each node's durable records (the simulator " +
+        "keeps them for restarts) and the protocol's own state (the sequencer's log and seen-sets).",
     ],
     plots: measurements
       .filter((m) => m.eventsTarget === largest)
@@ -184,11 +204,17 @@ export async function benchScale(context: BenchContext): Promise<SectionResult> 
 }
 
 /** Memory per event at 5 nodes, checker time on the largest runs, and the streaming run's peak RSS. */
-function scaleTargets(measurements: readonly ScaleMeasurement[], streamed: StreamResult, streamEvents: number): Target[] {
+function scaleTargets(
+  measurements: readonly ScaleMeasurement[],
+  streamed: StreamResult,
+  streamEvents: number,
+): Target[] {
   const largest = Math.max(...measurements.map((m) => m.eventsTarget));
   const fiveNodes = measurements.find((m) => m.nodes === 5 && m.eventsTarget === largest);
   const bytesPerEvent = fiveNodes === undefined ? Number.NaN : fiveNodes.retainedHeapBytes / fiveNodes.historyEvents;
-  const checkRatio = Math.max(...measurements.filter((m) => m.eventsTarget === largest).map((m) => m.checkCpuMs / m.simCpuMs));
+  const checkRatio = Math.max(
+    ...measurements.filter((m) => m.eventsTarget === largest).map((m) => m.checkCpuMs / m.simCpuMs),
+  );
   const rssGoalMiB = STREAM_RSS_TARGET_BYTES / 1_048_576;
   return [
     {
@@ -215,7 +241,9 @@ function scaleTargets(measurements: readonly ScaleMeasurement[], streamed: Strea
 /** Events/s over the first and the last tenth of the run: does the rate hold as the history grows? */
 function sliceRates(m: ScaleMeasurement): string {
   const rate = (from: ScaleSample | undefined, to: ScaleSample | undefined) =>
-    from === undefined || to === undefined || to.wallMs <= from.wallMs ? Number.NaN : ((to.events - from.events) / (to.wallMs - from.wallMs)) * 1000;
+    from === undefined || to === undefined || to.wallMs <= from.wallMs
+      ? Number.NaN
+      : ((to.events - from.events) / (to.wallMs - from.wallMs)) * 1000;
   const first = m.samples[0] === undefined ? Number.NaN : (m.samples[0].events / m.samples[0].wallMs) * 1000;
   const last = rate(m.samples.at(-2), m.samples.at(-1));
   return Number.isNaN(first) || Number.isNaN(last) ? '-' : `${formatCount(first)} -> ${formatCount(last)}`;

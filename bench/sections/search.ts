@@ -54,7 +54,8 @@ export async function benchSearch(context: BenchContext): Promise<SectionResult>
     const perBareMillion = singleRate / bareMillionsPerSecond;
     const parallelRate = (parallel.value.runs / parallel.wallMs) * 1000;
     // The difference of two sweeps taken back to back: the rate once the threads are up.
-    const steadyRate = ((parallel.value.runs - startup.value.runs) / Math.max(1, parallel.wallMs - startup.wallMs)) * 1000;
+    const steadyRate =
+      ((parallel.value.runs - startup.value.runs) / Math.max(1, parallel.wallMs - startup.wallMs)) * 1000;
     if (protocol.name === 'sequencer') [sequencerPerCore, sequencerPerBareMillion] = [singleRate, perBareMillion];
     rows.push([
       protocol.name,
@@ -96,7 +97,15 @@ export async function benchSearch(context: BenchContext): Promise<SectionResult>
       },
     ],
     notes: [],
-    plots: [{ title: `Runs per second in one thread (target for the sequencer: ${RUNS_PER_CORE_TARGET})`, chart: barChart([...bars, { label: 'goal', value: RUNS_PER_CORE_TARGET, text: `${RUNS_PER_CORE_TARGET} runs/s` }]) }],
+    plots: [
+      {
+        title: `Runs per second in one thread (target for the sequencer: ${RUNS_PER_CORE_TARGET})`,
+        chart: barChart([
+          ...bars,
+          { label: 'goal', value: RUNS_PER_CORE_TARGET, text: `${RUNS_PER_CORE_TARGET} runs/s` },
+        ]),
+      },
+    ],
     targets: [
       {
         name: 'check: 1000 runs/s per core (sequencer, one thread)',

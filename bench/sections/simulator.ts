@@ -61,14 +61,24 @@ export function benchSimulator(context: BenchContext): SectionResult {
     const relay = runRelay(context.quick ? RELAY_EVENTS / 4 : RELAY_EVENTS, round + 1);
     const relayBare = bareRate(bareEvents, round + 1);
     if (round > 0) {
-      samples.get(relayProtocol.name)?.push({ simRate: (relay.events / relay.cpuMs) * 1000, bareRate: relayBare, events: relay.events, historyEvents: relay.historyEvents });
+      samples.get(relayProtocol.name)?.push({
+        simRate: (relay.events / relay.cpuMs) * 1000,
+        bareRate: relayBare,
+        events: relay.events,
+        historyEvents: relay.historyEvents,
+      });
     }
     for (const protocol of PROTOCOLS) {
       const run = runBroadcastLoad(simulatorLoad(protocol, context.quick));
       const events = run.sim.eventsHandled;
       const bare = bareRate(bareEvents, round + 1);
       if (round === 0) continue;
-      samples.get(protocol.name)?.push({ simRate: (events / run.cpuMs) * 1000, bareRate: bare, events, historyEvents: run.sim.history.events.length });
+      samples.get(protocol.name)?.push({
+        simRate: (events / run.cpuMs) * 1000,
+        bareRate: bare,
+        events,
+        historyEvents: run.sim.history.events.length,
+      });
     }
   }
   const rows = names.map((name) => summarize(name, samples.get(name) ?? []));
@@ -88,7 +98,14 @@ export function benchSimulator(context: BenchContext): SectionResult {
       `${bareEvents} events. Ratio = median over ${rounds} round(s) of sim rate / bare rate.`,
     tables: [
       {
-        headers: ['protocol', 'events handled', 'history events/event', 'sim events/CPU s', 'bare events/CPU s', 'sim / bare'],
+        headers: [
+          'protocol',
+          'events handled',
+          'history events/event',
+          'sim events/CPU s',
+          'bare events/CPU s',
+          'sim / bare',
+        ],
         rows: rows.map((row) => [
           row.name,
           formatCount(row.events),

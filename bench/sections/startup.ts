@@ -31,7 +31,12 @@ function newestMs(dir: string): number {
 /** One wall-clock start of a process, to its exit (output discarded). */
 function startMs(command: Command): number {
   const started = nowMs();
-  const result = spawnSync(process.execPath, command.args, { cwd: REPO_ROOT, stdio: 'ignore', env: { ...process.env, ...command.env }, timeout: 60_000 });
+  const result = spawnSync(process.execPath, command.args, {
+    cwd: REPO_ROOT,
+    stdio: 'ignore',
+    env: { ...process.env, ...command.env },
+    timeout: 60_000,
+  });
   if (result.status !== 0) throw new Error(`${command.name} exited ${String(result.status)}`);
   return nowMs() - started;
 }
@@ -84,7 +89,9 @@ export function benchStartup(context: BenchContext): SectionResult {
         goal: `<= ${HELP_RATIO_MAX}x`,
         measured: `${helpRatio.toFixed(2)}x`,
         met,
-        margin: met ? `${(HELP_RATIO_MAX / helpRatio).toFixed(2)}x under the bound` : `${(helpRatio / HELP_RATIO_MAX).toFixed(2)}x over the bound`,
+        margin: met
+          ? `${(HELP_RATIO_MAX / helpRatio).toFixed(2)}x under the bound`
+          : `${(helpRatio / HELP_RATIO_MAX).toFixed(2)}x over the bound`,
       },
     ],
     wallMs: nowMs() - sectionStartMs,

@@ -33,7 +33,9 @@ export interface WeakMeasurement extends WeakPromise {
 /** Every `breaks` entry of every protocol's promise table, in table order. */
 export function weakPromises(): WeakPromise[] {
   return PROTOCOLS.flatMap((protocol) =>
-    PROPERTIES.flatMap((property) => (protocol.promises[property]?.breaks ?? []).map((fault) => ({ protocol: protocol.name, property, fault }))),
+    PROPERTIES.flatMap((property) =>
+      (protocol.promises[property]?.breaks ?? []).map((fault) => ({ protocol: protocol.name, property, fault })),
+    ),
   );
 }
 
@@ -42,7 +44,14 @@ export function weakPromises(): WeakPromise[] {
  * again with the default shrink budget for the shrunk schedule's size.
  */
 export function measureWeak(weak: WeakPromise, seed: number): WeakMeasurement {
-  const options = { protocol: weak.protocol, nodes: WEAK_NODES, faults: [weak.fault], properties: [weak.property], runs: WEAK_RUNS_MAX, seed };
+  const options = {
+    protocol: weak.protocol,
+    nodes: WEAK_NODES,
+    faults: [weak.fault],
+    properties: [weak.property],
+    runs: WEAK_RUNS_MAX,
+    seed,
+  };
   const find = timed(() => searchViolation({ ...options, shrinkRunsMax: 0 }));
   const violation = find.value.violation;
   const base = { ...weak, seed, runsToFind: find.value.runs, findMs: find.wallMs };
@@ -70,7 +79,12 @@ export function weakSeed(ordinal: number): number {
 }
 
 /** The share of (weak promise, seed) tasks that child `index` of `count` measures. */
-export function weakTasks(seeds: number, limit: number, index: number, count: number): Array<{ weak: WeakPromise; seed: number }> {
+export function weakTasks(
+  seeds: number,
+  limit: number,
+  index: number,
+  count: number,
+): Array<{ weak: WeakPromise; seed: number }> {
   const tasks = weakPromises()
     .slice(0, limit)
     .flatMap((weak) => Array.from({ length: seeds }, (_, ordinal) => ({ weak, seed: weakSeed(ordinal) })));
@@ -85,13 +99,22 @@ export async function benchWeak(context: BenchContext): Promise<SectionResult> {
   context.log(`${weakPromises().length} weak promises x ${seeds} seed(s) over ${WEAK_CHILDREN} child processes`);
   const shares = await Promise.all(
     Array.from({ length: WEAK_CHILDREN }, (_, child) =>
-      runChild(['weak', String(seeds), String(limit), `${child + 1}/${WEAK_CHILDREN}`], { timeoutMs: childTimeoutMs(context, WEAK_CHILD_TIMEOUT_MS) }),
+      runChild(['weak', String(seeds), String(limit), `${child + 1}/${WEAK_CHILDREN}`], {
+        timeoutMs: childTimeoutMs(context, WEAK_CHILD_TIMEOUT_MS),
+      }),
     ),
   );
   const measurements = shares.flat() as WeakMeasurement[];
   const rows = weakPromises()
     .slice(0, limit)
-    .map((weak) => weakRow(weak, measurements.filter((m) => m.protocol === weak.protocol && m.property === weak.property && m.fault === weak.fault)));
+    .map((weak) =>
+      weakRow(
+        weak,
+        measurements.filter(
+          (m) => m.protocol === weak.protocol && m.property === weak.property && m.fault === weak.fault,
+        ),
+      ),
+    );
   const found = measurements.filter((m) => m.found);
   return {
     id: 4,
@@ -105,7 +128,18 @@ export async function benchWeak(context: BenchContext): Promise<SectionResult> {
       `(1000 runs). Medians over the seeds; ${WEAK_CHILDREN} child processes share the work, one per core.`,
     tables: [
       {
-        headers: ['protocol', 'property', 'fault', 'found', 'runs to find', 'time to find', 'steps found', 'steps shrunk', 'shrinks', 'shrink time'],
+        headers: [
+          'protocol',
+          'property',
+          'fault',
+          'found',
+          'runs to find',
+          'time to find',
+          'steps found',
+          'steps shrunk',
+          'shrinks',
+          'shrink time',
+        ],
         rows,
       },
     ],

@@ -28,7 +28,8 @@ function submitClocks(history: History, nodes: readonly NodeId[]): SubmitStamps 
       // A delivery with no recorded submit (a history cut short, a live log) just adds no knowledge.
       const carried = stamps.offsetOf(event.id);
       if (carried >= 0) {
-        for (let index = 0; index < clock.length; index += 1) clock[index] = Math.max(clock[index], stamps.flat[carried + index]);
+        for (let index = 0; index < clock.length; index += 1)
+          clock[index] = Math.max(clock[index], stamps.flat[carried + index]);
       }
       continue;
     }
@@ -110,7 +111,10 @@ class CausalPast {
   ) {
     for (const [origin, submits] of order.byOrigin) {
       const own = this.slotOf(origin);
-      this.ownStamps.set(origin, Int32Array.from(submits, (submit) => stamps.flat[this.offsetOf(submit.id) + own]));
+      this.ownStamps.set(
+        origin,
+        Int32Array.from(submits, (submit) => stamps.flat[this.offsetOf(submit.id) + own]),
+      );
     }
     this.needed = new Int32Array(stamps.size * order.origins.length);
     this.computed = new Uint8Array(stamps.size);
@@ -205,7 +209,11 @@ function checkCausalOrder(history: History): Verdict {
   const { first, count, checked } = findViolations(history);
   const details = { deliveriesChecked: checked, violations: count };
   if (first === null) {
-    return passVerdict(causalOrderChecker, `${plural(checked, 'delivery', 'deliveries')} respect happened-before`, details);
+    return passVerdict(
+      causalOrderChecker,
+      `${plural(checked, 'delivery', 'deliveries')} respect happened-before`,
+      details,
+    );
   }
   const { delivery, missing, submit } = first;
   const more = count > 1 ? ` (${plural(count, 'delivery', 'deliveries')} in all break causal order)` : '';

@@ -29,7 +29,7 @@ describe('durability', () => {
     expect(verdict.details).toMatchObject({ ackedSubmissions: 1, targetNodes: 3, lostSubmissions: 0 });
   });
 
-  it('fails an acked submission a target node never delivers, with the ack and that node\'s last crash', () => {
+  it("fails an acked submission a target node never delivers, with the ack and that node's last crash", () => {
     const h = historyBuilder([1, 2, 3]);
     h.submit(1, 's1');
     h.deliver(1, 's1');
@@ -40,7 +40,9 @@ describe('durability', () => {
     h.deliver(3, 's1');
     const verdict = durabilityChecker.check(h.build());
     expect(verdict.status).toBe('fail');
-    expect(verdict.summary).toBe('s1 was acked by node 1 at t=1200 ms but node 2 never delivered it (it last crashed at t=1300 ms)');
+    expect(verdict.summary).toBe(
+      's1 was acked by node 1 at t=1200 ms but node 2 never delivered it (it last crashed at t=1300 ms)',
+    );
     expect(verdict.evidence).toEqual([ack, crash]);
     expect(verdict.details).toMatchObject({ lostSubmissions: 1, missingByNode: { '2': 1 } });
   });

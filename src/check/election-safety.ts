@@ -137,14 +137,18 @@ function checkElectionSafety(history: History): Verdict {
     return failVerdict(electionSafetyChecker, summary, terms.firstConflict, details);
   }
   if (termless && splitBrain.totalMs > 0) {
-    const nodes = splitBrain.firstOverlap.map((event) => event.node).sort((a, b) => a - b).join(' and ');
+    const nodes = splitBrain.firstOverlap
+      .map((event) => event.node)
+      .sort((a, b) => a - b)
+      .join(' and ');
     const summary = `split brain without terms: nodes ${nodes} believed they led at once, ${splitBrain.totalMs} ms in all`;
     return failVerdict(electionSafetyChecker, summary, splitBrain.firstOverlap, details);
   }
   if (announcements.length === 0) {
     return passVerdict(electionSafetyChecker, 'no node announced itself leader or primary', details);
   }
-  const splitNote = splitBrain.totalMs > 0 ? `; overlapping leaders for ${splitBrain.totalMs} ms, told apart by terms` : '';
+  const splitNote =
+    splitBrain.totalMs > 0 ? `; overlapping leaders for ${splitBrain.totalMs} ms, told apart by terms` : '';
   const summary = `one leader per term over ${plural(terms.leaderTerms, 'term')}${splitNote}`;
   return passVerdict(electionSafetyChecker, termless ? 'no split brain among termless leaders' : summary, details);
 }

@@ -29,7 +29,7 @@ describe('eventual-delivery', () => {
     expect(verdict.details).toEqual({ countedSubmissions: 2, targetNodes: 3, missing: 0, missingByNode: {} });
   });
 
-  it('fails a target node that never delivers, with the submit and the node\'s last crash', () => {
+  it("fails a target node that never delivers, with the submit and the node's last crash", () => {
     const h = historyBuilder([1, 2, 3]);
     h.submit(1, 's1');
     const lost = h.submit(1, 's2');

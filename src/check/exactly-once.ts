@@ -97,7 +97,10 @@ function checkExactlyOnce(history: History): Verdict {
     deliveries += 1;
     let byId = delivered.get(event.node);
     if (byId === undefined) {
-      byId = { events: new Array<DeliverEvent | undefined>(ordinals.size), crashesBefore: new Int32Array(ordinals.size) };
+      byId = {
+        events: new Array<DeliverEvent | undefined>(ordinals.size),
+        crashesBefore: new Int32Array(ordinals.size),
+      };
       delivered.set(event.node, byId);
     }
     const ordinal = ordinals.get(event.id);
@@ -105,7 +108,9 @@ function checkExactlyOnce(history: History): Verdict {
     const crashesNow = crashes.get(event.node) ?? 0;
     const firstEvent = byId.events[ordinal];
     if (firstEvent !== undefined) {
-      tally.record(duplicateViolation({ event: firstEvent, crashesBefore: byId.crashesBefore[ordinal] }, event, crashesNow));
+      tally.record(
+        duplicateViolation({ event: firstEvent, crashesBefore: byId.crashesBefore[ordinal] }, event, crashesNow),
+      );
       continue;
     }
     byId.events[ordinal] = event;

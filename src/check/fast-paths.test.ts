@@ -50,13 +50,17 @@ describe('checker fast paths', () => {
     let passes = 0;
     let fails = 0;
     fc.assert(
-      fc.property(fc.array(plan, { minLength: 1, maxLength: 7 }), fc.integer({ min: 1, max: 4 }), (plans, strayRate) => {
-        const history = buildHistory(plans, strayRate);
-        const fast = judgeTotalOrder(history, true);
-        expect(fast).toEqual(judgeTotalOrder(history, false));
-        if (fast.status === 'pass') passes += 1;
-        else fails += 1;
-      }),
+      fc.property(
+        fc.array(plan, { minLength: 1, maxLength: 7 }),
+        fc.integer({ min: 1, max: 4 }),
+        (plans, strayRate) => {
+          const history = buildHistory(plans, strayRate);
+          const fast = judgeTotalOrder(history, true);
+          expect(fast).toEqual(judgeTotalOrder(history, false));
+          if (fast.status === 'pass') passes += 1;
+          else fails += 1;
+        },
+      ),
       { numRuns: 400, seed: 15 },
     );
     // Both outcomes must have been exercised, or the comparison proved little.
@@ -97,7 +101,15 @@ describe('checker fast paths', () => {
     h.deliverAll(1, ['s1']);
     const history = h.build();
     const first = historyIndex(history);
-    history.events.push({ i: history.events.length, t: 0, type: 'deliver', node: 2, id: 's1', origin: 1, payload: 'x' });
+    history.events.push({
+      i: history.events.length,
+      t: 0,
+      type: 'deliver',
+      node: 2,
+      id: 's1',
+      origin: 1,
+      payload: 'x',
+    });
     expect(historyIndex(history)).not.toBe(first);
     expect(historyIndex(history).events).toHaveLength(3);
   });
@@ -168,11 +180,16 @@ describe('causal order against its definition', () => {
         const history = h.build();
         const verdict = causalOrderChecker.check(history);
         const reference = causalReference(history);
-        expect(verdict.details).toMatchObject({ deliveriesChecked: reference.checked, violations: reference.violations });
+        expect(verdict.details).toMatchObject({
+          deliveriesChecked: reference.checked,
+          violations: reference.violations,
+        });
         expect(verdict.status).toBe(reference.violations === 0 ? 'pass' : 'fail');
         if (verdict.status === 'fail') {
           failing += 1;
-          expect((verdict.evidence.find((event) => event.type === 'submit' && event.id === reference.firstMissing))).toBeDefined();
+          expect(
+            verdict.evidence.find((event) => event.type === 'submit' && event.id === reference.firstMissing),
+          ).toBeDefined();
         }
       }),
       { numRuns: 300, seed: 15 },

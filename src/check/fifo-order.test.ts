@@ -17,7 +17,7 @@ describe('fifo-order', () => {
     expect(verdict.details).toEqual({ deliveriesChecked: 10, violations: 0 });
   });
 
-  it('fails a node that delivers an origin\'s second submission before its first', () => {
+  it("fails a node that delivers an origin's second submission before its first", () => {
     const h = historyBuilder([1, 2]);
     const first = h.submit(1, 'a1');
     const second = h.submit(1, 'a2');

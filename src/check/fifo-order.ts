@@ -52,7 +52,13 @@ function checkFifoOrder(history: History): Verdict {
       count += 1;
       const missing = order.byOrigin.get(position.origin)?.[prefix];
       invariant(missing !== undefined, `node ${position.origin} has a submission at ${prefix}`);
-      first ??= { delivery: event, missing, missingIndex: prefix, submit: position.submit, submitIndex: position.index };
+      first ??= {
+        delivery: event,
+        missing,
+        missingIndex: prefix,
+        submit: position.submit,
+        submitIndex: position.index,
+      };
     }
     nodePrefixes.markDelivered(position.origin, position.index);
   }

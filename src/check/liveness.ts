@@ -28,7 +28,11 @@ export interface MissReport {
 }
 
 /** Owed ids are visited in the order given, so the first miss reported is the earliest owed one. */
-export function findMisses(history: History, owed: readonly OwedSubmission[], fates?: Map<NodeId, NodeFate>): MissReport {
+export function findMisses(
+  history: History,
+  owed: readonly OwedSubmission[],
+  fates?: Map<NodeId, NodeFate>,
+): MissReport {
   const nodeFate = fates ?? nodeFates(history);
   const targets = targetNodes(nodeFate);
   const delivered = deliveredIdsByNode(history);

@@ -32,10 +32,13 @@ export function checkerByName(name: string): Checker | undefined {
 
 /** Runs the named checkers in the order given (all of them when no names are given). */
 export function runCheckers(history: History, names?: readonly CheckerName[]): Verdict[] {
-  const chosen = names === undefined ? CHECKERS : names.map((name) => {
-    const checker = checkerByName(name);
-    invariant(checker !== undefined, `unknown checker "${name}"; known checkers: ${CHECKER_NAMES.join(', ')}`);
-    return checker;
-  });
+  const chosen =
+    names === undefined
+      ? CHECKERS
+      : names.map((name) => {
+          const checker = checkerByName(name);
+          invariant(checker !== undefined, `unknown checker "${name}"; known checkers: ${CHECKER_NAMES.join(', ')}`);
+          return checker;
+        });
   return chosen.map((checker) => checker.check(history));
 }

@@ -70,7 +70,9 @@ describe('total-order', () => {
     const verdict = totalOrderChecker.check(h.build());
     expect(verdict.status).toBe('fail');
     expect(verdict.details).toMatchObject({ form: 'prefix' });
-    expect(verdict.summary).toBe('nodes 1 and 2 never crashed, yet their delivery #1 differs: s1 at node 1, s2 at node 2');
+    expect(verdict.summary).toBe(
+      'nodes 1 and 2 never crashed, yet their delivery #1 differs: s1 at node 1, s2 at node 2',
+    );
     expect(verdict.evidence).toEqual([oneFirst, twoFirst]);
   });
 

@@ -62,7 +62,8 @@ function prefixChain(sequences: ReadonlyMap<NodeId, DeliverEvent[]>): PairwiseRe
   let reference: readonly DeliverEvent[] = [];
   for (const sequence of sequences.values()) if (sequence.length > reference.length) reference = sequence;
   for (const sequence of sequences.values()) {
-    for (let index = 0; index < sequence.length; index += 1) if (sequence[index].id !== reference[index].id) return null;
+    for (let index = 0; index < sequence.length; index += 1)
+      if (sequence[index].id !== reference[index].id) return null;
   }
   // Sum over all pairs of the shorter length: the k-th shortest is the shorter one in (count - 1 - k) pairs.
   const lengths = [...sequences.values()].map((sequence) => sequence.length).sort((a, b) => a - b);
@@ -112,7 +113,10 @@ interface PrefixConflict {
  * Sequences are pairwise prefixes of each other exactly when each one is a prefix of the longest, so comparing
  * every never-crashed node with the longest keeps this linear in the number of deliveries.
  */
-function prefixConflict(sequences: ReadonlyMap<NodeId, DeliverEvent[]>, nodes: readonly NodeId[]): PrefixConflict | null {
+function prefixConflict(
+  sequences: ReadonlyMap<NodeId, DeliverEvent[]>,
+  nodes: readonly NodeId[],
+): PrefixConflict | null {
   let longest: NodeId | null = null;
   for (const node of nodes) {
     if (longest === null || (sequences.get(node)?.length ?? 0) > (sequences.get(longest)?.length ?? 0)) longest = node;
@@ -150,7 +154,9 @@ export function judgeTotalOrder(history: History, prefixFastPath: boolean): Verd
   const sequences = firstDeliveriesByNode(history);
   const result = (prefixFastPath ? prefixChain(sequences) : null) ?? pairwise(sequences);
   const fates = nodeFates(history);
-  const neverCrashed = [...fates.values()].filter((fate) => fate.crashes === 0 && !fate.joinedLate).map((fate) => fate.node);
+  const neverCrashed = [...fates.values()]
+    .filter((fate) => fate.crashes === 0 && !fate.joinedLate)
+    .map((fate) => fate.node);
   const details = {
     nodePairs: result.nodePairs,
     commonDeliveries: result.commonDeliveries,

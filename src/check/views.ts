@@ -41,7 +41,8 @@ export const nodesOf = memoized((history: History): NodeId[] => {
 export const idOrdinals = memoized((history: History): Map<SubmissionId, number> => {
   const ordinals = new Map<SubmissionId, number>();
   for (const event of historyIndex(history).events) {
-    if ((event.type === 'submit' || event.type === 'deliver') && !ordinals.has(event.id)) ordinals.set(event.id, ordinals.size);
+    if ((event.type === 'submit' || event.type === 'deliver') && !ordinals.has(event.id))
+      ordinals.set(event.id, ordinals.size);
   }
   return ordinals;
 });
@@ -50,32 +51,36 @@ export const idOrdinals = memoized((history: History): Map<SubmissionId, number>
  * Each node's first delivery of each id, in history order, across crashes and restarts. Ordering checkers judge
  * these; a second delivery of the same id is exactly-once's business, not an ordering fact.
  */
-export const firstDeliveriesByNode: (history: History) => Map<NodeId, DeliverEvent[]> = memoized((history: History): Map<NodeId, DeliverEvent[]> => {
-  const nodes = nodesOf(history);
-  const ordinals = idOrdinals(history);
-  const sequences = new Map<NodeId, DeliverEvent[]>(nodes.map((node) => [node, []]));
-  const seen = new Map<NodeId, Uint8Array>(nodes.map((node) => [node, new Uint8Array(ordinals.size)]));
-  for (const event of historyIndex(history).events) {
-    if (event.type !== 'deliver') continue;
-    const delivered = seen.get(event.node);
-    const ordinal = ordinals.get(event.id);
-    invariant(delivered !== undefined, `node ${event.node} delivers but nodesOf() missed it`);
-    invariant(ordinal !== undefined, `delivered id ${event.id} has no ordinal`);
-    if (delivered[ordinal] === 1) continue;
-    delivered[ordinal] = 1;
-    sequences.get(event.node)?.push(event);
-  }
-  return sequences;
-});
+export const firstDeliveriesByNode: (history: History) => Map<NodeId, DeliverEvent[]> = memoized(
+  (history: History): Map<NodeId, DeliverEvent[]> => {
+    const nodes = nodesOf(history);
+    const ordinals = idOrdinals(history);
+    const sequences = new Map<NodeId, DeliverEvent[]>(nodes.map((node) => [node, []]));
+    const seen = new Map<NodeId, Uint8Array>(nodes.map((node) => [node, new Uint8Array(ordinals.size)]));
+    for (const event of historyIndex(history).events) {
+      if (event.type !== 'deliver') continue;
+      const delivered = seen.get(event.node);
+      const ordinal = ordinals.get(event.id);
+      invariant(delivered !== undefined, `node ${event.node} delivers but nodesOf() missed it`);
+      invariant(ordinal !== undefined, `delivered id ${event.id} has no ordinal`);
+      if (delivered[ordinal] === 1) continue;
+      delivered[ordinal] = 1;
+      sequences.get(event.node)?.push(event);
+    }
+    return sequences;
+  },
+);
 
 /** The first submit event of every id; the host makes ids unique, so later ones would be a host bug. Read-only. */
-export const firstSubmits: (history: History) => Map<SubmissionId, SubmitEvent> = memoized((history: History): Map<SubmissionId, SubmitEvent> => {
-  const submits = new Map<SubmissionId, SubmitEvent>();
-  for (const event of historyIndex(history).submits) {
-    if (!submits.has(event.id)) submits.set(event.id, event);
-  }
-  return submits;
-});
+export const firstSubmits: (history: History) => Map<SubmissionId, SubmitEvent> = memoized(
+  (history: History): Map<SubmissionId, SubmitEvent> => {
+    const submits = new Map<SubmissionId, SubmitEvent>();
+    for (const event of historyIndex(history).submits) {
+      if (!submits.has(event.id)) submits.set(event.id, event);
+    }
+    return submits;
+  },
+);
 
 /** The first ack event of every id, in history order. */
 export function firstAcks(history: History): Map<SubmissionId, AckEvent> {

@@ -19,7 +19,14 @@ export function buildProgram(io: CommandIo): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: io.write, writeErr: io.writeError });
-  for (const command of [runCommand(io), checkCommand(io), exploreCommand(io), listCommand(io), liveCommand(io), clusterCommand(io)]) {
+  for (const command of [
+    runCommand(io),
+    checkCommand(io),
+    exploreCommand(io),
+    listCommand(io),
+    liveCommand(io),
+    clusterCommand(io),
+  ]) {
     program.addCommand(command.exitOverride().configureOutput({ writeOut: io.write, writeErr: io.writeError }));
   }
   return program;

@@ -4,9 +4,17 @@ import type { NodeId } from '../core/ids.ts';
 import { mergeHistories } from '../live/histories.ts';
 
 /** A history event before it has a place in the merged history. */
-export type EventBody = HistoryEvent extends infer Event ? (Event extends HistoryEvent ? Omit<Event, 'i'> : never) : never;
+export type EventBody = HistoryEvent extends infer Event
+  ? Event extends HistoryEvent
+    ? Omit<Event, 'i'>
+    : never
+  : never;
 /** What the launcher says about one of its own events; the time is stamped when it is recorded. */
-export type EventFields = HistoryEvent extends infer Event ? (Event extends HistoryEvent ? Omit<Event, 'i' | 't'> : never) : never;
+export type EventFields = HistoryEvent extends infer Event
+  ? Event extends HistoryEvent
+    ? Omit<Event, 'i' | 't'>
+    : never
+  : never;
 
 /**
  * Something the launcher did (crash, restart, partition, heal, phase, ...), stamped with the wall clock (epoch ms)
@@ -131,7 +139,8 @@ function reconcileReboots(
     if (event.type === 'crash') lastCrashOf.set(event.node, entry);
     if (event.type !== 'restart') continue;
     const restartAt = merged.findIndex(
-      (other, index) => other.type === 'restart' && other.node === event.node && other.t >= event.t && !usedRestarts.has(index),
+      (other, index) =>
+        other.type === 'restart' && other.node === event.node && other.t >= event.t && !usedRestarts.has(index),
     );
     if (restartAt === -1) continue;
     usedRestarts.add(restartAt);

@@ -108,7 +108,10 @@ export async function runCluster(written: ClusterOptions): Promise<ClusterOutcom
   const run = new ClusterRun(options, protocol, dataDir);
   const guard = new AbortController();
   const timer = setTimeout(
-    () => guard.abort(new ClusterError(`the run passed its time limit of ${options.timeLimitMs} ms; every process was stopped`)),
+    () =>
+      guard.abort(
+        new ClusterError(`the run passed its time limit of ${options.timeLimitMs} ms; every process was stopped`),
+      ),
     options.timeLimitMs,
   );
   const onAbort = () => guard.abort(new ClusterInterrupted());
@@ -200,7 +203,9 @@ export class ClusterRun {
       livenessMs: this.options.livenessMs ?? this.options.scenario.livenessMs ?? DEFAULT_LIVENESS_MS,
       quietMs: this.options.quietMs ?? QUIET_MS_DEFAULT,
     };
-    const { skipped, safetyEndMs } = await driveLive(interpretRun(new LiveWorld(this, signal), this.options.scenario, bounds));
+    const { skipped, safetyEndMs } = await driveLive(
+      interpretRun(new LiveWorld(this, signal), this.options.scenario, bounds),
+    );
     this.safetyEndMs = safetyEndMs;
     return this.outcome(skipped);
   }
@@ -209,17 +214,34 @@ export class ClusterRun {
     const ports = await pickNodePorts(this.nodes.length);
     const listenPorts = this.listenPorts;
     this.nodes.forEach((node, index) => listenPorts.set(node, ports[index]));
-    this.links = await LinkTable.start(this.nodes, listenPorts, this.options.cutStyle ?? 'drop', (from, to, frame, reason) =>
-      this.onDroppedFrame(from, to, frame, reason),
+    this.links = await LinkTable.start(
+      this.nodes,
+      listenPorts,
+      this.options.cutStyle ?? 'drop',
+      (from, to, frame, reason) => this.onDroppedFrame(from, to, frame, reason),
     );
-    const bin = this.options.nodeCommand ?? { command: process.execPath, args: [join(PACKAGE_ROOT, 'bin', 'tob-lab.js')] };
+    const bin = this.options.nodeCommand ?? {
+      command: process.execPath,
+      args: [join(PACKAGE_ROOT, 'bin', 'tob-lab.js')],
+    };
     for (const node of this.nodes) {
-      const env: Record<string, string> = this.options.secret === undefined ? {} : { TOB_LAB_SECRET: this.options.secret };
-      const spec = { id: node, command: bin.command, commandArgs: bin.args, liveArgs: this.liveArgs(node, listenPorts), cwd: PACKAGE_ROOT, env };
-      this.processes.set(node, new NodeProcess(spec, {
-        output: (id, output) => this.onOutput(id, output),
-        exit: (id, expected, description) => this.onExit(id, expected, description),
-      }));
+      const env: Record<string, string> =
+        this.options.secret === undefined ? {} : { TOB_LAB_SECRET: this.options.secret };
+      const spec = {
+        id: node,
+        command: bin.command,
+        commandArgs: bin.args,
+        liveArgs: this.liveArgs(node, listenPorts),
+        cwd: PACKAGE_ROOT,
+        env,
+      };
+      this.processes.set(
+        node,
+        new NodeProcess(spec, {
+          output: (id, output) => this.onOutput(id, output),
+          exit: (id, expected, description) => this.onExit(id, expected, description),
+        }),
+      );
     }
     this.links.setDelayAll(baseDelayMs(this));
     const joinLater = new Set(this.options.scenario.cluster.joinLater ?? []);
@@ -227,7 +249,9 @@ export class ClusterRun {
     // Like the simulator, which drops what is sent to a node that has not joined yet.
     if (this.options.downLinks === 'drop') for (const node of joinLater) this.links.setDown(node, 'not-joined');
     for (const node of starting) this.startNode(node);
-    this.say(`started ${starting.length} node processes and ${this.nodes.length * (this.nodes.length - 1)} link proxies`);
+    this.say(
+      `started ${starting.length} node processes and ${this.nodes.length * (this.nodes.length - 1)} link proxies`,
+    );
     await this.waitReady(starting, signal);
   }
 
@@ -248,10 +272,20 @@ export class ClusterRun {
     const peers = this.nodes
       .map((peer) => `${peer}=127.0.0.1:${peer === node ? listenPorts.get(node) : links.portOf(node, peer)}`)
       .join(',');
-    const args = ['--id', String(node), '--peers', peers, '--protocol', nodeProtocolArg(this.protocol), '--data', this.dataDir];
+    const args = [
+      '--id',
+      String(node),
+      '--peers',
+      peers,
+      '--protocol',
+      nodeProtocolArg(this.protocol),
+      '--data',
+      this.dataDir,
+    ];
     args.push('--headless', '--seed', String(this.options.seed));
     const clusterOptions = this.options.scenario.cluster.options;
-    if (clusterOptions !== undefined && Object.keys(clusterOptions).length > 0) args.push('--options', JSON.stringify(clusterOptions));
+    if (clusterOptions !== undefined && Object.keys(clusterOptions).length > 0)
+      args.push('--options', JSON.stringify(clusterOptions));
     return args;
   }
 
@@ -294,7 +328,8 @@ export class ClusterRun {
       if (child.ready) continue;
       const why = child.running ? `did not print "ready" within ${boundMs} ms` : 'exited before it was ready';
       // Exit 64 is the live command refusing its arguments: something the user can change.
-      if (child.lastExitCode === EXIT_USAGE_CODE) throw new ScenarioError(`node ${node} ${why}${stderrHint(child.stderr)}`);
+      if (child.lastExitCode === EXIT_USAGE_CODE)
+        throw new ScenarioError(`node ${node} ${why}${stderrHint(child.stderr)}`);
       throw new ClusterError(`node ${node} ${why}${stderrHint(child.stderr)}`);
     }
   }
@@ -372,7 +407,8 @@ export class ClusterRun {
     const missingFiles = files.filter(({ node, file }) => this.joined.has(node) && !existsSync(file));
     for (const { file } of missingFiles) this.note(`no history file ${file}: that node recorded nothing`);
     const { history, skippedLines } = gatherHistory(this.nodes, files, this.events, this.originMs);
-    for (const [file, count] of skippedLines) this.note(`${file}: ${count} lines were not history events (a torn last line after kill -9?)`);
+    for (const [file, count] of skippedLines)
+      this.note(`${file}: ${count} lines were not history events (a torn last line after kill -9?)`);
     const absent = this.events.some((entry) => entry.event.type === 'crash' || entry.event.type === 'join');
     if (absent && (this.options.downLinks ?? 'drop') === 'queue') {
       this.note(
@@ -380,7 +416,10 @@ export class ClusterRun {
           'run, as a stalled link would; a dead process never receives them, which is the default (--down-links drop)',
       );
     }
-    if (this.eventsOverBound > 0) this.note(`${this.eventsOverBound} dropped frames were over the launcher's event bound and are not in the history`);
+    if (this.eventsOverBound > 0)
+      this.note(
+        `${this.eventsOverBound} dropped frames were over the launcher's event bound and are not in the history`,
+      );
     const verdicts = runCheckers(history);
     const protocolError = this.unexpectedExits.length === 0 ? null : this.unexpectedExits.join('; ');
     const judged = judgeRun(this.options.scenario, history, verdicts, skipped, protocolError, this.speed);
@@ -405,6 +444,9 @@ export class ClusterRun {
 }
 
 function stderrHint(stderr: string): string {
-  const lines = stderr.trim().split('\n').filter((line) => line.trim() !== '');
+  const lines = stderr
+    .trim()
+    .split('\n')
+    .filter((line) => line.trim() !== '');
   return lines.length === 0 ? '' : `; its stderr ends: ${lines.slice(-3).join(' | ')}`;
 }

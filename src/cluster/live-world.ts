@@ -96,7 +96,8 @@ export class LiveWorld implements World<LivePending> {
     run.say('liveness phase: healing the network, restarting crashed nodes, resuming paused ones');
     links.heal();
     run.record({ type: 'heal' }, 'after');
-    for (const [from, to] of links.heldLinks()) if (links.release(from, to)) run.record({ type: 'release', from, to }, 'after');
+    for (const [from, to] of links.heldLinks())
+      if (links.release(from, to)) run.record({ type: 'release', from, to }, 'after');
     links.resetDelays(baseDelayMs(run));
     if (run.events.some((entry) => entry.event.type === 'network')) {
       run.record({ type: 'network', change: { delayMs: baseDelayMs(run) } }, 'after');
@@ -147,7 +148,8 @@ function performLive(run: LiveCluster, action: Action): LivePending {
       return run.startNode(action.node);
     case 'crash':
       // kill -9 cannot aim at a cut inside a handler; it falls wherever the process happens to be.
-      if (action.during !== undefined) run.note(`${describeAction(action)}: crash points are simulator-only; killing the process now`);
+      if (action.during !== undefined)
+        run.note(`${describeAction(action)}: crash points are simulator-only; killing the process now`);
       return crash(run, action.node);
     case 'restart':
       return restart(run, action.node);
@@ -167,11 +169,14 @@ function performLive(run: LiveCluster, action: Action): LivePending {
       links.hold(action.from, action.to);
       return run.record({ type: 'hold', from: action.from, to: action.to }, 'after');
     case 'release':
-      if (links.release(action.from, action.to)) run.record({ type: 'release', from: action.from, to: action.to }, 'after');
+      if (links.release(action.from, action.to))
+        run.record({ type: 'release', from: action.from, to: action.to }, 'after');
       return;
     case 'drift':
     case 'clock-step':
-      return run.note(`${describeAction(action)}: clock faults are simulator-only (a live node reads the real clock); skipped`);
+      return run.note(
+        `${describeAction(action)}: clock faults are simulator-only (a live node reads the real clock); skipped`,
+      );
     case 'network':
       return changeNetwork(run, action.change, null);
     case 'link':
@@ -180,7 +185,9 @@ function performLive(run: LiveCluster, action: Action): LivePending {
     case 'corrupt':
     case 'disk-full':
     case 'disk-ok':
-      return run.note(`${describeAction(action)}: storage faults are simulator-only (live logs are real files); skipped`);
+      return run.note(
+        `${describeAction(action)}: storage faults are simulator-only (live logs are real files); skipped`,
+      );
   }
 }
 
@@ -191,7 +198,8 @@ function performLive(run: LiveCluster, action: Action): LivePending {
 function submit(run: LiveCluster, node: NodeId, payload: string): void {
   let line = payload.replace(/[\r\n]+/g, ' ');
   if (line.startsWith('/')) line = ` ${line}`;
-  if (line !== payload) run.note(`payload ${JSON.stringify(payload)} was sent as ${JSON.stringify(line)}: one stdin line, never a command`);
+  if (line !== payload)
+    run.note(`payload ${JSON.stringify(payload)} was sent as ${JSON.stringify(line)}: one stdin line, never a command`);
   if (!run.process(node).submit(line)) {
     run.record({ type: 'log', node, text: `submission refused: node ${node} is down` }, 'after');
   }
@@ -228,8 +236,10 @@ function pauseOrResume(run: LiveCluster, verb: 'pause' | 'resume', node: NodeId)
 function changeNetwork(run: LiveCluster, change: Partial<LinkConfig>, link: [NodeId, NodeId] | null): void {
   const links = run.links as LinkTable;
   const where = link === null ? 'network' : `link ${link[0]} -> ${link[1]}`;
-  if ((change.lossRate ?? 0) > 0) run.note(`${where}: lossRate is simulator-only (TCP does not lose bytes); use partition or cut`);
-  if ((change.duplicateRate ?? 0) > 0) run.note(`${where}: duplicateRate is simulator-only (TCP does not duplicate); not applied`);
+  if ((change.lossRate ?? 0) > 0)
+    run.note(`${where}: lossRate is simulator-only (TCP does not lose bytes); use partition or cut`);
+  if ((change.duplicateRate ?? 0) > 0)
+    run.note(`${where}: duplicateRate is simulator-only (TCP does not duplicate); not applied`);
   if (change.fifo === false) run.note(`${where}: unordered links are simulator-only (TCP keeps order); not applied`);
   if (change.latency === undefined) return;
   const delayMs = latencyAsDelayMs(run, change.latency);
@@ -252,7 +262,9 @@ function latencyAsDelayMs(run: LiveCluster, latency: Latency): number {
   else if (latency.kind === 'uniform') delayMs = (latency.minMs + latency.maxMs) / 2;
   else delayMs = Math.max(latency.meanMs, latency.floorMs ?? 0);
   if (latency.kind !== 'constant') {
-    run.note(`${latency.kind} latency is applied as a constant ${delayMs} ms per link (its mean): a TCP stream keeps its order`);
+    run.note(
+      `${latency.kind} latency is applied as a constant ${delayMs} ms per link (its mean): a TCP stream keeps its order`,
+    );
   }
   return delayMs;
 }

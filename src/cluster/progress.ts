@@ -76,10 +76,13 @@ export function sleepUntil(deadlineMs: number, signal: AbortSignal): Promise<voi
       clearTimeout(timer);
       reject(signal.reason);
     };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, deadlineMs - Date.now()));
+    const timer = setTimeout(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, deadlineMs - Date.now()),
+    );
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }

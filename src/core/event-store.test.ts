@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { historyToJsonl, recordedHistory, recordEvent, stampEvent, type HistoryEvent, type UnstampedEvent } from './history.ts';
+import {
+  historyToJsonl,
+  recordedHistory,
+  recordEvent,
+  stampEvent,
+  type HistoryEvent,
+  type UnstampedEvent,
+} from './history.ts';
 import { storeOf } from './event-store.ts';
 import { randomInt, randomStream } from './rng.ts';
 
@@ -16,17 +23,27 @@ function someEvents(count: number): Array<{ event: UnstampedEvent; t: number }> 
     // Half the sends share the body of the one before (as a broadcast does), which the store keeps once.
     if (randomInt(rng, 1, 2) === 1) body = { type: 'X', n };
     const event: UnstampedEvent =
-      pick === 1 ? { type: 'send', node, to: 2, msg: n, body }
-      : pick === 2 ? { type: 'receive', node, from: 3, msg: n }
-      : pick === 3 ? { type: 'drop', node, to: 4, msg: n, reason: 'loss' }
-      : pick === 4 ? { type: 'duplicate', node, to: 1, msg: n }
-      : pick === 5 ? { type: 'timer', node, name: 'tick' }
-      : pick === 6 ? { type: 'persist', node, record: { k: n } }
-      : pick === 7 ? { type: 'deliver', node, id: `s${n}`, origin: 1, payload: 'p', order: { seq: n } }
-      : pick === 8 ? { type: 'send', node, to: 2, msg: `live-${n}`, body: null }
-      : pick === 9 ? { type: 'receive', node: 70_000, from: 1, msg: n }
-      : pick === 10 ? { type: 'heal' }
-      : { type: 'submit', node, id: `s${n}`, payload: 'q' };
+      pick === 1
+        ? { type: 'send', node, to: 2, msg: n, body }
+        : pick === 2
+          ? { type: 'receive', node, from: 3, msg: n }
+          : pick === 3
+            ? { type: 'drop', node, to: 4, msg: n, reason: 'loss' }
+            : pick === 4
+              ? { type: 'duplicate', node, to: 1, msg: n }
+              : pick === 5
+                ? { type: 'timer', node, name: 'tick' }
+                : pick === 6
+                  ? { type: 'persist', node, record: { k: n } }
+                  : pick === 7
+                    ? { type: 'deliver', node, id: `s${n}`, origin: 1, payload: 'p', order: { seq: n } }
+                    : pick === 8
+                      ? { type: 'send', node, to: 2, msg: `live-${n}`, body: null }
+                      : pick === 9
+                        ? { type: 'receive', node: 70_000, from: 1, msg: n }
+                        : pick === 10
+                          ? { type: 'heal' }
+                          : { type: 'submit', node, id: `s${n}`, payload: 'q' };
     out.push({ event, t });
   }
   return out;

@@ -254,11 +254,27 @@ export class EventStore {
       case KEPT:
         return object as HistoryEvent;
       case SEND:
-        return Object.freeze({ type: 'send', node: chunk.node[j], to: chunk.peer[j], msg: chunk.msg[j], body: object as never, i, t });
+        return Object.freeze({
+          type: 'send',
+          node: chunk.node[j],
+          to: chunk.peer[j],
+          msg: chunk.msg[j],
+          body: object as never,
+          i,
+          t,
+        });
       case RECEIVE:
         return Object.freeze({ type: 'receive', node: chunk.node[j], from: chunk.peer[j], msg: chunk.msg[j], i, t });
       case DROP:
-        return Object.freeze({ type: 'drop', node: chunk.node[j], to: chunk.peer[j], msg: chunk.msg[j], reason: object as never, i, t });
+        return Object.freeze({
+          type: 'drop',
+          node: chunk.node[j],
+          to: chunk.peer[j],
+          msg: chunk.msg[j],
+          reason: object as never,
+          i,
+          t,
+        });
       case DUPLICATE:
         return Object.freeze({ type: 'duplicate', node: chunk.node[j], to: chunk.peer[j], msg: chunk.msg[j], i, t });
       case TIMER:
@@ -315,7 +331,8 @@ function viewHandler(store: EventStore): ProxyHandler<HistoryEvent[]> {
     getOwnPropertyDescriptor(target, key) {
       if (key === 'length') return { value: store.length, writable: true, enumerable: false, configurable: false };
       const i = arrayIndex(key);
-      if (i >= 0 && i < store.length) return { value: store.at(i), writable: false, enumerable: true, configurable: true };
+      if (i >= 0 && i < store.length)
+        return { value: store.at(i), writable: false, enumerable: true, configurable: true };
       return Reflect.getOwnPropertyDescriptor(target, key);
     },
     set: readOnly,

@@ -7,7 +7,11 @@ describe('stampEvent', () => {
     expect(JSON.stringify(sent)).toBe('{"type":"send","node":1,"to":2,"msg":7,"body":{"type":"x"},"i":3,"t":12.5}');
     const heal = stampEvent({ type: 'heal' }, 4, 13);
     expect(JSON.stringify(heal)).toBe('{"type":"heal","i":4,"t":13}');
-    const delivered = stampEvent({ type: 'deliver', node: 2, payload: 'p', origin: 1, id: 's1' } as UnstampedEvent, 5, 14);
+    const delivered = stampEvent(
+      { type: 'deliver', node: 2, payload: 'p', origin: 1, id: 's1' } as UnstampedEvent,
+      5,
+      14,
+    );
     expect(Object.keys(delivered)).toEqual(['type', 'node', 'id', 'origin', 'payload', 'i', 't']);
   });
 

@@ -124,7 +124,16 @@ export function stampEvent(event: UnstampedEvent, i: number, t: number, strict =
       stamped =
         event.order === undefined
           ? { type: 'deliver', node: event.node, id: event.id, origin: event.origin, payload: event.payload, i, t }
-          : { type: 'deliver', node: event.node, id: event.id, origin: event.origin, payload: event.payload, order: event.order, i, t };
+          : {
+              type: 'deliver',
+              node: event.node,
+              id: event.id,
+              origin: event.origin,
+              payload: event.payload,
+              order: event.order,
+              i,
+              t,
+            };
       break;
     default: {
       const full = event as HistoryEvent;
@@ -139,8 +148,12 @@ export function stampEvent(event: UnstampedEvent, i: number, t: number, strict =
 
 function assertSameFields(event: UnstampedEvent, stamped: HistoryEvent): void {
   // Sorted: a delivery's fields come in the protocol's order and are recorded in the documented one.
-  const given = Object.keys(event).filter((key) => (event as Record<string, unknown>)[key] !== undefined).sort();
-  const kept = Object.keys(stamped).filter((key) => key !== 'i' && key !== 't').sort();
+  const given = Object.keys(event)
+    .filter((key) => (event as Record<string, unknown>)[key] !== undefined)
+    .sort();
+  const kept = Object.keys(stamped)
+    .filter((key) => key !== 'i' && key !== 't')
+    .sort();
   invariant(
     given.join() === kept.join(),
     () => `a ${event.type} event with fields ${given.join(', ')} was recorded as ${kept.join(', ')}: update stampEvent`,

@@ -12,7 +12,19 @@ describe('isPlainJson: exactly what a JSON round trip gives back unchanged', () 
   it('refuses what a round trip would change or cannot carry', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    for (const value of [undefined, NaN, Infinity, -0, { a: undefined }, [undefined], new Date(0), new Map(), () => 1, 1n, cyclic]) {
+    for (const value of [
+      undefined,
+      NaN,
+      Infinity,
+      -0,
+      { a: undefined },
+      [undefined],
+      new Date(0),
+      new Map(),
+      () => 1,
+      1n,
+      cyclic,
+    ]) {
       expect(isPlainJson(value), String(value)).toBe(false);
     }
   });

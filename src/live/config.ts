@@ -37,7 +37,8 @@ export function formatAddress(address: Address): string {
 /** "127.0.0.1:7001", "[::1]:7001", "localhost:7001", or a bare port "7001" (loopback). Port 0 asks the OS. */
 export function parseAddress(text: string, where: string): Address {
   const trimmed = text.trim();
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(trimmed) ?? /^()()(\d{1,5})$/.exec(trimmed);
+  const match =
+    /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(trimmed) ?? /^()()(\d{1,5})$/.exec(trimmed);
   if (match === null) {
     throw new LiveConfigError(`${where}: "${text}" is not an address; write HOST:PORT (127.0.0.1:7001) or a port`);
   }
@@ -49,12 +50,17 @@ export function parseAddress(text: string, where: string): Address {
 
 /** "1=127.0.0.1:7001,2=127.0.0.1:7002,3=7003" -> addresses by node id, every node of the cluster. */
 export function parsePeers(text: string): Map<NodeId, Address> {
-  const entries = text.split(',').map((part) => part.trim()).filter((part) => part !== '');
-  if (entries.length === 0) throw new LiveConfigError('--peers is empty; write ID=HOST:PORT for every node, comma-separated');
+  const entries = text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  if (entries.length === 0)
+    throw new LiveConfigError('--peers is empty; write ID=HOST:PORT for every node, comma-separated');
   const addresses = new Map<NodeId, Address>();
   for (const entry of entries) {
     const equals = entry.indexOf('=');
-    if (equals < 0) throw new LiveConfigError(`--peers: "${entry}" has no "="; write ID=HOST:PORT, e.g. 2=127.0.0.1:7002`);
+    if (equals < 0)
+      throw new LiveConfigError(`--peers: "${entry}" has no "="; write ID=HOST:PORT, e.g. 2=127.0.0.1:7002`);
     const id = parseNodeId(entry.slice(0, equals), `--peers entry "${entry}"`);
     if (addresses.has(id)) throw new LiveConfigError(`--peers names node ${id} twice`);
     addresses.set(id, parseAddress(entry.slice(equals + 1), `--peers entry for node ${id}`));
@@ -71,7 +77,8 @@ export function parseNodeId(text: string, where: string): NodeId {
 }
 
 function checkCluster(addresses: Map<NodeId, Address>, where: string): Map<NodeId, Address> {
-  if (addresses.size > NODES_MAX) throw new LiveConfigError(`${where}: at most ${NODES_MAX} nodes, got ${addresses.size}`);
+  if (addresses.size > NODES_MAX)
+    throw new LiveConfigError(`${where}: at most ${NODES_MAX} nodes, got ${addresses.size}`);
   const seen = new Map<string, NodeId>();
   for (const [id, address] of addresses) {
     const key = formatAddress(address);
@@ -109,7 +116,9 @@ export function parseOptions(value: unknown, protocol: ProtocolDefinition, where
   const known = Object.keys(defaults);
   for (const [key, option] of Object.entries(parsed as Record<string, unknown>)) {
     if (!known.includes(key)) {
-      throw new LiveConfigError(`${where}: "${key}" is not an option of ${protocol.name}${didYouMean(key, known)} (its options: ${known.join(', ') || 'none'})`);
+      throw new LiveConfigError(
+        `${where}: "${key}" is not an option of ${protocol.name}${didYouMean(key, known)} (its options: ${known.join(', ') || 'none'})`,
+      );
     }
     const expected = typeof defaults[key];
     if (typeof option !== expected || (expected === 'number' && !Number.isFinite(option))) {
@@ -123,7 +132,12 @@ export function parseOptions(value: unknown, protocol: ProtocolDefinition, where
  * Range-checks merged options by building one node with them: each protocol's own validator says what is wrong
  * and what would be valid, here at parse time (exit 64) rather than when a leader first uses the value.
  */
-export function checkOptions(protocol: ProtocolDefinition, nodes: readonly NodeId[], options: JsonObject, where: string): void {
+export function checkOptions(
+  protocol: ProtocolDefinition,
+  nodes: readonly NodeId[],
+  options: JsonObject,
+  where: string,
+): void {
   try {
     protocol.create({ id: nodes[0], nodes, options: { ...protocol.defaults, ...options } });
   } catch (error) {
@@ -133,7 +147,9 @@ export function checkOptions(protocol: ProtocolDefinition, nodes: readonly NodeI
 
 export function checkSecret(secret: string, where: string): string {
   if (Buffer.byteLength(secret) < SECRET_BYTES_MIN) {
-    throw new LiveConfigError(`${where}: a secret needs at least ${SECRET_BYTES_MIN} bytes; a longer random one is better`);
+    throw new LiveConfigError(
+      `${where}: a secret needs at least ${SECRET_BYTES_MIN} bytes; a longer random one is better`,
+    );
   }
   return secret;
 }
@@ -173,7 +189,8 @@ export function parseClusterFile(value: unknown, where: string): ClusterFile {
   if (data.protocol !== undefined && typeof data.protocol !== 'string') {
     throw new LiveConfigError(`${where}: "protocol" must be a protocol name such as "sequencer"`);
   }
-  if (data.secret !== undefined && typeof data.secret !== 'string') throw new LiveConfigError(`${where}: "secret" must be a string`);
+  if (data.secret !== undefined && typeof data.secret !== 'string')
+    throw new LiveConfigError(`${where}: "secret" must be a string`);
   if (data.seed !== undefined && !(Number.isSafeInteger(data.seed) && (data.seed as number) >= 0)) {
     throw new LiveConfigError(`${where}: "seed" must be a whole number >= 0`);
   }

@@ -35,24 +35,39 @@ describe('frames', () => {
     const data = decodeFrame(bytes(encodeData(3, heartbeat, '3:1:7', null)), rules, auth);
     expect(data).toEqual({ ok: true, frame: { kind: 'data', from: 3, msg: heartbeat, ref: '3:1:7' } });
     expect(encodeHello(3, null)).toBe('{"hello":{"from":3}}');
-    expect(encodeData(3, heartbeat, '3:1:7', null)).toBe('{"from":3,"msg":{"type":"HEARTBEAT","term":1,"lastSeq":4},"ref":"3:1:7"}');
+    expect(encodeData(3, heartbeat, '3:1:7', null)).toBe(
+      '{"from":3,"msg":{"type":"HEARTBEAT","term":1,"lastSeq":4},"ref":"3:1:7"}',
+    );
   });
 
   it('names what is wrong with each kind of bad frame', () => {
-    expect(decodeFrame(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), rules, newConnectionAuth(null))).toEqual({ ok: false, problem: 'frame is not valid UTF-8' });
+    expect(decodeFrame(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), rules, newConnectionAuth(null))).toEqual({
+      ok: false,
+      problem: 'frame is not valid UTF-8',
+    });
     expect(problemOf('{"hello":', rules, null)).toMatch(/^frame is not valid JSON \(starts "\{\\"hello\\":"\)/);
     expect(problemOf('[1,2]', rules, null)).toMatch(/not a JSON object/);
     expect(problemOf('{"from":3,"msg":{},"ref":"3:1:1"}', rules, null)).toMatch(/first frame on a connection must be/);
-    expect(problemOf('{"hello":{"from":9}}', rules, null)).toMatch(/hello from "9", not a node of this cluster \(1, 2, 3\)/);
+    expect(problemOf('{"hello":{"from":9}}', rules, null)).toMatch(
+      /hello from "9", not a node of this cluster \(1, 2, 3\)/,
+    );
     expect(problemOf('{"hello":{"from":2}}', rules, null)).toMatch(/own id 2/);
     expect(problemOf('{"hello":{"from":1},"x":1}', rules, null)).toMatch(/unexpected keys "x"/);
     expect(problemOf(encodeHello(1, null), rules, 1)).toBe('a second hello on one connection');
-    expect(problemOf(encodeData(3, heartbeat, '3:1:1', null), rules, 1)).toMatch(/says it is from "3" but the connection said hello as node 1/);
-    expect(problemOf(encodeData(1, { type: 'NOPE' }, '1:1:1', null), rules, 1)).toMatch(/unknown or malformed protocol message \(type "NOPE"\)/);
-    expect(problemOf(encodeData(1, { type: 'HEARTBEAT', term: -1, lastSeq: 0 }, '1:1:1', null), rules, 1)).toMatch(/malformed/);
+    expect(problemOf(encodeData(3, heartbeat, '3:1:1', null), rules, 1)).toMatch(
+      /says it is from "3" but the connection said hello as node 1/,
+    );
+    expect(problemOf(encodeData(1, { type: 'NOPE' }, '1:1:1', null), rules, 1)).toMatch(
+      /unknown or malformed protocol message \(type "NOPE"\)/,
+    );
+    expect(problemOf(encodeData(1, { type: 'HEARTBEAT', term: -1, lastSeq: 0 }, '1:1:1', null), rules, 1)).toMatch(
+      /malformed/,
+    );
     expect(problemOf(encodeData(1, heartbeat, '3:1:1', null), rules, 1)).toMatch(/"ref" must be "1:BOOT:COUNTER"/);
     expect(problemOf('{"from":1,"msg":' + JSON.stringify(heartbeat) + '}', rules, 1)).toMatch(/"ref" must be/);
-    expect(problemOf('{"from":1,"msg":' + JSON.stringify(heartbeat) + ',"ref":"1:1:1","extra":true}', rules, 1)).toMatch(/unexpected keys/);
+    expect(
+      problemOf('{"from":1,"msg":' + JSON.stringify(heartbeat) + ',"ref":"1:1:1","extra":true}', rules, 1),
+    ).toMatch(/unexpected keys/);
   });
 
   it('keeps control characters of bad input out of the log line', () => {
@@ -76,13 +91,17 @@ describe('signed frames (--secret)', () => {
     const auth = listening();
     expect(accept(hello, auth)).toBe('accepted');
     const unsigned = hello.replace(/,"mac":"[0-9a-f]{64}"}$/, '}');
-    expect(hello).toBe(`${unsigned.slice(0, -1)},"mac":"${createHmac('sha256', secret).update(unsigned).digest('hex')}"}`);
+    expect(hello).toBe(
+      `${unsigned.slice(0, -1)},"mac":"${createHmac('sha256', secret).update(unsigned).digest('hex')}"}`,
+    );
     session.counter += 1;
     const data = encodeData(1, heartbeat, '1:1:1', session);
     const { nonce } = (JSON.parse(unsigned) as { hello: { nonce: string } }).hello;
     const key = createHmac('sha256', secret).update(`tob-lab session 1 2 ${nonce} ${challenge}`).digest();
     const dataUnsigned = '{"from":1,"msg":{"type":"HEARTBEAT","term":1,"lastSeq":4},"ref":"1:1:1","n":1}';
-    expect(data).toBe(`${dataUnsigned.slice(0, -1)},"mac":"${createHmac('sha256', key).update(dataUnsigned).digest('hex')}"}`);
+    expect(data).toBe(
+      `${dataUnsigned.slice(0, -1)},"mac":"${createHmac('sha256', key).update(dataUnsigned).digest('hex')}"}`,
+    );
     expect(accept(data, auth)).toBe('accepted');
   });
 
@@ -114,16 +133,25 @@ describe('signed frames (--secret)', () => {
     const data = encodeData(1, heartbeat, '1:1:1', session);
     expect(accept(data.replace('"term":1', '"term":9'), auth)).toMatch(/does not match/);
     // A key added after signing changes the signed bytes; one signed in ("__proto__") is refused by the schema.
-    expect(accept(data.replace('"type":"HEARTBEAT"', '"__proto__":{},"type":"HEARTBEAT"'), auth)).toMatch(/does not match/);
+    expect(accept(data.replace('"type":"HEARTBEAT"', '"__proto__":{},"type":"HEARTBEAT"'), auth)).toMatch(
+      /does not match/,
+    );
     session.counter = 1;
-    const core = dataCore(1, heartbeat, '1:1:1').replace('"type":"HEARTBEAT"', '"__proto__":{"x":1},"type":"HEARTBEAT"');
+    const core = dataCore(1, heartbeat, '1:1:1').replace(
+      '"type":"HEARTBEAT"',
+      '"__proto__":{"x":1},"type":"HEARTBEAT"',
+    );
     expect(accept(finishData(core, session), auth)).toMatch(/malformed protocol message/);
   });
 
   it('rejects a mac when no secret is set (an unexpected key)', () => {
     const auth = newConnectionAuth(null);
     expect(decodeFrame(bytes(encodeHello(1, null)), rules, auth).ok).toBe(true);
-    const decoded = decodeFrame(bytes('{"from":1,"msg":{"type":"JOIN","term":0},"ref":"1:1:1","mac":"00"}'), rules, auth);
+    const decoded = decodeFrame(
+      bytes('{"from":1,"msg":{"type":"JOIN","term":0},"ref":"1:1:1","mac":"00"}'),
+      rules,
+      auth,
+    );
     expect(decoded.ok ? 'accepted' : decoded.problem).toMatch(/unexpected keys "mac"/);
   });
 });

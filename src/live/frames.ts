@@ -21,7 +21,8 @@ import type { Json } from '../core/json.ts';
  * key new, so a frame captured on one connection is worthless on another, and the counter n, which must go up by
  * exactly one, stops replays and reordering within a connection.
  */
-export type Frame = { kind: 'hello'; from: NodeId; sessionKey: Buffer | null } | { kind: 'data'; from: NodeId; msg: Json; ref: string };
+export type Frame =
+  { kind: 'hello'; from: NodeId; sessionKey: Buffer | null } | { kind: 'data'; from: NodeId; msg: Json; ref: string };
 
 export type Decoded = { ok: true; frame: Frame } | { ok: false; problem: string };
 
@@ -133,7 +134,12 @@ export function finishData(core: string, session: { key: Buffer; counter: number
   return session === null ? `${core}}` : sign(`${core},"n":${session.counter}}`, session.key);
 }
 
-export function encodeData(from: NodeId, msg: Json, ref: string, session: { key: Buffer; counter: number } | null = null): string {
+export function encodeData(
+  from: NodeId,
+  msg: Json,
+  ref: string,
+  session: { key: Buffer; counter: number } | null = null,
+): string {
   return finishData(dataCore(from, msg, ref), session);
 }
 
@@ -173,7 +179,8 @@ export function decodeFrame(line: Uint8Array, rules: FrameRules, auth: Connectio
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, problem: `frame is not a JSON object (starts ${glimpse(text)})` };
   }
-  if (depthExceeds(value, FRAME_DEPTH_MAX)) return { ok: false, problem: `frame nests deeper than ${FRAME_DEPTH_MAX} levels` };
+  if (depthExceeds(value, FRAME_DEPTH_MAX))
+    return { ok: false, problem: `frame nests deeper than ${FRAME_DEPTH_MAX} levels` };
   const fields = value as Record<string, unknown>;
   const decoded = auth.helloFrom === null ? decodeHello(fields, rules, auth) : decodeData(fields, rules, auth);
   if (decoded.ok && decoded.frame.kind === 'hello') {
@@ -194,7 +201,8 @@ function checkSignature(text: string, key: string | Buffer | null): string | nul
   const expected = macBytes(key, unsigned);
   const given = Buffer.from(text.slice(-SIGNATURE_CHARS + 8, -2), 'hex');
   // timingSafeEqual: how long the comparison takes must not tell a forger how many leading bytes were right.
-  if (!timingSafeEqual(given, expected)) return 'frame "mac" does not match (a different --secret, a replayed or altered frame?)';
+  if (!timingSafeEqual(given, expected))
+    return 'frame "mac" does not match (a different --secret, a replayed or altered frame?)';
   return null;
 }
 
@@ -211,15 +219,22 @@ function depthExceeds(root: unknown, depthMax: number): boolean {
 
 function onlyKeys(value: object, allowed: readonly string[]): string | null {
   const extra = Object.keys(value).filter((key) => !allowed.includes(key));
-  return extra.length === 0 ? null : extra.slice(0, 3).map((key) => glimpse(key)).join(', ');
+  return extra.length === 0
+    ? null
+    : extra
+        .slice(0, 3)
+        .map((key) => glimpse(key))
+        .join(', ');
 }
 
 function decodeHello(unsigned: Record<string, unknown>, rules: FrameRules, auth: ConnectionAuth): Decoded {
   const hello = unsigned.hello;
-  if (hello === undefined) return { ok: false, problem: 'the first frame on a connection must be {"hello":{"from":ID}}' };
+  if (hello === undefined)
+    return { ok: false, problem: 'the first frame on a connection must be {"hello":{"from":ID}}' };
   const extra = onlyKeys(unsigned, ['hello']);
   if (extra !== null) return { ok: false, problem: `hello frame has unexpected keys ${extra}` };
-  if (hello === null || typeof hello !== 'object' || Array.isArray(hello)) return { ok: false, problem: 'hello is not an object' };
+  if (hello === null || typeof hello !== 'object' || Array.isArray(hello))
+    return { ok: false, problem: 'hello is not an object' };
   const fields = hello as Record<string, unknown>;
   const from = fields.from;
   const allowed = rules.secret === null ? ['from'] : ['from', 'to', 'nonce', 'challenge'];
@@ -227,13 +242,19 @@ function decodeHello(unsigned: Record<string, unknown>, rules: FrameRules, auth:
     return { ok: false, problem: `hello must have exactly the keys ${allowed.map((key) => `"${key}"`).join(', ')}` };
   }
   if (typeof from !== 'number' || !rules.nodes.includes(from)) {
-    return { ok: false, problem: `hello from ${glimpse(String(from))}, not a node of this cluster (${rules.nodes.join(', ')})` };
+    return {
+      ok: false,
+      problem: `hello from ${glimpse(String(from))}, not a node of this cluster (${rules.nodes.join(', ')})`,
+    };
   }
   if (from === rules.self) return { ok: false, problem: `hello claims this node's own id ${from}` };
   if (rules.secret === null) return { ok: true, frame: { kind: 'hello', from, sessionKey: null } };
-  if (fields.to !== rules.self) return { ok: false, problem: `hello is addressed to node ${glimpse(String(fields.to))}, not ${rules.self}` };
-  if (fields.challenge !== auth.challenge) return { ok: false, problem: 'hello answers another challenge than this connection\'s (a replayed hello?)' };
-  if (typeof fields.nonce !== 'string' || !NONCE_PATTERN.test(fields.nonce)) return { ok: false, problem: 'hello "nonce" is not 32 hex digits' };
+  if (fields.to !== rules.self)
+    return { ok: false, problem: `hello is addressed to node ${glimpse(String(fields.to))}, not ${rules.self}` };
+  if (fields.challenge !== auth.challenge)
+    return { ok: false, problem: "hello answers another challenge than this connection's (a replayed hello?)" };
+  if (typeof fields.nonce !== 'string' || !NONCE_PATTERN.test(fields.nonce))
+    return { ok: false, problem: 'hello "nonce" is not 32 hex digits' };
   const sessionKey = sessionKeyOf(rules.secret, from, rules.self, fields.nonce, auth.challenge as string);
   return { ok: true, frame: { kind: 'hello', from, sessionKey } };
 }
@@ -245,10 +266,16 @@ function decodeData(unsigned: Record<string, unknown>, rules: FrameRules, auth: 
   if (extra !== null) return { ok: false, problem: `frame has unexpected keys ${extra}` };
   const { from, msg, ref } = unsigned;
   if (from !== helloFrom) {
-    return { ok: false, problem: `frame says it is from ${glimpse(String(from))} but the connection said hello as node ${helloFrom}` };
+    return {
+      ok: false,
+      problem: `frame says it is from ${glimpse(String(from))} but the connection said hello as node ${helloFrom}`,
+    };
   }
   if (rules.secret !== null && unsigned.n !== auth.nextCounter) {
-    return { ok: false, problem: `frame counter is ${glimpse(String(unsigned.n))}, expected ${auth.nextCounter} (a replayed, dropped or reordered frame)` };
+    return {
+      ok: false,
+      problem: `frame counter is ${glimpse(String(unsigned.n))}, expected ${auth.nextCounter} (a replayed, dropped or reordered frame)`,
+    };
   }
   const refMatch = typeof ref === 'string' ? REF_PATTERN.exec(ref) : null;
   if (refMatch === null || Number(refMatch[1]) !== helloFrom) {

@@ -73,7 +73,8 @@ export async function runHeadless(node: LiveNode, io: HeadlessIo): Promise<void>
     };
     const onData = (chunk: Buffer | string) => {
       const { lines, oversize } = splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-      if (oversize > 0) io.writeError(`node ${node.id}: skipped ${oversize} input line(s) over ${INPUT_LINE_BYTES_MAX} bytes\n`);
+      if (oversize > 0)
+        io.writeError(`node ${node.id}: skipped ${oversize} input line(s) over ${INPUT_LINE_BYTES_MAX} bytes\n`);
       for (const bytes of lines) {
         if (done) return;
         if (handleLine(node, bytes.toString('utf8').replace(/\r$/, ''), io) === 'quit') finish();
@@ -83,7 +84,8 @@ export async function runHeadless(node: LiveNode, io: HeadlessIo): Promise<void>
     // instead of having submissions refused.
     const pausable = io.input as Readable & { pause?: () => void; resume?: () => void };
     const unsubscribe = node.onEvent((event) => {
-      if (event.type !== 'pressure' || typeof pausable.pause !== 'function' || typeof pausable.resume !== 'function') return;
+      if (event.type !== 'pressure' || typeof pausable.pause !== 'function' || typeof pausable.resume !== 'function')
+        return;
       if (event.high) pausable.pause();
       else if (!done) pausable.resume();
     });

@@ -51,15 +51,26 @@ describe('mergeHistories', () => {
     expect(at('receive')).toBeLessThan(at('deliver'));
   });
 
-  it('merges a caller\'s own events (a launcher\'s phases) by time', () => {
+  it("merges a caller's own events (a launcher's phases) by time", () => {
     const phase = { type: 'phase', phase: 'liveness', i: 0, t: 95 } as HistoryEvent;
     const events = mergeHistories([one, two], [phase]).events;
-    expect(events.map((event) => event.type)).toEqual(['announce', 'submit', 'phase', 'send', 'receive', 'deliver', 'log']);
+    expect(events.map((event) => event.type)).toEqual([
+      'announce',
+      'submit',
+      'phase',
+      'send',
+      'receive',
+      'deliver',
+      'log',
+    ]);
   });
 
   it('names the file and line of a damaged line instead of skipping it', () => {
     const bad = join(dir, 'bad.jsonl');
-    writeFileSync(bad, '{"type":"header","node":3,"nodes":[3]}\nnot json\n{"type":"log","node":3,"text":"x","i":0,"t":1}\n');
+    writeFileSync(
+      bad,
+      '{"type":"header","node":3,"nodes":[3]}\nnot json\n{"type":"log","node":3,"text":"x","i":0,"t":1}\n',
+    );
     expect(() => mergeHistories([bad])).toThrow(/bad\.jsonl: line 2 is not valid JSON/);
   });
 });

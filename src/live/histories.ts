@@ -28,7 +28,8 @@ export function readNodeHistory(file: string): NodeHistory {
     } catch {
       throw new Error(`${file}: line ${index + 1} is not valid JSON`);
     }
-    if (value === null || typeof value !== 'object') throw new Error(`${file}: line ${index + 1} is not a history event`);
+    if (value === null || typeof value !== 'object')
+      throw new Error(`${file}: line ${index + 1} is not a history event`);
     if (value.type === 'header') {
       if (isNodeId(value.node)) node = value.node;
       return;

@@ -101,7 +101,8 @@ function onDiskError(error: unknown, path: string): StorageError {
 export function countDeliveries(path: string, node: NodeId): number {
   if (!existsSync(path)) return 0;
   // A device would be read forever (/dev/full yields zeros without end): only a plain file is a history.
-  if (!onDisk(`inspect the history ${path}`, () => statSync(path).isFile())) throw new StorageError(`${path} is not a regular file`);
+  if (!onDisk(`inspect the history ${path}`, () => statSync(path).isFile()))
+    throw new StorageError(`${path} is not a regular file`);
   const text = onDisk(`read the history ${path}`, () => readFileSync(path, 'utf8'));
   const prefix = `{"type":"deliver","node":${node},`;
   let count = 0;
@@ -129,7 +130,7 @@ function readLastLine(fd: number): { line: string | null; keepBytes: number; cut
   const size = fstatSync(fd).size;
   const chunks: Buffer[] = [];
   let lastNewline = -1;
-  for (let end = size; end > 0 && lastNewline < 0; ) {
+  for (let end = size; end > 0 && lastNewline < 0;) {
     const start = Math.max(0, end - TAIL_CHUNK_BYTES);
     const chunk = Buffer.alloc(end - start);
     readSync(fd, chunk, 0, chunk.length, start);
@@ -140,7 +141,7 @@ function readLastLine(fd: number): { line: string | null; keepBytes: number; cut
   const keepBytes = lastNewline + 1;
   if (keepBytes === 0) return { line: null, keepBytes: 0, cutBytes: size };
   let lineStart = 0;
-  for (let end = lastNewline; end > 0; ) {
+  for (let end = lastNewline; end > 0;) {
     const start = Math.max(0, end - TAIL_CHUNK_BYTES);
     const chunk = Buffer.alloc(end - start);
     readSync(fd, chunk, 0, chunk.length, start);

@@ -65,7 +65,10 @@ const commands: ProtocolDefinition = {
 };
 
 /** Node 2 of the cluster, played by the test: collects the frames node 1 sends it and runs `onLine` on each. */
-async function fakePeer(port: number, onLine: (line: string) => void = () => {}): Promise<{ lines: string[]; server: Server }> {
+async function fakePeer(
+  port: number,
+  onLine: (line: string) => void = () => {},
+): Promise<{ lines: string[]; server: Server }> {
   const lines: string[] = [];
   const server = createServer((socket) => {
     const splitter = new LineSplitter(1 << 20, false);
@@ -143,13 +146,19 @@ describe('the live host', () => {
     node.submit('persist-send');
     node.submit('throw');
     await waitFor(() => peer.lines.length >= 2, 5_000, 'the first echo');
-    expect(watched.notes.some((note) => /protocol commands threw while handling submit: a planted bug/.test(note))).toBe(true);
+    expect(
+      watched.notes.some((note) => /protocol commands threw while handling submit: a planted bug/.test(note)),
+    ).toBe(true);
     expect(node.running).toBe(true);
     expect(node.status()?.details).toEqual({ recovered: 1 });
     expect(readLog(nodeFiles(dataDir, 1).log)).toEqual([{ kind: 'record', value: { id: '1-1-1' } }]);
     node.submit('persist-send'); // still works; the thrown handler's echo never left
     await waitFor(() => peer.lines.length >= 3, 5_000, 'the second echo');
-    expect(peer.lines.map((line) => (JSON.parse(line) as { msg?: Echo }).msg?.text ?? 'hello')).toEqual(['hello', '1-1-1', '1-1-3']);
+    expect(peer.lines.map((line) => (JSON.parse(line) as { msg?: Echo }).msg?.text ?? 'hello')).toEqual([
+      'hello',
+      '1-1-1',
+      '1-1-3',
+    ]);
     const types = historyOf(dataDir, 1).map((event) => event.type);
     expect(types.filter((type) => type === 'crash' || type === 'restart')).toEqual(['crash', 'restart']);
   });
@@ -172,24 +181,30 @@ describe('the live host', () => {
     expect(events[crash + 1].type).toBe('restart');
     expect(events[crash - 1]).toMatchObject({ type: 'log', text: 'stopped cleanly' });
     expect(events[crash].t).toBe(events[crash - 1].t);
-    expect(events.filter((event) => event.type === 'send').map((event) => (event as { msg: string }).msg)).toEqual(['1:1:1', '1:2:1']);
+    expect(events.filter((event) => event.type === 'send').map((event) => (event as { msg: string }).msg)).toEqual([
+      '1:1:1',
+      '1:2:1',
+    ]);
   });
 
   it('refuses an oversize submission with a reason, and submissions once stopped', async () => {
     const { node } = await setup();
-    expect(node.submit('x'.repeat(5000))).toEqual({ ok: false, problem: 'the message is 5000 bytes; at most 4096 bytes fit' });
+    expect(node.submit('x'.repeat(5000))).toEqual({
+      ok: false,
+      problem: 'the message is 5000 bytes; at most 4096 bytes fit',
+    });
     await node.stop();
     expect(node.submit('late')).toEqual({ ok: false, problem: 'node 1 is not running' });
   });
 
-  it('will not run on another protocol\'s data, nor on an address in use', async () => {
+  it("will not run on another protocol's data, nor on an address in use", async () => {
     const { addresses, dataDir } = await setup();
     const other = new LiveNode({ id: 1, addresses, protocol: { ...commands, name: 'other' }, dataDir });
     await expect(other.start()).rejects.toThrow(LiveConfigError);
     const twin = new LiveNode({ id: 1, addresses, protocol: commands, dataDir: temporaryDirectory() });
     await expect(twin.start()).rejects.toThrow(ListenError);
-    await expect(new LiveNode({ id: 1, addresses, protocol: commands, dataDir: temporaryDirectory() }).start()).rejects.toThrow(
-      /cannot listen on 127\.0\.0\.1:\d+: the address is in use/,
-    );
+    await expect(
+      new LiveNode({ id: 1, addresses, protocol: commands, dataDir: temporaryDirectory() }).start(),
+    ).rejects.toThrow(/cannot listen on 127\.0\.0\.1:\d+: the address is in use/);
   });
 });

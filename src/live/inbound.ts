@@ -2,7 +2,15 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { NodeId } from '../core/ids.ts';
 import type { Json } from '../core/json.ts';
 import { formatAddress, type Address } from './config.ts';
-import { decodeFrame, encodeChallenge, LineSplitter, newConnectionAuth, newNonce, type ConnectionAuth, type FrameRules } from './frames.ts';
+import {
+  decodeFrame,
+  encodeChallenge,
+  LineSplitter,
+  newConnectionAuth,
+  newNonce,
+  type ConnectionAuth,
+  type FrameRules,
+} from './frames.ts';
 
 export interface InboundLimits {
   /** Open inbound connections at most; a flood of connections is refused, not served. */
@@ -109,7 +117,8 @@ export class InboundServer {
   /** Peers with an open connection that has said hello. */
   connectedPeers(): Set<NodeId> {
     const peers = new Set<NodeId>();
-    for (const connection of this.connections) if (connection.auth.helloFrom !== null && !connection.dropped) peers.add(connection.auth.helloFrom);
+    for (const connection of this.connections)
+      if (connection.auth.helloFrom !== null && !connection.dropped) peers.add(connection.auth.helloFrom);
     return peers;
   }
 
@@ -128,7 +137,13 @@ export class InboundServer {
       return;
     }
     const challenge = this.rules.secret === null ? null : newNonce();
-    const connection: Connection = { socket, remote, auth: newConnectionAuth(challenge), dropped: false, helloTimer: null };
+    const connection: Connection = {
+      socket,
+      remote,
+      auth: newConnectionAuth(challenge),
+      dropped: false,
+      helloTimer: null,
+    };
     this.connections.add(connection);
     // With a secret the dialler must answer this connection's own nonce, so no recorded hello works twice.
     if (challenge !== null) socket.write(encodeChallenge(challenge) + '\n');
@@ -154,9 +169,15 @@ export class InboundServer {
 
   /** Closes the oldest connections that have not said hello while there are unauthenticatedMax of them or more. */
   private makeRoomForUnauthenticated(): void {
-    const waiting = [...this.connections].filter((connection) => connection.auth.helloFrom === null && !connection.dropped);
+    const waiting = [...this.connections].filter(
+      (connection) => connection.auth.helloFrom === null && !connection.dropped,
+    );
     for (let index = 0; waiting.length - index >= this.limits.unauthenticatedMax; index += 1) {
-      this.drop(waiting[index], `closed to make room: ${this.limits.unauthenticatedMax} connections were waiting for a hello`, 'evicted');
+      this.drop(
+        waiting[index],
+        `closed to make room: ${this.limits.unauthenticatedMax} connections were waiting for a hello`,
+        'evicted',
+      );
     }
   }
 

@@ -197,7 +197,8 @@ export class PeerLink {
       const { lines, oversize } = splitter.push(chunk);
       if (lines.length === 0 && oversize === 0) return;
       clearTimeout(timer);
-      const challenge = oversize > 0 ? { ok: false as const, problem: 'the challenge line is too long' } : decodeChallenge(lines[0]);
+      const challenge =
+        oversize > 0 ? { ok: false as const, problem: 'the challenge line is too long' } : decodeChallenge(lines[0]);
       if (!challenge.ok) {
         fail(challenge.problem);
         socket.destroy();

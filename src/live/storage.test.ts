@@ -6,7 +6,11 @@ import { HistoryFile } from './history-file.ts';
 import { DurableLog, encodeLogLine, readBootState, StorageError, writeBootState, type LogLine } from './storage.ts';
 import { temporaryDirectory } from '../../test/support/live.ts';
 
-const values: Json[] = [{ kind: 'term', term: 1 }, { kind: 'entry', seq: 1, payload: 'héllo\nworld' }, [1, 'two', null]];
+const values: Json[] = [
+  { kind: 'term', term: 1 },
+  { kind: 'entry', seq: 1, payload: 'héllo\nworld' },
+  [1, 'two', null],
+];
 const records: LogLine[] = values.map((value) => ({ kind: 'record', value }));
 
 function logWith(lines: readonly unknown[]): { path: string; bytes: number } {
@@ -51,7 +55,10 @@ describe('the durable log', () => {
 
   it('cuts a last line whose checksum fails (I), and says so', () => {
     const { path, bytes } = logWith(records);
-    appendFileSync(path, encodeLogLine({ kind: 'record', value: { kind: 'entry', payload: 'abc' } }).replace('abc', 'abd') + '\n');
+    appendFileSync(
+      path,
+      encodeLogLine({ kind: 'record', value: { kind: 'entry', payload: 'abc' } }).replace('abc', 'abd') + '\n',
+    );
     const { log, recovery } = DurableLog.open(path);
     log.close();
     expect(recovery.lines).toEqual(records);
@@ -63,7 +70,9 @@ describe('the durable log', () => {
     const { path } = logWith(records);
     const text = readFileSync(path, 'utf8');
     writeFileSync(path, text.replace('héllo', 'hallo'));
-    expect(() => DurableLog.open(path)).toThrow(/record 2 \(line 2, bytes \d+-\d+\) fails its checksum or is not a record, yet 1 records follow it/);
+    expect(() => DurableLog.open(path)).toThrow(
+      /record 2 \(line 2, bytes \d+-\d+\) fails its checksum or is not a record, yet 1 records follow it/,
+    );
     expect(readFileSync(path, 'utf8')).toBe(text.replace('héllo', 'hallo')); // nothing cut
   });
 
@@ -71,7 +80,9 @@ describe('the durable log', () => {
     const { path } = logWith(records);
     const text = readFileSync(path, 'utf8');
     writeFileSync(path, text.replace('"two"', '"twx"'));
-    expect(() => DurableLog.open(path, 3)).toThrow(/record 3 .* fails its checksum or is not a record, yet 3 records were synced/);
+    expect(() => DurableLog.open(path, 3)).toThrow(
+      /record 3 .* fails its checksum or is not a record, yet 3 records were synced/,
+    );
     expect(readFileSync(path, 'utf8')).toBe(text.replace('"two"', '"twx"'));
   });
 
@@ -86,7 +97,9 @@ describe('the durable log', () => {
     lines[1] = '{"broken":';
     writeFileSync(path, lines.join('\n'));
     expect(() => DurableLog.open(path)).toThrow(StorageError);
-    expect(() => DurableLog.open(path)).toThrow(/record 2 .* fails its checksum or is not a record, yet 1 records follow it/);
+    expect(() => DurableLog.open(path)).toThrow(
+      /record 2 .* fails its checksum or is not a record, yet 1 records follow it/,
+    );
   });
 });
 
@@ -124,7 +137,10 @@ describe('the history file', () => {
     expect(second.previousLastMs).toBe(1234);
     expect(second.record({ type: 'log', node: 2, text: 'c' }).i).toBe(2);
     second.close();
-    const lines = readFileSync(path, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const lines = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines[0]).toEqual({ type: 'header', format: 'tob-lab-live-history/1', node: 2, nodes: [1, 2, 3] });
     expect(lines.slice(1).map((event) => event.text)).toEqual(['a', 'b', 'c']);
   });

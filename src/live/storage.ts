@@ -49,7 +49,8 @@ const ERRNO_WORDS: Record<string, string> = {
 /** An operating-system error while doing `what`, as a StorageError with words for the usual causes. */
 export function storageErrorOf(error: unknown, what: string): StorageError {
   const code = (error as NodeJS.ErrnoException | null)?.code ?? null;
-  const words = code === null ? (error as Error)?.message ?? String(error) : `${ERRNO_WORDS[code] ?? 'error'} (${code})`;
+  const words =
+    code === null ? ((error as Error)?.message ?? String(error)) : `${ERRNO_WORDS[code] ?? 'error'} (${code})`;
   return new StorageError(`cannot ${what}: ${words}`, code);
 }
 
@@ -66,7 +67,7 @@ export function onDisk<T>(what: string, operation: () => T): T {
 /** Writes every byte (writeSync may write fewer than asked). */
 export function writeAll(fd: number, text: string): void {
   const bytes = Buffer.from(text, 'utf8');
-  for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+  for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset, bytes.length - offset);
 }
 
 /** Makes a new file's directory entry durable; some platforms cannot open a directory, and then there is no need. */
@@ -206,7 +207,8 @@ export class DurableLog {
  */
 function recover(path: string, syncedLines: number): Recovery {
   // A device or a pipe would be read forever (/dev/full yields zeros without end): only a plain file is a log.
-  if (!onDisk(`inspect the log ${path}`, () => statSync(path).isFile())) throw new StorageError(`${path} is not a regular file`);
+  if (!onDisk(`inspect the log ${path}`, () => statSync(path).isFile()))
+    throw new StorageError(`${path} is not a regular file`);
   const bytes = onDisk(`read the log ${path}`, () => readFileSync(path));
   const starts = lineStarts(bytes);
   const lines: LogLine[] = [];
@@ -285,7 +287,8 @@ export function readBootState(path: string): BootState | null {
   if (!Number.isSafeInteger(state.boot) || (state.boot as number) < 1 || typeof state.protocol !== 'string') {
     throw new StorageError(`${path} does not hold a boot counter; move it away (the boot counter restarts at 1)`);
   }
-  const logLines = Number.isSafeInteger(state.logLines) && (state.logLines as number) >= 0 ? (state.logLines as number) : 0;
+  const logLines =
+    Number.isSafeInteger(state.logLines) && (state.logLines as number) >= 0 ? (state.logLines as number) : 0;
   return { boot: state.boot as number, protocol: state.protocol, running: state.running === true, logLines };
 }
 

@@ -5,7 +5,13 @@ import type { RandomStream } from '../core/rng.ts';
 import { formatAddress, type Address } from './config.ts';
 import { dataCore, SIGNED_OVERHEAD_BYTES } from './frames.ts';
 import { INBOUND_LIMITS_DEFAULT, InboundServer, type InboundLimits } from './inbound.ts';
-import { OUTBOUND_LIMITS_DEFAULT, PeerLink, type DropWhy as LinkDropWhy, type LinkState, type OutboundLimits } from './outbound.ts';
+import {
+  OUTBOUND_LIMITS_DEFAULT,
+  PeerLink,
+  type DropWhy as LinkDropWhy,
+  type LinkState,
+  type OutboundLimits,
+} from './outbound.ts';
 
 export type DropWhy = LinkDropWhy | 'frame-too-large';
 

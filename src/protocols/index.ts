@@ -15,7 +15,8 @@ const asDefinition = (protocol: unknown) => protocol as ShippedProtocol;
 const lamportAllPeers: ShippedProtocol = {
   ...asDefinition(lamport),
   name: 'lamport-all-peers',
-  summary: 'lamport with the corrected stability rule (stability: all-peers): deliver once every live peer is past the head.',
+  summary:
+    'lamport with the corrected stability rule (stability: all-peers): deliver once every live peer is past the head.',
   defaults: { ...lamport.defaults, stability: 'all-peers' },
   promises: lamportAllPeersPromises,
 };
@@ -27,7 +28,8 @@ const lamportAllPeers: ShippedProtocol = {
 const sequencerRetryDedup: ShippedProtocol = {
   ...asDefinition(sequencer),
   name: 'sequencer-retry-dedup',
-  summary: 'sequencer with its corrections on (retryForwards, dedupSubmissions): forwards retried to each new leader, ids numbered once.',
+  summary:
+    'sequencer with its corrections on (retryForwards, dedupSubmissions): forwards retried to each new leader, ids numbered once.',
   defaults: { ...sequencer.defaults, retryForwards: true, dedupSubmissions: true },
   promises: sequencerRetryDedupPromises,
 };

@@ -53,16 +53,36 @@ function axes(f: Frame, xLabel: string, yLabel: string, xFormat: (value: number)
   const xStep = niceStep(f.xMax, 8);
   for (let value = 0, k = 0; value <= f.xMax + 1e-9 && k < 50; value += xStep, k += 1) {
     parts.push(element('line', { x1: f.x(value), y1: f.y(0), x2: f.x(value), y2: f.y(0) + 4, class: 'axis' }));
-    parts.push(element('text', { x: f.x(value), y: f.y(0) + 16, class: 'tick-label', 'text-anchor': 'middle' }, escapeXml(xFormat(value))));
+    parts.push(
+      element(
+        'text',
+        { x: f.x(value), y: f.y(0) + 16, class: 'tick-label', 'text-anchor': 'middle' },
+        escapeXml(xFormat(value)),
+      ),
+    );
   }
   const yStep = niceStep(f.yMax, 5);
   for (let value = 0, k = 0; value <= f.yMax + 1e-9 && k < 50; value += yStep, k += 1) {
-    parts.push(element('line', { x1: PAD.left, y1: f.y(value), x2: WIDTH_PX - PAD.right, y2: f.y(value), class: 'grid' }));
-    parts.push(element('text', { x: PAD.left - 6, y: f.y(value) + 4, class: 'tick-label', 'text-anchor': 'end' }, escapeXml(msText(Math.round(value * 1000) / 1000))));
+    parts.push(
+      element('line', { x1: PAD.left, y1: f.y(value), x2: WIDTH_PX - PAD.right, y2: f.y(value), class: 'grid' }),
+    );
+    parts.push(
+      element(
+        'text',
+        { x: PAD.left - 6, y: f.y(value) + 4, class: 'tick-label', 'text-anchor': 'end' },
+        escapeXml(msText(Math.round(value * 1000) / 1000)),
+      ),
+    );
   }
   parts.push(element('line', { x1: PAD.left, y1: f.y(0), x2: WIDTH_PX - PAD.right, y2: f.y(0), class: 'axis' }));
   parts.push(element('line', { x1: PAD.left, y1: PAD.top, x2: PAD.left, y2: f.y(0), class: 'axis' }));
-  parts.push(element('text', { x: WIDTH_PX / 2, y: HEIGHT_PX - 4, class: 'axis-label', 'text-anchor': 'middle' }, escapeXml(xLabel)));
+  parts.push(
+    element(
+      'text',
+      { x: WIDTH_PX / 2, y: HEIGHT_PX - 4, class: 'axis-label', 'text-anchor': 'middle' },
+      escapeXml(xLabel),
+    ),
+  );
   parts.push(element('text', { x: 12, y: PAD.top + 4, class: 'axis-label' }, escapeXml(yLabel)));
   return parts.join('');
 }
@@ -77,14 +97,37 @@ export function latencyChart(history: History): string | null {
   if (latencies.length === 0) return null;
   const stride = Math.ceil(latencies.length / CHART_POINTS_MAX);
   const shown = latencies.filter((_, index) => index % stride === 0);
-  const f = frame(Math.max(runEndMs(history), 1) / 1000, Math.max(...latencies.map((latency) => latency.latencyMs), 1) * 1.05);
+  const f = frame(
+    Math.max(runEndMs(history), 1) / 1000,
+    Math.max(...latencies.map((latency) => latency.latencyMs), 1) * 1.05,
+  );
   const dots = shown.map((latency) => {
     const tip = `${latency.id} at node ${latency.node}: delivered ${secondsText(latency.deliverMs)}, ${msText(latency.latencyMs)} ms after its submission`;
-    const dot = element('circle', { cx: f.x(latency.deliverMs / 1000), cy: f.y(latency.latencyMs), r: 3, fill: nodeColor(history.nodes, latency.node), class: 'dot' });
-    return element('g', { 'data-kind': 'latency-point', 'data-ev': `${latency.i}` }, dot + `<title>${escapeXml(tip)}</title>`);
+    const dot = element('circle', {
+      cx: f.x(latency.deliverMs / 1000),
+      cy: f.y(latency.latencyMs),
+      r: 3,
+      fill: nodeColor(history.nodes, latency.node),
+      class: 'dot',
+    });
+    return element(
+      'g',
+      { 'data-kind': 'latency-point', 'data-ev': `${latency.i}` },
+      dot + `<title>${escapeXml(tip)}</title>`,
+    );
   });
-  const note = stride > 1 ? element('text', { x: WIDTH_PX - PAD.right, y: PAD.top + 4, class: 'tick-label', 'text-anchor': 'end' }, `every ${stride}th delivery drawn`) : '';
-  return svg('latency', axes(f, 'virtual time (s)', 'latency (ms)', (value) => `${+value.toFixed(3)}`) + dots.join('') + note);
+  const note =
+    stride > 1
+      ? element(
+          'text',
+          { x: WIDTH_PX - PAD.right, y: PAD.top + 4, class: 'tick-label', 'text-anchor': 'end' },
+          `every ${stride}th delivery drawn`,
+        )
+      : '';
+  return svg(
+    'latency',
+    axes(f, 'virtual time (s)', 'latency (ms)', (value) => `${+value.toFixed(3)}`) + dots.join('') + note,
+  );
 }
 
 /** Deliveries (at all nodes) per second of virtual time, in buckets of a round width. */
@@ -92,7 +135,8 @@ export function throughputChart(history: History): { svg: string; bucketMs: numb
   const times = history.events.filter((event) => event.type === 'deliver').map((event) => event.t);
   if (times.length === 0) return null;
   const endMs = Math.max(runEndMs(history), 1);
-  const bucketMs = BUCKET_MS_CHOICES.find((width) => endMs / width <= BARS_MAX) ?? BUCKET_MS_CHOICES[BUCKET_MS_CHOICES.length - 1];
+  const bucketMs =
+    BUCKET_MS_CHOICES.find((width) => endMs / width <= BARS_MAX) ?? BUCKET_MS_CHOICES[BUCKET_MS_CHOICES.length - 1];
   const buckets = Math.max(1, Math.ceil(endMs / bucketMs));
   const counts = bucketCounts(times, 0, buckets * bucketMs, buckets);
   const rates = counts.map((count) => count / (bucketMs / 1000));
@@ -105,5 +149,11 @@ export function throughputChart(history: History): { svg: string; bucketMs: numb
     const bar = element('rect', { x, y: f.y(rate), width, height: f.y(0) - f.y(rate), class: 'bar' });
     return element('g', { 'data-kind': 'throughput-bar' }, bar + `<title>${escapeXml(tip)}</title>`);
   });
-  return { svg: svg('throughput', axes(f, 'virtual time (s)', 'deliveries/s', (value) => `${+value.toFixed(3)}`) + bars.join('')), bucketMs };
+  return {
+    svg: svg(
+      'throughput',
+      axes(f, 'virtual time (s)', 'deliveries/s', (value) => `${+value.toFixed(3)}`) + bars.join(''),
+    ),
+    bucketMs,
+  };
 }

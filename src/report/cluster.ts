@@ -51,7 +51,9 @@ function liveSection(outcome: ClusterOutcome, dataKept: boolean): string[] {
   for (const note of outcome.notes) lines.push(`  note: ${note}`);
   const faulted = outcome.links.filter(({ stats }) => stats.framesDropped > 0 || stats.connectionsRefused > 0);
   for (const { from, to, stats } of faulted) {
-    lines.push(`  link ${from} -> ${to}: ${stats.framesDropped} frames dropped, ${stats.connectionsRefused} connections refused`);
+    lines.push(
+      `  link ${from} -> ${to}: ${stats.framesDropped} frames dropped, ${stats.connectionsRefused} connections refused`,
+    );
   }
   lines.push(
     dataKept
@@ -68,7 +70,8 @@ function rerunCommand(outcome: ClusterOutcome, options: ClusterReportOptions): s
   else parts.push(`--nodes ${options.nodes}`);
   const named = result.scenario.cluster.protocol;
   if (options.protocolArg !== undefined) parts.push(`--protocol ${shellWord(options.protocolArg)}`);
-  else if (options.scenarioArg === null || (typeof named === 'string' && named !== result.protocol)) parts.push(`--protocol ${result.protocol}`);
+  else if (options.scenarioArg === null || (typeof named === 'string' && named !== result.protocol))
+    parts.push(`--protocol ${result.protocol}`);
   if (options.optionsArg !== undefined) parts.push(`--options ${shellWord(options.optionsArg)}`);
   if (result.seed !== 1) parts.push(`--seed ${result.seed}`);
   if (outcome.speed !== 1) parts.push(`--speed ${outcome.speed}`);

@@ -10,7 +10,13 @@ export function jsonExcerpt(value: unknown, charsMax = JSON_EXCERPT_CHARS_MAX): 
   return text.length <= charsMax ? text : `${text.slice(0, charsMax - 1)}…`;
 }
 
-const NODE_FAULT_VERBS = { crash: 'crashes', restart: 'restarts', pause: 'pauses', resume: 'resumes', join: 'joins' } as const;
+const NODE_FAULT_VERBS = {
+  crash: 'crashes',
+  restart: 'restarts',
+  pause: 'pauses',
+  resume: 'resumes',
+  join: 'joins',
+} as const;
 
 /** One line, no line breaks: what exports and tooltips say about any history event (without its time). */
 export function describeEvent(event: HistoryEvent): string {
@@ -81,7 +87,9 @@ function describeNetworkEvent(event: HistoryEvent): string {
     case 'network':
       return `network change ${jsonExcerpt(event.change)}`;
     case 'phase':
-      return event.phase === 'liveness' ? 'liveness phase begins: faults healed, nodes restarted' : `${event.phase} of the run`;
+      return event.phase === 'liveness'
+        ? 'liveness phase begins: faults healed, nodes restarted'
+        : `${event.phase} of the run`;
     case 'bound':
       return `stopped: ${event.bound} bound ${event.limit} reached`;
     default:
@@ -92,7 +100,8 @@ function describeNetworkEvent(event: HistoryEvent): string {
 /** Where inside a handler a crash fell, or nothing for a crash between handlers. */
 export function crashCutText(during: CrashCut | undefined): string {
   if (during === undefined) return '';
-  if (during.cut === 'before-sync') return ` inside a handler, before its ${during.records} record(s) were synced (lost)`;
+  if (during.cut === 'before-sync')
+    return ` inside a handler, before its ${during.records} record(s) were synced (lost)`;
   return ` inside a handler, after its records were synced and ${during.effects} of its ${during.effects === during.of ? 'all ' : ''}${during.of} effects left`;
 }
 

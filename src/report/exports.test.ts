@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { historyBuilder } from '../../test/support/history-builder.ts';
 import type { History } from '../core/history.ts';
-import { flowPairs, SHIVIZ_EVENT_TYPES, SHIVIZ_REGEX, shivizEvents, toChromeTrace, toShiviz, type VectorClock } from './exports.ts';
+import {
+  flowPairs,
+  SHIVIZ_EVENT_TYPES,
+  SHIVIZ_REGEX,
+  shivizEvents,
+  toChromeTrace,
+  toShiviz,
+  type VectorClock,
+} from './exports.ts';
 
 /** A small run with a message chain 1 -> 2 -> 3, a concurrent send from 3, a drop, a duplicate and a crash. */
 function sampleHistory(): History {
@@ -96,8 +104,12 @@ describe('Chrome trace export', () => {
     for (const { start, finish } of pairs.values()) {
       expect(start).toBeDefined();
       expect(finish).toBeDefined();
-      const sendSlice = trace.traceEvents.find((event) => event.ph === 'X' && event.tid === start!.tid && event.ts === start!.ts);
-      const receiveSlice = trace.traceEvents.find((event) => event.ph === 'X' && event.tid === finish!.tid && event.ts === finish!.ts);
+      const sendSlice = trace.traceEvents.find(
+        (event) => event.ph === 'X' && event.tid === start!.tid && event.ts === start!.ts,
+      );
+      const receiveSlice = trace.traceEvents.find(
+        (event) => event.ph === 'X' && event.tid === finish!.tid && event.ts === finish!.ts,
+      );
       expect(sendSlice?.name).toMatch(/^send /);
       expect(receiveSlice?.name).toMatch(/^receive /);
       expect(finish!.ts).toBeGreaterThanOrEqual(start!.ts);
@@ -120,6 +132,10 @@ describe('Chrome trace export', () => {
     }
     const down = slices.find((event) => event.name === 'down');
     expect(down).toMatchObject({ tid: 2, ts: 40_000, dur: 10_000 });
-    expect(slices.find((event) => event.name.startsWith('partition'))).toMatchObject({ tid: 0, ts: 40_000, dur: 10_000 });
+    expect(slices.find((event) => event.name.startsWith('partition'))).toMatchObject({
+      tid: 0,
+      ts: 40_000,
+      dur: 10_000,
+    });
   });
 });

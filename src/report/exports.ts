@@ -119,9 +119,25 @@ export function toChromeTrace(history: History, otherData: JsonObject = {}): Chr
   const events: TraceEvent[] = [...threadNames(history)];
   const cursorUs = new Map<number, number>();
   /** Slices on one thread must not overlap: events at one virtual instant are laid end to end. */
-  const slice = (tid: number, tsUs: number, durUs: number, name: string, cat: string, args?: JsonObject): TraceEvent => {
+  const slice = (
+    tid: number,
+    tsUs: number,
+    durUs: number,
+    name: string,
+    cat: string,
+    args?: JsonObject,
+  ): TraceEvent => {
     const start = Math.max(tsUs, cursorUs.get(tid) ?? 0);
-    const event: TraceEvent = { name, cat, ph: 'X', ts: start, dur: Math.max(0, durUs - (start - tsUs)), pid: PID, tid, args };
+    const event: TraceEvent = {
+      name,
+      cat,
+      ph: 'X',
+      ts: start,
+      dur: Math.max(0, durUs - (start - tsUs)),
+      pid: PID,
+      tid,
+      args,
+    };
     cursorUs.set(tid, start + (event.dur ?? 0));
     events.push(event);
     return event;
@@ -137,11 +153,27 @@ export function toChromeTrace(history: History, otherData: JsonObject = {}): Chr
       sendSlices.set(event.msg, slice(event.node, tsUs, SLICE_US, name, 'message', { ...args, body: event.body }));
     } else if (event.type === 'receive') {
       const sent = sendSlices.get(event.msg);
-      const received = slice(event.node, tsUs, SLICE_US, `receive msg ${event.msg} from node ${event.from}`, 'message', args);
+      const received = slice(
+        event.node,
+        tsUs,
+        SLICE_US,
+        `receive msg ${event.msg} from node ${event.from}`,
+        'message',
+        args,
+      );
       if (sent === undefined) continue;
       flowId += 1;
       events.push({ name: 'message', cat: 'message', ph: 's', ts: sent.ts, pid: PID, tid: sent.tid, id: flowId });
-      events.push({ name: 'message', cat: 'message', ph: 'f', bp: 'e', ts: received.ts, pid: PID, tid: received.tid, id: flowId });
+      events.push({
+        name: 'message',
+        cat: 'message',
+        ph: 'f',
+        bp: 'e',
+        ts: received.ts,
+        pid: PID,
+        tid: received.tid,
+        id: flowId,
+      });
     } else events.push(instant(event, tsUs, args));
   }
   return { traceEvents: events, displayTimeUnit: 'ms', otherData };

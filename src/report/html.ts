@@ -71,7 +71,9 @@ function statusCell(status: string, failed: boolean): string {
 
 function evidenceList(verdict: Verdict): string {
   if (verdict.evidence.length === 0) return '';
-  const items = verdict.evidence.map((event) => `<li><a href="#diagram" data-goto="${event.i}">${escapeXml(evidenceText(event))}</a></li>`);
+  const items = verdict.evidence.map(
+    (event) => `<li><a href="#diagram" data-goto="${event.i}">${escapeXml(evidenceText(event))}</a></li>`,
+  );
   return `<ul class="evidence">${items.join('')}</ul>`;
 }
 
@@ -97,7 +99,9 @@ function expectationTable(result: RunResult): string {
 
 function htmlTable(table: Table): string {
   const head = table.headers.map((header) => `<th>${escapeXml(header)}</th>`).join('');
-  const rows = table.rows.map((row) => `<tr>${row.map((cell) => `<td>${escapeXml(cell)}</td>`).join('')}</tr>`).join('');
+  const rows = table.rows
+    .map((row) => `<tr>${row.map((cell) => `<td>${escapeXml(cell)}</td>`).join('')}</tr>`)
+    .join('');
   const caption = table.caption === undefined ? '' : `<p class="caption">${escapeXml(table.caption)}</p>`;
   return `<h3>${escapeXml(table.title)}</h3>${caption}<table><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>`;
 }

@@ -112,8 +112,10 @@ export function networkIntervals(history: History): NetworkInterval[] {
       // A new partition replaces the previous one, as in the simulator.
       end('partition', event.t);
       begin('partition', 'partition', event.groups.map((group) => `{${group.join(',')}}`).join(' | '), event.t);
-    } else if (event.type === 'cut') begin(`cut:${event.from}:${event.to}`, 'cut', `${event.from} -> ${event.to}`, event.t);
-    else if (event.type === 'hold') begin(`hold:${event.from}:${event.to}`, 'hold', `${event.from} -> ${event.to}`, event.t);
+    } else if (event.type === 'cut')
+      begin(`cut:${event.from}:${event.to}`, 'cut', `${event.from} -> ${event.to}`, event.t);
+    else if (event.type === 'hold')
+      begin(`hold:${event.from}:${event.to}`, 'hold', `${event.from} -> ${event.to}`, event.t);
     else if (event.type === 'release') end(`hold:${event.from}:${event.to}`, event.t);
     else if (event.type === 'heal') {
       for (const key of [...open.keys()]) if (!key.startsWith('hold:')) end(key, event.t);

@@ -21,7 +21,8 @@ describe('renderMarkdown', () => {
     for (const event of failed!.evidence) expect(markdown).toContain(`- #${event.i} at `);
     expect(markdown).toContain('| total-order fails | safety | yes |');
     expect(markdown).toContain('npx tob-lab run scenarios/lamport-chat.ts --seed 42');
-    for (const title of ['Delivery latency', 'Messages', 'Downtime', 'Drops and duplicates']) expect(markdown).toContain(`### ${title}`);
+    for (const title of ['Delivery latency', 'Messages', 'Downtime', 'Drops and duplicates'])
+      expect(markdown).toContain(`### ${title}`);
     // Lamport peers announce no leader: no election table, rather than an empty one.
     expect(markdown).not.toContain('### Elections');
   });

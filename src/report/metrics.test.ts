@@ -33,7 +33,14 @@ describe('quantile and latencyStats', () => {
   });
 
   it('summarize unsorted latencies', () => {
-    expect(latencyStats([30, 10, 20, 40])).toEqual({ count: 4, meanMs: 25, p50Ms: 20, p95Ms: 40, p99Ms: 40, maxMs: 40 });
+    expect(latencyStats([30, 10, 20, 40])).toEqual({
+      count: 4,
+      meanMs: 25,
+      p50Ms: 20,
+      p95Ms: 40,
+      p99Ms: 40,
+      maxMs: 40,
+    });
   });
 });
 
@@ -160,11 +167,11 @@ describe('downtime, drops and duplicates', () => {
       { node: 2, crashes: 1, downMs: 4900, pauses: 2, pausedMs: 250 + 100, upAtEnd: false },
       { node: 3, crashes: 0, downMs: 0, pauses: 0, pausedMs: 0, upAtEnd: true },
     ]);
-    expect(nodeIntervals(history).filter((interval) => interval.node === 2).map((interval) => interval.kind)).toEqual([
-      'paused',
-      'paused',
-      'down',
-    ]);
+    expect(
+      nodeIntervals(history)
+        .filter((interval) => interval.node === 2)
+        .map((interval) => interval.kind),
+    ).toEqual(['paused', 'paused', 'down']);
   });
 
   it('counts drops by reason and duplicates on the wire and at the receiver', () => {

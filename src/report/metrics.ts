@@ -182,7 +182,8 @@ export function downtime(history: History): NodeDowntime[] {
   return history.nodes.map((node) => {
     const down = intervals.filter((interval) => interval.node === node && interval.kind === 'down');
     const paused = intervals.filter((interval) => interval.node === node && interval.kind === 'paused');
-    const total = (list: Interval[]): number => roundMs(list.reduce((sum, interval) => sum + interval.endMs - interval.startMs, 0));
+    const total = (list: Interval[]): number =>
+      roundMs(list.reduce((sum, interval) => sum + interval.endMs - interval.startMs, 0));
     return {
       node,
       crashes: down.length,
@@ -216,7 +217,9 @@ export function computeMetrics(history: History): RunMetrics {
   const latencies = deliveryLatencies(history);
   const byNode: Record<string, LatencyStats | null> = {};
   for (const node of history.nodes) {
-    byNode[node] = latencyStats(latencies.filter((latency) => latency.node === node).map((latency) => latency.latencyMs));
+    byNode[node] = latencyStats(
+      latencies.filter((latency) => latency.node === node).map((latency) => latency.latencyMs),
+    );
   }
   const flights = messageFlights(history);
   return {
@@ -238,7 +241,8 @@ export function computeMetrics(history: History): RunMetrics {
  * end). Bounded by `buckets`, whatever the number of times.
  */
 export function bucketCounts(timesMs: readonly number[], startMs: number, endMs: number, buckets: number): number[] {
-  if (!Number.isInteger(buckets) || buckets < 1) throw new RangeError(`buckets must be a whole number >= 1, got ${buckets}`);
+  if (!Number.isInteger(buckets) || buckets < 1)
+    throw new RangeError(`buckets must be a whole number >= 1, got ${buckets}`);
   const counts = new Array<number>(buckets).fill(0);
   const spanMs = Math.max(endMs - startMs, Number.EPSILON);
   for (const timeMs of timesMs) {

@@ -57,7 +57,8 @@ export const README_TABLE_END = '<!-- promise-table:end -->';
 export function readmeWithPromiseTable(readme: string, protocols: readonly ProtocolDefinition[]): string {
   const start = readme.indexOf(README_TABLE_START);
   const end = readme.indexOf(README_TABLE_END);
-  if (start < 0 || end < start) throw new Error(`README.md lacks the ${README_TABLE_START} ... ${README_TABLE_END} markers`);
+  if (start < 0 || end < start)
+    throw new Error(`README.md lacks the ${README_TABLE_START} ... ${README_TABLE_END} markers`);
   const legend = '✓ promised · ✗ known to break (property search must show it) · · not promised';
   const table = `${README_TABLE_START}\n${promiseTableMarkdown(protocols)}\n\n${legend}\n`;
   return readme.slice(0, start) + table + readme.slice(end);

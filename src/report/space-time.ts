@@ -70,7 +70,9 @@ function receivedByType(history: History): Array<{ type: string; count: number }
       counts.set(type, (counts.get(type) ?? 0) + 1);
     }
   }
-  return [...counts].map(([type, count]) => ({ type, count })).sort((a, b) => b.count - a.count || a.type.localeCompare(b.type));
+  return [...counts]
+    .map(([type, count]) => ({ type, count }))
+    .sort((a, b) => b.count - a.count || a.type.localeCompare(b.type));
 }
 
 /** The name metrics give messages without a string `type` field. */
@@ -80,7 +82,9 @@ function dominantPeriodicTypes(history: History): Set<string> {
   const byType = receivedByType(history);
   const total = byType.reduce((sum, row) => sum + row.count, 0);
   const top = byType[0];
-  return top !== undefined && PERIODIC_TYPE.test(top.type) && top.count > total * DOMINANT_SHARE ? new Set([top.type]) : new Set();
+  return top !== undefined && PERIODIC_TYPE.test(top.type) && top.count > total * DOMINANT_SHARE
+    ? new Set([top.type])
+    : new Set();
 }
 
 /** The history's space-time diagram: a lane per node, time flowing down, messages as arrows. */
@@ -113,8 +117,16 @@ export function renderSpaceTime(history: History, limits: DiagramLimits = DIAGRA
     hidden: layout.hiddenTypes.has(type),
   }));
   return {
-    headerSvg: element('svg', { width: layout.widthPx, height: HEADER_PX, class: 'lanes-header', role: 'img' }, laneLabels(layout)),
-    bodySvg: element('svg', { width: layout.widthPx, height: layout.scale.heightPx, class: 'space-time', role: 'img' }, body),
+    headerSvg: element(
+      'svg',
+      { width: layout.widthPx, height: HEADER_PX, class: 'lanes-header', role: 'img' },
+      laneLabels(layout),
+    ),
+    bodySvg: element(
+      'svg',
+      { width: layout.widthPx, height: layout.scale.heightPx, class: 'space-time', role: 'img' },
+      body,
+    ),
     widthPx: layout.widthPx,
     arrowsDrawn,
     arrowsTotal,
@@ -124,7 +136,9 @@ export function renderSpaceTime(history: History, limits: DiagramLimits = DIAGRA
 }
 
 function isMark(event: HistoryEvent): boolean {
-  return event.type === 'receive' || event.type === 'drop' || event.type === 'duplicate' || STACKED_TYPES.has(event.type);
+  return (
+    event.type === 'receive' || event.type === 'drop' || event.type === 'duplicate' || STACKED_TYPES.has(event.type)
+  );
 }
 
 /** The events up to the point where the arrow or mark budget runs out. */
@@ -139,7 +153,12 @@ function cutByCount(history: History, limits: DiagramLimits): HistoryEvent[] {
   return history.events;
 }
 
-function truncationNote(history: History, drawn: HistoryEvent[], arrowsDrawn: number, arrowsTotal: number): string | null {
+function truncationNote(
+  history: History,
+  drawn: HistoryEvent[],
+  arrowsDrawn: number,
+  arrowsTotal: number,
+): string | null {
   if (drawn.length === history.events.length) return null;
   const lastMs = drawn.length === 0 ? 0 : drawn[drawn.length - 1].t;
   return (
@@ -164,14 +183,28 @@ function buildLayout(history: History, drawn: HistoryEvent[]): Layout {
     rowsAt.set(event.t, Math.max(rowsAt.get(event.t) ?? 1, row + 1));
   }
   const times = [0, ...drawn.map((event) => event.t)];
-  const scale = new TimeScale(times, rowsAt, { pxPerMs: pxPerMsFor(drawn), stepPxMin: 7, gapPxMax: 46, rowPx: 15, topPx: 14 });
+  const scale = new TimeScale(times, rowsAt, {
+    pxPerMs: pxPerMsFor(drawn),
+    stepPxMin: 7,
+    gapPxMax: 46,
+    rowPx: 15,
+    topPx: 14,
+  });
   const ranked = messageCounts({ nodes, events: drawn }).byType.map((row) => row.type);
   const colorOf = (type: string | null): string => {
     const rank = ranked.indexOf(type ?? '(untyped)');
     return rank >= 0 && rank < TYPE_COLORS.length ? TYPE_COLORS[rank] : OTHER_TYPE_COLOR;
   };
   const hiddenTypes = dominantPeriodicTypes(history);
-  return { nodes, laneGapPx, widthPx: LEFT_PX + laneGapPx * nodes.length + RIGHT_PX, scale, rowOf, colorOf, hiddenTypes };
+  return {
+    nodes,
+    laneGapPx,
+    widthPx: LEFT_PX + laneGapPx * nodes.length + RIGHT_PX,
+    scale,
+    rowOf,
+    colorOf,
+    hiddenTypes,
+  };
 }
 
 /** Scales time so that a typical message latency spans about 40 px. */
@@ -209,7 +242,9 @@ function defs(): string {
 
 function laneLabels(layout: Layout): string {
   return layout.nodes
-    .map((node) => element('text', { x: laneX(layout, node), y: 20, class: 'lane-label', 'data-lane-label': node }, `node ${node}`))
+    .map((node) =>
+      element('text', { x: laneX(layout, node), y: 20, class: 'lane-label', 'data-lane-label': node }, `node ${node}`),
+    )
     .join('');
 }
 
@@ -221,8 +256,18 @@ function bands(part: History, layout: Layout): string {
       const y2 = Math.max(layout.scale.y(interval.endMs), y1 + 4);
       const what = `${interval.kind} ${interval.label}`;
       const tip = `${what}: ${secondsText(interval.startMs)} to ${interval.closed ? secondsText(interval.endMs) : 'the end of the run'}`;
-      const rect = element('rect', { x: LEFT_PX - 4, y: y1, width: layout.widthPx - LEFT_PX - RIGHT_PX / 2, height: y2 - y1, class: `band ${interval.kind}` });
-      const label = element('text', { x: layout.widthPx - RIGHT_PX / 2 - 8, y: y1 + 12, class: 'band-label', 'text-anchor': 'end' }, escapeXml(what));
+      const rect = element('rect', {
+        x: LEFT_PX - 4,
+        y: y1,
+        width: layout.widthPx - LEFT_PX - RIGHT_PX / 2,
+        height: y2 - y1,
+        class: `band ${interval.kind}`,
+      });
+      const label = element(
+        'text',
+        { x: layout.widthPx - RIGHT_PX / 2 - 8, y: y1 + 12, class: 'band-label', 'text-anchor': 'end' },
+        escapeXml(what),
+      );
       return element('g', { 'data-kind': interval.kind }, rect + label + title(tip));
     })
     .join('');
@@ -231,9 +276,23 @@ function bands(part: History, layout: Layout): string {
 function breaks(layout: Layout): string {
   return layout.scale.breaks
     .map((gap) => {
-      const line = element('line', { x1: 4, y1: gap.y, x2: layout.widthPx - RIGHT_PX / 2, y2: gap.y, class: 'gap-line' });
-      const label = element('text', { x: LEFT_PX - 10, y: gap.y + 4, class: 'gap-label', 'text-anchor': 'end' }, `⋯ ${(gap.gapMs / 1000).toFixed(2)} s`);
-      return element('g', { 'data-kind': 'gap' }, line + label + title(`${msText(gap.gapMs)} ms with nothing drawn, shortened`));
+      const line = element('line', {
+        x1: 4,
+        y1: gap.y,
+        x2: layout.widthPx - RIGHT_PX / 2,
+        y2: gap.y,
+        class: 'gap-line',
+      });
+      const label = element(
+        'text',
+        { x: LEFT_PX - 10, y: gap.y + 4, class: 'gap-label', 'text-anchor': 'end' },
+        `⋯ ${(gap.gapMs / 1000).toFixed(2)} s`,
+      );
+      return element(
+        'g',
+        { 'data-kind': 'gap' },
+        line + label + title(`${msText(gap.gapMs)} ms with nothing drawn, shortened`),
+      );
     })
     .join('');
 }
@@ -245,9 +304,23 @@ function phases(drawn: HistoryEvent[], layout: Layout): string {
     .map((event) => {
       const y = layout.scale.y(event.t);
       const text = event.type === 'bound' ? 'stopped: bound reached' : 'liveness phase: faults healed';
-      const line = element('line', { x1: LEFT_PX - 4, y1: y, x2: layout.widthPx - RIGHT_PX / 2, y2: y, class: 'phase-line' });
-      const label = element('text', { x: layout.widthPx - RIGHT_PX / 2 - 8, y: y - 4, class: 'phase-label', 'text-anchor': 'end' }, text);
-      return element('g', { 'data-kind': 'phase', 'data-ev': `${event.i}` }, line + label + title(`${secondsText(event.t)}  ${describeEvent(event)}`));
+      const line = element('line', {
+        x1: LEFT_PX - 4,
+        y1: y,
+        x2: layout.widthPx - RIGHT_PX / 2,
+        y2: y,
+        class: 'phase-line',
+      });
+      const label = element(
+        'text',
+        { x: layout.widthPx - RIGHT_PX / 2 - 8, y: y - 4, class: 'phase-label', 'text-anchor': 'end' },
+        text,
+      );
+      return element(
+        'g',
+        { 'data-kind': 'phase', 'data-ev': `${event.i}` },
+        line + label + title(`${secondsText(event.t)}  ${describeEvent(event)}`),
+      );
     })
     .join('');
 }
@@ -266,7 +339,13 @@ function lanes(part: History, layout: Layout): string {
           const y1 = layout.scale.y(interval.startMs);
           const y2 = Math.max(layout.scale.y(interval.endMs), y1 + 3);
           const tip = `node ${node} ${interval.kind}: ${secondsText(interval.startMs)} to ${interval.closed ? secondsText(interval.endMs) : 'the end'}`;
-          const rect = element('rect', { x: x - 7, y: y1, width: 14, height: y2 - y1, class: `shade ${interval.kind}` });
+          const rect = element('rect', {
+            x: x - 7,
+            y: y1,
+            width: 14,
+            height: y2 - y1,
+            class: `shade ${interval.kind}`,
+          });
           return element('g', { 'data-kind': interval.kind, 'data-node': node }, rect + title(tip));
         })
         .join('');
@@ -285,7 +364,9 @@ function timeAxis(layout: Layout): string {
     const afterGap = gapYs.some((gapY) => gapY > lastY && gapY < y);
     if (y - lastY < 22 && !afterGap) continue;
     if (y - lastY < 12) continue;
-    labels.push(element('text', { x: LEFT_PX - 10, y: y + 4, class: 'time-label', 'text-anchor': 'end' }, secondsText(timeMs)));
+    labels.push(
+      element('text', { x: LEFT_PX - 10, y: y + 4, class: 'time-label', 'text-anchor': 'end' }, secondsText(timeMs)),
+    );
     labels.push(element('line', { x1: LEFT_PX - 6, y1: y, x2: LEFT_PX - 1, y2: y, class: 'tick' }));
     lastY = y;
   }
@@ -307,7 +388,12 @@ function flightMarks(flight: Flight, layout: Layout): string {
     const again = copy > 0 ? `, copy ${copy + 1}` : '';
     const tip = `${what}: node ${flight.from} -> node ${flight.to}${again}\nsent ${secondsText(send.t)}, received ${secondsText(receive.t)} (${latency})\n${body}`;
     const path = flight.from === flight.to ? loopPath(x1, y1, y2) : `M${r(x1)},${r(y1)} L${r(x2)},${r(y2)}`;
-    const visible = element('path', { d: path, class: copy > 0 ? 'arrow-line again' : 'arrow-line', stroke: color, 'marker-end': 'url(#head)' });
+    const visible = element('path', {
+      d: path,
+      class: copy > 0 ? 'arrow-line again' : 'arrow-line',
+      stroke: color,
+      'marker-end': 'url(#head)',
+    });
     const hit = element('path', { d: path, class: 'hit' });
     const attrs = {
       'data-kind': 'arrow',
@@ -327,13 +413,31 @@ function flightMarks(flight: Flight, layout: Layout): string {
     const x = x1 + (x2 - x1) * 0.4;
     const y = y1 + (layout.scale.y(firstEndMs) - y1) * 0.4;
     const tip = `${what} duplicated by the network: ${flight.duplicates.length + 1} copies sent`;
-    const badge = element('text', { x, y: y - 4, class: 'dup-badge', 'text-anchor': 'middle' }, `×${flight.duplicates.length + 1}`);
-    const attrs = { 'data-kind': 'duplicate', 'data-msg': String(flight.msg), 'data-ev': flight.duplicates.map((event) => event.i).join(' '), ...typeAttributes(flight, layout) };
+    const badge = element(
+      'text',
+      { x, y: y - 4, class: 'dup-badge', 'text-anchor': 'middle' },
+      `×${flight.duplicates.length + 1}`,
+    );
+    const attrs = {
+      'data-kind': 'duplicate',
+      'data-msg': String(flight.msg),
+      'data-ev': flight.duplicates.map((event) => event.i).join(' '),
+      ...typeAttributes(flight, layout),
+    };
     parts.push(element('g', attrs, badge + title(tip)));
   }
   if (flight.receives.length + flight.drops.length === 0) {
-    const stub = element('path', { d: `M${r(x1)},${r(y1)} L${r(x1 + (x2 - x1) * 0.25)},${r(y1 + 8)}`, class: 'in-flight' });
-    parts.push(element('g', { 'data-kind': 'in-flight', 'data-ev': `${send.i}` }, stub + title(`${what} to node ${flight.to}: no receive or drop in the drawn part of the run\n${body}`)));
+    const stub = element('path', {
+      d: `M${r(x1)},${r(y1)} L${r(x1 + (x2 - x1) * 0.25)},${r(y1 + 8)}`,
+      class: 'in-flight',
+    });
+    parts.push(
+      element(
+        'g',
+        { 'data-kind': 'in-flight', 'data-ev': `${send.i}` },
+        stub + title(`${what} to node ${flight.to}: no receive or drop in the drawn part of the run\n${body}`),
+      ),
+    );
   }
   return parts.join('');
 }
@@ -366,7 +470,12 @@ function dropMark(flight: Flight, drop: EventOf<'drop'>, layout: Layout, what: s
   const cross = element('text', { x: endX, y: endY + 4, class: 'drop-x', 'text-anchor': 'middle' }, '✕');
   const reason = element('text', { x: endX + 7, y: endY + 13, class: 'drop-reason' }, escapeXml(drop.reason));
   const tip = `${what}: node ${flight.from} -> node ${flight.to} dropped (${drop.reason}) at ${secondsText(drop.t)}, sent ${secondsText(flight.send.t)}`;
-  const attrs = { 'data-kind': 'drop', 'data-reason': drop.reason, 'data-ev': `${flight.send.i} ${drop.i}`, ...typeAttributes(flight, layout) };
+  const attrs = {
+    'data-kind': 'drop',
+    'data-reason': drop.reason,
+    'data-ev': `${flight.send.i} ${drop.i}`,
+    ...typeAttributes(flight, layout),
+  };
   return element('g', attrs, line + cross + reason + title(tip));
 }
 
@@ -383,16 +492,40 @@ function marks(drawn: HistoryEvent[], layout: Layout): string {
       const k = (position.get(event.node) ?? 0) + 1;
       position.set(event.node, k);
       tip += `\n#${k} in node ${event.node}'s delivery order`;
-      out.push(marker(event, 'deliver', y, x, `<circle cx="${r(x)}" cy="${r(y)}" r="4.5" class="m-deliver"/>`, `#${k} ${event.id}`, tip, { 'data-position': k }));
+      out.push(
+        marker(
+          event,
+          'deliver',
+          y,
+          x,
+          `<circle cx="${r(x)}" cy="${r(y)}" r="4.5" class="m-deliver"/>`,
+          `#${k} ${event.id}`,
+          tip,
+          { 'data-position': k },
+        ),
+      );
     } else out.push(otherMarker(event, x, y, tip));
   }
   return out.join('');
 }
 
-function marker(event: HistoryEvent, kind: string, y: number, x: number, shape: string, label: string, tip: string, extra: Record<string, string | number> = {}): string {
+function marker(
+  event: HistoryEvent,
+  kind: string,
+  y: number,
+  x: number,
+  shape: string,
+  label: string,
+  tip: string,
+  extra: Record<string, string | number> = {},
+): string {
   const node = 'node' in event ? event.node : undefined;
   const text = label === '' ? '' : element('text', { x: x + 9, y: y + 4, class: `label l-${kind}` }, escapeXml(label));
-  return element('g', { 'data-kind': kind, 'data-node': node, 'data-ev': `${event.i}`, ...extra }, shape + text + title(tip));
+  return element(
+    'g',
+    { 'data-kind': kind, 'data-node': node, 'data-ev': `${event.i}`, ...extra },
+    shape + text + title(tip),
+  );
 }
 
 function otherMarker(event: HistoryEvent, x: number, y: number, tip: string): string {
@@ -402,13 +535,30 @@ function otherMarker(event: HistoryEvent, x: number, y: number, tip: string): st
       return marker(event, 'submit', y, x, square('m-submit'), `submit ${event.id}`, tip);
     case 'announce': {
       const leads = event.role === 'leader' || event.role === 'primary';
-      if (!leads) return marker(event, 'announce', y, x, `<circle cx="${r(x)}" cy="${r(y)}" r="2.5" class="m-announce"/>`, '', tip);
+      if (!leads)
+        return marker(
+          event,
+          'announce',
+          y,
+          x,
+          `<circle cx="${r(x)}" cy="${r(y)}" r="2.5" class="m-announce"/>`,
+          '',
+          tip,
+        );
       const star = `<path d="${starPath(x, y)}" class="m-election"/>`;
       const term = event.term === undefined ? '' : ` t${event.term}`;
       return marker(event, 'election', y, x, star, `${event.role.toUpperCase()}${term}`, tip);
     }
     case 'crash':
-      return marker(event, 'crash', y, x, `<text x="${r(x)}" y="${r(y + 5)}" class="m-crash" text-anchor="middle">✕</text>`, 'CRASH', tip);
+      return marker(
+        event,
+        'crash',
+        y,
+        x,
+        `<text x="${r(x)}" y="${r(y + 5)}" class="m-crash" text-anchor="middle">✕</text>`,
+        'CRASH',
+        tip,
+      );
     default:
       return marker(event, event.type, y, x, square(`m-${event.type}`), event.type.toUpperCase(), tip);
   }

@@ -53,7 +53,9 @@ export function summaryRows(result: RunResult, options: ReportOptions): Array<[s
  * minimal schedule, readable without opening the saved file.
  */
 export function scheduleLines(result: RunResult): string[] {
-  return result.scenario.steps.map((step, index) => `${index + 1}. ${describeTrigger(step)}: ${describeAction(step.action)}`);
+  return result.scenario.steps.map(
+    (step, index) => `${index + 1}. ${describeTrigger(step)}: ${describeAction(step.action)}`,
+  );
 }
 
 /** An evidence event as one line: its position, time and what happened. */
@@ -68,7 +70,10 @@ export const REPORT_FILES: ReadonlyArray<{ name: string; what: string; code?: st
   { name: 'trace.jsonl', what: 'the full history, one event a line (its sha256 is the hash above)' },
   { name: 'shiviz.log', what: "for ShiViz: paste the file and keep ShiViz's default parser", code: SHIVIZ_REGEX },
   { name: 'trace.chrome.json', what: 'Trace Event Format: open it in Perfetto (ui.perfetto.dev) or chrome://tracing' },
-  { name: 'run.json', what: 'the facts of the run (verdict, seed, protocol, hash, replay command) that reports/index.html lists' },
+  {
+    name: 'run.json',
+    what: 'the facts of the run (verdict, seed, protocol, hash, replay command) that reports/index.html lists',
+  },
 ];
 
 export function summaryLine(result: RunResult): string {

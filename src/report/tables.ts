@@ -9,18 +9,32 @@ const ELECTIONS_LISTED_MAX = 50;
 
 /** The metrics of a run as tables, in the order a reader wants them: latency, traffic, leadership, faults. */
 export function metricsTables(metrics: RunMetrics): Table[] {
-  return [latencyTable(metrics), messagesTable(metrics), ...leadershipTables(metrics), downtimeTable(metrics), networkTable(metrics)];
+  return [
+    latencyTable(metrics),
+    messagesTable(metrics),
+    ...leadershipTables(metrics),
+    downtimeTable(metrics),
+    networkTable(metrics),
+  ];
 }
 
 function latencyRow(label: string, stats: LatencyStats | null): string[] {
   if (stats === null) return [label, '0', '-', '-', '-', '-', '-'];
-  return [label, `${stats.count}`, msText(stats.meanMs), msText(stats.p50Ms), msText(stats.p95Ms), msText(stats.p99Ms), msText(stats.maxMs)];
+  return [
+    label,
+    `${stats.count}`,
+    msText(stats.meanMs),
+    msText(stats.p50Ms),
+    msText(stats.p95Ms),
+    msText(stats.p99Ms),
+    msText(stats.maxMs),
+  ];
 }
 
 function latencyTable(metrics: RunMetrics): Table {
   return {
     title: 'Delivery latency',
-    caption: 'From a message\'s submission to its delivery at each node, in virtual ms (nearest-rank quantiles).',
+    caption: "From a message's submission to its delivery at each node, in virtual ms (nearest-rank quantiles).",
     headers: ['where', 'deliveries', 'mean', 'p50', 'p95', 'p99', 'max'],
     rows: [
       latencyRow('all nodes', metrics.latency.overall),
@@ -68,7 +82,12 @@ function leadershipTables(metrics: RunMetrics): Table[] {
         `${msText(metrics.leaderless.totalMs)} ms in all (${intervalsText(metrics.leaderless.intervals)}).` +
         (more > 0 ? ` The first ${listed.length} are listed.` : ''),
       headers: ['time', 'node', 'role', 'term'],
-      rows: listed.map((election) => [secondsText(election.atMs), `${election.node}`, election.role, election.term === null ? '-' : `${election.term}`]),
+      rows: listed.map((election) => [
+        secondsText(election.atMs),
+        `${election.node}`,
+        election.role,
+        election.term === null ? '-' : `${election.term}`,
+      ]),
     },
   ];
 }

@@ -29,7 +29,8 @@ function plotWidth(columns: number): number {
 }
 
 function chart(series: number[]): string {
-  const format = (value: number): string => (Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(1)).padStart(LABEL_CHARS);
+  const format = (value: number): string =>
+    (Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(1)).padStart(LABEL_CHARS);
   return plot(series, { height: CHART_ROWS, offset: AXIS_OFFSET, format });
 }
 
@@ -111,7 +112,12 @@ function flightNote(flight: Flight): string {
 }
 
 function eventRow(nodes: readonly NodeId[], event: HistoryEvent, positions: Map<NodeId, number>): Row | null {
-  const at = (node: NodeId, symbol: string, note: string): Row => ({ i: event.i, t: event.t, marks: [{ at: center(nodes, node), text: symbol }], note });
+  const at = (node: NodeId, symbol: string, note: string): Row => ({
+    i: event.i,
+    t: event.t,
+    marks: [{ at: center(nodes, node), text: symbol }],
+    note,
+  });
   switch (event.type) {
     case 'submit':
       return at(event.node, '◆', `node ${event.node} submits ${event.id}`);
@@ -122,18 +128,36 @@ function eventRow(nodes: readonly NodeId[], event: HistoryEvent, positions: Map<
     }
     case 'announce':
       if (event.role !== 'leader' && event.role !== 'primary') return null;
-      return at(event.node, '★', `node ${event.node} ${event.role.toUpperCase()}${event.term === undefined ? '' : ` term ${event.term}`}`);
+      return at(
+        event.node,
+        '★',
+        `node ${event.node} ${event.role.toUpperCase()}${event.term === undefined ? '' : ` term ${event.term}`}`,
+      );
     case 'crash':
     case 'restart':
     case 'pause':
     case 'resume':
     case 'join':
-      return at(event.node, { crash: '✕', restart: '↻', pause: '‖', resume: '▷', join: '+' }[event.type], `node ${event.node} ${event.type.toUpperCase()}`);
+      return at(
+        event.node,
+        { crash: '✕', restart: '↻', pause: '‖', resume: '▷', join: '+' }[event.type],
+        `node ${event.node} ${event.type.toUpperCase()}`,
+      );
     case 'partition':
-      return { i: event.i, t: event.t, marks: [], note: `partition ${event.groups.map((group) => `{${group.join(',')}}`).join(' | ')}` };
+      return {
+        i: event.i,
+        t: event.t,
+        marks: [],
+        note: `partition ${event.groups.map((group) => `{${group.join(',')}}`).join(' | ')}`,
+      };
     case 'cut':
     case 'heal':
-      return { i: event.i, t: event.t, marks: [], note: event.type === 'heal' ? 'heal' : `cut ${event.from} -> ${event.to}` };
+      return {
+        i: event.i,
+        t: event.t,
+        marks: [],
+        note: event.type === 'heal' ? 'heal' : `cut ${event.from} -> ${event.to}`,
+      };
     default:
       return null;
   }
@@ -163,12 +187,22 @@ export function textSpaceTime(history: History): string[] | null {
   const positions = new Map<NodeId, number>();
   const down = new Set<NodeId>();
   const width = nodes.length * COLUMN_CHARS;
-  const header = nodes.map((node) => `node ${node}`.padStart(Math.floor(COLUMN_CHARS / 2) + 3).padEnd(COLUMN_CHARS)).join('');
+  const header = nodes
+    .map((node) => `node ${node}`.padStart(Math.floor(COLUMN_CHARS / 2) + 3).padEnd(COLUMN_CHARS))
+    .join('');
   const lines = [`${'time'.padStart(TIME_CHARS - 2)}  ${header}`.trimEnd()];
   let hidden = 0;
   for (const event of history.events) {
     const flight = byIndex.get(event.i);
-    const row = flight === undefined ? eventRow(nodes, event, positions) : { i: event.i, t: event.t, marks: arrowMarks(nodes, flight.from, flight.to, flight.receives.length === 0), note: flightNote(flight) };
+    const row =
+      flight === undefined
+        ? eventRow(nodes, event, positions)
+        : {
+            i: event.i,
+            t: event.t,
+            marks: arrowMarks(nodes, flight.from, flight.to, flight.receives.length === 0),
+            note: flightNote(flight),
+          };
     if (event.type === 'crash') down.add(event.node);
     if (row === null) continue;
     if (lines.length > SPACE_TIME_ROWS_MAX) {
@@ -190,10 +224,15 @@ export function textSpaceTime(history: History): string[] | null {
  * The run's text report with the charts and, for small runs, the space-time view, placed before the verdicts
  * (after the deliveries they illustrate). Without a "Checkers" heading they go at the end.
  */
-export function withTerminalViews(report: string, history: History, columns: number = TERMINAL_COLUMNS_DEFAULT): string {
+export function withTerminalViews(
+  report: string,
+  history: History,
+  columns: number = TERMINAL_COLUMNS_DEFAULT,
+): string {
   const extra: string[] = [];
   const spaceTime = textSpaceTime(history);
-  if (spaceTime !== null) extra.push('Space-time (one row per message or event; ● delivery #k at that node, ✕ lost)', ...spaceTime, '');
+  if (spaceTime !== null)
+    extra.push('Space-time (one row per message or event; ● delivery #k at that node, ✕ lost)', ...spaceTime, '');
   const charts = terminalCharts(history, columns);
   if (charts.length > 0) extra.push(...charts, '');
   if (extra.length === 0) return report;

@@ -25,14 +25,16 @@ export function formatRun(result: RunResult, options: TextOptions): string {
   if (scenario.description) lines.push(scenario.description);
   lines.push('', 'Timeline (virtual time)');
   lines.push(...formatTimeline(result.history.events, options.timelineLinesMax ?? TIMELINE_LINES_MAX));
-  lines.push('', 'Delivered, in each node\'s order');
+  lines.push('', "Delivered, in each node's order");
   lines.push(...formatDeliveries(result));
   lines.push('', 'Checkers');
   lines.push(...result.verdicts.map(formatVerdict));
   lines.push('', 'Expectations');
   if (result.expectations.length === 0) lines.push('  (the scenario states none)');
   for (const outcome of result.expectations) {
-    lines.push(`  ${outcome.holds ? 'ok  ' : 'FAIL'}  ${outcome.expectation}${outcome.holds ? '' : `  (${outcome.detail})`}`);
+    lines.push(
+      `  ${outcome.holds ? 'ok  ' : 'FAIL'}  ${outcome.expectation}${outcome.holds ? '' : `  (${outcome.detail})`}`,
+    );
   }
   if (result.boundHit !== null) lines.push('', `The run hit its ${result.boundHit} bound and stopped early.`);
   if (result.protocolError !== null) lines.push('', `Protocol error: ${result.protocolError}`);
@@ -81,7 +83,8 @@ function timelineText(event: HistoryEvent): string | null {
   switch (event.type) {
     case 'announce': {
       const term = event.term === undefined ? '' : ` term ${event.term}`;
-      if (event.role === 'leader' || event.role === 'primary') return `node ${event.node}  ${event.role.toUpperCase()}${term}`;
+      if (event.role === 'leader' || event.role === 'primary')
+        return `node ${event.node}  ${event.role.toUpperCase()}${term}`;
       const leader = event.leader === undefined || event.leader === null ? '' : `, leader ${event.leader}`;
       return `node ${event.node}  ${event.role}${term}${leader}`;
     }

@@ -41,10 +41,14 @@ export class TimeScale {
       if (previousMs !== null) {
         const linearPx = (timeMs - previousMs) * options.pxPerMs;
         const stepPx = Math.min(Math.max(linearPx, options.stepPxMin), options.gapPxMax);
-        if (linearPx > options.gapPxMax) this.breaks.push({ y: y + previousExtraPx + stepPx / 2, gapMs: timeMs - previousMs });
+        if (linearPx > options.gapPxMax)
+          this.breaks.push({ y: y + previousExtraPx + stepPx / 2, gapMs: timeMs - previousMs });
         y += previousExtraPx + stepPx;
       }
-      invariant(this.ys.length === 0 || y > this.ys[this.ys.length - 1], `the time axis runs backwards at ${timeMs} ms`);
+      invariant(
+        this.ys.length === 0 || y > this.ys[this.ys.length - 1],
+        `the time axis runs backwards at ${timeMs} ms`,
+      );
       this.ys.push(y);
       previousExtraPx = (Math.max(1, rowsAt.get(timeMs) ?? 1) - 1) * options.rowPx;
       previousMs = timeMs;

@@ -53,6 +53,10 @@ function runFacts(result: RunResult, options: ReportOptions): RunFacts {
 
 /** A scenario name made safe as one path segment. */
 export function reportDirName(scenarioName: string, seed: number): string {
-  const safe = scenarioName.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+/, '').slice(0, 80) || 'scenario';
+  const safe =
+    scenarioName
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^[-.]+/, '')
+      .slice(0, 80) || 'scenario';
   return `${safe}-seed${seed}`;
 }

@@ -39,10 +39,7 @@ export interface LinkLatency {
 }
 
 /** Conditions a step can wait for; they read the run's history and the nodes' announcements, never a clock. */
-export type Condition =
-  | { leader: NodeId | 'any' }
-  | { delivered: { node: NodeId; count: number } }
-  | { settled: true };
+export type Condition = { leader: NodeId | 'any' } | { delivered: { node: NodeId; count: number } } | { settled: true };
 
 /**
  * One step of the timeline, with exactly one trigger: an absolute virtual time (never before the previous step),
@@ -139,7 +136,9 @@ export function scenario(spec: ScenarioSpec): Scenario {
   if (!Array.isArray(timeline)) {
     const typo = Object.keys(spec).find((key) => closestName(key, ['timeline']) === 'timeline' && key !== 'timeline');
     const hint = typo === undefined ? '' : ` (found "${typo}": did you mean "timeline"?)`;
-    throw new ScenarioError(`scenario ${JSON.stringify(spec.name)} needs a timeline: a list of steps such as at(1000, submit(1, 'hi'))${hint}`);
+    throw new ScenarioError(
+      `scenario ${JSON.stringify(spec.name)} needs a timeline: a list of steps such as at(1000, submit(1, 'hi'))${hint}`,
+    );
   }
   const steps = timeline.flat();
   if (steps.every((step) => step.atMs !== undefined)) {
@@ -227,7 +226,9 @@ export function describeAction(action: Action): string {
     case 'join':
       return `node ${action.node} joins`;
     case 'crash':
-      return action.during === undefined ? `crash node ${action.node}` : `crash node ${action.node} ${describeCrashPoint(action.during)}`;
+      return action.during === undefined
+        ? `crash node ${action.node}`
+        : `crash node ${action.node} ${describeCrashPoint(action.during)}`;
     case 'restart':
     case 'pause':
     case 'resume':
@@ -266,7 +267,8 @@ export function describeCrashPoint(point: CrashPoint): string {
 }
 
 export function describeCondition(condition: Condition): string {
-  if ('leader' in condition) return condition.leader === 'any' ? 'a leader is elected' : `node ${condition.leader} leads`;
+  if ('leader' in condition)
+    return condition.leader === 'any' ? 'a leader is elected' : `node ${condition.leader} leads`;
   if ('delivered' in condition) return `node ${condition.delivered.node} delivered ${condition.delivered.count}`;
   return 'every message is delivered everywhere';
 }

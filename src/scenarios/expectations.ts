@@ -69,7 +69,12 @@ export function judgeExpectations(
 ): ExpectationOutcome[] {
   const outcomes: ExpectationOutcome[] = [];
   if (protocolError !== null) {
-    outcomes.push({ expectation: 'the protocol runs without throwing', holds: false, kind: 'safety', detail: protocolError });
+    outcomes.push({
+      expectation: 'the protocol runs without throwing',
+      holds: false,
+      kind: 'safety',
+      detail: protocolError,
+    });
   }
   const byName = new Map<CheckerName, Verdict>(verdicts.map((verdict) => [verdict.checker, verdict]));
   for (const name of scenario.expect?.pass ?? []) {
@@ -94,8 +99,15 @@ export function judgeExpectations(
     });
   }
   for (const { atMs, node, atLeast, atMost } of scenario.expect?.delivered ?? []) {
-    const count = history.events.filter((event) => event.type === 'deliver' && event.node === node && event.t <= atMs).length;
-    const range = atMost === undefined ? `at least ${atLeast}` : atMost === atLeast ? `exactly ${atLeast}` : `${atLeast} to ${atMost}`;
+    const count = history.events.filter(
+      (event) => event.type === 'deliver' && event.node === node && event.t <= atMs,
+    ).length;
+    const range =
+      atMost === undefined
+        ? `at least ${atLeast}`
+        : atMost === atLeast
+          ? `exactly ${atLeast}`
+          : `${atLeast} to ${atMost}`;
     outcomes.push({
       expectation: `node ${node} delivered ${range} by ${atMs} ms`,
       holds: count >= atLeast && (atMost === undefined || count <= atMost),
@@ -110,7 +122,11 @@ export function judgeExpectations(
 function judgeElections(scenario: Scenario, history: History): ExpectationOutcome[] {
   return (scenario.expect?.elections ?? []).map(({ afterMs, node, withinMs: [minMs, maxMs] }) => {
     const elected = history.events.find(
-      (event) => event.type === 'announce' && event.node === node && event.t >= afterMs && (event.role === 'leader' || event.role === 'primary'),
+      (event) =>
+        event.type === 'announce' &&
+        event.node === node &&
+        event.t >= afterMs &&
+        (event.role === 'leader' || event.role === 'primary'),
     );
     const delayMs = elected === undefined ? null : elected.t - afterMs;
     return {
@@ -125,7 +141,9 @@ function judgeElections(scenario: Scenario, history: History): ExpectationOutcom
 function judgeOrders(scenario: Scenario, history: History): ExpectationOutcome[] {
   return (scenario.expect?.orders ?? []).map(({ payload, order }) => {
     const deliveries = history.events.filter((event) => event.type === 'deliver' && event.payload === payload);
-    const wrong = deliveries.filter((event) => event.type === 'deliver' && canonicalJson(event.order) !== canonicalJson(order));
+    const wrong = deliveries.filter(
+      (event) => event.type === 'deliver' && canonicalJson(event.order) !== canonicalJson(order),
+    );
     return {
       expectation: `${JSON.stringify(payload)} is delivered with ${JSON.stringify(order)}`,
       holds: deliveries.length > 0 && wrong.length === 0,
@@ -133,7 +151,9 @@ function judgeOrders(scenario: Scenario, history: History): ExpectationOutcome[]
       detail:
         deliveries.length === 0
           ? 'it was never delivered'
-          : wrong.map((event) => (event.type === 'deliver' ? `node ${event.node}: ${JSON.stringify(event.order)}` : '')).join('; '),
+          : wrong
+              .map((event) => (event.type === 'deliver' ? `node ${event.node}: ${JSON.stringify(event.order)}` : ''))
+              .join('; '),
     };
   });
 }
@@ -146,7 +166,10 @@ export function leadersAt(history: History, atMs: number): NodeId[] {
     if (event.type === 'announce') leads.set(event.node, event.role === 'leader' || event.role === 'primary');
     else if (event.type === 'crash') leads.set(event.node, false);
   }
-  return [...leads].filter(([, leading]) => leading).map(([node]) => node).sort((a, b) => a - b);
+  return [...leads]
+    .filter(([, leading]) => leading)
+    .map(([node]) => node)
+    .sort((a, b) => a - b);
 }
 
 export function exitCodeOfOutcomes(outcomes: readonly ExpectationOutcome[]): 0 | 1 | 2 {

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../core/ids.ts';
-import { after, at, crash, deliveredAtLeast, scenario, submit, when, within, type Action, type Scenario } from './dsl.ts';
+import {
+  after,
+  at,
+  crash,
+  deliveredAtLeast,
+  scenario,
+  submit,
+  when,
+  within,
+  type Action,
+  type Scenario,
+} from './dsl.ts';
 import { interpretRun, type InterpretedRun } from './interpreter.ts';
 import type { World } from './world.ts';
 
@@ -99,10 +110,16 @@ describe('the scenario interpreter', () => {
     ]);
   });
 
-  it('squeezes timeline points and gaps by the world\'s timeline scale, never a condition\'s timeout', () => {
+  it("squeezes timeline points and gaps by the world's timeline scale, never a condition's timeout", () => {
     const world = new PaperWorld(4);
     const run = interpret(world, timeline);
-    expect(world.log.slice(0, 5)).toEqual(['0 advance to 250', '250 submit', '250 advance to 375', '375 crash', '375 wait until 625']);
+    expect(world.log.slice(0, 5)).toEqual([
+      '0 advance to 250',
+      '250 submit',
+      '250 advance to 375',
+      '375 crash',
+      '375 wait until 625',
+    ]);
     // The last condition holds at 1605 ms (10 ms steps from 625); the settle time, 400 ms, is squeezed to 100.
     expect(run.safetyEndMs).toBe(1_605 + 400 / 4);
   });

@@ -7,9 +7,36 @@ import { ScenarioError } from './errors.ts';
  * otherwise be ignored and the run would pass having checked nothing. Every object a scenario holds is checked
  * against the keys the DSL knows, and the message names the path, the closest known key and the list.
  */
-const SCENARIO_KEYS = ['kind', 'name', 'description', 'source', 'cluster', 'network', 'steps', 'settleMs', 'livenessMs', 'maxEvents', 'expect', 'schedule', 'links'];
+const SCENARIO_KEYS = [
+  'kind',
+  'name',
+  'description',
+  'source',
+  'cluster',
+  'network',
+  'steps',
+  'settleMs',
+  'livenessMs',
+  'maxEvents',
+  'expect',
+  'schedule',
+  'links',
+];
 /** What a user wrote: `timeline` becomes `steps` inside scenario(), and `kind` is the brand. */
-const SCENARIO_KEYS_SHOWN = ['name', 'description', 'source', 'cluster', 'network', 'timeline', 'settleMs', 'livenessMs', 'maxEvents', 'expect', 'schedule', 'links'];
+const SCENARIO_KEYS_SHOWN = [
+  'name',
+  'description',
+  'source',
+  'cluster',
+  'network',
+  'timeline',
+  'settleMs',
+  'livenessMs',
+  'maxEvents',
+  'expect',
+  'schedule',
+  'links',
+];
 const CLUSTER_KEYS = ['protocol', 'nodes', 'options', 'joinLater'];
 const LINK_KEYS = ['latency', 'lossRate', 'duplicateRate', 'fifo'];
 const LATENCY_KEYS: Record<string, string[]> = {
@@ -56,12 +83,20 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Throws a ScenarioError for the first key of `value` not in `known`; `where` is its path, as the user wrote it. */
-export function checkKeys(value: unknown, known: readonly string[], where: string, shown: readonly string[] = known): void {
-  if (!isObject(value)) throw new ScenarioError(`${where} must be an object, got ${JSON.stringify(value) ?? String(value)}`);
+export function checkKeys(
+  value: unknown,
+  known: readonly string[],
+  where: string,
+  shown: readonly string[] = known,
+): void {
+  if (!isObject(value))
+    throw new ScenarioError(`${where} must be an object, got ${JSON.stringify(value) ?? String(value)}`);
   for (const key of Object.keys(value)) {
     if (known.includes(key)) continue;
     const path = where === '' ? key : `${where}.${key}`;
-    throw new ScenarioError(`${path} is not a scenario setting${didYouMean(key, shown)} (known here: ${shown.join(', ')})`);
+    throw new ScenarioError(
+      `${path} is not a scenario setting${didYouMean(key, shown)} (known here: ${shown.join(', ')})`,
+    );
   }
 }
 
@@ -72,7 +107,9 @@ export function checkLinkKeys(change: unknown, where: string): void {
   const kind = isObject(latency) ? latency.kind : undefined;
   const keys = typeof kind === 'string' ? LATENCY_KEYS[kind] : undefined;
   if (keys === undefined) {
-    throw new ScenarioError(`${where}.latency.kind must be one of ${Object.keys(LATENCY_KEYS).join(', ')}, got ${JSON.stringify(kind)}`);
+    throw new ScenarioError(
+      `${where}.latency.kind must be one of ${Object.keys(LATENCY_KEYS).join(', ')}, got ${JSON.stringify(kind)}`,
+    );
   }
   checkKeys(latency, keys, `${where}.latency`);
 }
@@ -81,7 +118,9 @@ function checkActionKeys(action: unknown, where: string): void {
   const kind = isObject(action) ? action.do : undefined;
   const keys = typeof kind === 'string' ? ACTION_KEYS[kind as Action['do']] : undefined;
   if (keys === undefined) {
-    throw new ScenarioError(`${where}: unknown action ${JSON.stringify(kind)}${didYouMean(String(kind), ACTION_NAMES)}`);
+    throw new ScenarioError(
+      `${where}: unknown action ${JSON.stringify(kind)}${didYouMean(String(kind), ACTION_NAMES)}`,
+    );
   }
   checkKeys(action, ['do', ...keys], where);
   if (kind === 'network' || kind === 'link') checkLinkKeys((action as { change?: unknown }).change, `${where}.change`);
@@ -91,7 +130,8 @@ function checkActionKeys(action: unknown, where: string): void {
 
 function checkConditionKeys(condition: Condition, where: string): void {
   checkKeys(condition, ['leader', 'delivered', 'settled'], where);
-  if (Object.keys(condition).length !== 1) throw new ScenarioError(`${where} must have exactly one of leader, delivered, settled`);
+  if (Object.keys(condition).length !== 1)
+    throw new ScenarioError(`${where} must have exactly one of leader, delivered, settled`);
   if ('delivered' in condition) checkKeys(condition.delivered, ['node', 'count'], `${where}.delivered`);
 }
 
@@ -121,7 +161,8 @@ function checkExpectationKeys(expect: unknown, where: string, top: boolean): voi
   for (const [key, entries] of Object.entries(expect as Record<string, unknown>)) {
     if (key === 'protocols') {
       checkKeys(entries, Object.keys(entries as object), `${where}.protocols`);
-      for (const [protocol, own] of Object.entries(entries as Record<string, unknown>)) checkExpectationKeys(own, `${where}.protocols.${protocol}`, false);
+      for (const [protocol, own] of Object.entries(entries as Record<string, unknown>))
+        checkExpectationKeys(own, `${where}.protocols.${protocol}`, false);
       continue;
     }
     if (!Array.isArray(entries)) throw new ScenarioError(`${where}.${key} must be a list`);

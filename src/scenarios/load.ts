@@ -83,7 +83,9 @@ export async function loadScenario(given: string, cwd: string = process.cwd()): 
   }
   try {
     // Under a schedule, steps may run as events in any order, so which state a node is in at a step is not fixed.
-    validateScenario(module.default, resolveProtocol(module.default.cluster.protocol), { nodeStates: module.default.schedule === undefined });
+    validateScenario(module.default, resolveProtocol(module.default.cluster.protocol), {
+      nodeStates: module.default.schedule === undefined,
+    });
   } catch (error) {
     if (error instanceof ScenarioError) throw new ScenarioError(`${shown}: ${error.message}`);
     throw error;

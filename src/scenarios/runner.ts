@@ -49,7 +49,9 @@ export function resolveProtocol(name: string | ProtocolDefinition): ProtocolDefi
   if (typeof name !== 'string') return name;
   const protocol = protocolByName(name);
   if (protocol === undefined) {
-    throw new ScenarioError(`unknown protocol "${name}"${didYouMean(name, protocolNames())}; choose one of: ${protocolNames().join(', ')}`);
+    throw new ScenarioError(
+      `unknown protocol "${name}"${didYouMean(name, protocolNames())}; choose one of: ${protocolNames().join(', ')}`,
+    );
   }
   return protocol;
 }
@@ -64,7 +66,11 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
  * The run as a generator that yields a snapshot every `chunkMs` of virtual time, so a view can draw it as it
  * goes. Chunking only splits the simulator's loop; the history is the same byte for byte whatever the chunk.
  */
-export function* scenarioRun(written: Scenario, options: RunOptions, chunkMs: number): Generator<RunSnapshot, RunResult> {
+export function* scenarioRun(
+  written: Scenario,
+  options: RunOptions,
+  chunkMs: number,
+): Generator<RunSnapshot, RunResult> {
   const protocol = resolveProtocol(options.protocol ?? written.cluster.protocol);
   const scenario = expectationsFor(written, protocol.name);
   validateScenario(scenario, protocol);
@@ -77,7 +83,9 @@ export function* scenarioRun(written: Scenario, options: RunOptions, chunkMs: nu
     links: scenario.links,
     maxEvents: scenario.maxEvents,
     joinLater: scenario.cluster.joinLater,
-    scheduler: options.scheduler ?? (scenario.schedule === undefined ? undefined : new ReplayScheduler(scenario.schedule.order, scenario.schedule)),
+    scheduler:
+      options.scheduler ??
+      (scenario.schedule === undefined ? undefined : new ReplayScheduler(scenario.schedule.order, scenario.schedule)),
   });
   const stepsAsEvents = scenario.schedule?.steps === 'events';
   const world = new SimWorld(sim, chunkMs);
@@ -85,7 +93,8 @@ export function* scenarioRun(written: Scenario, options: RunOptions, chunkMs: nu
   let protocolError: string | null = null;
   try {
     sim.start();
-    if (stepsAsEvents) for (const step of scenario.steps) sim.schedule(step.atMs ?? 0, () => performOnSimulator(sim, step.action));
+    if (stepsAsEvents)
+      for (const step of scenario.steps) sim.schedule(step.atMs ?? 0, () => performOnSimulator(sim, step.action));
     const bounds = { livenessMs: scenario.livenessMs ?? DEFAULT_LIVENESS_MS, quietMs: QUIET_AFTER_DELIVERY_MS };
     yield* driveSimulator(interpretRun(world, stepsAsEvents ? { ...scenario, steps: [] } : scenario, bounds, reached));
   } catch (error) {

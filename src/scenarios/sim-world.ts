@@ -163,7 +163,17 @@ export function performOnSimulator(sim: Simulator, action: Action): void {
 }
 
 /** The events that can change whether everything is delivered everywhere (who is up, what is owed, what arrived). */
-const AFFECTS_COMPLETION: ReadonlySet<string> = new Set(['submit', 'deliver', 'ack', 'crash', 'restart', 'join', 'pause', 'resume', 'storage']);
+const AFFECTS_COMPLETION: ReadonlySet<string> = new Set([
+  'submit',
+  'deliver',
+  'ack',
+  'crash',
+  'restart',
+  'join',
+  'pause',
+  'resume',
+  'storage',
+]);
 
 /**
  * Feeds the delivery tracker from the simulator's history as it grows. Completion is asked after every event

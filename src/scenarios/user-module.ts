@@ -48,7 +48,9 @@ export function moduleExtensionFor(dir: string): '.ts' | '.mts' {
 
 /** True when a --protocol value names a file rather than a shipped protocol. */
 export function isModulePath(text: string): boolean {
-  return /^\.{1,2}[\\/]/.test(text) || /^[\\/]/.test(text) || /^[A-Za-z]:[\\/]/.test(text) || /\.(m|c)?[jt]s$/.test(text);
+  return (
+    /^\.{1,2}[\\/]/.test(text) || /^[\\/]/.test(text) || /^[A-Za-z]:[\\/]/.test(text) || /\.(m|c)?[jt]s$/.test(text)
+  );
 }
 
 /** True when this code runs from its TypeScript sources, where a TypeScript loader is already active. */
@@ -75,12 +77,16 @@ export async function importUserModule(file: string): Promise<Record<string, unk
 
 /** Checks the shape of something offered as a protocol; a message names what is missing. */
 export function checkProtocolShape(value: unknown, where: string): ProtocolDefinition {
-  if (typeof value !== 'object' || value === null) throw new ScenarioError(`${where} is not a protocol definition (an object with name and create)`);
+  if (typeof value !== 'object' || value === null)
+    throw new ScenarioError(`${where} is not a protocol definition (an object with name and create)`);
   const candidate = value as Record<string, unknown>;
-  if (typeof candidate.name !== 'string' || candidate.name === '') throw new ScenarioError(`${where} needs a name: a non-empty string`);
-  if (typeof candidate.create !== 'function') throw new ScenarioError(`${where} (${candidate.name}) needs create(config): a function returning a node`);
+  if (typeof candidate.name !== 'string' || candidate.name === '')
+    throw new ScenarioError(`${where} needs a name: a non-empty string`);
+  if (typeof candidate.create !== 'function')
+    throw new ScenarioError(`${where} (${candidate.name}) needs create(config): a function returning a node`);
   for (const key of ['isMessage'] as const) {
-    if (candidate[key] !== undefined && typeof candidate[key] !== 'function') throw new ScenarioError(`${where} (${candidate.name}): ${key} must be a function`);
+    if (candidate[key] !== undefined && typeof candidate[key] !== 'function')
+      throw new ScenarioError(`${where} (${candidate.name}): ${key} must be a function`);
   }
   for (const key of ['defaults', 'promises', 'optionDocs'] as const) {
     const field = candidate[key];
@@ -103,22 +109,30 @@ export async function loadProtocolModule(given: string, cwd: string): Promise<Pr
   const file = resolve(cwd, given);
   const shown = relative(cwd, file) || file;
   if (!existsSync(file) || !statSync(file).isFile()) {
-    throw new ScenarioError(`no protocol module "${given}" (looked for ${file}); give the path to a .ts or .js file exporting a protocol definition`);
+    throw new ScenarioError(
+      `no protocol module "${given}" (looked for ${file}); give the path to a .ts or .js file exporting a protocol definition`,
+    );
   }
   let module: Record<string, unknown>;
   try {
     module = await importUserModule(file);
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
-    const hint = extname(file) === '.ts' && /require\(\) ES Module|ERR_REQUIRE/.test(text) ? '; add "type": "module" to the package.json above it, or name it .mts' : '';
+    const hint =
+      extname(file) === '.ts' && /require\(\) ES Module|ERR_REQUIRE/.test(text)
+        ? '; add "type": "module" to the package.json above it, or name it .mts'
+        : '';
     throw new ScenarioError(`${shown} could not be loaded: ${text}${hint}`);
   }
   const candidates = looksLikeProtocol(module.default)
     ? [['default', module.default] as const]
     : Object.entries(module).filter(([, value]) => looksLikeProtocol(value));
   if (candidates.length !== 1) {
-    const found = candidates.length === 0 ? 'no export looks like one' : `it exports ${candidates.length} that look like one`;
-    throw new ScenarioError(`${shown} must export one protocol definition (export default { name, create, ... }); ${found}`);
+    const found =
+      candidates.length === 0 ? 'no export looks like one' : `it exports ${candidates.length} that look like one`;
+    throw new ScenarioError(
+      `${shown} must export one protocol definition (export default { name, create, ... }); ${found}`,
+    );
   }
   const [exportName, value] = candidates[0];
   const protocol = checkProtocolShape(value, shown);
@@ -127,7 +141,10 @@ export async function loadProtocolModule(given: string, cwd: string): Promise<Pr
 }
 
 /** A --protocol value: a shipped protocol's name stays a name; a path is loaded as the user's protocol module. */
-export async function protocolFromFlag(given: string | undefined, cwd: string): Promise<string | ProtocolDefinition | undefined> {
+export async function protocolFromFlag(
+  given: string | undefined,
+  cwd: string,
+): Promise<string | ProtocolDefinition | undefined> {
   if (given === undefined || !isModulePath(given)) return given;
   return loadProtocolModule(given, cwd);
 }

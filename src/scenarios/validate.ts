@@ -19,9 +19,14 @@ export interface ValidateOptions {
 }
 
 /** Checks a scenario against its cluster before anything runs; every message names the step and the fix. */
-export function validateScenario(scenario: Scenario, protocol: ProtocolDefinition, validate: ValidateOptions = {}): void {
+export function validateScenario(
+  scenario: Scenario,
+  protocol: ProtocolDefinition,
+  validate: ValidateOptions = {},
+): void {
   checkScenarioKeys(scenario);
-  if (typeof scenario.name !== 'string' || scenario.name === '') throw new ScenarioError('name must be a non-empty string');
+  if (typeof scenario.name !== 'string' || scenario.name === '')
+    throw new ScenarioError('name must be a non-empty string');
   const nodes = scenario.cluster.nodes;
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > NODES_MAX) {
     throw new ScenarioError(`cluster.nodes must be a whole number from 1 to ${NODES_MAX}, got ${String(nodes)}`);
@@ -38,9 +43,11 @@ export function validateScenario(scenario: Scenario, protocol: ProtocolDefinitio
   const networkProblem = validateLink(scenario.network ?? {});
   if (networkProblem !== null) throw new ScenarioError(`network: ${networkProblem}`);
   for (const [index, link] of (scenario.links ?? []).entries()) {
-    const problem = nodeProblem(link.from, nodes) ?? nodeProblem(link.to, nodes) ?? validateLink({ latency: link.latency });
+    const problem =
+      nodeProblem(link.from, nodes) ?? nodeProblem(link.to, nodes) ?? validateLink({ latency: link.latency });
     if (problem !== null) throw new ScenarioError(`links[${index}] (${link.from} -> ${link.to}): ${problem}`);
-    if (link.from === link.to) throw new ScenarioError(`links[${index}]: a link joins two different nodes, got ${link.from} -> ${link.to}`);
+    if (link.from === link.to)
+      throw new ScenarioError(`links[${index}]: a link joins two different nodes, got ${link.from} -> ${link.to}`);
   }
   const joinLater = scenario.cluster.joinLater ?? [];
   for (const node of joinLater) {
@@ -52,7 +59,9 @@ export function validateScenario(scenario: Scenario, protocol: ProtocolDefinitio
     const problem = triggerProblem(step, nodes) ?? actionProblem(step.action, nodes);
     if (problem !== null) throw new ScenarioError(`${where}: ${problem}`);
     if (step.action.do === 'join' && !joinLater.includes(step.action.node)) {
-      throw new ScenarioError(`${where}: node ${step.action.node} boots at start; list it in cluster.joinLater to have it join here`);
+      throw new ScenarioError(
+        `${where}: node ${step.action.node} boots at start; list it in cluster.joinLater to have it join here`,
+      );
     }
   });
   const scheduleProblem = scenario.schedule === undefined ? null : validateSchedule(scenario);
@@ -60,7 +69,9 @@ export function validateScenario(scenario: Scenario, protocol: ProtocolDefinitio
   const expectations = [scenario.expect, ...Object.values(scenario.expect?.protocols ?? {})];
   for (const name of expectations.flatMap((expect) => [...(expect?.pass ?? []), ...(expect?.fail ?? [])])) {
     if (!isCheckerName(name)) {
-      throw new ScenarioError(`expect names an unknown checker "${name}"${didYouMean(name, CHECKER_NAMES)} (known: ${CHECKER_NAMES.join(', ')})`);
+      throw new ScenarioError(
+        `expect names an unknown checker "${name}"${didYouMean(name, CHECKER_NAMES)} (known: ${CHECKER_NAMES.join(', ')})`,
+      );
     }
   }
   if (validate.nodeStates === true) {
@@ -76,7 +87,9 @@ export function validateScenario(scenario: Scenario, protocol: ProtocolDefinitio
     if (problem !== null) throw new ScenarioError(`expect.elections after ${election.afterMs} ms: ${problem}`);
     const [minMs, maxMs] = election.withinMs;
     if (!(minMs >= 0 && maxMs >= minMs)) {
-      throw new ScenarioError(`expect.elections after ${election.afterMs} ms: withinMs must be [min, max] with 0 <= min <= max`);
+      throw new ScenarioError(
+        `expect.elections after ${election.afterMs} ms: withinMs must be [min, max] with 0 <= min <= max`,
+      );
     }
   }
   for (const leader of scenario.expect?.leaders ?? []) {
@@ -99,7 +112,8 @@ function firstNodeStateProblem(scenario: Scenario): { index: number; message: st
   // a full disk stops it at its next write, a damaged log may keep it from starting): steps on it are not judged.
   const state = new Map<NodeId, NodeState>();
   const corrupted = new Set<NodeId>();
-  for (let node = 1; node <= scenario.cluster.nodes; node += 1) state.set(node, joinLater.has(node) ? 'unjoined' : 'up');
+  for (let node = 1; node <= scenario.cluster.nodes; node += 1)
+    state.set(node, joinLater.has(node) ? 'unjoined' : 'up');
   for (const [index, step] of scenario.steps.entries()) {
     const action = step.action;
     if (action.do === 'corrupt') corrupted.add(action.node);
@@ -127,7 +141,10 @@ function firstNodeStateProblem(scenario: Scenario): { index: number; message: st
         paused: 'is paused',
         unjoined: 'has not joined yet',
       };
-      return { index, message: `${where}: node ${node} ${why[now]} at that point, so this step would do nothing; remove it or fix the order of the steps` };
+      return {
+        index,
+        message: `${where}: node ${node} ${why[now]} at that point, so this step would do nothing; remove it or fix the order of the steps`,
+      };
     }
     state.set(node, nextNodeState(action, now, corrupted.has(node)));
   }
@@ -155,7 +172,8 @@ function nextNodeState(action: Action, now: NodeState | undefined, corrupted: bo
 function validateSchedule(scenario: Scenario): string | null {
   const schedule = scenario.schedule as { order?: unknown; steps?: unknown; deliveryBoundMs?: unknown };
   const bound = schedule.deliveryBoundMs;
-  if (bound !== undefined && !(typeof bound === 'number' && bound >= 0)) return `deliveryBoundMs must be a number >= 0, got ${JSON.stringify(bound)}`;
+  if (bound !== undefined && !(typeof bound === 'number' && bound >= 0))
+    return `deliveryBoundMs must be a number >= 0, got ${JSON.stringify(bound)}`;
   if (!Array.isArray(schedule.order) || !schedule.order.every((seq) => Number.isInteger(seq) && (seq as number) >= 0)) {
     return 'order must be a list of event numbers (whole numbers >= 0)';
   }
@@ -188,15 +206,23 @@ function nodeStateIndex(scenario: Scenario): number | null {
 function triggerProblem(step: Step, nodes: number): string | null {
   const triggers = [step.atMs, step.afterMs, step.when].filter((trigger) => trigger !== undefined).length;
   if (triggers !== 1) return 'give each step exactly one trigger: at(ms, ...), after(ms, ...) or when(condition, ...)';
-  for (const [name, value] of [['time', step.atMs], ['delay', step.afterMs], ['timeout', step.timeoutMs]] as const) {
-    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) return `the ${name} must be a number of milliseconds >= 0`;
+  for (const [name, value] of [
+    ['time', step.atMs],
+    ['delay', step.afterMs],
+    ['timeout', step.timeoutMs],
+  ] as const) {
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0))
+      return `the ${name} must be a number of milliseconds >= 0`;
   }
   const condition = step.when;
   if (condition === undefined) return null;
   if ('leader' in condition) return condition.leader === 'any' ? null : nodeProblem(condition.leader, nodes);
   if ('delivered' in condition) {
     const { node, count } = condition.delivered;
-    return nodeProblem(node, nodes) ?? (Number.isInteger(count) && count >= 0 ? null : 'the count must be a whole number >= 0');
+    return (
+      nodeProblem(node, nodes) ??
+      (Number.isInteger(count) && count >= 0 ? null : 'the count must be a whole number >= 0')
+    );
   }
   return 'settled' in condition ? null : `unknown condition ${JSON.stringify(condition)}`;
 }
@@ -212,7 +238,8 @@ function actionProblem(action: Action, nodes: number): string | null {
     case 'crash':
       return nodeProblem(action.node, nodes) ?? (action.during === undefined ? null : crashPointProblem(action.during));
     case 'corrupt':
-      if (!(Number.isInteger(action.fromEnd) && action.fromEnd >= 0)) return 'fromEnd must be a whole number >= 0 (0 is the last record)';
+      if (!(Number.isInteger(action.fromEnd) && action.fromEnd >= 0))
+        return 'fromEnd must be a whole number >= 0 (0 is the last record)';
       return nodeProblem(action.node, nodes);
     case 'tear':
     case 'disk-full':
@@ -244,7 +271,8 @@ function actionProblem(action: Action, nodes: number): string | null {
 }
 
 function crashPointProblem(point: CrashPoint): string | null {
-  if (point.handler !== 'next' && point.handler !== 'persisting') return 'during.handler must be "next" or "persisting"';
+  if (point.handler !== 'next' && point.handler !== 'persisting')
+    return 'during.handler must be "next" or "persisting"';
   if (point.cut === 'before-sync') return null;
   if (Number.isInteger(point.cut) && point.cut >= 0) return null;
   return 'during.cut must be "before-sync" or a whole number of effects >= 0';

@@ -144,13 +144,29 @@ interface Settings {
   properties: string[];
 }
 
-function checkResult(protocol: ProtocolDefinition, settings: Settings, result: SearchResult, command: string, options: CheckOptions): CheckResult {
+function checkResult(
+  protocol: ProtocolDefinition,
+  settings: Settings,
+  result: SearchResult,
+  command: string,
+  options: CheckOptions,
+): CheckResult {
   const strict = options.strict === true;
   const row = promiseRow(protocol, options.options);
-  const violation = result.violation === null ? null : describeViolation(protocol, row, settings, result.violation, command);
+  const violation =
+    result.violation === null ? null : describeViolation(protocol, row, settings, result.violation, command);
   const passed = violation === null || (violation.standing === 'known-weakness' && !strict);
   const exitCode = passed || violation === null ? 0 : violation.kind === 'safety' ? 1 : 2;
-  return { protocol: protocol.name, ...settings, swarm: options.swarm === true, casesRun: result.runs, violation, passed, exitCode, command };
+  return {
+    protocol: protocol.name,
+    ...settings,
+    swarm: options.swarm === true,
+    casesRun: result.runs,
+    violation,
+    passed,
+    exitCode,
+    command,
+  };
 }
 
 /**
@@ -161,22 +177,35 @@ function promiseRow(protocol: ProtocolDefinition, options: JsonObject | undefine
   if (options === undefined) return protocol;
   const merged = JSON.stringify(Object.entries({ ...protocol.defaults, ...options }).sort());
   const variant = PROTOCOLS.find(
-    (candidate) => candidate.create === protocol.create && JSON.stringify(Object.entries(candidate.defaults ?? {}).sort()) === merged,
+    (candidate) =>
+      candidate.create === protocol.create &&
+      JSON.stringify(Object.entries(candidate.defaults ?? {}).sort()) === merged,
   );
   return variant ?? protocol;
 }
 
-function describeViolation(protocol: ProtocolDefinition, row: ProtocolDefinition, settings: Settings, violation: Violation, command: string): CheckViolation {
+function describeViolation(
+  protocol: ProtocolDefinition,
+  row: ProtocolDefinition,
+  settings: Settings,
+  violation: Violation,
+  command: string,
+): CheckViolation {
   const { shrunk, verdict } = violation;
   // With a schedule, steps are numbered events: dropping one would renumber the rest, so such a case stays whole.
   const scenario = shrunk.scenario.schedule === undefined ? withoutNoOpSteps(shrunk.scenario) : shrunk.scenario;
   const run = replayedRun(violation, scenario);
   if (run.hash !== violation.result.hash) {
-    throw new Error(`the counterexample without its no-op steps replays to ${run.hash}, not ${violation.result.hash}: a bug in tob-lab`);
+    throw new Error(
+      `the counterexample without its no-op steps replays to ${run.hash}, not ${violation.result.hash}: a bug in tob-lab`,
+    );
   }
   const held = promiseStanding(row, violation.property, settings.faults);
   // Options that make the protocol one of its shipped variants are held to that variant's own row: say which.
-  const standing = row === protocol ? held : { ...held, text: held.text.replace('the promise table', `the promise table (row ${row.name})`) };
+  const standing =
+    row === protocol
+      ? held
+      : { ...held, text: held.text.replace('the promise table', `the promise table (row ${row.name})`) };
   return {
     property: violation.property,
     kind: verdict.kind,
@@ -224,12 +253,16 @@ async function protocolOf(given: string | ProtocolDefinition): Promise<ProtocolD
 function validated(options: CheckOptions, protocol: ProtocolDefinition): Settings {
   const faults = [...(options.faults ?? FAULTS_DEFAULT)];
   for (const fault of faults) {
-    if (!isFaultClass(fault)) throw new ScenarioError(`unknown fault class "${fault}"${didYouMean(fault, FAULT_CLASSES)}; choose from: ${FAULT_CLASSES.join(', ')}`);
+    if (!isFaultClass(fault))
+      throw new ScenarioError(
+        `unknown fault class "${fault}"${didYouMean(fault, FAULT_CLASSES)}; choose from: ${FAULT_CLASSES.join(', ')}`,
+      );
   }
   if (faults.length === 0) throw new ScenarioError(`faults needs at least one of: ${FAULT_CLASSES.join(', ')}`);
   const nodes = options.nodes ?? NODES_DEFAULT;
   const runs = options.runs ?? RUNS_DEFAULT;
-  if (!Number.isInteger(nodes) || nodes < 1 || nodes > NODES_MAX) throw new ScenarioError(`nodes must be a whole number from 1 to ${NODES_MAX}, got ${nodes}`);
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > NODES_MAX)
+    throw new ScenarioError(`nodes must be a whole number from 1 to ${NODES_MAX}, got ${nodes}`);
   if (!Number.isInteger(runs) || runs < 1) throw new ScenarioError(`runs must be a whole number >= 1, got ${runs}`);
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new ScenarioError(`seed must be a whole number >= 0, got ${seed}`);
@@ -244,25 +277,47 @@ export function propertiesOf(given: readonly string[] | 'all' | undefined, proto
     return promised.length > 0 ? promised : [...CHECKER_NAMES];
   }
   for (const name of given) {
-    if (!isCheckerName(name)) throw new ScenarioError(`unknown property "${name}"${didYouMean(name, CHECKER_NAMES)}; choose from: ${CHECKER_NAMES.join(', ')}, or all`);
+    if (!isCheckerName(name))
+      throw new ScenarioError(
+        `unknown property "${name}"${didYouMean(name, CHECKER_NAMES)}; choose from: ${CHECKER_NAMES.join(', ')}, or all`,
+      );
   }
   if (given.length === 0) throw new ScenarioError('properties needs at least one checker name, or "all"');
   return [...given];
 }
 
 /** What the promise table says about this property under these faults, so a finding reads in context. */
-export function promiseStanding(protocol: ProtocolDefinition, property: string, faults: readonly FaultClass[]): { kind: Standing; text: string } {
-  if (property === PROTOCOL_ERROR) return { kind: 'broken-promise', text: 'A BROKEN PROMISE: the protocol threw (an assertion of its own)' };
+export function promiseStanding(
+  protocol: ProtocolDefinition,
+  property: string,
+  faults: readonly FaultClass[],
+): { kind: Standing; text: string } {
+  if (property === PROTOCOL_ERROR)
+    return { kind: 'broken-promise', text: 'A BROKEN PROMISE: the protocol threw (an assertion of its own)' };
   const entry = isProperty(property) ? protocolPromises(protocol)[property] : undefined;
-  if (entry === undefined) return { kind: 'not-promised', text: `not promised: the promise table of ${protocol.name} does not promise ${property} at all` };
+  if (entry === undefined)
+    return {
+      kind: 'not-promised',
+      text: `not promised: the promise table of ${protocol.name} does not promise ${property} at all`,
+    };
   const promised = faults.filter((fault) => entry.holds.includes(fault));
   // A generated case always includes its fault-free workload, so a weakness under "none" accounts for it too.
   const known = [...new Set<FaultClass>([...faults, 'none'])].filter((fault) => entry.breaks?.includes(fault));
-  if (known.length > 0) return { kind: 'known-weakness', text: `a known weakness: the promise table says ${property} breaks under ${known.join(', ')}` };
+  if (known.length > 0)
+    return {
+      kind: 'known-weakness',
+      text: `a known weakness: the promise table says ${property} breaks under ${known.join(', ')}`,
+    };
   if (promised.length === faults.length) {
-    return { kind: 'broken-promise', text: `A BROKEN PROMISE: the promise table says ${property} holds under ${faults.join(', ')}` };
+    return {
+      kind: 'broken-promise',
+      text: `A BROKEN PROMISE: the promise table says ${property} holds under ${faults.join(', ')}`,
+    };
   }
-  return { kind: 'not-promised', text: `not promised under ${faults.filter((fault) => !entry.holds.includes(fault)).join(', ')} by the promise table` };
+  return {
+    kind: 'not-promised',
+    text: `not promised under ${faults.filter((fault) => !entry.holds.includes(fault)).join(', ')} by the promise table`,
+  };
 }
 
 /** The `tob-lab check` command that repeats the search: every option that changes which cases run is in it. */
@@ -271,7 +326,12 @@ function checkCommandLine(protocol: ProtocolDefinition, options: CheckOptions, s
   const named = module?.path ?? (typeof options.protocol === 'string' ? options.protocol : protocol.name);
   const parts = ['npx tob-lab check', `--protocol ${shellWord(named)}`];
   if (options.options !== undefined) parts.push(`--options ${shellWord(JSON.stringify(options.options))}`);
-  parts.push(`--faults ${settings.faults.join(',')}`, `--runs ${settings.runs}`, `--seed ${settings.seed}`, `--nodes ${settings.nodes}`);
+  parts.push(
+    `--faults ${settings.faults.join(',')}`,
+    `--runs ${settings.runs}`,
+    `--seed ${settings.seed}`,
+    `--nodes ${settings.nodes}`,
+  );
   parts.push(`--properties ${settings.properties.join(',')}`);
   if (options.shard !== undefined) parts.push(`--shard ${options.shard.index}/${options.shard.count}`);
   if (options.strategy !== undefined && options.strategy !== 'latency') parts.push(`--strategy ${options.strategy}`);
@@ -300,7 +360,9 @@ export function formatCheckResult(result: CheckResult): string {
   const head = `${result.protocol}: ${result.properties.join(', ')} under ${result.faults.join(', ')}, ${result.casesRun} of ${result.runs} cases, seed ${result.seed}`;
   const violation = result.violation;
   if (violation === null) return `${head}: no violation`;
-  const steps = violation.scenario.steps.map((step) => `  ${String(step.atMs).padStart(7)} ms  ${describeAction(step.action)}`);
+  const steps = violation.scenario.steps.map(
+    (step) => `  ${String(step.atMs).padStart(7)} ms  ${describeAction(step.action)}`,
+  );
   return [
     `${head}: VIOLATION of ${violation.property} (${violation.kind}), shrunk ${violation.shrinks} times`,
     violation.standingText,

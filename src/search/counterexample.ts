@@ -37,7 +37,9 @@ export function counterexampleSource(info: CounterexampleInfo): string {
       ? info.protocolModule.exportName === 'default'
         ? 'userProtocol'
         : info.protocolModule.exportName
-      : inline(typeof scenario.cluster.protocol === 'string' ? scenario.cluster.protocol : scenario.cluster.protocol.name);
+      : inline(
+          typeof scenario.cluster.protocol === 'string' ? scenario.cluster.protocol : scenario.cluster.protocol.name,
+        );
   // A protocol error needs no checker: the runner fails any run whose protocol throws.
   const expect = info.property === 'protocol-error' ? '{}' : `{ pass: [${inline(info.property)}] }`;
   const cluster = [`protocol: ${protocol}`, `nodes: ${scenario.cluster.nodes}`];
@@ -86,7 +88,8 @@ function importLine(module: { path: string; exportName: string }, file: string |
 function groupByInstant(steps: readonly Step[]): Array<{ atMs: number; actions: Action[] }> {
   const groups: Array<{ atMs: number; actions: Action[] }> = [];
   for (const step of steps) {
-    if (step.atMs === undefined) throw new Error('a counterexample step without an absolute time cannot be written as at(...)');
+    if (step.atMs === undefined)
+      throw new Error('a counterexample step without an absolute time cannot be written as at(...)');
     const last = groups.at(-1);
     if (last !== undefined && last.atMs === step.atMs) last.actions.push(step.action);
     else groups.push({ atMs: step.atMs, actions: [step.action] });

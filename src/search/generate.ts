@@ -5,7 +5,14 @@ import type { ProtocolDefinition } from '../core/node.ts';
 import type { FaultClass } from '../core/promises.ts';
 import { DEFAULT_LINK, type Latency, type LinkConfig } from '../sim/network.ts';
 import type { Deviation } from '../sim/strategies.ts';
-import { scenario, type Action, type CrashPoint, type LinkLatency, type Scenario, type Step } from '../scenarios/dsl.ts';
+import {
+  scenario,
+  type Action,
+  type CrashPoint,
+  type LinkLatency,
+  type Scenario,
+  type Step,
+} from '../scenarios/dsl.ts';
 
 /**
  * Fault schedules and workloads as fast-check arbitraries. Each generated step is plain data, so a failing case
@@ -116,7 +123,8 @@ function latencyCaseArbitrary(options: GenerateOptions): fc.Arbitrary<GeneratedC
  */
 export function linkLatenciesArbitrary(nodes: number): fc.Arbitrary<LinkLatency[]> {
   const pairs: Array<[NodeId, NodeId]> = [];
-  for (let from = 1; from <= nodes; from += 1) for (let to = 1; to <= nodes; to += 1) if (from !== to) pairs.push([from, to]);
+  for (let from = 1; from <= nodes; from += 1)
+    for (let to = 1; to <= nodes; to += 1) if (from !== to) pairs.push([from, to]);
   const latency = fc.record({ minMs: fc.integer({ min: 1, max: 60 }), spreadMs: fc.integer({ min: 0, max: 40 }) });
   return fc.array(latency, { minLength: pairs.length, maxLength: pairs.length }).map((drawn) =>
     drawn.map(({ minMs, spreadMs }, index): LinkLatency => {
@@ -126,11 +134,20 @@ export function linkLatenciesArbitrary(nodes: number): fc.Arbitrary<LinkLatency[
   );
 }
 
-function buildScenario(options: GenerateOptions, workload: Step[], faults: Step[][], links: LinkLatency[] | undefined): Scenario {
+function buildScenario(
+  options: GenerateOptions,
+  workload: Step[],
+  faults: Step[][],
+  links: LinkLatency[] | undefined,
+): Scenario {
   return scenario({
     name: `generated-${typeof options.protocol === 'string' ? options.protocol : options.protocol.name}-${options.faults.join('+') || 'none'}`,
     description: `generated: ${options.nodes} nodes, faults ${options.faults.join(', ') || 'none'}`,
-    cluster: { protocol: options.protocol, nodes: options.nodes, ...(options.options ? { options: options.options } : {}) },
+    cluster: {
+      protocol: options.protocol,
+      nodes: options.nodes,
+      ...(options.options ? { options: options.options } : {}),
+    },
     network: { ...GENERATED_NETWORK, ...(options.network ?? {}) },
     ...(links === undefined ? {} : { links }),
     timeline: [...numberPayloads(workload), ...faults],
@@ -166,7 +183,10 @@ export function workloadArbitrary(options: GenerateOptions): fc.Arbitrary<Step[]
       gapMs: fc.integer({ min: 0, max: 50 }),
     })
     .map(({ atMs, node: at, count, gapMs }): Step[] =>
-      Array.from({ length: count }, (_, index) => ({ atMs: atMs + index * gapMs, action: { do: 'submit', node: at, payload: '' } })),
+      Array.from({ length: count }, (_, index) => ({
+        atMs: atMs + index * gapMs,
+        action: { do: 'submit', node: at, payload: '' },
+      })),
     );
   const groups =
     options.nodes >= 2
@@ -195,7 +215,10 @@ export function swarmScheduleArbitrary(options: GenerateOptions): fc.Arbitrary<S
     stepsMax: fc.integer({ min: 1, max: faultsMax }),
   });
   return swarm.chain(({ chosen, weights, stepsMax }) => {
-    const weighted = chosen.map((fault) => ({ weight: weights[kinds.indexOf(fault)], arbitrary: faultArbitrary(fault, options) }));
+    const weighted = chosen.map((fault) => ({
+      weight: weights[kinds.indexOf(fault)],
+      arbitrary: faultArbitrary(fault, options),
+    }));
     return fc.array(fc.oneof(...weighted), { minLength: 1, maxLength: stepsMax });
   });
 }
@@ -204,7 +227,10 @@ export function swarmScheduleArbitrary(options: GenerateOptions): fc.Arbitrary<S
 export function crashPointArbitrary(): fc.Arbitrary<CrashPoint | undefined> {
   const point = fc.record({
     handler: fc.constantFrom<CrashPoint['handler']>('persisting', 'next'),
-    cut: fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 0, max: 6 }) }, { weight: 1, arbitrary: fc.constant<'before-sync'>('before-sync') }),
+    cut: fc.oneof(
+      { weight: 5, arbitrary: fc.integer({ min: 0, max: 6 }) },
+      { weight: 1, arbitrary: fc.constant<'before-sync'>('before-sync') },
+    ),
   });
   return fc.option(point, { nil: undefined, freq: 3 });
 }
@@ -233,61 +259,78 @@ export function faultArbitrary(fault: FaultClass, options: GenerateOptions): fc.
       return fc.constant([]);
     case 'delay':
       return fc.oneof(
-        fc.record({ atMs, durationMs, from: node, to: node, spikeMs: fc.integer({ min: 50, max: 3_000 }) }).map((f) =>
-          window(
-            f.atMs,
-            f.durationMs,
-            { do: 'link', from: f.from, to: f.to, change: { latency: { kind: 'constant', ms: f.spikeMs } } },
-            { do: 'link', from: f.from, to: f.to, change: { latency: baseLatency } },
+        fc
+          .record({ atMs, durationMs, from: node, to: node, spikeMs: fc.integer({ min: 50, max: 3_000 }) })
+          .map((f) =>
+            window(
+              f.atMs,
+              f.durationMs,
+              { do: 'link', from: f.from, to: f.to, change: { latency: { kind: 'constant', ms: f.spikeMs } } },
+              { do: 'link', from: f.from, to: f.to, change: { latency: baseLatency } },
+            ),
           ),
-        ),
-        fc.record({ atMs, durationMs, maxMs: fc.integer({ min: 50, max: 1_000 }) }).map((f) =>
-          window(
-            f.atMs,
-            f.durationMs,
-            { do: 'network', change: { fifo: false, latency: { kind: 'uniform', minMs: 1, maxMs: f.maxMs } } },
-            { do: 'network', change: { fifo: true, latency: baseLatency } },
+        fc
+          .record({ atMs, durationMs, maxMs: fc.integer({ min: 50, max: 1_000 }) })
+          .map((f) =>
+            window(
+              f.atMs,
+              f.durationMs,
+              { do: 'network', change: { fifo: false, latency: { kind: 'uniform', minMs: 1, maxMs: f.maxMs } } },
+              { do: 'network', change: { fifo: true, latency: baseLatency } },
+            ),
           ),
-        ),
-        fc.record({ atMs, durationMs, node }).map((f) =>
-          window(f.atMs, f.durationMs, { do: 'pause', node: f.node }, { do: 'resume', node: f.node }),
-        ),
+        fc
+          .record({ atMs, durationMs, node })
+          .map((f) => window(f.atMs, f.durationMs, { do: 'pause', node: f.node }, { do: 'resume', node: f.node })),
       );
     case 'loss':
-      return fc.record({ atMs, durationMs, rate: fc.integer({ min: 5, max: 50 }) }).map((f) =>
-        window(f.atMs, f.durationMs, { do: 'network', change: { lossRate: f.rate / 100 } }, { do: 'network', change: { lossRate: 0 } }),
-      );
+      return fc
+        .record({ atMs, durationMs, rate: fc.integer({ min: 5, max: 50 }) })
+        .map((f) =>
+          window(
+            f.atMs,
+            f.durationMs,
+            { do: 'network', change: { lossRate: f.rate / 100 } },
+            { do: 'network', change: { lossRate: 0 } },
+          ),
+        );
     case 'duplication':
-      return fc.record({ atMs, durationMs, rate: fc.integer({ min: 5, max: 50 }) }).map((f) =>
-        window(
-          f.atMs,
-          f.durationMs,
-          { do: 'network', change: { duplicateRate: f.rate / 100 } },
-          { do: 'network', change: { duplicateRate: 0 } },
-        ),
-      );
+      return fc
+        .record({ atMs, durationMs, rate: fc.integer({ min: 5, max: 50 }) })
+        .map((f) =>
+          window(
+            f.atMs,
+            f.durationMs,
+            { do: 'network', change: { duplicateRate: f.rate / 100 } },
+            { do: 'network', change: { duplicateRate: 0 } },
+          ),
+        );
     case 'crash':
       return fc
         .record({ atMs, node, during: crashPointArbitrary() })
         .map((f): Step[] => [{ atMs: f.atMs, action: crashAction(f.node, f.during) }]);
     case 'crash-restart':
-      return fc.record({ atMs, durationMs, node, during: crashPointArbitrary() }).map((f) =>
-        window(f.atMs, f.durationMs, crashAction(f.node, f.during), { do: 'restart', node: f.node }),
-      );
+      return fc
+        .record({ atMs, durationMs, node, during: crashPointArbitrary() })
+        .map((f) => window(f.atMs, f.durationMs, crashAction(f.node, f.during), { do: 'restart', node: f.node }));
     case 'storage':
       return storageFaultArbitrary(options);
     case 'partition':
       return fc.oneof(
         fc
-          .record({ atMs, durationMs, sides: fc.array(fc.boolean(), { minLength: options.nodes, maxLength: options.nodes }) })
+          .record({
+            atMs,
+            durationMs,
+            sides: fc.array(fc.boolean(), { minLength: options.nodes, maxLength: options.nodes }),
+          })
           .map((f) => {
             const left = f.sides.flatMap((side, index) => (side ? [index + 1] : []));
             const right = f.sides.flatMap((side, index) => (side ? [] : [index + 1]));
             return window(f.atMs, f.durationMs, { do: 'partition', groups: [left, right] }, { do: 'heal' });
           }),
-        fc.record({ atMs, durationMs, from: node, to: node }).map((f) =>
-          window(f.atMs, f.durationMs, { do: 'cut', from: f.from, to: f.to }, { do: 'heal' }),
-        ),
+        fc
+          .record({ atMs, durationMs, from: node, to: node })
+          .map((f) => window(f.atMs, f.durationMs, { do: 'cut', from: f.from, to: f.to }, { do: 'heal' })),
       );
     case 'clock-drift':
       return fc.oneof(
@@ -321,10 +364,12 @@ function storageFaultArbitrary(options: GenerateOptions): fc.Arbitrary<Step[]> {
       { atMs: f.atMs, action: { do: 'crash', node: f.node } },
       { atMs: f.atMs + f.durationMs, action: { do: 'restart', node: f.node } },
     ]),
-    fc.record({ atMs, durationMs, node, handler: fc.constantFrom<CrashPoint['handler']>('persisting', 'next') }).map((f): Step[] => [
-      { atMs: f.atMs, action: { do: 'crash', node: f.node, during: { handler: f.handler, cut: 'before-sync' } } },
-      { atMs: f.atMs + f.durationMs, action: { do: 'restart', node: f.node } },
-    ]),
+    fc
+      .record({ atMs, durationMs, node, handler: fc.constantFrom<CrashPoint['handler']>('persisting', 'next') })
+      .map((f): Step[] => [
+        { atMs: f.atMs, action: { do: 'crash', node: f.node, during: { handler: f.handler, cut: 'before-sync' } } },
+        { atMs: f.atMs + f.durationMs, action: { do: 'restart', node: f.node } },
+      ]),
     fc.record({ atMs, durationMs, node }).map(({ atMs: start, durationMs: duration, node: at }): Step[] => [
       { atMs: start, action: { do: 'disk-full', node: at } },
       { atMs: start + duration, action: { do: 'disk-ok', node: at } },

@@ -127,7 +127,9 @@ export function runCase(options: SearchOptions, index: number): Violation | null
   const { result, schedule } = runGenerated(pruned.shrunk);
   // A case with an order of its own is saved with the events it fired, so it replays without the strategy.
   const shrunk: GeneratedCase =
-    schedule === null ? pruned.shrunk : { ...pruned.shrunk, scenario: { ...pruned.shrunk.scenario, schedule: { order: schedule } } };
+    schedule === null
+      ? pruned.shrunk
+      : { ...pruned.shrunk, scenario: { ...pruned.shrunk.scenario, schedule: { order: schedule } } };
   const verdict = firstViolation(result, [target]);
   if (verdict === null) return null;
   const shrinks = details.numShrinks + pruned.removed;
@@ -140,11 +142,15 @@ export function runCase(options: SearchOptions, index: number): Violation | null
  * fired or the second half of a window. Each step is dropped in turn, last first, while the property still fails;
  * bounded by `runsMax` runs, so the result stays deterministic.
  */
-export function pruneSteps(generated: GeneratedCase, property: string, runsMax: number): { shrunk: GeneratedCase; removed: number } {
+export function pruneSteps(
+  generated: GeneratedCase,
+  property: string,
+  runsMax: number,
+): { shrunk: GeneratedCase; removed: number } {
   let current = generated;
   let removed = 0;
   let runs = 0;
-  for (let changed = true; changed && runs < runsMax; ) {
+  for (let changed = true; changed && runs < runsMax;) {
     changed = false;
     for (let index = current.scenario.steps.length - 1; index >= 0 && runs < runsMax; index -= 1) {
       const steps = current.scenario.steps.filter((_, position) => position !== index);

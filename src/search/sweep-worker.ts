@@ -22,7 +22,8 @@ port.on('message', (message: { stopAfter: number }) => {
 });
 
 // The user's protocol comes by path and loads here, as it did in the main thread.
-const protocol = typeof task.protocol === 'string' ? task.protocol : await loadProtocolModule(task.protocol.path, process.cwd());
+const protocol =
+  typeof task.protocol === 'string' ? task.protocol : await loadProtocolModule(task.protocol.path, process.cwd());
 const options: SearchOptions = { ...task.options, protocol };
 for (const index of task.indices) {
   // Yield so a stop message can arrive between cases.

@@ -24,7 +24,9 @@ export interface WorkerReport {
  * Run from the TypeScript sources (tests, a checkout without a build), a worker starts through worker-boot.mjs,
  * which registers tsx first; the compiled package starts the compiled worker directly.
  */
-const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('./worker-boot.mjs', import.meta.url) : new URL('./sweep-worker.js', import.meta.url);
+const WORKER_URL = import.meta.url.endsWith('.ts')
+  ? new URL('./worker-boot.mjs', import.meta.url)
+  : new URL('./sweep-worker.js', import.meta.url);
 
 function workerProtocol(protocol: SearchOptions['protocol']): string | ProtocolModule {
   if (typeof protocol === 'string') return protocol;
@@ -48,14 +50,19 @@ export async function sweep(options: SearchOptions, workers: number): Promise<Se
   invariant(Number.isInteger(workers) && workers >= 1, `workers must be a whole number >= 1, got ${workers}`);
   if (workers === 1) return searchViolation(options);
   const indices = shardIndices(options);
-  const shares = Array.from({ length: workers }, (_, worker) => indices.filter((_, position) => position % workers === worker));
+  const shares = Array.from({ length: workers }, (_, worker) =>
+    indices.filter((_, position) => position % workers === worker),
+  );
   const { onRun, protocol, ...plain } = options;
   const protocolRef = workerProtocol(protocol);
   const done = new Set<number>();
   let best: WorkerReport | null = null;
   let failures = 0;
   const threads = shares.map(
-    (share) => new Worker(WORKER_URL, { workerData: { options: plain, protocol: protocolRef, indices: share } satisfies WorkerTask }),
+    (share) =>
+      new Worker(WORKER_URL, {
+        workerData: { options: plain, protocol: protocolRef, indices: share } satisfies WorkerTask,
+      }),
   );
   await Promise.all(
     threads.map(
@@ -84,7 +91,10 @@ export async function sweep(options: SearchOptions, workers: number): Promise<Se
   if (found === null || found.violation === null) return { runs: done.size, violation: null };
   const { property, shrinks, caseSeed } = found.violation;
   // The worker sent the case with the protocol's name in place of the object; the object goes back in here.
-  const shrunk = { ...found.violation.shrunk, scenario: { ...found.violation.shrunk.scenario, cluster: { ...found.violation.shrunk.scenario.cluster, protocol } } };
+  const shrunk = {
+    ...found.violation.shrunk,
+    scenario: { ...found.violation.shrunk.scenario, cluster: { ...found.violation.shrunk.scenario.cluster, protocol } },
+  };
   const result = runScenario(shrunk.scenario, { seed: shrunk.seed });
   const verdict = firstViolation(result, [property]);
   invariant(verdict !== null, `case ${found.index} no longer fails ${property} when replayed in the main thread`);

@@ -42,7 +42,9 @@ function simulator(): Simulator {
 }
 
 const kinds = (sim: Simulator, node: number) =>
-  sim.history.events.filter((event) => 'node' in event && event.node === node && event.type !== 'log').map((event) => event.type);
+  sim.history.events
+    .filter((event) => 'node' in event && event.node === node && event.type !== 'log')
+    .map((event) => event.type);
 
 describe('crash points: the cuts of the commit order', () => {
   it('without a crash point a handler commits whole, in the order it acted', () => {

@@ -28,7 +28,10 @@ export class SimulatedDisk {
 
   /** Marks the record at `index` as failing its checksum. */
   damage(index: number): void {
-    invariant(Number.isInteger(index) && index >= 0 && index < this.records.length, () => `no record ${index} to damage`);
+    invariant(
+      Number.isInteger(index) && index >= 0 && index < this.records.length,
+      () => `no record ${index} to damage`,
+    );
     this.damaged.add(index);
   }
 

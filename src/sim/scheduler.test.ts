@@ -17,7 +17,8 @@ class LastAmongTies implements Scheduler {
   peek(): PendingEvent | undefined {
     let best: PendingEvent | undefined;
     for (const event of this.pending) {
-      if (best === undefined || event.time < best.time || (event.time === best.time && event.seq > best.seq)) best = event;
+      if (best === undefined || event.time < best.time || (event.time === best.time && event.seq > best.seq))
+        best = event;
     }
     return best;
   }
@@ -45,7 +46,8 @@ function run(scheduler?: Scheduler): Simulator {
     scheduler,
   });
   sim.start();
-  for (let index = 0; index < 5; index += 1) sim.schedule(1_000 + index, () => sim.submit(1 + (index % 3), `m${index}`));
+  for (let index = 0; index < 5; index += 1)
+    sim.schedule(1_000 + index, () => sim.submit(1 + (index % 3), `m${index}`));
   sim.runUntil(5_000);
   return sim;
 }
@@ -60,14 +62,17 @@ describe('the scheduler seam', () => {
     const reversed = historyHash(run(new LastAmongTies()).history);
     expect(reversed).not.toBe(byDefault);
     expect(historyHash(run(new LastAmongTies()).history)).toBe(reversed);
-    expect(run(new LastAmongTies()).history.events.filter((event) => event.type === 'deliver').length).toBeGreaterThan(0);
+    expect(run(new LastAmongTies()).history.events.filter((event) => event.type === 'deliver').length).toBeGreaterThan(
+      0,
+    );
   });
 
   it('an event passed over fires late: the history time never goes backwards', () => {
     const sim = run(new LatestFirst());
     const times = sim.history.events.map((event) => event.t);
     expect(times.length).toBeGreaterThan(10);
-    for (let index = 1; index < times.length; index += 1) expect(times[index]).toBeGreaterThanOrEqual(times[index - 1]!);
+    for (let index = 1; index < times.length; index += 1)
+      expect(times[index]).toBeGreaterThanOrEqual(times[index - 1]!);
   });
 
   it('the heap pops in (time, seq) order whatever the push order', () => {

@@ -3,7 +3,16 @@ import type { HistoryEvent, MessageRef } from '../core/history.ts';
 import type { NodeId } from '../core/ids.ts';
 import { deepFreeze, type Json, type JsonObject } from '../core/json.ts';
 import type { RandomStream } from '../core/rng.ts';
-import { DEFAULT_LINK, linkKey, Reachability, roundMs, sampleLatency, validateLink, type Latency, type LinkConfig } from './network.ts';
+import {
+  DEFAULT_LINK,
+  linkKey,
+  Reachability,
+  roundMs,
+  sampleLatency,
+  validateLink,
+  type Latency,
+  type LinkConfig,
+} from './network.ts';
 import type { DistributiveOmit } from './queue.ts';
 import type { PendingMessage } from './scheduler.ts';
 
@@ -160,7 +169,9 @@ export class SimulatedNetwork {
   stateMaterial(): Json {
     return {
       link: this.link as unknown as Json,
-      overrides: [...this.linkOverrides].sort((a, b) => a[0] - b[0]).map(([key, change]) => [key, change as JsonObject]),
+      overrides: [...this.linkOverrides]
+        .sort((a, b) => a[0] - b[0])
+        .map(([key, change]) => [key, change as JsonObject]),
       reach: this.reach.stateMaterial(),
       held: [...this.heldMessages].map(([key, messages]) => [key, messages.map((message) => message.body)]),
       // Past arrival times no longer bound anything (arrivals are never before now), so they read as 0.

@@ -1,9 +1,28 @@
 import { invariant } from '../core/assert.ts';
-import { historyIndex, isIndexedType, keepStreamed, recordEvent, recordedHistory, stampEvent, streamedHistory, type CrashCut, type History, type HistoryEvent, type UnstampedEvent } from '../core/history.ts';
+import {
+  historyIndex,
+  isIndexedType,
+  keepStreamed,
+  recordEvent,
+  recordedHistory,
+  stampEvent,
+  streamedHistory,
+  type CrashCut,
+  type History,
+  type HistoryEvent,
+  type UnstampedEvent,
+} from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { nodeIds } from '../core/ids.ts';
 import { deepFreeze, isPlainJson, type Json, type JsonObject } from '../core/json.ts';
-import { acceptsMessage, type Delivery, type NodeContext, type NodeStatus, type ProtocolDefinition, type ProtocolNode } from '../core/node.ts';
+import {
+  acceptsMessage,
+  type Delivery,
+  type NodeContext,
+  type NodeStatus,
+  type ProtocolDefinition,
+  type ProtocolNode,
+} from '../core/node.ts';
 import { randomStream, type RandomStream } from '../core/rng.ts';
 import { DriftingClock } from './clock.ts';
 import { commitCaptured, type CapturedOp, type CrashPoint } from './commit.ts';
@@ -47,7 +66,8 @@ export interface SimulatorConfig {
 /** The debug switch for `freezeMessages`: TOB_LAB_FREEZE=1 turns freezing on for every simulator made. */
 export const FREEZE_BY_DEFAULT = typeof process !== 'undefined' && process.env.TOB_LAB_FREEZE === '1';
 
-type NodeWork = Extract<PendingEvent, { kind: 'message' | 'timer' }> | { kind: 'submit'; id: SubmissionId; payload: string };
+type NodeWork =
+  Extract<PendingEvent, { kind: 'message' | 'timer' }> | { kind: 'submit'; id: SubmissionId; payload: string };
 
 interface NodeSlot {
   id: NodeId;
@@ -151,7 +171,8 @@ export class Simulator {
     );
     for (const link of config.links ?? []) this.network.setBaseLatency(link.from, link.to, link.latency);
     // Streaming keeps only the indexed events, as plain objects; otherwise the whole history, in a column store.
-    this.history = config.stream === undefined ? recordedHistory(this.nodes.slice()) : streamedHistory(this.nodes.slice());
+    this.history =
+      config.stream === undefined ? recordedHistory(this.nodes.slice()) : streamedHistory(this.nodes.slice());
     this.joinLater = new Set(config.joinLater ?? []);
     for (const id of this.nodes) this.slots.set(id, this.makeSlot(id, config.seed));
   }
@@ -300,7 +321,10 @@ export class Simulator {
    * replaces a point armed earlier and stays armed across restarts until it fires or the liveness phase begins.
    */
   crashDuring(node: NodeId, point: CrashPoint): void {
-    invariant(point.cut === 'before-sync' || (Number.isInteger(point.cut) && point.cut >= 0), 'a cut is before-sync or a count >= 0');
+    invariant(
+      point.cut === 'before-sync' || (Number.isInteger(point.cut) && point.cut >= 0),
+      'a cut is before-sync or a count >= 0',
+    );
     this.slot(node).crashPoint = { ...point };
   }
 
@@ -437,19 +461,33 @@ export class Simulator {
     for (const event of historyIndex(this.history).events) {
       const trace = 'node' in event ? traces.get(event.node) : undefined;
       if (trace === undefined) continue;
-      if (event.type === 'submit' || event.type === 'deliver' || event.type === 'ack') trace.push([event.type, event.id]);
-      else if (event.type === 'announce') trace.push(['announce', event.role, event.term ?? null, event.leader ?? null]);
+      if (event.type === 'submit' || event.type === 'deliver' || event.type === 'ack')
+        trace.push([event.type, event.id]);
+      else if (event.type === 'announce')
+        trace.push(['announce', event.role, event.term ?? null, event.leader ?? null]);
       else if (event.type === 'crash' || event.type === 'restart' || event.type === 'join') trace.push(event.type);
     }
     const nodes = this.nodes.map((id): Json => {
       const slot = this.slot(id);
       return [
-        slot.joined, slot.up, slot.paused, slot.disk.stateMaterial(), slot.draws,
+        slot.joined,
+        slot.up,
+        slot.paused,
+        slot.disk.stateMaterial(),
+        slot.draws,
         slot.crashPoint === null ? null : [slot.crashPoint.handler, slot.crashPoint.cut],
-        slot.owed as unknown as Json, slot.bootClockMs,
-        slot.clock.read(this.now), slot.clock.driftPpm,
+        slot.owed as unknown as Json,
+        slot.bootClockMs,
+        slot.clock.read(this.now),
+        slot.clock.driftPpm,
         slot.instance === null ? null : instanceMaterial(slot.instance),
-        slot.backlog.map((work) => (work.kind === 'message' ? [work.from, work.body] : work.kind === 'timer' ? work.name : [work.id, work.payload])),
+        slot.backlog.map((work) =>
+          work.kind === 'message'
+            ? [work.from, work.body]
+            : work.kind === 'timer'
+              ? work.name
+              : [work.id, work.payload],
+        ),
         traces.get(id) ?? [],
       ];
     });
@@ -486,7 +524,13 @@ export class Simulator {
       return;
     }
     if (recovery.tornRecords > 0) {
-      this.record({ type: 'storage', node: slot.id, what: 'cut-tail', index: recovery.records.length, count: recovery.tornRecords });
+      this.record({
+        type: 'storage',
+        node: slot.id,
+        what: 'cut-tail',
+        index: recovery.records.length,
+        count: recovery.tornRecords,
+      });
     }
     for (const delivery of slot.owed) this.record({ type: 'deliver', node: slot.id, ...delivery });
     slot.owed = [];
@@ -705,7 +749,8 @@ export class Simulator {
         else slot.capture.push({ kind: 'effect', run, delivery });
       },
       ack: (submission) => this.act(slot, 'effect', () => this.record({ type: 'ack', node: id, id: submission })),
-      announce: (announcement) => this.act(slot, 'effect', () => this.record({ type: 'announce', node: id, ...announcement })),
+      announce: (announcement) =>
+        this.act(slot, 'effect', () => this.record({ type: 'announce', node: id, ...announcement })),
       // Local time since this instance booted, as a process clock counts it (live: performance.now()).
       now: () => slot.clock.read(this.now) - slot.bootClockMs,
       random: () => {

@@ -88,7 +88,10 @@ export function differentialSearch(options: DifferentialOptions): DifferentialFi
   const property = fc.property(arbitrary, (generated) => {
     if (target !== null && (shrinkRuns += 1) > 500) return true;
     runs += 1;
-    const found = distinguishingProperty(generated, { ...options, properties: target === null ? options.properties : [target] });
+    const found = distinguishingProperty(generated, {
+      ...options,
+      properties: target === null ? options.properties : [target],
+    });
     if (found !== null && target === null) {
       target = found;
       runsToFind = runs;

@@ -40,7 +40,14 @@ const totalOrder = (scenario: Parameters<typeof runScenario>[0], seed: number) =
 
 describe('the property search catches an ISIS final that does not advance the clock', () => {
   it('finds it fault-free in a world of unequal links; the shrunk case needs those links', () => {
-    const result = searchViolation({ protocol: mutant, nodes: 3, faults: ['none'], properties: ['total-order'], runs: 1_000, seed: 42 });
+    const result = searchViolation({
+      protocol: mutant,
+      nodes: 3,
+      faults: ['none'],
+      properties: ['total-order'],
+      runs: 1_000,
+      seed: 42,
+    });
     expect(result.violation, 'the final-clock mutant escaped 1000 fault-free schedules').not.toBeNull();
     const { scenario, seed } = result.violation!.shrunk;
     expect(result.violation!.property).toBe('total-order');
@@ -49,11 +56,22 @@ describe('the property search catches an ISIS final that does not advance the cl
     const { links: _links, ...uniform } = scenario;
     expect(totalOrder(uniform, seed)).toBe('pass');
     // The original keeps total order on the very same case.
-    expect(runScenario(scenario, { seed, protocol: 'isis' }).verdicts.find((verdict) => verdict.checker === 'total-order')?.status).toBe('pass');
+    expect(
+      runScenario(scenario, { seed, protocol: 'isis' }).verdicts.find((verdict) => verdict.checker === 'total-order')
+        ?.status,
+    ).toBe('pass');
   });
 
   it('escapes a search whose worlds have one latency for all links', () => {
-    const result = searchViolation({ protocol: mutant, nodes: 3, faults: ['none'], properties: ['total-order'], runs: 500, seed: 42, linkLatencies: false });
+    const result = searchViolation({
+      protocol: mutant,
+      nodes: 3,
+      faults: ['none'],
+      properties: ['total-order'],
+      runs: 500,
+      seed: 42,
+      linkLatencies: false,
+    });
     expect(result.violation).toBeNull();
     expect(result.runs).toBe(500);
   });

@@ -37,7 +37,14 @@ describe('the property search catches an ISIS holdback queue with a non-unique t
   it('finds nodes that disagree on the order where the real tie-break keeps one', () => {
     const original = isis as unknown as ProtocolDefinition;
     const mutant = withPlantedBug(original, planted, 'mutant-isis-tie-break');
-    const finding = differentialSearch({ mutant, original, faults: ['none'], properties: ['total-order'], runs: 500, seed: 42 });
+    const finding = differentialSearch({
+      mutant,
+      original,
+      faults: ['none'],
+      properties: ['total-order'],
+      runs: 500,
+      seed: 42,
+    });
     expect(finding, 'the tie-break mutant escaped 500 schedules').not.toBeNull();
     expect(finding!.property).toBe('total-order');
   });

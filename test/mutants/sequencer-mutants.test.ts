@@ -7,7 +7,15 @@ import { differentialSearch, distinguishingProperty } from './differential.ts';
 import { acceptsAnyCoordinator, redeliversLogAfterRestart, reusesSeqAfterFailover } from './sequencer-mutants.ts';
 
 const original = sequencer as unknown as ProtocolDefinition;
-const ALL = ['total-order', 'exactly-once', 'causal-order', 'fifo-order', 'election-safety', 'eventual-delivery', 'durability'];
+const ALL = [
+  'total-order',
+  'exactly-once',
+  'causal-order',
+  'fifo-order',
+  'election-safety',
+  'eventual-delivery',
+  'durability',
+];
 
 const cases: Array<{ mutant: ProtocolDefinition; faults: FaultClass[] }> = [
   { mutant: reusesSeqAfterFailover, faults: ['crash', 'crash-restart'] },
@@ -21,7 +29,16 @@ describe('the property search catches every sequencer mutant', () => {
       const finding = differentialSearch({ mutant, original, faults, properties: ALL, runs: 1_000, seed: 42 });
       expect(finding, `${mutant.name} escaped 1000 generated schedules`).not.toBeNull();
       // The shrunk schedule still tells the two apart on replay.
-      expect(distinguishingProperty(finding!.shrunk, { mutant, original, faults, properties: [finding!.property], runs: 1, seed: 0 })).toBe(finding!.property);
+      expect(
+        distinguishingProperty(finding!.shrunk, {
+          mutant,
+          original,
+          faults,
+          properties: [finding!.property],
+          runs: 1,
+          seed: 0,
+        }),
+      ).toBe(finding!.property);
       console.log(
         `${mutant.name}: ${finding!.property} after ${finding!.runsToFind} runs, ${finding!.shrunk.scenario.steps.length} steps:\n` +
           finding!.shrunk.scenario.steps.map((step) => `  ${step.atMs} ms ${describeAction(step.action)}`).join('\n'),

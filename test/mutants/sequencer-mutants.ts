@@ -44,7 +44,12 @@ class RedeliversLogAfterRestart extends SequencerNode {
   override start(ctx: Context, recovered: readonly Json[]): void {
     super.start(ctx, recovered);
     for (const entry of this.log) {
-      ctx.deliver({ id: entry.id, origin: entry.origin, payload: entry.payload, order: { seq: entry.seq, term: entry.term } });
+      ctx.deliver({
+        id: entry.id,
+        origin: entry.origin,
+        payload: entry.payload,
+        order: { seq: entry.seq, term: entry.term },
+      });
     }
   }
 }
@@ -67,6 +72,15 @@ class AcceptsAnyCoordinator extends SequencerNode {
   }
 }
 
-export const reusesSeqAfterFailover = mutant('mutant-reuses-seq', (id, options) => new ReusesSeqAfterFailover(id, options));
-export const redeliversLogAfterRestart = mutant('mutant-redelivers-log', (id, options) => new RedeliversLogAfterRestart(id, options));
-export const acceptsAnyCoordinator = mutant('mutant-accepts-any-coordinator', (id, options) => new AcceptsAnyCoordinator(id, options));
+export const reusesSeqAfterFailover = mutant(
+  'mutant-reuses-seq',
+  (id, options) => new ReusesSeqAfterFailover(id, options),
+);
+export const redeliversLogAfterRestart = mutant(
+  'mutant-redelivers-log',
+  (id, options) => new RedeliversLogAfterRestart(id, options),
+);
+export const acceptsAnyCoordinator = mutant(
+  'mutant-accepts-any-coordinator',
+  (id, options) => new AcceptsAnyCoordinator(id, options),
+);

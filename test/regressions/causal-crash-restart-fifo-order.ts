@@ -4,59 +4,58 @@ import { scenario } from 'tob-lab';
 // Violated: fifo-order (node 3 delivered s2 (2nd from node 3) before s1 (1st from node 3) (3 deliveries in all out of FIFO order))
 // Shrunk 151 times. Replay with --seed 1052560837.
 export default scenario({
-  "name": "regression-causal-crash-restart-fifo-order",
-  "description": "counterexample: fifo-order — node 3 delivered s2 (2nd from node 3) before s1 (1st from node 3) (3 deliveries in all out of FIFO order)",
-  "cluster": {
-    "protocol": "causal",
-    "nodes": 3
+  name: 'regression-causal-crash-restart-fifo-order',
+  description:
+    'counterexample: fifo-order — node 3 delivered s2 (2nd from node 3) before s1 (1st from node 3) (3 deliveries in all out of FIFO order)',
+  cluster: {
+    protocol: 'causal',
+    nodes: 3,
   },
-  "network": {
-    "latency": {
-      "kind": "uniform",
-      "minMs": 5,
-      "maxMs": 25
+  network: {
+    latency: {
+      kind: 'uniform',
+      minMs: 5,
+      maxMs: 25,
     },
-    "fifo": true
+    fifo: true,
   },
-  "timeline": [
+  timeline: [
     {
-      "atMs": 6,
-      "action": {
-        "do": "crash",
-        "node": 3,
-        "during": {
-          "handler": "persisting",
-          "cut": "before-sync"
-        }
-      }
+      atMs: 6,
+      action: {
+        do: 'crash',
+        node: 3,
+        during: {
+          handler: 'persisting',
+          cut: 'before-sync',
+        },
+      },
     },
     {
-      "atMs": 9,
-      "action": {
-        "do": "submit",
-        "node": 3,
-        "payload": "m3"
-      }
+      atMs: 9,
+      action: {
+        do: 'submit',
+        node: 3,
+        payload: 'm3',
+      },
     },
     {
-      "atMs": 6826,
-      "action": {
-        "do": "restart",
-        "node": 3
-      }
+      atMs: 6826,
+      action: {
+        do: 'restart',
+        node: 3,
+      },
     },
     {
-      "atMs": 6827,
-      "action": {
-        "do": "submit",
-        "node": 3,
-        "payload": "m1"
-      }
-    }
+      atMs: 6827,
+      action: {
+        do: 'submit',
+        node: 3,
+        payload: 'm1',
+      },
+    },
   ],
-  "expect": {
-    "fail": [
-      "fifo-order"
-    ]
-  }
+  expect: {
+    fail: ['fifo-order'],
+  },
 });

@@ -4,36 +4,34 @@ import { scenario } from 'tob-lab';
 // Violated: election-safety (nodes 3 and 2 both announced leadership of term 1)
 // Shrunk 18 times. Replay with --seed 0.
 export default scenario({
-  "name": "regression-sequencer-crash-election-safety",
-  "description": "counterexample: election-safety — nodes 3 and 2 both announced leadership of term 1",
-  "cluster": {
-    "protocol": "sequencer",
-    "nodes": 3
+  name: 'regression-sequencer-crash-election-safety',
+  description: 'counterexample: election-safety — nodes 3 and 2 both announced leadership of term 1',
+  cluster: {
+    protocol: 'sequencer',
+    nodes: 3,
   },
-  "network": {
-    "latency": {
-      "kind": "uniform",
-      "minMs": 5,
-      "maxMs": 25
+  network: {
+    latency: {
+      kind: 'uniform',
+      minMs: 5,
+      maxMs: 25,
     },
-    "fifo": true
+    fifo: true,
   },
-  "timeline": [
+  timeline: [
     {
-      "atMs": 0,
-      "action": {
-        "do": "crash",
-        "node": 3,
-        "during": {
-          "handler": "persisting",
-          "cut": 2
-        }
-      }
-    }
+      atMs: 0,
+      action: {
+        do: 'crash',
+        node: 3,
+        during: {
+          handler: 'persisting',
+          cut: 2,
+        },
+      },
+    },
   ],
-  "expect": {
-    "fail": [
-      "election-safety"
-    ]
-  }
+  expect: {
+    fail: ['election-safety'],
+  },
 });

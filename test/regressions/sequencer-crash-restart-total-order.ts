@@ -4,52 +4,51 @@ import { scenario } from 'tob-lab';
 // Violated: total-order (nodes 1 and 2 never crashed, yet their delivery #1 differs: s1 at node 1, s2 at node 2)
 // Shrunk 139 times. Replay with --seed 1004538121.
 export default scenario({
-  "name": "regression-sequencer-crash-restart-total-order",
-  "description": "counterexample: total-order — nodes 1 and 2 never crashed, yet their delivery #1 differs: s1 at node 1, s2 at node 2",
-  "cluster": {
-    "protocol": "sequencer",
-    "nodes": 3
+  name: 'regression-sequencer-crash-restart-total-order',
+  description:
+    'counterexample: total-order — nodes 1 and 2 never crashed, yet their delivery #1 differs: s1 at node 1, s2 at node 2',
+  cluster: {
+    protocol: 'sequencer',
+    nodes: 3,
   },
-  "network": {
-    "latency": {
-      "kind": "uniform",
-      "minMs": 5,
-      "maxMs": 25
+  network: {
+    latency: {
+      kind: 'uniform',
+      minMs: 5,
+      maxMs: 25,
     },
-    "fifo": true
+    fifo: true,
   },
-  "timeline": [
+  timeline: [
     {
-      "atMs": 1035,
-      "action": {
-        "do": "crash",
-        "node": 3,
-        "during": {
-          "handler": "persisting",
-          "cut": 3
-        }
-      }
+      atMs: 1035,
+      action: {
+        do: 'crash',
+        node: 3,
+        during: {
+          handler: 'persisting',
+          cut: 3,
+        },
+      },
     },
     {
-      "atMs": 1036,
-      "action": {
-        "do": "submit",
-        "node": 3,
-        "payload": "m1"
-      }
+      atMs: 1036,
+      action: {
+        do: 'submit',
+        node: 3,
+        payload: 'm1',
+      },
     },
     {
-      "atMs": 3520,
-      "action": {
-        "do": "submit",
-        "node": 1,
-        "payload": "m4"
-      }
-    }
+      atMs: 3520,
+      action: {
+        do: 'submit',
+        node: 1,
+        payload: 'm4',
+      },
+    },
   ],
-  "expect": {
-    "fail": [
-      "total-order"
-    ]
-  }
+  expect: {
+    fail: ['total-order'],
+  },
 });

@@ -4,60 +4,59 @@ import { scenario } from 'tob-lab';
 // Violated: total-order (nodes 1 and 2 never crashed, yet their delivery #1 differs: s1 at node 1, s3 at node 2)
 // Shrunk 102 times. Replay with --seed 1743122735.
 export default scenario({
-  "name": "regression-sequencer-crash-total-order",
-  "description": "counterexample: total-order — nodes 1 and 2 never crashed, yet their delivery #1 differs: s1 at node 1, s3 at node 2",
-  "cluster": {
-    "protocol": "sequencer",
-    "nodes": 3
+  name: 'regression-sequencer-crash-total-order',
+  description:
+    'counterexample: total-order — nodes 1 and 2 never crashed, yet their delivery #1 differs: s1 at node 1, s3 at node 2',
+  cluster: {
+    protocol: 'sequencer',
+    nodes: 3,
   },
-  "network": {
-    "latency": {
-      "kind": "uniform",
-      "minMs": 5,
-      "maxMs": 25
+  network: {
+    latency: {
+      kind: 'uniform',
+      minMs: 5,
+      maxMs: 25,
     },
-    "fifo": true
+    fifo: true,
   },
-  "timeline": [
+  timeline: [
     {
-      "atMs": 0,
-      "action": {
-        "do": "submit",
-        "node": 1,
-        "payload": "m4"
-      }
+      atMs: 0,
+      action: {
+        do: 'submit',
+        node: 1,
+        payload: 'm4',
+      },
     },
     {
-      "atMs": 1000,
-      "action": {
-        "do": "crash",
-        "node": 3,
-        "during": {
-          "handler": "persisting",
-          "cut": 2
-        }
-      }
+      atMs: 1000,
+      action: {
+        do: 'crash',
+        node: 3,
+        during: {
+          handler: 'persisting',
+          cut: 2,
+        },
+      },
     },
     {
-      "atMs": 2014,
-      "action": {
-        "do": "submit",
-        "node": 1,
-        "payload": "m1"
-      }
+      atMs: 2014,
+      action: {
+        do: 'submit',
+        node: 1,
+        payload: 'm1',
+      },
     },
     {
-      "atMs": 2030,
-      "action": {
-        "do": "submit",
-        "node": 1,
-        "payload": "m3"
-      }
-    }
+      atMs: 2030,
+      action: {
+        do: 'submit',
+        node: 1,
+        payload: 'm3',
+      },
+    },
   ],
-  "expect": {
-    "fail": [
-      "total-order"
-    ]
-  }
+  expect: {
+    fail: ['total-order'],
+  },
 });

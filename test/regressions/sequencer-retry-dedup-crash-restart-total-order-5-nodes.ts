@@ -4,103 +4,102 @@ import { scenario } from 'tob-lab';
 // crash-restart; it breaks (sequencer-retry-dedup: total-order ✗ under crash-restart). Replay with --seed 11.
 
 export default scenario({
-  "name": "hammer-sequencer-crash-restart",
-  "description": "broken promise: total-order — node 1 delivered s3 before s4, node 5 the reverse (4 node pairs disagree)",
-  "cluster": {
-    "protocol": "sequencer",
-    "nodes": 5,
-    "options": {
-      "retryForwards": true,
-      "dedupSubmissions": true
-    }
+  name: 'hammer-sequencer-crash-restart',
+  description:
+    'broken promise: total-order — node 1 delivered s3 before s4, node 5 the reverse (4 node pairs disagree)',
+  cluster: {
+    protocol: 'sequencer',
+    nodes: 5,
+    options: {
+      retryForwards: true,
+      dedupSubmissions: true,
+    },
   },
-  "network": {
-    "latency": {
-      "kind": "uniform",
-      "minMs": 5,
-      "maxMs": 25
+  network: {
+    latency: {
+      kind: 'uniform',
+      minMs: 5,
+      maxMs: 25,
     },
-    "fifo": true
+    fifo: true,
   },
-  "timeline": [
+  timeline: [
     {
-      "atMs": 0,
-      "action": {
-        "do": "submit",
-        "node": 1,
-        "payload": "m1"
-      }
+      atMs: 0,
+      action: {
+        do: 'submit',
+        node: 1,
+        payload: 'm1',
+      },
     },
     {
-      "atMs": 0,
-      "action": {
-        "do": "submit",
-        "node": 1,
-        "payload": "m2"
-      }
+      atMs: 0,
+      action: {
+        do: 'submit',
+        node: 1,
+        payload: 'm2',
+      },
     },
     {
-      "atMs": 0,
-      "action": {
-        "do": "submit",
-        "node": 1,
-        "payload": "m4"
-      }
+      atMs: 0,
+      action: {
+        do: 'submit',
+        node: 1,
+        payload: 'm4',
+      },
     },
     {
-      "atMs": 0,
-      "action": {
-        "do": "crash",
-        "node": 5
-      }
+      atMs: 0,
+      action: {
+        do: 'crash',
+        node: 5,
+      },
     },
     {
-      "atMs": 5176,
-      "action": {
-        "do": "submit",
-        "node": 1,
-        "payload": "m3"
-      }
+      atMs: 5176,
+      action: {
+        do: 'submit',
+        node: 1,
+        payload: 'm3',
+      },
     },
     {
-      "atMs": 5200,
-      "action": {
-        "do": "crash",
-        "node": 4
-      }
+      atMs: 5200,
+      action: {
+        do: 'crash',
+        node: 4,
+      },
     },
     {
-      "atMs": 5711,
-      "action": {
-        "do": "restart",
-        "node": 4
-      }
+      atMs: 5711,
+      action: {
+        do: 'restart',
+        node: 4,
+      },
     },
     {
-      "atMs": 6733,
-      "action": {
-        "do": "restart",
-        "node": 5
-      }
+      atMs: 6733,
+      action: {
+        do: 'restart',
+        node: 5,
+      },
     },
     {
-      "atMs": 7755,
-      "action": {
-        "do": "crash",
-        "node": 5
-      }
+      atMs: 7755,
+      action: {
+        do: 'crash',
+        node: 5,
+      },
     },
     {
-      "atMs": 7855,
-      "action": {
-        "do": "restart",
-        "node": 5
-      }
-    }
+      atMs: 7855,
+      action: {
+        do: 'restart',
+        node: 5,
+      },
+    },
   ],
-  "expect": {
-    "fail": [
-      "total-order"
-    ]
-  }
+  expect: {
+    fail: ['total-order'],
+  },
 });

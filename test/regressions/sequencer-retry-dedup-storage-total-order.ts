@@ -6,10 +6,18 @@ import { at, crash, restart, scenario, submit, tear } from 'tob-lab';
 // Shrunk 99 times. Replay with --seed 1195195208; the same seed gives the same history.
 export default scenario({
   name: 'regression-sequencer-retry-dedup-storage-total-order',
-  description: 'counterexample: total-order — node 1 delivered s3 before s4, node 2 the reverse (2 node pairs disagree)',
+  description:
+    'counterexample: total-order — node 1 delivered s3 before s4, node 2 the reverse (2 node pairs disagree)',
   cluster: { protocol: 'sequencer', nodes: 3, options: { retryForwards: true, dedupSubmissions: true } },
   network: { latency: { kind: 'uniform', minMs: 5, maxMs: 25 }, fifo: true },
-  links: [{ from: 1, to: 2, latency: { kind: 'uniform', minMs: 1, maxMs: 1 } }, { from: 1, to: 3, latency: { kind: 'uniform', minMs: 50, maxMs: 67 } }, { from: 2, to: 1, latency: { kind: 'uniform', minMs: 1, maxMs: 1 } }, { from: 2, to: 3, latency: { kind: 'uniform', minMs: 1, maxMs: 1 } }, { from: 3, to: 1, latency: { kind: 'uniform', minMs: 1, maxMs: 1 } }, { from: 3, to: 2, latency: { kind: 'uniform', minMs: 1, maxMs: 1 } }],
+  links: [
+    { from: 1, to: 2, latency: { kind: 'uniform', minMs: 1, maxMs: 1 } },
+    { from: 1, to: 3, latency: { kind: 'uniform', minMs: 50, maxMs: 67 } },
+    { from: 2, to: 1, latency: { kind: 'uniform', minMs: 1, maxMs: 1 } },
+    { from: 2, to: 3, latency: { kind: 'uniform', minMs: 1, maxMs: 1 } },
+    { from: 3, to: 1, latency: { kind: 'uniform', minMs: 1, maxMs: 1 } },
+    { from: 3, to: 2, latency: { kind: 'uniform', minMs: 1, maxMs: 1 } },
+  ],
   timeline: [
     at(0, submit(1, 'm2'), submit(1, 'm5')),
     at(2791, tear(2)),

@@ -42,7 +42,8 @@ export const probe: ProtocolDefinition = {
   optionDocs: {},
   promises: {},
   create: () => new ProbeNode(),
-  isMessage: (value: unknown) => typeof value === 'object' && value !== null && (value as Json[] & { type?: unknown }).type === 'ping',
+  isMessage: (value: unknown) =>
+    typeof value === 'object' && value !== null && (value as Json[] & { type?: unknown }).type === 'ping',
 };
 
 export const command = (value: ProbeCommand): string => JSON.stringify(value);

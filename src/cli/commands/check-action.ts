@@ -11,8 +11,20 @@ import { PROTOCOLS } from '../../protocols/index.ts';
 import { escapeXml } from '../../report/markup.ts';
 import { formatVerdict } from '../../report/text.ts';
 import { writeRunReport } from '../../report/write.ts';
-import { describeAction, moduleExtensionFor, protocolFromFlag, protocolModule, resolveProtocol } from '../../scenarios/index.ts';
-import { check, counterexampleSource, propertiesOf, type CheckResult, type CheckViolation } from '../../search/index.ts';
+import {
+  describeAction,
+  moduleExtensionFor,
+  protocolFromFlag,
+  protocolModule,
+  resolveProtocol,
+} from '../../scenarios/index.ts';
+import {
+  check,
+  counterexampleSource,
+  propertiesOf,
+  type CheckResult,
+  type CheckViolation,
+} from '../../search/index.ts';
 import { isOrderStrategy, ORDER_STRATEGIES, type OrderStrategy } from '../../search/strategies.ts';
 import { parseSeed, UsageError } from '../errors.ts';
 import type { CommandIo } from '../io.ts';
@@ -52,13 +64,16 @@ export async function checkAction(io: CommandIo, flags: CheckFlags): Promise<voi
     swarm: flags.swarm === true,
   };
   const protocols = await chosenProtocols(flags, io.cwd);
-  if (flags.options !== undefined && protocols.length > 1) throw new UsageError('--options applies to one protocol; give --protocol NAME, not all');
+  if (flags.options !== undefined && protocols.length > 1)
+    throw new UsageError('--options applies to one protocol; give --protocol NAME, not all');
   const outcomes: CheckOutcome[] = [];
   for (const protocol of protocols) {
     const options = flags.options === undefined ? undefined : parseProtocolOptions(flags.options, protocol);
     const properties = parseProperties(flags.properties, protocol);
     const out = flags.out ?? (flags.json === true ? null : OUT_DEFAULT);
-    outcomes.push(await checkOne(io, { ...settings, protocol, options, properties }, { out, json: flags.json === true }));
+    outcomes.push(
+      await checkOne(io, { ...settings, protocol, options, properties }, { out, json: flags.json === true }),
+    );
   }
   if (flags.junit !== undefined) writeJunit(resolve(io.cwd, flags.junit), outcomes);
   io.setExitCode(outcomes.reduce((worst, outcome) => worseExit(worst, outcome.result.exitCode), 0));
@@ -101,19 +116,26 @@ interface CheckOutcome {
 }
 
 /** One protocol's search through the library's check(), then the CLI's part: progress, files, text or JSON. */
-async function checkOne(io: CommandIo, args: SearchArgs, output: { out: string | null; json: boolean }): Promise<CheckOutcome> {
+async function checkOne(
+  io: CommandIo,
+  args: SearchArgs,
+  output: { out: string | null; json: boolean },
+): Promise<CheckOutcome> {
   const { protocol, faults, runs, nodes, seed, properties, shard } = args;
   const shardText = shard === undefined ? '' : `, shard ${shard.index}/${shard.count}`;
   const say = output.json ? () => {} : io.write;
   const strategyText = args.strategy === 'latency' ? '' : `, strategy ${args.strategy}`;
-  say(`tob-lab check: protocol ${protocol.name}, faults ${faults.join(',')}, ${nodes} nodes, ${runs} runs, seed ${seed}${shardText}${strategyText}, ${args.workers} worker(s)\n`);
+  say(
+    `tob-lab check: protocol ${protocol.name}, faults ${faults.join(',')}, ${nodes} nodes, ${runs} runs, seed ${seed}${shardText}${strategyText}, ${args.workers} worker(s)\n`,
+  );
   say(`properties: ${properties.join(', ')}\n`);
   const progress = new Progress(io.writeError, shard === undefined ? runs : Math.ceil(runs / shard.count));
   const startedMs = Date.now();
   const result = await check({ ...args, onRun: (violations) => progress.tick(violations) });
   progress.done();
   const violation = result.violation;
-  const saved = violation === null || output.out === null ? null : saveCounterexample(io, output.out, result, violation);
+  const saved =
+    violation === null || output.out === null ? null : saveCounterexample(io, output.out, result, violation);
   const outcome = { result, saved, timeMs: Date.now() - startedMs };
   if (output.json) io.write(JSON.stringify(checkJson(outcome, shard)) + '\n');
   else if (violation === null) io.write(`no violation in ${result.casesRun} runs\n\n`);
@@ -129,7 +151,12 @@ interface SavedCounterexample {
 }
 
 /** Writes the counterexample as a scenario in the DSL (importing a user's protocol module), with its report beside it. */
-function saveCounterexample(io: CommandIo, out: string, result: CheckResult, violation: CheckViolation): SavedCounterexample {
+function saveCounterexample(
+  io: CommandIo,
+  out: string,
+  result: CheckResult,
+  violation: CheckViolation,
+): SavedCounterexample {
   const directory = resolve(io.cwd, out);
   const name = `counterexample-${result.protocol}-${violation.property}-seed${result.seed}`;
   const file = join(directory, `${name}${moduleExtensionFor(directory)}`);
@@ -156,7 +183,11 @@ function saveCounterexample(io: CommandIo, out: string, result: CheckResult, vio
   } catch (error) {
     throw new UsageError(`cannot write the counterexample's report to ${reportDir}: ${(error as Error).message}`);
   }
-  return { file: shown, reportDir: shownPath(io.cwd, reportDir), replay: `npx tob-lab run ${shellWord(shown)} --seed ${violation.runSeed}` };
+  return {
+    file: shown,
+    reportDir: shownPath(io.cwd, reportDir),
+    replay: `npx tob-lab run ${shellWord(shown)} --seed ${violation.runSeed}`,
+  };
 }
 
 function resolveProtocolOf(violation: CheckViolation): ProtocolDefinition {
@@ -171,7 +202,9 @@ function shownPath(cwd: string, path: string): string {
 
 function describeViolation(outcome: CheckOutcome, violation: CheckViolation): string {
   const { saved, result } = outcome;
-  const steps = violation.scenario.steps.map((step) => `  ${String(step.atMs).padStart(7)} ms  ${describeAction(step.action)}`);
+  const steps = violation.scenario.steps.map(
+    (step) => `  ${String(step.atMs).padStart(7)} ms  ${describeAction(step.action)}`,
+  );
   return [
     `VIOLATION of ${violation.property} (${violation.kind}) found after ${violation.runsToFind} runs, shrunk ${violation.shrinks} times`,
     violation.standingText,
@@ -187,12 +220,17 @@ function describeViolation(outcome: CheckOutcome, violation: CheckViolation): st
           `replay:  ${saved.replay}`,
         ]),
     `history: sha256 ${violation.hash}`,
-    result.exitCode === 0 ? 'CI: passes (a known weakness; --strict fails on it)' : `CI: fails (exit ${result.exitCode})`,
+    result.exitCode === 0
+      ? 'CI: passes (a known weakness; --strict fails on it)'
+      : `CI: fails (exit ${result.exitCode})`,
   ].join('\n');
 }
 
 /** One result a line, carrying the search seed and the failing case's index and seed, so shard results merge. */
-function checkJson(outcome: CheckOutcome, shard: { index: number; count: number } | undefined): Record<string, unknown> {
+function checkJson(
+  outcome: CheckOutcome,
+  shard: { index: number; count: number } | undefined,
+): Record<string, unknown> {
   const { result, saved } = outcome;
   const violation = result.violation;
   return {
@@ -245,7 +283,8 @@ function writeJunit(file: string, outcomes: readonly CheckOutcome[]): void {
       `found by: ${result.command}`,
       ...(outcome.saved === null ? [] : [`counterexample: ${outcome.saved.file}`, `replay: ${outcome.saved.replay}`]),
     ].join('\n');
-    if (result.passed) return `    <testcase ${attributes}>\n      <system-out>${escapeXml(details)}</system-out>\n    </testcase>`;
+    if (result.passed)
+      return `    <testcase ${attributes}>\n      <system-out>${escapeXml(details)}</system-out>\n    </testcase>`;
     const message = `${violation.property} violated: ${violation.standing}`;
     return `    <testcase ${attributes}>\n      <failure message="${escapeXml(message)}" type="${violation.kind}">${escapeXml(details)}</failure>\n    </testcase>`;
   });
@@ -269,7 +308,8 @@ function writeJunit(file: string, outcomes: readonly CheckOutcome[]): void {
 }
 
 function parseStrategy(text: string): OrderStrategy {
-  if (!isOrderStrategy(text)) throw new UsageError(`unknown --strategy "${text}"; choose from: ${ORDER_STRATEGIES.join(', ')}`);
+  if (!isOrderStrategy(text))
+    throw new UsageError(`unknown --strategy "${text}"; choose from: ${ORDER_STRATEGIES.join(', ')}`);
   return text;
 }
 
@@ -284,9 +324,13 @@ function parseShard(text: string): { index: number; count: number } {
 }
 
 function parseFaults(text: string): FaultClass[] {
-  const faults = text.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  const faults = text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
   for (const fault of faults) {
-    if (!isFaultClass(fault)) throw new UsageError(`unknown fault class "${fault}"; choose from: ${FAULT_CLASSES.join(', ')}`);
+    if (!isFaultClass(fault))
+      throw new UsageError(`unknown fault class "${fault}"; choose from: ${FAULT_CLASSES.join(', ')}`);
   }
   if (faults.length === 0) throw new UsageError(`--faults needs at least one of: ${FAULT_CLASSES.join(', ')}`);
   return faults as FaultClass[];
@@ -294,9 +338,13 @@ function parseFaults(text: string): FaultClass[] {
 
 function parseProperties(text: string | undefined, protocol: ProtocolDefinition): string[] {
   if (text === undefined || text === 'all') return propertiesOf(text, protocol);
-  const names = text.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  const names = text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
   for (const name of names) {
-    if (!isCheckerName(name)) throw new UsageError(`unknown property "${name}"; choose from: ${CHECKER_NAMES.join(', ')}, or all`);
+    if (!isCheckerName(name))
+      throw new UsageError(`unknown property "${name}"; choose from: ${CHECKER_NAMES.join(', ')}, or all`);
   }
   return names;
 }

@@ -11,17 +11,34 @@ export function checkCommand(io: CommandIo): Command {
       'a shipped protocol (tob-lab list shows them), "all", or ./my-protocol.ts (a module exporting a ProtocolDefinition)',
     )
     .option('--options <json>', 'protocol options as a JSON object, e.g. \'{"heartbeatIntervalMs":500}\'')
-    .option('--swarm', 'swarm testing: each case draws its own subset of the fault classes, their weights and its fault count')
-    .option('--faults <list>', `fault classes to draw from, comma-separated (${FAULT_CLASSES.join(', ')})`, 'crash,partition')
+    .option(
+      '--swarm',
+      'swarm testing: each case draws its own subset of the fault classes, their weights and its fault count',
+    )
+    .option(
+      '--faults <list>',
+      `fault classes to draw from, comma-separated (${FAULT_CLASSES.join(', ')})`,
+      'crash,partition',
+    )
     .option('--runs <n>', 'generated scenarios to try at most', '200')
     .option('--seed <n>', 'search seed (default: a fresh one, printed so the search can be repeated)')
     .option('--nodes <k>', 'cluster size', '3')
-    .option('--properties <list>', 'checkers to judge, comma-separated, or "all" (default: what the protocol promises fault-free)')
-    .option('--out <dir>', `where counterexample scenarios and their reports are written (default: reports; with --json only when given)`)
+    .option(
+      '--properties <list>',
+      'checkers to judge, comma-separated, or "all" (default: what the protocol promises fault-free)',
+    )
+    .option(
+      '--out <dir>',
+      `where counterexample scenarios and their reports are written (default: reports; with --json only when given)`,
+    )
     .option('--workers <n>', 'worker threads to spread the cases over', '1')
     .option('--shard <i/n>', 'run only the i-th of n slices of the case range (for CI matrices and batch systems)')
     .option('--json', 'print one JSON result per protocol (case seeds included, so shards merge)')
-    .option('--strategy <name>', `who orders events in each case: ${ORDER_STRATEGIES.join(', ')} (see tob-lab explore)`, 'latency')
+    .option(
+      '--strategy <name>',
+      `who orders events in each case: ${ORDER_STRATEGIES.join(', ')} (see tob-lab explore)`,
+      'latency',
+    )
     .option('--strict', 'any violation fails (exit 1 or 2), even one the promise table lists as a known weakness')
     .option('--junit <file>', 'also write the results as JUnit XML (one test case per protocol), for CI dashboards')
     .addHelpText(

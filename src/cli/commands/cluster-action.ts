@@ -2,7 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CLUSTER_NODES_MAX } from '../../cluster/limits.ts';
-import { ClusterError, ClusterInterrupted, runCluster, SPEED_MAX, type ClusterOutcome, type DownLinks } from '../../cluster/launcher.ts';
+import {
+  ClusterError,
+  ClusterInterrupted,
+  runCluster,
+  SPEED_MAX,
+  type ClusterOutcome,
+  type DownLinks,
+} from '../../cluster/launcher.ts';
 import type { CutStyle } from '../../cluster/links.ts';
 import type { JsonObject } from '../../core/json.ts';
 import type { ProtocolDefinition } from '../../core/node.ts';
@@ -47,11 +54,13 @@ export async function clusterAction(io: CommandIo, flags: ClusterFlags): Promise
     speed: parseNumber(flags.speed, '--speed', Number.MIN_VALUE, SPEED_MAX),
     cutStyle: parseCutStyle(flags.cutStyle),
     downLinks: parseDownLinks(flags.downLinks),
-    livenessMs: flags.livenessMs === undefined ? undefined : parseNumber(flags.livenessMs, '--liveness-ms', 0, 3_600_000),
+    livenessMs:
+      flags.livenessMs === undefined ? undefined : parseNumber(flags.livenessMs, '--liveness-ms', 0, 3_600_000),
     timeLimitMs: parseNumber(flags.timeLimitMs, '--time-limit-ms', 1_000, 24 * 3_600_000),
     onProgress: (line: string) => io.writeError(`${line}\n`),
   };
-  const dataDir = flags.data === undefined ? mkdtempSync(join(tmpdir(), 'tob-lab-cluster-')) : resolve(io.cwd, flags.data);
+  const dataDir =
+    flags.data === undefined ? mkdtempSync(join(tmpdir(), 'tob-lab-cluster-')) : resolve(io.cwd, flags.data);
   // Ctrl-C stops the run in order (every process and proxy) instead of leaving orphans behind.
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
@@ -60,14 +69,20 @@ export async function clusterAction(io: CommandIo, flags: ClusterFlags): Promise
   try {
     outcome = await runCluster({ ...settings, dataDir, signal: interrupt.signal });
   } catch (error) {
-    if (error instanceof ClusterInterrupted) return fail(io, EXIT_INTERRUPTED, 'interrupted; every node process and proxy it started was stopped');
+    if (error instanceof ClusterInterrupted)
+      return fail(io, EXIT_INTERRUPTED, 'interrupted; every node process and proxy it started was stopped');
     if (error instanceof ClusterError) return fail(io, EXIT_INTERNAL, error.message);
     throw error;
   } finally {
     process.off('SIGINT', onSigint);
   }
   const temporary = flags.data === undefined;
-  const reportOptions = { scenarioArg, nodes: scenario.cluster.nodes, protocolArg: flags.protocol, optionsArg: flags.options };
+  const reportOptions = {
+    scenarioArg,
+    nodes: scenario.cluster.nodes,
+    protocolArg: flags.protocol,
+    optionsArg: flags.options,
+  };
   const text = formatClusterReport(outcome, { ...reportOptions, dataKept: !temporary });
   if (flags.report !== undefined) writeReport(resolve(io.cwd, flags.report), outcome, text);
   // A temporary data directory goes once the run is judged: the report, if asked for, holds the histories.
@@ -77,7 +92,11 @@ export async function clusterAction(io: CommandIo, flags: ClusterFlags): Promise
 }
 
 /** The scenario with --options laid over its own cluster options, checked against the protocol that will run. */
-function withOptions(scenario: Scenario, text: string | undefined, protocol: string | ProtocolDefinition | undefined): Scenario {
+function withOptions(
+  scenario: Scenario,
+  text: string | undefined,
+  protocol: string | ProtocolDefinition | undefined,
+): Scenario {
   if (text === undefined) return scenario;
   const definition = resolveProtocol(protocol ?? scenario.cluster.protocol);
   let options: JsonObject;
@@ -87,7 +106,10 @@ function withOptions(scenario: Scenario, text: string | undefined, protocol: str
     if (error instanceof LiveConfigError) throw new UsageError(error.message);
     throw error;
   }
-  return { ...scenario, cluster: { ...scenario.cluster, options: { ...(scenario.cluster.options ?? {}), ...options } } };
+  return {
+    ...scenario,
+    cluster: { ...scenario.cluster, options: { ...(scenario.cluster.options ?? {}), ...options } },
+  };
 }
 
 async function chosenScenario(
@@ -96,23 +118,31 @@ async function chosenScenario(
   cwd: string,
 ): Promise<{ scenario: Scenario; scenarioArg: string | null }> {
   const nodes = flags.nodes === undefined ? undefined : parseNumber(flags.nodes, '--nodes', 1, CLUSTER_NODES_MAX);
-  if (nodes !== undefined && !Number.isInteger(nodes)) throw new UsageError(`--nodes must be a whole number, got "${flags.nodes}"`);
+  if (nodes !== undefined && !Number.isInteger(nodes))
+    throw new UsageError(`--nodes must be a whole number, got "${flags.nodes}"`);
   if (flags.scenario === undefined) {
     return { scenario: demoScenario(resolveProtocol(protocol ?? 'sequencer'), nodes ?? 3), scenarioArg: null };
   }
   const { scenario } = await loadScenario(flags.scenario, cwd);
   if (nodes !== undefined && nodes !== scenario.cluster.nodes) {
-    throw new UsageError(`--nodes ${nodes} does not match the scenario's ${scenario.cluster.nodes} nodes; leave --nodes out`);
+    throw new UsageError(
+      `--nodes ${nodes} does not match the scenario's ${scenario.cluster.nodes} nodes; leave --nodes out`,
+    );
   }
   if (scenario.cluster.nodes > CLUSTER_NODES_MAX) {
-    throw new UsageError(`the scenario has ${scenario.cluster.nodes} nodes; a live cluster runs at most ${CLUSTER_NODES_MAX} processes`);
+    throw new UsageError(
+      `the scenario has ${scenario.cluster.nodes} nodes; a live cluster runs at most ${CLUSTER_NODES_MAX} processes`,
+    );
   }
   return { scenario, scenarioArg: flags.scenario };
 }
 
 function parseNumber(text: string, flag: string, min: number, max: number): number {
   const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
-  if (!(value >= min && value <= max)) throw new UsageError(`${flag} must be a number from ${min === Number.MIN_VALUE ? 'above 0' : min} to ${max}, got "${text}"`);
+  if (!(value >= min && value <= max))
+    throw new UsageError(
+      `${flag} must be a number from ${min === Number.MIN_VALUE ? 'above 0' : min} to ${max}, got "${text}"`,
+    );
   return value;
 }
 

@@ -47,7 +47,10 @@ import { DATA_DIR_DEFAULT } from '../../live/limits.ts';
 /** The work of `tob-lab live`, loaded only when the command runs (so `--help` starts fast). */
 export async function liveAction(io: CommandIo, flags: LiveFlags): Promise<void> {
   // A protocol of the user's loads (asynchronously) before the settings are read.
-  const userProtocol = flags.protocol !== undefined && isModulePath(flags.protocol) ? await loadProtocolModule(flags.protocol, io.cwd) : undefined;
+  const userProtocol =
+    flags.protocol !== undefined && isModulePath(flags.protocol)
+      ? await loadProtocolModule(flags.protocol, io.cwd)
+      : undefined;
   const config = settingsFrom(flags, io.cwd, process.env, userProtocol);
   checkExposure(config, flags.allowInsecure === true, io);
   const node = new LiveNode(config);
@@ -82,7 +85,12 @@ async function runHeadlessNode(node: LiveNode, io: CommandIo): Promise<void> {
   process.once('SIGINT', abort);
   try {
     await startNode(node);
-    await runHeadless(node, { input: process.stdin, write: io.write, writeError: io.writeError, signal: controller.signal });
+    await runHeadless(node, {
+      input: process.stdin,
+      write: io.write,
+      writeError: io.writeError,
+      signal: controller.signal,
+    });
   } finally {
     process.off('SIGTERM', abort);
     process.off('SIGINT', abort);
@@ -143,9 +151,15 @@ export function settingsFrom(
     if (addresses.size < 2) throw new LiveConfigError('a cluster needs at least two nodes; list the others in --peers');
     const protocol = userProtocol ?? resolveLiveProtocol(flags.protocol ?? file?.protocol ?? 'sequencer');
     const options = optionsFrom(flags, file, protocol);
-    checkOptions(protocol, [...addresses.keys()], options, flags.options !== undefined ? '--options' : '"options" in --config');
+    checkOptions(
+      protocol,
+      [...addresses.keys()],
+      options,
+      flags.options !== undefined ? '--options' : '"options" in --config',
+    );
     const secretText = flags.secret ?? file?.secret ?? env.TOB_LAB_SECRET;
-    const secretWhere = flags.secret !== undefined ? '--secret' : file?.secret !== undefined ? '"secret"' : 'TOB_LAB_SECRET';
+    const secretWhere =
+      flags.secret !== undefined ? '--secret' : file?.secret !== undefined ? '"secret"' : 'TOB_LAB_SECRET';
     return {
       id,
       addresses,
@@ -155,7 +169,8 @@ export function settingsFrom(
       secret: secretText === undefined || secretText === '' ? null : checkSecret(secretText, secretWhere),
       seed: flags.seed !== undefined ? parseSeed(flags.seed) : file?.seed,
       syncLog: flags.sync !== false,
-      frameBytesMax: flags.maxFrameBytes === undefined ? FRAME_BYTES_MAX_DEFAULT : parseFrameBytesMax(flags.maxFrameBytes),
+      frameBytesMax:
+        flags.maxFrameBytes === undefined ? FRAME_BYTES_MAX_DEFAULT : parseFrameBytesMax(flags.maxFrameBytes),
     };
   } catch (error) {
     if (error instanceof LiveConfigError) throw new UsageError(error.message);
@@ -176,7 +191,9 @@ function clusterFile(flags: LiveFlags, cwd: string): ClusterFile | null {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new LiveConfigError(`cannot read --config ${flags.config}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new LiveConfigError(
+      `cannot read --config ${flags.config}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
   }
   let value: unknown;
   try {

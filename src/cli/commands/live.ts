@@ -8,13 +8,19 @@ export function liveCommand(io: CommandIo): Command {
     .option('--id <n>', "this node's id (one of the ids in --peers)")
     .option('--peers <list>', 'every node and its address: 1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003')
     .option('--config <file>', 'a cluster file {protocol, peers: {"1": "127.0.0.1:7001", ...}, options?, secret?}')
-    .option('--protocol <name|file>', 'the protocol to run: a shipped name or ./my-protocol.ts (default: sequencer, or the cluster file\'s)')
+    .option(
+      '--protocol <name|file>',
+      "the protocol to run: a shipped name or ./my-protocol.ts (default: sequencer, or the cluster file's)",
+    )
     .option('--data <dir>', `where the node keeps its log and history (default: ./${DATA_DIR_DEFAULT})`)
     .option('--options <json>', 'protocol options as a JSON object, e.g. \'{"heartbeatIntervalMs":500}\'')
     .option('--secret <s>', 'shared secret: every frame carries an HMAC-SHA256 (or set TOB_LAB_SECRET)')
     .option('--seed <n>', "seeds the node's random stream (default: derived from the id)")
     .option('--max-frame-bytes <n>', `largest frame accepted or sent (default ${FRAME_BYTES_MAX_DEFAULT})`)
-    .option('--allow-insecure', 'listen on a non-loopback address without a secret (anyone who reaches it can speak for any peer)')
+    .option(
+      '--allow-insecure',
+      'listen on a non-loopback address without a secret (anyone who reaches it can speak for any peer)',
+    )
     .option('--no-sync', 'do not fdatasync the log (measurements only: a machine crash may lose acknowledged messages)')
     .option('--headless', 'no screen: submissions are stdin lines, events are JSON lines on stdout')
     .addHelpText(

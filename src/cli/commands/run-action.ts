@@ -44,12 +44,18 @@ export async function runAction(io: CommandIo, scenarioArg: string, flags: RunFl
   const report = flags.report === undefined ? null : writeReport(io, flags.report, result, replay);
   if (flags.json) io.write(JSON.stringify(jsonSummary(result, report), null, 2) + '\n');
   else if (!live) io.write(withTerminalViews(formatRun(result, replay), result.history, terminalColumns()) + '\n');
-  if (report !== null && !flags.json) io.write(`report:  ${report}/report.html (with report.md, trace.jsonl, shiviz.log, trace.chrome.json)\n`);
+  if (report !== null && !flags.json)
+    io.write(`report:  ${report}/report.html (with report.md, trace.jsonl, shiviz.log, trace.chrome.json)\n`);
   io.setExitCode(result.exitCode);
 }
 
 /** The ink view, loaded only here, so the plain path never pulls in ink or react. */
-async function runLive(replay: ReportOptions, name: string, run: ReturnType<typeof scenarioRun>, speed: number): Promise<RunResult> {
+async function runLive(
+  replay: ReportOptions,
+  name: string,
+  run: ReturnType<typeof scenarioRun>,
+  speed: number,
+): Promise<RunResult> {
   const { animateRun } = await import('../ui/animate-run.tsx');
   return animateRun({
     title: `tob-lab run ${name}`,
@@ -83,7 +89,8 @@ function terminalColumns(): number {
 
 /** Writes the run's report directory and returns it as the user should see it (relative to where they are). */
 function writeReport(io: CommandIo, dir: string | true, result: RunResult, replay: ReportOptions): string {
-  const target = dir === true ? join(io.cwd, 'reports', reportDirName(result.scenario.name, result.seed)) : resolve(io.cwd, dir);
+  const target =
+    dir === true ? join(io.cwd, 'reports', reportDirName(result.scenario.name, result.seed)) : resolve(io.cwd, dir);
   try {
     writeRunReport(result, target, replay);
   } catch (error) {

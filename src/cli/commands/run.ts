@@ -8,10 +8,16 @@ export function runCommand(io: CommandIo): Command {
     .option('--seed <n>', 'the seed that determines the whole run', '1')
     .option('--trace <file>', 'write the full history as JSONL to this file')
     .option('--json', 'print a JSON summary instead of the text report')
-    .option('--protocol <name|file>', "run the scenario's timeline on another protocol: a shipped name, or ./my-protocol.ts (a module exporting a ProtocolDefinition)")
+    .option(
+      '--protocol <name|file>',
+      "run the scenario's timeline on another protocol: a shipped name, or ./my-protocol.ts (a module exporting a ProtocolDefinition)",
+    )
     .option('--plain', 'plain text output even on a terminal (no live view)')
     .option('--speed <x>', 'live view only: virtual seconds shown per real second (0: as fast as it runs)', '10')
-    .option('--report [dir]', 'write report.md, report.html (space-time diagram) and exports to dir (default: reports/<scenario>-seed<N>)')
+    .option(
+      '--report [dir]',
+      'write report.md, report.html (space-time diagram) and exports to dir (default: reports/<scenario>-seed<N>)',
+    )
     .addHelpText(
       'after',
       '\nOn a terminal the run is drawn live (lanes per node, faults, verdicts); with --plain, --json or when the\n' +

@@ -57,13 +57,19 @@ describe('the live chat screen', () => {
   it('/status shows role, leader and term; /peers the links; /history every delivered message', async () => {
     const { view, submitted } = screen();
     await type(view, '/status');
-    expect(view.lastFrame()).toMatch(/status[\s\S]*role follower · leader 3 · term 2 · delivered 2[\s\S]*details: lastSeq 2 buffered 0/);
+    expect(view.lastFrame()).toMatch(
+      /status[\s\S]*role follower · leader 3 · term 2 · delivered 2[\s\S]*details: lastSeq 2 buffered 0/,
+    );
     await type(view, '/peers');
     const peersFrame = view.lastFrame() ?? '';
     expect(peersFrame).toMatch(/node 1 +127\.0\.0\.1:7001 +to it: connected +from it: connected/);
-    expect(peersFrame).toMatch(/node 3 +127\.0\.0\.1:7003 +to it: waiting \(4 queued\), 1 dropped +from it: not connected/);
+    expect(peersFrame).toMatch(
+      /node 3 +127\.0\.0\.1:7003 +to it: waiting \(4 queued\), 1 dropped +from it: not connected/,
+    );
     await type(view, '/history');
-    expect(view.lastFrame()).toMatch(/history \(2 delivered\)[\s\S]*1\. 1-1-1 +\[seq 1 term 2\] node 1: Hello[\s\S]*2\. 2-1-1/);
+    expect(view.lastFrame()).toMatch(
+      /history \(2 delivered\)[\s\S]*1\. 1-1-1 +\[seq 1 term 2\] node 1: Hello[\s\S]*2\. 2-1-1/,
+    );
     await type(view, '/nonsense');
     expect(view.lastFrame()).toMatch(/\/nonsense is not a command; try \/status/);
     expect(submitted).toEqual([]);
@@ -94,7 +100,7 @@ describe('the live chat screen', () => {
     view.unmount();
   });
 
-  it('formats any protocol\'s ordering data', () => {
+  it("formats any protocol's ordering data", () => {
     expect(formatOrder({ seq: 3, term: 1 })).toBe('seq 3 term 1');
     expect(formatOrder({ vc: [1, 0, 2] })).toBe('vc [1,0,2]');
     expect(formatOrder(undefined)).toBe('');

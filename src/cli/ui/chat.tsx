@@ -92,8 +92,13 @@ function panelFor(command: string, props: ChatScreenProps): Panel {
       return { title: 'peers', lines: props.peers.length === 0 ? ['no peers'] : props.peers.map(peerLine) };
     case '/history': {
       const shown = props.deliveries.slice(-HISTORY_LINES_MAX);
-      const lines = shown.map((line, index) => `${props.deliveries.length - shown.length + index + 1}. ${line.id}  ${messageLine(line)}`);
-      return { title: `history (${props.deliveries.length} delivered)`, lines: lines.length === 0 ? ['nothing delivered yet'] : lines };
+      const lines = shown.map(
+        (line, index) => `${props.deliveries.length - shown.length + index + 1}. ${line.id}  ${messageLine(line)}`,
+      );
+      return {
+        title: `history (${props.deliveries.length} delivered)`,
+        lines: lines.length === 0 ? ['nothing delivered yet'] : lines,
+      };
     }
     default:
       return { title: 'unknown command', lines: [`${command} is not a command; try ${COMMANDS}`] };
@@ -161,7 +166,7 @@ export function ChatScreen(props: ChatScreenProps) {
         {input.current}
         <Text inverse> </Text>
       </Text>
-      <Text dimColor>{COMMANDS}  (Esc closes a panel)</Text>
+      <Text dimColor>{COMMANDS} (Esc closes a panel)</Text>
     </Box>
   );
 }

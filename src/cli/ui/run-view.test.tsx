@@ -37,7 +37,13 @@ describe('the ink run view', () => {
 
   it('shows the verdicts and expectations at the end', () => {
     const { lastFrame } = render(
-      <RunView title="leader-failure" snapshot={snapshots.at(-1) ?? null} verdicts={result.verdicts} expectations={result.expectations} footer={['replay: x']} />,
+      <RunView
+        title="leader-failure"
+        snapshot={snapshots.at(-1) ?? null}
+        verdicts={result.verdicts}
+        expectations={result.expectations}
+        footer={['replay: x']}
+      />,
     );
     const frame = lastFrame() ?? '';
     expect(frame).toMatch(/checkers: pass total-order, exactly-once/);
@@ -48,7 +54,13 @@ describe('the ink run view', () => {
   it('fits its final frame in 80 x 24 and ends with the verdict, seed, protocol and the whole replay command', () => {
     const footer = finalFooter(result, { scenarioArg: 'scenarios/leader-failure.ts', protocolArg: 'sequencer' });
     const { lastFrame } = render(
-      <RunView title="tob-lab run leader-failure" snapshot={snapshots.at(-1) ?? null} verdicts={result.verdicts} expectations={result.expectations} footer={footer} />,
+      <RunView
+        title="tob-lab run leader-failure"
+        snapshot={snapshots.at(-1) ?? null}
+        verdicts={result.verdicts}
+        expectations={result.expectations}
+        footer={footer}
+      />,
     );
     const lines = (lastFrame() ?? '').split('\n');
     expect(lines.length).toBeLessThanOrEqual(23);
@@ -56,15 +68,25 @@ describe('the ink run view', () => {
     // The replay command is longer than 80 columns: ink wraps it, whole, over the last two rows.
     expect(lines.at(-4)).toBe('OK: every expectation holds (exit 0).');
     expect(lines.at(-3)).toMatch(/^seed 42 · protocol sequencer · 3 nodes · \d+ events · sha256 [0-9a-f]{12}…$/);
-    expect(lines.slice(-2).join(' ')).toBe('replay: npx tob-lab run scenarios/leader-failure.ts --seed 42 --protocol sequencer');
+    expect(lines.slice(-2).join(' ')).toBe(
+      'replay: npx tob-lab run scenarios/leader-failure.ts --seed 42 --protocol sequencer',
+    );
   });
 
   it('names each broken checker in the final frame and still fits 80 x 24 with many nodes', () => {
     const { lastFrame } = render(
       <RunView
         title="tob-lab run many"
-        snapshot={{ ...(snapshots.at(-1) as RunSnapshot), nodes: Array.from({ length: 9 }, (_, index) => ({ ...(snapshots.at(-1) as RunSnapshot).nodes[0], id: index + 1 })) }}
-        verdicts={result.verdicts.map((verdict) => (verdict.checker === 'total-order' ? { ...verdict, status: 'fail', summary: 'x'.repeat(200) } : verdict))}
+        snapshot={{
+          ...(snapshots.at(-1) as RunSnapshot),
+          nodes: Array.from({ length: 9 }, (_, index) => ({
+            ...(snapshots.at(-1) as RunSnapshot).nodes[0],
+            id: index + 1,
+          })),
+        }}
+        verdicts={result.verdicts.map((verdict) =>
+          verdict.checker === 'total-order' ? { ...verdict, status: 'fail', summary: 'x'.repeat(200) } : verdict,
+        )}
         expectations={result.expectations}
         footer={['SAFETY VIOLATION', 'seed 1', 'replay: npx tob-lab run x --seed 1']}
       />,

@@ -37,16 +37,27 @@ export function RunView(props: RunViewProps) {
   // Whatever rows the lanes, verdicts and footer leave go to the latest faults and elections.
   const usedRows = 1 + (nodes.length + 2) + 1 + (final?.length ?? 0) + footerRows + ROWS_RESERVED;
   const eventLines =
-    final === null ? (props.eventLinesMax ?? 8) : Math.max(0, Math.min(props.eventLinesMax ?? 8, (props.rows ?? SCREEN_ROWS_DEFAULT) - usedRows));
+    final === null
+      ? (props.eventLinesMax ?? 8)
+      : Math.max(0, Math.min(props.eventLinesMax ?? 8, (props.rows ?? SCREEN_ROWS_DEFAULT) - usedRows));
   return (
     <Box flexDirection="column" width={columns}>
       <Box justifyContent="space-between">
         <Text bold>{clip(props.title, columns - 32)}</Text>
-        <Text>{snapshot === null ? 'starting' : `t = ${(snapshot.nowMs / 1000).toFixed(3)} s (${snapshot.phase} phase)`}</Text>
+        <Text>
+          {snapshot === null ? 'starting' : `t = ${(snapshot.nowMs / 1000).toFixed(3)} s (${snapshot.phase} phase)`}
+        </Text>
       </Box>
       <Box flexDirection="column" borderStyle="round" paddingX={1}>
         {nodes.map((node) => (
-          <Lane key={node.id} id={node.id} up={node.up} paused={node.paused} status={node.status} delivered={node.delivered} />
+          <Lane
+            key={node.id}
+            id={node.id}
+            up={node.up}
+            paused={node.paused}
+            status={node.status}
+            delivered={node.delivered}
+          />
         ))}
       </Box>
       <Text bold>Faults and elections</Text>
@@ -82,7 +93,10 @@ function finalLines(verdicts: Verdict[], expectations: ExpectationOutcome[], col
   const skippedText = skipped === 0 ? '' : ` (${skipped} not applicable)`;
   lines.push({ text: clip(`checkers: pass ${passed.join(', ') || 'none'}${skippedText}`, columns), color: 'green' });
   for (const verdict of verdicts.filter((candidate) => candidate.status === 'fail')) {
-    lines.push({ text: clip(`  FAIL ${verdict.checker}: ${verdict.summary.replace(/\n/g, ' ')}`, columns), color: 'red' });
+    lines.push({
+      text: clip(`  FAIL ${verdict.checker}: ${verdict.summary.replace(/\n/g, ' ')}`, columns),
+      color: 'red',
+    });
   }
   const broken = expectations.filter((outcome) => !outcome.holds);
   const held = expectations.length - broken.length;
@@ -93,7 +107,8 @@ function finalLines(verdicts: Verdict[], expectations: ExpectationOutcome[], col
   for (const outcome of broken.slice(0, 3)) {
     lines.push({ text: clip(`  FAIL ${outcome.expectation} (${outcome.detail})`, columns), color: 'red' });
   }
-  if (broken.length > 3) lines.push({ text: `  ... and ${broken.length - 3} more (--plain shows them all)`, color: 'red' });
+  if (broken.length > 3)
+    lines.push({ text: `  ... and ${broken.length - 3} more (--plain shows them all)`, color: 'red' });
   return lines;
 }
 
@@ -113,7 +128,8 @@ function Lane({ id, up, paused, status, delivered }: LaneProps) {
   const leading = role === 'leader' || role === 'primary';
   const color = !up ? 'red' : paused ? 'yellow' : leading ? 'green' : undefined;
   const term = up && status?.term !== undefined ? `term ${status.term}` : '';
-  const leader = up && status?.leader !== undefined && status.leader !== null && !leading ? `leader ${status.leader}` : '';
+  const leader =
+    up && status?.leader !== undefined && status.leader !== null && !leading ? `leader ${status.leader}` : '';
   return (
     <Box>
       <Box width={9}>
@@ -161,14 +177,20 @@ function notable(event: HistoryEvent): Line | null {
     case 'join':
       return { text: `${at}node ${event.node} ${event.type.toUpperCase()}`, color: 'yellow' };
     case 'partition':
-      return { text: `${at}PARTITION ${event.groups.map((group) => `{${group.join(',')}}`).join(' | ')}`, color: 'red' };
+      return {
+        text: `${at}PARTITION ${event.groups.map((group) => `{${group.join(',')}}`).join(' | ')}`,
+        color: 'red',
+      };
     case 'cut':
       return { text: `${at}CUT ${event.from} -> ${event.to}`, color: 'red' };
     case 'heal':
       return { text: `${at}HEAL`, color: 'yellow' };
     case 'announce':
       if (event.role !== 'leader' && event.role !== 'primary') return null;
-      return { text: `${at}node ${event.node} ${event.role.toUpperCase()}${event.term === undefined ? '' : ` term ${event.term}`}`, color: 'green' };
+      return {
+        text: `${at}node ${event.node} ${event.role.toUpperCase()}${event.term === undefined ? '' : ` term ${event.term}`}`,
+        color: 'green',
+      };
     case 'phase':
       return event.phase === 'liveness' ? { text: `${at}liveness phase: faults healed` } : null;
     default:

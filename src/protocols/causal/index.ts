@@ -10,7 +10,8 @@ export type { CausalMessage } from './messages.ts';
 export const causal: ShippedProtocol<CausalOptions> = {
   name: 'causal',
   seeds: ['002'],
-  summary: 'Vector-clock causal broadcast: early messages wait in a buffer for their causal past (causal, not total, order).',
+  summary:
+    'Vector-clock causal broadcast: early messages wait in a buffer for their causal past (causal, not total, order).',
   defaults: causalDefaults,
   optionDocs: causalOptionDocs,
   promises: causalPromises,

@@ -1,6 +1,18 @@
 import type { NodeId, SubmissionId } from '../../core/ids.ts';
 import type { VectorClock } from './vector-clock.ts';
-import { arrayOf, count, matches, messageSchema, NODE_ID_MAX, nodeId, oneOf, payload, storedCount, submissionId, type Shape } from '../shared/schema.ts';
+import {
+  arrayOf,
+  count,
+  matches,
+  messageSchema,
+  NODE_ID_MAX,
+  nodeId,
+  oneOf,
+  payload,
+  storedCount,
+  submissionId,
+  type Shape,
+} from '../shared/schema.ts';
 
 /**
  * The only message of seed 002: a chat message stamped with its sender's vector clock right after the sender
@@ -30,7 +42,12 @@ export function isCausalMessage(value: unknown): value is CausalMessage {
   return causalSchema.check(value);
 }
 
-const RECORD_SHAPE: Shape = { kind: oneOf('delivered'), id: submissionId, origin: nodeId, vc: arrayOf(storedCount, NODE_ID_MAX, 1) };
+const RECORD_SHAPE: Shape = {
+  kind: oneOf('delivered'),
+  id: submissionId,
+  origin: nodeId,
+  vc: arrayOf(storedCount, NODE_ID_MAX, 1),
+};
 
 export function isCausalRecord(value: unknown): value is CausalRecord {
   return matches(value, RECORD_SHAPE);

@@ -37,7 +37,9 @@ export class CausalNode implements ProtocolNode<CausalMessage> {
     private readonly options: CausalOptions,
   ) {
     // A clock entry per node at index id - 1 needs the ids to be exactly 1..N.
-    nodes.forEach((node, index) => invariant(node === index + 1, `causal needs node ids 1..N, got ${nodes.join(', ')}`));
+    nodes.forEach((node, index) =>
+      invariant(node === index + 1, `causal needs node ids 1..N, got ${nodes.join(', ')}`),
+    );
     invariant(nodes.includes(id), `node ${id} is not one of ${nodes.join(', ')}`);
     this.clock = zeroClock(nodes.length);
     this.buffer = new CausalBuffer(options.bufferMax);

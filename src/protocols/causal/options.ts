@@ -24,7 +24,9 @@ export const causalOptionDocs: Record<keyof CausalOptions, string> = {
 export function validateCausalOptions(options: CausalOptions): CausalOptions {
   const { bufferMax, sendDelayMsMax } = options;
   if (typeof bufferMax !== 'number' || !Number.isInteger(bufferMax) || bufferMax < 1) {
-    throw new Error(`causal option bufferMax must be an integer >= 1 (${causalOptionDocs.bufferMax}), got ${JSON.stringify(bufferMax)}`);
+    throw new Error(
+      `causal option bufferMax must be an integer >= 1 (${causalOptionDocs.bufferMax}), got ${JSON.stringify(bufferMax)}`,
+    );
   }
   if (typeof sendDelayMsMax !== 'number' || !Number.isFinite(sendDelayMsMax) || sendDelayMsMax < 0) {
     throw new Error(

@@ -22,7 +22,7 @@ export const causalPromises: PromiseTable = {
   'exactly-once': {
     holds: ['none', 'delay', 'loss', 'duplication', 'crash', 'crash-restart', 'partition', 'clock-drift', 'storage'],
     note:
-      "A copy whose sender entry is not ahead of ours is dropped; the clock is rebuilt from the durable delivery " +
+      'A copy whose sender entry is not ahead of ours is dropped; the clock is rebuilt from the durable delivery ' +
       'records after a restart, so nothing delivered before it is delivered again.',
   },
   'total-order': {
@@ -35,6 +35,6 @@ export const causalPromises: PromiseTable = {
     breaks: ['loss', 'crash', 'crash-restart', 'partition', 'storage'],
     note:
       'No acks and no retransmission: a message lost, cut off by a partition or sent to a node while it was down ' +
-      'never arrives, and every later message of its sender then waits in that receiver\'s buffer for good.',
+      "never arrives, and every later message of its sender then waits in that receiver's buffer for good.",
   },
 };

@@ -92,7 +92,10 @@ describe('causal on the simulator: seed 002 examples', () => {
 
     for (const node of [1, 2, 3]) {
       const seen = deliveries(sim.history, node);
-      expect(seen.map((event) => event.payload), `node ${node}`).toEqual(['Hello', 'Hi', 'Hey both!']);
+      expect(
+        seen.map((event) => event.payload),
+        `node ${node}`,
+      ).toEqual(['Hello', 'Hi', 'Hey both!']);
       expect(seen.map((event) => event.order?.vc)).toEqual([
         [1, 0, 0],
         [1, 1, 0],

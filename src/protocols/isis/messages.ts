@@ -1,5 +1,15 @@
 import type { NodeId, SubmissionId } from '../../core/ids.ts';
-import { count, matches, messageSchema, nodeId, oneOf, payload, storedCount, submissionId, type Shape } from '../shared/schema.ts';
+import {
+  count,
+  matches,
+  messageSchema,
+  nodeId,
+  oneOf,
+  payload,
+  storedCount,
+  submissionId,
+  type Shape,
+} from '../shared/schema.ts';
 
 /** The sender asks every peer for a proposed timestamp; `clock` is the sender's Lamport clock. */
 export type IsisRequest = { type: 'REQUEST'; id: SubmissionId; origin: NodeId; payload: string; clock: number };

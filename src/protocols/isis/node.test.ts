@@ -14,7 +14,10 @@ class Cluster {
   readonly wire: Sent<IsisMessage>[] = [];
   readonly everySent: IsisMessage[] = [];
 
-  constructor(count: number, readonly options: Partial<IsisOptions> = {}) {
+  constructor(
+    count: number,
+    readonly options: Partial<IsisOptions> = {},
+  ) {
     this.ids = Array.from({ length: count }, (_, index) => index + 1);
     for (const id of this.ids) this.boot(id, []);
   }
@@ -89,7 +92,12 @@ describe('isis node', () => {
       const after = tags[index];
       expect(before.ts < after.ts || (before.ts === after.ts && before.proposer < after.proposer)).toBe(true);
     }
-    expect(cluster.ctx(2).delivered.map((delivery) => delivery.origin).sort()).toEqual([1, 2, 3]);
+    expect(
+      cluster
+        .ctx(2)
+        .delivered.map((delivery) => delivery.origin)
+        .sort(),
+    ).toEqual([1, 2, 3]);
   });
 
   it('finalizes with the maximum proposal once every node has answered, without waiting for the timeout', () => {

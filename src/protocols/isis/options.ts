@@ -26,7 +26,8 @@ export const isisOptionDocs: Record<keyof IsisOptions, string> = {
   trackedProposalsMax:
     'messages whose proposal state a sender keeps at most; past it the oldest finished ones are cleared, then the oldest open one is finalized early',
   holdbackMax: 'messages held waiting for delivery at most; past it new requests and finals are dropped and logged',
-  deliveredIdsMax: 'delivered ids remembered (and recovered after a restart) to refuse duplicates; the oldest are forgotten',
+  deliveredIdsMax:
+    'delivered ids remembered (and recovered after a restart) to refuse duplicates; the oldest are forgotten',
 };
 
 /** Checks the options once, at the boundary, with a message that says what to change. */

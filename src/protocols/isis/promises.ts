@@ -9,7 +9,7 @@ export const isisPromises: PromiseTable = {
     holds: ['none', 'duplication', 'clock-drift'],
     breaks: ['delay', 'loss', 'partition', 'crash', 'crash-restart', 'storage'],
     note:
-      'Safe while every node\'s proposal is counted. The 5 s timeout fallback finalizes without a slow, paused or cut-off ' +
+      "Safe while every node's proposal is counted. The 5 s timeout fallback finalizes without a slow, paused or cut-off " +
       'peer, whose late proposal is ignored: the final can land below messages that peer already delivered. A crashed ' +
       'node restarted (at the latest in the liveness phase) has lost its holdback queue and delivers FINALs as they come.',
   },
@@ -17,8 +17,8 @@ export const isisPromises: PromiseTable = {
     holds: ['none', 'duplication', 'clock-drift'],
     breaks: ['delay', 'loss', 'partition', 'crash', 'crash-restart', 'storage'],
     note:
-      'Over FIFO links every node proposes more for a sender\'s later message, so its final is larger. A proposal left ' +
-      'out by the timeout (slow or crashed peer) can make an earlier message\'s final the larger one.',
+      "Over FIFO links every node proposes more for a sender's later message, so its final is larger. A proposal left " +
+      "out by the timeout (slow or crashed peer) can make an earlier message's final the larger one.",
   },
   'exactly-once': {
     holds: ['none', 'delay', 'loss', 'duplication', 'crash', 'crash-restart', 'partition', 'clock-drift', 'storage'],

@@ -13,8 +13,24 @@ describe('isis proposals', () => {
   });
 
   it('takes the largest proposal as final, ties going to the highest proposer id', () => {
-    expect(chooseFinal(new Map([[1, 4], [2, 9], [3, 6]]))).toEqual({ ts: 9, proposer: 2 });
-    expect(chooseFinal(new Map([[3, 9], [1, 9], [2, 4]]))).toEqual({ ts: 9, proposer: 3 });
+    expect(
+      chooseFinal(
+        new Map([
+          [1, 4],
+          [2, 9],
+          [3, 6],
+        ]),
+      ),
+    ).toEqual({ ts: 9, proposer: 2 });
+    expect(
+      chooseFinal(
+        new Map([
+          [3, 9],
+          [1, 9],
+          [2, 4],
+        ]),
+      ),
+    ).toEqual({ ts: 9, proposer: 3 });
     expect(() => chooseFinal(new Map())).toThrow(/at least one proposal/);
   });
 

@@ -100,13 +100,17 @@ describe('isis in the simulator', () => {
         event.type === 'deliver' && event.node === 2 && event.i < restartIndex ? [event.id] : [],
       ),
     );
-    const bodies = new Map(events.flatMap((event) => (event.type === 'send' ? [[event.msg, event.body] as const] : [])));
+    const bodies = new Map(
+      events.flatMap((event) => (event.type === 'send' ? [[event.msg, event.body] as const] : [])),
+    );
     const staleFinals = events.filter((event) => {
       if (event.type !== 'receive' || event.node !== 2 || event.i < restartIndex) return false;
       const body = bodies.get(event.msg) as { type?: string; id?: string } | undefined;
       return body?.type === 'FINAL' && deliveredBefore.has(body.id ?? '');
     });
-    expect(staleFinals.length, 'the run must bring an already delivered FINAL back after the restart').toBeGreaterThan(0);
+    expect(staleFinals.length, 'the run must bring an already delivered FINAL back after the restart').toBeGreaterThan(
+      0,
+    );
     const sequences = deliveredIdsByNode(sim.history);
     for (const [node, sequence] of sequences) expect(new Set(sequence).size, `node ${node}`).toBe(sequence.length);
     expect(sim.status(2)?.delivered).toBe(sequences.get(2)?.length);

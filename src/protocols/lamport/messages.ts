@@ -1,5 +1,15 @@
 import type { NodeId, SubmissionId } from '../../core/ids.ts';
-import { count, matches, messageSchema, nodeId, oneOf, payload, storedCount, submissionId, type Shape } from '../shared/schema.ts';
+import {
+  count,
+  matches,
+  messageSchema,
+  nodeId,
+  oneOf,
+  payload,
+  storedCount,
+  submissionId,
+  type Shape,
+} from '../shared/schema.ts';
 
 /**
  * A chat message as seed 003 spreads it: `ts` and `origin` are fixed by the origin; `clock` is the Lamport clock

@@ -74,7 +74,7 @@ describe('lamport node, documented stability', () => {
     expect(details().outOfOrderDeliveries).toBe(1);
   });
 
-  it('keeps an origin\'s own last message until some clock arrives, a heartbeat included', () => {
+  it("keeps an origin's own last message until some clock arrives, a heartbeat included", () => {
     const { ctx, node } = boot(1, [1, 2, 3]);
     node.submit(ctx, { id: 's1', payload: 'p' });
     check(ctx, node, 100);
@@ -144,7 +144,7 @@ describe('lamport node, all-peers stability', () => {
     ]);
   });
 
-  it('waits until every live peer has sent a clock at least the head\'s ts', () => {
+  it("waits until every live peer has sent a clock at least the head's ts", () => {
     const { ctx, node } = boot(1, [1, 2, 3], { stability: 'all-peers' });
     node.message(ctx, 2, chat('s2', 2, 5));
     check(ctx, node, 100);
@@ -172,7 +172,7 @@ describe('lamport node, all-peers stability', () => {
 });
 
 describe('lamport definition', () => {
-  it('is a ProtocolDefinition whose options are documented one by one, with the seed\'s defaults', () => {
+  it("is a ProtocolDefinition whose options are documented one by one, with the seed's defaults", () => {
     const definition: ShippedProtocol = lamport;
     expect(definition.seeds).toEqual(['003']);
     expect(Object.keys(definition.optionDocs).sort()).toEqual(Object.keys(definition.defaults).sort());

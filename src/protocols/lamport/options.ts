@@ -29,7 +29,8 @@ export const lamportDefaults: LamportOptions = {
 
 export const lamportOptionDocs: Record<keyof LamportOptions, string> = {
   fanout: 'peers an origin, and every first-time receiver, forwards a message to (seed 003: PROPAGATION_FANOUT 3)',
-  dedupCacheSize: 'message ids remembered to drop duplicates; the oldest are forgotten (seed 003: MSG_ID_CACHE_SIZE 10000)',
+  dedupCacheSize:
+    'message ids remembered to drop duplicates; the oldest are forgotten (seed 003: MSG_ID_CACHE_SIZE 10000)',
   deliveryCheckIntervalMs: 'how often the holdback queue is checked for stable messages (seed 003: 100 ms)',
   heartbeatIntervalMs: 'base interval between heartbeats to every peer (seed 003: HEARTBEAT_INTERVAL 30000 ms)',
   heartbeatJitterMs: 'random extra added to each heartbeat interval (seed 003: heartbeats every 30-40 s, so 10000 ms)',

@@ -25,7 +25,7 @@ export const lamportPromises: PromiseTable = {
     note:
       'Gossip sends each copy once: a lost copy or a node that was down misses the message for good (no anti-entropy). ' +
       'And an origin delivers its own last message only once some clock reaches it, in a quiet cluster the next ' +
-      'heartbeat, 30-40 s away: longer than the lab\'s 30 s liveness phase, so even fault-free runs can miss it.',
+      "heartbeat, 30-40 s away: longer than the lab's 30 s liveness phase, so even fault-free runs can miss it.",
   },
 };
 
@@ -35,10 +35,10 @@ export const lamportAllPeersPromises: PromiseTable = {
     holds: ['none', 'duplication', 'crash', 'clock-drift'],
     breaks: ['delay', 'loss', 'crash-restart', 'partition', 'storage'],
     note:
-      'Needs FIFO links and full dissemination (the origin sends to every peer): then a clock >= the head\'s ts from every ' +
+      "Needs FIFO links and full dissemination (the origin sends to every peer): then a clock >= the head's ts from every " +
       'live peer means nothing smaller can still come. Reordering links (delay) or a lost copy break that; so does a peer ' +
       'judged dead while it is not (partition) and a restart, which forgets the clock it advertised. A crash, even one that cuts a ' +
-      'handler\'s broadcast short, is safe here because a crashed peer is no longer waited for. Storage faults come ' +
+      "handler's broadcast short, is safe here because a crashed peer is no longer waited for. Storage faults come " +
       'with the restart that reads the log back, and break it as crash-restart does.',
   },
   'fifo-order': {

@@ -22,4 +22,3 @@ export function stableAllPeers(
 ): boolean {
   return livePeers.every((peer) => (heardClock.get(peer) ?? -1) >= headTs);
 }
-

@@ -312,7 +312,10 @@ describe('the primary-backup definition', () => {
 
   it('never promises and breaks a property under the same fault class', () => {
     for (const [property, promise] of Object.entries(primaryBackup.promises)) {
-      expect(promise.holds.filter((fault) => promise.breaks?.includes(fault)), property).toEqual([]);
+      expect(
+        promise.holds.filter((fault) => promise.breaks?.includes(fault)),
+        property,
+      ).toEqual([]);
     }
   });
 });

@@ -118,7 +118,8 @@ export class PrimaryBackupNode implements ProtocolNode<PrimaryBackupMessage>, Re
         if (this.role === 'primary') ctx.send(from, { type: 'COORDINATOR', lastSeq: this.highestSeq });
         return;
       case 'SYNC_REQ':
-        if (this.role === 'primary') ctx.send(from, syncReply(this.history, message.fromSeq, this.options.syncBatchMax));
+        if (this.role === 'primary')
+          ctx.send(from, syncReply(this.history, message.fromSeq, this.options.syncBatchMax));
         return;
       case 'SYNC':
         return this.rejoin.onSync(ctx, from, message);

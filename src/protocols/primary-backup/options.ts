@@ -32,12 +32,15 @@ export const primaryBackupDefaults: PrimaryBackupOptions = {
 
 export const primaryBackupOptionDocs: Record<keyof PrimaryBackupOptions, string> = {
   heartbeatIntervalMs:
-    'base period of every node\'s HEARTBEAT (seed: 30 s; scaled down so elections take the documented 2-5 s)',
-  heartbeatJitterMs: 'random extra wait added to each heartbeat period, 0..this ms (seed: 30-40 s, i.e. a third of the base)',
+    "base period of every node's HEARTBEAT (seed: 30 s; scaled down so elections take the documented 2-5 s)",
+  heartbeatJitterMs:
+    'random extra wait added to each heartbeat period, 0..this ms (seed: 30-40 s, i.e. a third of the base)',
   primaryTimeoutMs:
     'silence from the primary after which a backup suspects it and starts a Bully election; also how long a restarted node waits for the primary to answer DISCOVER or SYNC_REQ (seed: 60 s; ours: 2500 ms for a 2-5 s election)',
-  electionTimeoutMs: 'how long a candidate waits for an OK from a higher node before it becomes primary (seed: 2-5 s elections)',
-  coordinatorTimeoutMs: 'after an OK, how long to wait for COORDINATOR before electing again (not in the seed: Bully needs it)',
+  electionTimeoutMs:
+    'how long a candidate waits for an OK from a higher node before it becomes primary (seed: 2-5 s elections)',
+  coordinatorTimeoutMs:
+    'after an OK, how long to wait for COORDINATOR before electing again (not in the seed: Bully needs it)',
   idCacheMax: 'delivered ids remembered to refuse duplicates (seed: MSG_ID_CACHE_SIZE 10000); older ones are forgotten',
   historyMax: 'latest deliveries kept in memory to answer SYNC_REQ from a restarted node; older ones cannot be synced',
   syncBatchMax: 'entries per SYNC reply at most; the restarted node asks again for the rest',

@@ -30,7 +30,7 @@ export const primaryBackupPromises: PromiseTable = {
     holds: ['none', 'delay', 'loss', 'duplication', 'crash', 'crash-restart', 'partition', 'clock-drift'],
     breaks: ['storage'],
     note:
-      'Primary and backups refuse an id they delivered (the seed\'s id cache, rebuilt from the durable log after a ' +
+      "Primary and backups refuse an id they delivered (the seed's id cache, rebuilt from the durable log after a " +
       'restart); the cache forgets ids older than its last idCacheMax deliveries. A torn last record forgets ' +
       'the last id delivered, so a retried or re-replicated copy is delivered again (storage).',
   },

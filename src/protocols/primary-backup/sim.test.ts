@@ -127,7 +127,10 @@ describe('primary-backup on the simulator: the primary crashes', () => {
     expect(reference.map((event) => event.id)).toEqual([after[1], after[0], after[2]]);
     for (const node of [1, 2, 3, 4]) {
       const late = deliveries(sim.history, node).filter((event) => event.t > electedMs);
-      expect(late.map((event) => event.id), `node ${node}`).toEqual(reference.map((event) => event.id));
+      expect(
+        late.map((event) => event.id),
+        `node ${node}`,
+      ).toEqual(reference.map((event) => event.id));
       expect(late.map((event) => event.order)).toEqual([
         { seq: lastBefore + 1, primary: 4 },
         { seq: lastBefore + 2, primary: 4 },

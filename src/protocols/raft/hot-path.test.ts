@@ -17,13 +17,17 @@ describe('raft hot path', () => {
 
   it('majorityIndex is the index a majority holds, as sorting the match indexes descending gives', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 1000 }), fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 0, maxLength: 30 }), (own, matches) => {
-        const peers = matches.map((_, index) => index + 2);
-        const progress = new LeaderProgress(peers, own);
-        matches.forEach((match, index) => progress.matched(peers[index], match));
-        const sorted = [own, ...matches].sort((a, b) => b - a);
-        return progress.majorityIndex(own, peers.length + 1) === sorted[Math.floor((peers.length + 1) / 2)];
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 1000 }),
+        fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 0, maxLength: 30 }),
+        (own, matches) => {
+          const peers = matches.map((_, index) => index + 2);
+          const progress = new LeaderProgress(peers, own);
+          matches.forEach((match, index) => progress.matched(peers[index], match));
+          const sorted = [own, ...matches].sort((a, b) => b - a);
+          return progress.majorityIndex(own, peers.length + 1) === sorted[Math.floor((peers.length + 1) / 2)];
+        },
+      ),
       { numRuns: 500, seed: 15 },
     );
   });

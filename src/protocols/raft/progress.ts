@@ -45,7 +45,10 @@ export class LeaderProgress {
 
   /** The highest index stored on a majority of the cluster, counting the leader's own log. */
   majorityIndex(ownLastIndex: number, clusterSize: number): number {
-    invariant(this.match.size + 1 === clusterSize, () => `progress covers ${this.match.size + 1} of ${clusterSize} nodes`);
+    invariant(
+      this.match.size + 1 === clusterSize,
+      () => `progress covers ${this.match.size + 1} of ${clusterSize} nodes`,
+    );
     // A typed array sorts numbers natively, ascending: on the leader's every reply, so no spread or comparator.
     const indexes = new Float64Array(clusterSize);
     indexes[0] = ownLastIndex;

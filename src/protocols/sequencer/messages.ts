@@ -80,5 +80,12 @@ export function entryOf(value: Entry): Entry {
 }
 
 export function entryRecord(entry: Entry): EntryRecord {
-  return { kind: 'entry', term: entry.term, seq: entry.seq, id: entry.id, origin: entry.origin, payload: entry.payload };
+  return {
+    kind: 'entry',
+    term: entry.term,
+    seq: entry.seq,
+    id: entry.id,
+    origin: entry.origin,
+    payload: entry.payload,
+  };
 }

@@ -16,8 +16,15 @@ function makeNode(id: NodeId, options: Partial<SequencerOptions> = {}, recovered
   return { node, ctx };
 }
 
-const entry = (seq: number, id: string, term = 1, origin: NodeId = 3): Entry => ({ term, seq, id, origin, payload: id });
-const typesSent = (ctx: TestContext<SequencerMessage>) => ctx.takeSent().map((sent) => `${sent.message.type}>${sent.to}`);
+const entry = (seq: number, id: string, term = 1, origin: NodeId = 3): Entry => ({
+  term,
+  seq,
+  id,
+  origin,
+  payload: id,
+});
+const typesSent = (ctx: TestContext<SequencerMessage>) =>
+  ctx.takeSent().map((sent) => `${sent.message.type}>${sent.to}`);
 
 /** Node 3 of 1..3 with nobody answering its JOIN: the highest id leads at once when its leader timer fires. */
 function leader(options: Partial<SequencerOptions> = {}) {
@@ -123,9 +130,9 @@ describe('sequencer node', () => {
     expect(() => sequencer.create({ ...config, options: { ...sequencerDefaults, heartbeatIntervalMs: 0 } })).toThrow(
       /sequencer option heartbeatIntervalMs must be an integer from 1 to 600000 \(how often the leader sends HEARTBEAT/,
     );
-    expect(() => sequencer.create({ ...config, options: { ...sequencerDefaults, retryForwards: 'yes' as unknown as boolean } })).toThrow(
-      /retryForwards must be true or false/,
-    );
+    expect(() =>
+      sequencer.create({ ...config, options: { ...sequencerDefaults, retryForwards: 'yes' as unknown as boolean } }),
+    ).toThrow(/retryForwards must be true or false/);
     expect(() => sequencer.create({ ...config, options: sequencerDefaults })).not.toThrow();
     expect(Object.keys(sequencer.optionDocs).sort()).toEqual(Object.keys(sequencerDefaults).sort());
   });

@@ -3,7 +3,14 @@ import type { NodeId } from '../../core/ids.ts';
 import type { Json } from '../../core/json.ts';
 import type { NodeContext, NodeStatus, ProtocolNode, Role, Submission } from '../../core/node.ts';
 import { nextCount, prefixWithin } from '../shared/schema.ts';
-import { CATCHUP_ENTRIES_MAX, entryOf, entryRecord, type Entry, type SequencerMessage, type SequencerRecord } from './messages.ts';
+import {
+  CATCHUP_ENTRIES_MAX,
+  entryOf,
+  entryRecord,
+  type Entry,
+  type SequencerMessage,
+  type SequencerRecord,
+} from './messages.ts';
 import type { SequencerOptions } from './options.ts';
 
 export type { SequencerOptions } from './options.ts';
@@ -108,7 +115,8 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
     // Only the new submission goes out now; the others were sent already and are re-sent by the retry timer
     // or on a leader change -- re-sending every pending one per submission made the traffic quadratic.
     const leader = this.knownLeader();
-    if (leader !== null) ctx.send(leader, { type: 'CHAT', id: submission.id, origin: this.id, payload: submission.payload });
+    if (leader !== null)
+      ctx.send(leader, { type: 'CHAT', id: submission.id, origin: this.id, payload: submission.payload });
     this.armForwardRetry(ctx);
   }
 
@@ -176,7 +184,10 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
       case TIMER_FORWARD:
         this.forwardTimerArmed = false;
         if (this.pending.size === 0) return;
-        this.forwardRetryMs = Math.min(this.forwardRetryMs * 2, this.options.forwardRetryMs * FORWARD_BACKOFF_FACTOR_MAX);
+        this.forwardRetryMs = Math.min(
+          this.forwardRetryMs * 2,
+          this.options.forwardRetryMs * FORWARD_BACKOFF_FACTOR_MAX,
+        );
         this.forwardPending(ctx);
         this.armForwardRetry(ctx);
         return;

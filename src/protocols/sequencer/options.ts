@@ -74,12 +74,15 @@ export function validateSequencerOptions(options: SequencerOptions): SequencerOp
     const value: unknown = options[key];
     const got = JSON.stringify(value);
     if (FLAGS.has(key)) {
-      if (typeof value !== 'boolean') throw new Error(`sequencer option ${key} must be true or false (${sequencerOptionDocs[key]}), got ${got}`);
+      if (typeof value !== 'boolean')
+        throw new Error(`sequencer option ${key} must be true or false (${sequencerOptionDocs[key]}), got ${got}`);
       continue;
     }
     const [least, most] = SEQUENCER_OPTION_RANGES[key];
     if (typeof value !== 'number' || !Number.isInteger(value) || value < least || value > most) {
-      throw new Error(`sequencer option ${key} must be an integer from ${least} to ${most} (${sequencerOptionDocs[key]}), got ${got}`);
+      throw new Error(
+        `sequencer option ${key} must be an integer from ${least} to ${most} (${sequencerOptionDocs[key]}), got ${got}`,
+      );
     }
   }
   if (options.leaderTimeoutMs <= options.heartbeatIntervalMs) {

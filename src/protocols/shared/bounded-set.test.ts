@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BoundedSet } from './bounded-set.ts';
 
-describe('a bounded set (the seeds\' id caches)', () => {
+describe("a bounded set (the seeds' id caches)", () => {
   it('forgets the oldest id past its limit; adding a known id does not refresh it', () => {
     const cache = new BoundedSet<string>(2);
     cache.add('a');
