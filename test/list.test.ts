@@ -11,6 +11,15 @@ describe('tob-lab list', () => {
     expect(result.stdout).toMatch(/^ {6}stability = 'documented' +'documented': deliver the head/m);
   });
 
+  it('prints the promise tables with a column for every fault class, storage included', async () => {
+    const result = await runCli(['list', '--no-options']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /^ {2}protocol +property +none +delay +loss +dup +crash +restart +part +drift +storage$/m,
+    );
+    expect(result.stdout).toMatch(/^ {2}raft +durability( +[Px.]){9}$/m);
+  });
+
   it("lists a user's protocol from its module, with its promise table", async () => {
     const result = await runCli(['list', '--protocol', './examples/gossip-chat.ts']);
     expect(result.code).toBe(0);

@@ -1,8 +1,8 @@
 import type { ProtocolDefinition } from '../core/node.ts';
-import { FAULT_CLASSES, PROPERTIES } from '../core/promises.ts';
+import { FAULT_CLASSES, PROPERTIES, type FaultClass } from '../core/promises.ts';
 
-/** Short column heads for the fault classes, so the table fits in 100 columns. */
-const FAULT_HEADS: Record<string, string> = {
+/** Short column heads for the fault classes, so the table stays narrow; typed so a new class needs its head. */
+const FAULT_HEADS: Record<FaultClass, string> = {
   none: 'none',
   delay: 'delay',
   loss: 'loss',
@@ -11,6 +11,7 @@ const FAULT_HEADS: Record<string, string> = {
   'crash-restart': 'restart',
   partition: 'part',
   'clock-drift': 'drift',
+  storage: 'storage',
 };
 
 /** One row per (protocol, property): P promised, x known to break, . not promised. */
