@@ -9,6 +9,7 @@ export {
   when,
   within,
   leaderElected,
+  newLeader,
   deliveredAtLeast,
   settled,
   submit,
