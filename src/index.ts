@@ -34,6 +34,7 @@ export {
   diskOk,
   describeAction,
   describeTrigger,
+  describeStep,
   type Action,
   type Condition,
   type Step,

@@ -283,6 +283,13 @@ export function describeCondition(condition: Condition): string {
   return 'every message is delivered everywhere';
 }
 
+/** One step as a line of a schedule: "   4000 ms  crash node 2", or "when node 2 leads: crash node 2". */
+export function describeStep(step: Step): string {
+  return step.atMs !== undefined
+    ? `${String(step.atMs).padStart(7)} ms  ${describeAction(step.action)}`
+    : `${describeTrigger(step)}: ${describeAction(step.action)}`;
+}
+
 /** When a step happens, in words: "at 4000 ms", "500 ms after the previous step", "when node 2 leads". */
 export function describeTrigger(step: Step): string {
   if (step.atMs !== undefined) return `at ${step.atMs} ms`;
