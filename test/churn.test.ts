@@ -65,16 +65,14 @@ function leaderBefore(events: readonly HistoryEvent[], index: number): { node: n
 describe('the newLeader condition', () => {
   /** The first leader cut off from the others at once; then a heal when the condition holds. */
   const isolateFirstLeader = (wait: Step[]) => {
-    const isolate = [1, 2, 3].map(
-      (node): Step => ({
-        when: { leader: node },
-        timeoutMs: 0,
-        action: partition(
-          [node],
-          [1, 2, 3].filter((other) => other !== node),
-        ),
-      }),
-    );
+    const isolate = [1, 2, 3].map((node): Step => ({
+      when: { leader: node },
+      timeoutMs: 0,
+      action: partition(
+        [node],
+        [1, 2, 3].filter((other) => other !== node),
+      ),
+    }));
     const steps = [...within(2_000, when(leaderElected(), heal())), ...isolate, ...wait];
     const run = runScenario(
       scenario({ name: 'new-leader', cluster: { protocol: 'raft', nodes: 3 }, timeline: steps, settleMs: 500 }),

@@ -40,9 +40,7 @@ export interface LinkLatency {
 
 /** Conditions a step can wait for; they read the run's history and the nodes' announcements, never a clock. */
 export type Condition =
-  | { leader: NodeId | 'any'; new?: true }
-  | { delivered: { node: NodeId; count: number } }
-  | { settled: true };
+  { leader: NodeId | 'any'; new?: true } | { delivered: { node: NodeId; count: number } } | { settled: true };
 
 /**
  * One step of the timeline, with exactly one trigger: an absolute virtual time (never before the previous step),

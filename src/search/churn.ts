@@ -38,10 +38,7 @@ export const CHURN_FAULTS: readonly FaultClass[] = ['crash', 'crash-restart', 'p
 type StrikeKind = 'isolate' | 'crash' | 'crash-restart' | 'tear' | 'pause';
 
 type Strike =
-  | { kind: 'isolate' }
-  | { kind: 'crash'; during?: CrashPoint; restart: boolean }
-  | { kind: 'tear' }
-  | { kind: 'pause' };
+  { kind: 'isolate' } | { kind: 'crash'; during?: CrashPoint; restart: boolean } | { kind: 'tear' } | { kind: 'pause' };
 
 interface Episode {
   strike: Strike;

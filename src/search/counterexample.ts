@@ -28,7 +28,12 @@ export function counterexampleSource(info: CounterexampleInfo): string {
   const { scenario } = info;
   const helpers = new Set<string>(['at', 'scenario']);
   const timeline = groupByTrigger(scenario.steps).map(
-    ({ step, actions }) => `    ${triggerCall(step, actions.map((action) => actionCall(action, helpers)), helpers)},`,
+    ({ step, actions }) =>
+      `    ${triggerCall(
+        step,
+        actions.map((action) => actionCall(action, helpers)),
+        helpers,
+      )},`,
   );
   const protocolImport = info.protocolModule === undefined ? null : importLine(info.protocolModule, info.file);
   const protocol =

@@ -146,7 +146,7 @@ function pruneDifferential(
   let current = generated;
   let removed = 0;
   let runs = 0;
-  for (let changed = true; changed && runs < runsMax; ) {
+  for (let changed = true; changed && runs < runsMax;) {
     changed = false;
     for (let index = current.scenario.steps.length - 1; index >= 0 && runs < runsMax; index -= 1) {
       const steps = current.scenario.steps.filter((_, position) => position !== index);
