@@ -53,13 +53,15 @@ describe('crash points: the cuts of the commit order', () => {
     expect(kinds(sim, 1)).toEqual(['submit', 'persist', 'deliver', 'ack', 'send', 'send']);
   });
 
-  it('after sync and k effects: the records are durable and only the first k effects leave', () => {
+  it('after sync and k effects: the records are durable and only the first k effects leave, by kind as live', () => {
+    // The handler delivered, acked, then broadcast; the live host lets sends leave first, then deliveries, then
+    // acks (EFFECT_ORDER), so no cut shows the ack without both sends.
     for (const [cut, expected] of [
       [0, ['submit', 'persist', 'crash']],
-      [1, ['submit', 'persist', 'deliver', 'crash']],
-      [2, ['submit', 'persist', 'deliver', 'ack', 'crash']],
-      [3, ['submit', 'persist', 'deliver', 'ack', 'send', 'crash']],
-      [9, ['submit', 'persist', 'deliver', 'ack', 'send', 'send', 'crash']],
+      [1, ['submit', 'persist', 'send', 'crash']],
+      [2, ['submit', 'persist', 'send', 'send', 'crash']],
+      [3, ['submit', 'persist', 'send', 'send', 'deliver', 'crash']],
+      [9, ['submit', 'persist', 'send', 'send', 'deliver', 'ack', 'crash']],
     ] as const) {
       const sim = simulator();
       sim.crashDuring(1, { handler: 'persisting', cut });
@@ -70,6 +72,53 @@ describe('crash points: the cuts of the commit order', () => {
       sim.restart(1);
       expect(starts.at(-1)?.recovered).toEqual([{ id: 's1' }]);
     }
+  });
+
+  it('a batch: records of every handler synced together, then effects by kind across the batch', () => {
+    const sim = simulator();
+    sim.crashDuring(1, { handler: 'next', cut: 4, batch: { handlers: 3, windowMs: 10 } });
+    sim.submit(1, 'a');
+    expect(kinds(sim, 1)).toEqual(['submit']); // its effects wait for the batch's sync
+    sim.runUntil(5);
+    sim.submit(1, 'b');
+    // Two handlers ran, two records, eight effects: 4 sends, 2 deliveries, 2 acks. The cut lets the four sends
+    // out and nothing else: s1's ack never leaves although s2's records are durable.
+    sim.runUntil(20);
+    expect(kinds(sim, 1)).toEqual(['submit', 'submit', 'persist', 'persist', 'send', 'send', 'send', 'send', 'crash']);
+    expect(eventsOf(sim.history, 'crash')[0].during).toEqual({ cut: 'after-sync', effects: 4, of: 8, handlers: 2 });
+    expect(eventsOf(sim.history, 'crash')[0].t).toBe(10); // the window closed the batch
+    sim.restart(1);
+    expect(starts.at(-1)?.recovered).toEqual([{ id: 's1' }, { id: 's2' }]);
+    // Both deliveries were synced with the records: handed over at restart; neither ack ever happened.
+    expect(eventsOf(sim.history, 'deliver').map((event) => [event.node, event.id])).toEqual([
+      [1, 's1'],
+      [1, 's2'],
+    ]);
+    expect(eventsOf(sim.history, 'ack')).toHaveLength(0);
+  });
+
+  it('a batch closes when full, and before-sync loses every handler of it', () => {
+    const sim = simulator();
+    sim.crashDuring(1, { handler: 'persisting', cut: 'before-sync', batch: { handlers: 2, windowMs: 50 } });
+    sim.submit(1, 'a');
+    expect(sim.isUp(1)).toBe(true);
+    sim.submit(1, 'b');
+    expect(sim.isUp(1)).toBe(false); // full at two handlers: committed at once, not at the window's end
+    expect(eventsOf(sim.history, 'crash')[0].during).toEqual({ cut: 'before-sync', records: 2, handlers: 2 });
+    sim.restart(1);
+    expect(starts.at(-1)?.recovered).toEqual([]);
+  });
+
+  it('a batch point without a crash that fires commits the batch whole, in the order the handlers acted', () => {
+    const sim = simulator();
+    sim.crashDuring(2, { handler: 'persisting', cut: 0, batch: { handlers: 4, windowMs: 10 } });
+    sim.submit(1, 'm');
+    sim.runUntil(1_000); // node 2 receives a copy, persists nothing: its batch commits whole, the point stays
+    expect(sim.isUp(2)).toBe(true);
+    expect(eventsOf(sim.history, 'receive').filter((event) => event.node === 2)).toHaveLength(1);
+    sim.beginLiveness();
+    sim.submit(2, 'n'); // disarmed: no batch, no capture
+    expect(kinds(sim, 2)).toEqual(['receive', 'submit', 'persist', 'deliver', 'ack', 'send', 'send']);
   });
 
   it('a delivery synced but cut off is handed to the application at restart, as the live host does', () => {

@@ -25,7 +25,7 @@ import {
 } from '../core/node.ts';
 import { randomStream, type RandomStream } from '../core/rng.ts';
 import { DriftingClock } from './clock.ts';
-import { commitCaptured, type CapturedOp, type CrashPoint } from './commit.ts';
+import { commitCaptured, crashPointProblem, type CapturedOp, type CrashPoint, type EffectKind } from './commit.ts';
 import { SimulatedDisk } from './disk.ts';
 import { roundMs, type Latency, type LinkConfig } from './network.ts';
 import type { DistributiveOmit } from './queue.ts';
@@ -69,6 +69,15 @@ export const FREEZE_BY_DEFAULT = typeof process !== 'undefined' && process.env.T
 type NodeWork =
   Extract<PendingEvent, { kind: 'message' | 'timer' }> | { kind: 'submit'; id: SubmissionId; payload: string };
 
+/** The handlers of a batch so far, their effects waiting for its commit. */
+interface OpenBatch {
+  handlers: CapturedOp[][];
+  handlersMax: number;
+  /** Timers armed from here on were armed inside the batch, and so cannot join it. */
+  firstTimerToken: number;
+  closesAtMs: number;
+}
+
 interface NodeSlot {
   id: NodeId;
   /** False until the node first boots; messages to it meanwhile are dropped as not-joined. */
@@ -84,6 +93,8 @@ interface NodeSlot {
   crashPoint: CrashPoint | null;
   /** While a crash point is armed or the disk is full, what the running handler does, kept to commit in order. */
   capture: CapturedOp[] | null;
+  /** A group commit still taking handlers (a crash point with a batch window is armed); see BatchWindow. */
+  batch: OpenBatch | null;
   /** Deliveries synced before a crash cut their effect off, handed to the application at the next boot. */
   owed: Delivery[];
   /** The node's clock reading when this instance booted: `now()` counts from there, as a process clock does. */
@@ -252,6 +263,7 @@ export class Simulator {
     for (const id of this.nodes) {
       const slot = this.slot(id);
       slot.crashPoint = null;
+      this.closeBatch(slot); // disarmed: it commits whole
       this.setDiskFull(id, false);
       if (!slot.joined) this.join(id);
       else if (!slot.up) this.restart(id);
@@ -313,6 +325,7 @@ export class Simulator {
     slot.instance = null;
     slot.timers.clear();
     slot.backlog = [];
+    slot.batch = null; // a batch still taking handlers was never synced: it dies with the process
     this.record(during === undefined ? { type: 'crash', node } : { type: 'crash', node, during });
   }
 
@@ -321,11 +334,9 @@ export class Simulator {
    * replaces a point armed earlier and stays armed across restarts until it fires or the liveness phase begins.
    */
   crashDuring(node: NodeId, point: CrashPoint): void {
-    invariant(
-      point.cut === 'before-sync' || (Number.isInteger(point.cut) && point.cut >= 0),
-      'a cut is before-sync or a count >= 0',
-    );
-    this.slot(node).crashPoint = { ...point };
+    const problem = crashPointProblem(point);
+    invariant(problem === null, () => `crash point: ${problem}`);
+    this.slot(node).crashPoint = point.batch === undefined ? { ...point } : { ...point, batch: { ...point.batch } };
   }
 
   /** A fresh instance recovers from the durable records. */
@@ -377,6 +388,9 @@ export class Simulator {
   pause(node: NodeId): void {
     const slot = this.slot(node);
     if (!slot.up || slot.paused) return;
+    // A batch taking handlers commits first: the stop falls just after its commit, one of the moments a stop can.
+    this.closeBatch(slot);
+    if (!slot.up) return;
     slot.paused = true;
     this.record({ type: 'pause', node });
   }
@@ -475,7 +489,7 @@ export class Simulator {
         slot.paused,
         slot.disk.stateMaterial(),
         slot.draws,
-        slot.crashPoint === null ? null : [slot.crashPoint.handler, slot.crashPoint.cut],
+        crashPointMaterial(slot),
         slot.owed as unknown as Json,
         slot.bootClockMs,
         slot.clock.read(this.now),
@@ -585,6 +599,11 @@ export class Simulator {
       slot.backlog.push(work);
       return;
     }
+    if (slot.batch !== null && work.kind === 'timer' && work.token >= slot.batch.firstTimerToken) {
+      // Armed inside the open batch: live, it fires only after the batch committed, so the batch commits first.
+      this.closeBatch(slot);
+      if (!slot.up) return;
+    }
     switch (work.kind) {
       case 'message':
         this.record({ type: 'receive', node: slot.id, from: work.from, msg: work.msg });
@@ -607,9 +626,22 @@ export class Simulator {
     const instance = slot.instance;
     invariant(slot.up, () => `node ${slot.id} is down and cannot handle anything`);
     invariant(instance !== null, () => `node ${slot.id} has no instance and cannot handle anything`);
-    if (slot.crashPoint === null && !slot.disk.full) {
+    if (slot.batch === null && slot.crashPoint === null && !slot.disk.full) {
       this.runHandler(slot, instance, run);
       return;
+    }
+    const window = slot.crashPoint?.batch;
+    if (slot.batch === null && window !== undefined) {
+      const batch: OpenBatch = {
+        handlers: [],
+        handlersMax: window.handlers,
+        firstTimerToken: this.nextTimerToken,
+        closesAtMs: roundMs(this.now + window.windowMs),
+      };
+      slot.batch = batch;
+      this.schedule(batch.closesAtMs, () => {
+        if (slot.batch === batch) this.closeBatch(slot);
+      });
     }
     const captured: CapturedOp[] = [];
     slot.capture = captured;
@@ -618,7 +650,25 @@ export class Simulator {
     } finally {
       slot.capture = null;
     }
-    const fired = commitCaptured(captured, slot.crashPoint, {
+    if (slot.batch === null) {
+      this.commit(slot, [captured]);
+      return;
+    }
+    slot.batch.handlers.push(captured);
+    if (slot.batch.handlers.length >= slot.batch.handlersMax) this.closeBatch(slot);
+  }
+
+  /** Commits the node's open batch, if any (the window closed, it is full, or the node is about to stop). */
+  private closeBatch(slot: NodeSlot): void {
+    const batch = slot.batch;
+    if (batch === null) return;
+    slot.batch = null;
+    if (batch.handlers.length > 0) this.commit(slot, batch.handlers);
+  }
+
+  /** Commits captured handlers as the live host does (see commit.ts), firing the crash point if it falls here. */
+  private commit(slot: NodeSlot, handlers: CapturedOp[][]): void {
+    const fired = commitCaptured(handlers, slot.crashPoint, {
       diskFull: () => slot.disk.full,
       persist: (record) => this.persist(slot, record),
       writeFailed: (records) => {
@@ -651,10 +701,14 @@ export class Simulator {
     this.record({ type: 'persist', node: slot.id, record });
   }
 
-  /** Runs a context call now, or keeps it for the commit while the handler is captured. */
-  private act(slot: NodeSlot, kind: 'effect' | 'volatile', run: () => void): void {
-    if (slot.capture === null) run();
-    else slot.capture.push({ kind, run });
+  /**
+   * Runs a context call now, or keeps it for the commit while the handler is captured. Inside a batch, timers are
+   * armed (and log lines written) as the handler runs, as live: only what leaves the process waits for the sync.
+   */
+  private act(slot: NodeSlot, kind: EffectKind | 'volatile', run: () => void): void {
+    if (slot.capture === null || (kind === 'volatile' && slot.batch !== null)) run();
+    else if (kind === 'volatile') slot.capture.push({ kind, run });
+    else slot.capture.push({ kind: 'effect', effect: kind, run });
   }
 
   /**
@@ -684,7 +738,7 @@ export class Simulator {
     this.slot(to);
     const wire = this.toWire(body);
     if (slot.capture === null) this.transmit(slot.id, to, body, wire);
-    else slot.capture.push({ kind: 'effect', run: () => this.transmit(slot.id, to, body, wire) });
+    else slot.capture.push({ kind: 'effect', effect: 'send', run: () => this.transmit(slot.id, to, body, wire) });
   }
 
   private broadcast(slot: NodeSlot, peers: readonly NodeId[], body: Json): void {
@@ -692,7 +746,7 @@ export class Simulator {
     for (const peer of peers) {
       // One cut per receiver: a crash can fall between two of a broadcast's sends.
       if (slot.capture === null) this.transmit(slot.id, peer, body, wire);
-      else slot.capture.push({ kind: 'effect', run: () => this.transmit(slot.id, peer, body, wire) });
+      else slot.capture.push({ kind: 'effect', effect: 'send', run: () => this.transmit(slot.id, peer, body, wire) });
     }
   }
 
@@ -723,6 +777,7 @@ export class Simulator {
       disk: new SimulatedDisk(),
       crashPoint: null,
       capture: null,
+      batch: null,
       bootClockMs: 0,
       owed: [],
       backlog: [],
@@ -746,11 +801,11 @@ export class Simulator {
       deliver: (delivery) => {
         const run = () => this.record({ type: 'deliver', node: id, ...delivery });
         if (slot.capture === null) run();
-        else slot.capture.push({ kind: 'effect', run, delivery });
+        else slot.capture.push({ kind: 'effect', effect: 'deliver', run, delivery });
       },
-      ack: (submission) => this.act(slot, 'effect', () => this.record({ type: 'ack', node: id, id: submission })),
+      ack: (submission) => this.act(slot, 'ack', () => this.record({ type: 'ack', node: id, id: submission })),
       announce: (announcement) =>
-        this.act(slot, 'effect', () => this.record({ type: 'announce', node: id, ...announcement })),
+        this.act(slot, 'other', () => this.record({ type: 'announce', node: id, ...announcement })),
       // Local time since this instance booted, as a process clock counts it (live: performance.now()).
       now: () => slot.clock.read(this.now) - slot.bootClockMs,
       random: () => {
@@ -761,4 +816,14 @@ export class Simulator {
     };
     return slot;
   }
+}
+
+/** A node's armed crash point and open batch, for state fingerprints (unchanged from before batches without one). */
+function crashPointMaterial(slot: NodeSlot): Json {
+  const point = slot.crashPoint;
+  if (point === null) return null;
+  const material: Json[] = [point.handler, point.cut];
+  if (point.batch !== undefined) material.push(point.batch.handlers, point.batch.windowMs);
+  if (slot.batch !== null) material.push(slot.batch.handlers.length, slot.batch.closesAtMs);
+  return material;
 }
