@@ -372,6 +372,8 @@ export function faultArbitrary(fault: FaultClass, options: GenerateOptions): fc.
  * Storage faults after TigerBeetle's model, each with the restart that makes the node read its log back: power
  * lost mid-write (a torn last record), a record damaged at rest (the last one reads as torn; an earlier one stops
  * the node for good), a crash before a handler's records were synced (lost writes), and a full disk for a while.
+ * (Lost writes of a whole batch are crash points of the crash classes, which draw batches; this class keeps its
+ * shape, so it generates the cases it generated before batches existed.)
  */
 function storageFaultArbitrary(options: GenerateOptions): fc.Arbitrary<Step[]> {
   const windowMs = options.windowMs ?? 20_000;
@@ -388,15 +390,8 @@ function storageFaultArbitrary(options: GenerateOptions): fc.Arbitrary<Step[]> {
       { atMs: f.atMs, action: { do: 'crash', node: f.node } },
       { atMs: f.atMs + f.durationMs, action: { do: 'restart', node: f.node } },
     ]),
-    fc.record({ atMs, durationMs, node, handler: handlerArbitrary(), batch: batchArbitrary() }).map((f): Step[] => [
-      {
-        atMs: f.atMs,
-        action: {
-          do: 'crash',
-          node: f.node,
-          during: withBatch({ handler: f.handler, cut: 'before-sync', batch: f.batch }),
-        },
-      },
+    fc.record({ atMs, durationMs, node, handler: handlerArbitrary() }).map((f): Step[] => [
+      { atMs: f.atMs, action: { do: 'crash', node: f.node, during: { handler: f.handler, cut: 'before-sync' } } },
       { atMs: f.atMs + f.durationMs, action: { do: 'restart', node: f.node } },
     ]),
     fc.record({ atMs, durationMs, node }).map(({ atMs: start, durationMs: duration, node: at }): Step[] => [
