@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { eventsOf } from '../core/history.ts';
 import type { Json } from '../core/json.ts';
 import type { NodeContext, ProtocolDefinition, RecoveryReport } from '../core/node.ts';
+import { fifoOrderChecker } from '../check/fifo-order.ts';
 import { Simulator } from './simulator.ts';
 
 /**
@@ -244,5 +245,37 @@ describe('crash points and paused nodes', () => {
     sim.resume(1);
     // Only the first submission was handled (and synced); the second never ran, in this life or the next.
     expect(eventsOf(sim.history, 'persist').map((event) => event.record)).toEqual([{ id: 's1' }]);
+  });
+
+  it('a submission handed to a paused node that crashes is lost unread, as a stopped process loses its stdin', () => {
+    const sim = simulator();
+    sim.pause(1);
+    expect(sim.submit(1, 'a')).toBeNull(); // not read yet: no id, no submit event
+    sim.crash(1);
+    sim.restart(1);
+    expect(sim.submit(1, 'b')).toBe('s1');
+    sim.runUntil(1_000);
+    // Before, 'a' was recorded as submitted (s1) and then vanished with the backlog, so FIFO saw node 1 deliver
+    // the next one without it. Live, the host records a submission only when it reads the line: there is none.
+    expect(eventsOf(sim.history, 'submit').map((event) => event.payload)).toEqual(['b']);
+    expect(sim.history.events.some((event) => event.type === 'log' && event.text.includes('lost unread'))).toBe(true);
+    expect(fifoOrderChecker.check(sim.history).status).toBe('pass');
+  });
+
+  it('a paused node reads its waiting submissions when it resumes, numbered in the order it reads them', () => {
+    const sim = simulator();
+    sim.submit(2, 'before');
+    sim.pause(1);
+    sim.submit(1, 'a');
+    sim.submit(2, 'meanwhile');
+    sim.submit(1, 'b');
+    sim.resume(1);
+    const submits = eventsOf(sim.history, 'submit').map((event) => [event.id, event.node, event.payload]);
+    expect(submits).toEqual([
+      ['s1', 2, 'before'],
+      ['s2', 2, 'meanwhile'],
+      ['s3', 1, 'a'],
+      ['s4', 1, 'b'],
+    ]);
   });
 });

@@ -67,7 +67,10 @@ export interface SimulatorConfig {
 export const FREEZE_BY_DEFAULT = typeof process !== 'undefined' && process.env.TOB_LAB_FREEZE === '1';
 
 type NodeWork =
-  Extract<PendingEvent, { kind: 'message' | 'timer' }> | { kind: 'submit'; id: SubmissionId; payload: string };
+  | Extract<PendingEvent, { kind: 'message' | 'timer' }>
+  | { kind: 'submit'; id: SubmissionId; payload: string }
+  /** A submission a paused node has not read yet: numbered and recorded only when the node reads it. */
+  | { kind: 'unread'; payload: string };
 
 /** The handlers of a batch so far, their effects waiting for its commit. */
 interface OpenBatch {
@@ -277,7 +280,12 @@ export class Simulator {
 
   // ---------------------------------------------------------------- the application side
 
-  /** A client submits `payload` at `node`; returns its id, or null when the node is down (nothing is sent). */
+  /**
+   * A client submits `payload` at `node`; returns its id, or null when the node did not take it now: down (refused,
+   * nothing is sent), or paused. A paused node reads nothing, as a stopped process reads no stdin: the submission
+   * waits unread, gets its id and its `submit` event when the node reads it after resuming, and is lost, unrecorded
+   * as live, if the node crashes first (a log line says so; no client saw it taken, let alone acked).
+   */
   submit(node: NodeId, payload: string): SubmissionId | null {
     const slot = this.slot(node);
     invariant(typeof payload === 'string', 'a payload is a string');
@@ -286,10 +294,20 @@ export class Simulator {
       this.record({ type: 'log', node, text: `submission refused: node ${node} ${why}` });
       return null;
     }
+    if (slot.paused) {
+      slot.backlog.push({ kind: 'unread', payload });
+      return null;
+    }
+    const id = this.takeSubmission(slot, payload);
+    this.dispatch(slot, { kind: 'submit', id, payload });
+    return id;
+  }
+
+  /** The node reads a submission: the host numbers it and records it, as the live host does when it reads a line. */
+  private takeSubmission(slot: NodeSlot, payload: string): SubmissionId {
     const id = `s${this.nextSubmission}`;
     this.nextSubmission += 1;
-    this.record({ type: 'submit', node, id, payload });
-    this.dispatch(slot, { kind: 'submit', id, payload });
+    this.record({ type: 'submit', node: slot.id, id, payload });
     return id;
   }
 
@@ -324,6 +342,11 @@ export class Simulator {
     slot.paused = false;
     slot.instance = null;
     slot.timers.clear();
+    for (const work of slot.backlog) {
+      if (work.kind !== 'unread') continue;
+      const text = `submission lost unread: node ${node} crashed while paused, before reading ${JSON.stringify(work.payload)}`;
+      this.record({ type: 'log', node, text });
+    }
     slot.backlog = [];
     slot.batch = null; // a batch still taking handlers was never synced: it dies with the process
     this.record(during === undefined ? { type: 'crash', node } : { type: 'crash', node, during });
@@ -500,7 +523,9 @@ export class Simulator {
             ? [work.from, work.body]
             : work.kind === 'timer'
               ? work.name
-              : [work.id, work.payload],
+              : work.kind === 'unread'
+                ? ['unread', work.payload]
+                : [work.id, work.payload],
         ),
         traces.get(id) ?? [],
       ];
@@ -619,6 +644,11 @@ export class Simulator {
       case 'submit':
         this.invoke(slot, (instance) => instance.submit(slot.context, { id: work.id, payload: work.payload }));
         return;
+      case 'unread': {
+        const id = this.takeSubmission(slot, work.payload);
+        this.invoke(slot, (instance) => instance.submit(slot.context, { id, payload: work.payload }));
+        return;
+      }
     }
   }
 
