@@ -98,6 +98,43 @@ describe('crash points: the cuts of the commit order', () => {
     expect(eventsOf(sim.history, 'ack')).toHaveLength(0);
   });
 
+  it('a timer armed inside a batch cannot join it: the batch commits first; one armed before joins', () => {
+    // Each submission persists and arms a 1 ms timer of its own; the timer persists too.
+    const ticker: ProtocolDefinition = {
+      ...writer,
+      name: 'ticker',
+      create: () => ({
+        start: () => {},
+        message: () => {},
+        timer: (ctx) => ctx.persist({ tick: true }),
+        submit: (ctx, submission) => {
+          ctx.persist({ id: submission.id });
+          ctx.setTimer(`tick-${submission.id}`, 1);
+        },
+        status: () => ({ role: 'peer', delivered: 0 }),
+      }),
+    };
+    const batch = { handlers: 3, windowMs: 10 };
+    const inside = new Simulator({ seed: 1, protocol: ticker, nodeCount: 1 });
+    inside.start();
+    inside.crashDuring(1, { handler: 'next', cut: 'before-sync', batch });
+    inside.submit(1, 'a');
+    inside.runUntil(20);
+    const [early] = eventsOf(inside.history, 'crash');
+    expect([early.t, early.during]).toEqual([1, { cut: 'before-sync', records: 1 }]);
+
+    const before = new Simulator({ seed: 1, protocol: ticker, nodeCount: 1 });
+    before.start();
+    before.submit(1, 'a'); // arms the timer at 0 ms, due at 1 ms
+    before.runUntil(0.5);
+    before.crashDuring(1, { handler: 'next', cut: 'before-sync', batch });
+    before.submit(1, 'b'); // opens the batch at 0.5 ms; the timer was armed before it, so it joins
+    before.runUntil(20);
+    const [late] = eventsOf(before.history, 'crash');
+    // The first timer (1 ms) joined; the one 'b' armed inside the batch (due 1.5 ms) closed it before running.
+    expect([late.t, late.during]).toEqual([1.5, { cut: 'before-sync', records: 2, handlers: 2 }]);
+  });
+
   it('a batch closes when full, and before-sync loses every handler of it', () => {
     const sim = simulator();
     sim.crashDuring(1, { handler: 'persisting', cut: 'before-sync', batch: { handlers: 2, windowMs: 50 } });
