@@ -280,8 +280,12 @@ describe('crash points and paused nodes', () => {
     sim.restart(1);
     sim.pause(1);
     sim.resume(1);
-    // Only the first submission was handled (and synced); the second never ran, in this life or the next.
+    // Only the first submission was read and handled (and synced); the second was never read, in this life or the
+    // next: it has no submit event, and a log line says it was lost.
     expect(eventsOf(sim.history, 'persist').map((event) => event.record)).toEqual([{ id: 's1' }]);
+    expect(eventsOf(sim.history, 'submit').map((event) => event.payload)).toEqual(['a']);
+    const lost = sim.history.events.filter((event) => event.type === 'log' && event.text.includes('lost unread'));
+    expect(lost).toHaveLength(1);
   });
 
   it('a submission handed to a paused node that crashes is lost unread, as a stopped process loses its stdin', () => {

@@ -342,11 +342,7 @@ export class Simulator {
     slot.paused = false;
     slot.instance = null;
     slot.timers.clear();
-    for (const work of slot.backlog) {
-      if (work.kind !== 'unread') continue;
-      const text = `submission lost unread: node ${node} crashed while paused, before reading ${JSON.stringify(work.payload)}`;
-      this.record({ type: 'log', node, text });
-    }
+    this.loseUnread(slot, slot.backlog);
     slot.backlog = [];
     slot.batch = null; // a batch still taking handlers was never synced: it dies with the process
     this.record(during === undefined ? { type: 'crash', node } : { type: 'crash', node, during });
@@ -425,14 +421,26 @@ export class Simulator {
     this.record({ type: 'resume', node });
     const backlog = slot.backlog;
     slot.backlog = [];
-    for (const work of backlog) {
+    for (const [index, work] of backlog.entries()) {
       // A crash point fired while the backlog drained: the rest of it died with the process.
-      if (!slot.up) break;
+      if (!slot.up) {
+        this.loseUnread(slot, backlog.slice(index));
+        break;
+      }
       if (slot.paused) {
         slot.backlog.push(work);
         continue;
       }
       this.dispatch(slot, work);
+    }
+  }
+
+  /** Says which submissions died unread with the process (live, lines left in its stdin pipe); none is recorded. */
+  private loseUnread(slot: NodeSlot, works: readonly NodeWork[]): void {
+    for (const work of works) {
+      if (work.kind !== 'unread') continue;
+      const text = `submission lost unread: node ${slot.id} crashed before reading ${JSON.stringify(work.payload)}`;
+      this.record({ type: 'log', node: slot.id, text });
     }
   }
 
