@@ -61,6 +61,11 @@ export interface SimulatorConfig {
    * Event positions `i` still count every event.
    */
   stream?: (event: HistoryEvent) => void;
+  /**
+   * With `stream`: keep no events at all in `history.events`, for a consumer that judges as the events come
+   * (src/check/online.ts), so memory no longer grows with deliveries either.
+   */
+  streamOnly?: boolean;
 }
 
 /** The debug switch for `freezeMessages`: TOB_LAB_FREEZE=1 turns freezing on for every simulator made. */
@@ -146,6 +151,7 @@ export class Simulator {
   private readonly scheduler: Scheduler;
   private readonly freezeMessages: boolean;
   private readonly stream: ((event: HistoryEvent) => void) | undefined;
+  private readonly streamOnly: boolean;
   /** Events recorded so far: the next event's position (history.events is shorter when streaming). */
   private recorded = 0;
   private readonly network: SimulatedNetwork;
@@ -166,6 +172,7 @@ export class Simulator {
     this.scheduler = config.scheduler ?? new TimeOrderScheduler();
     this.freezeMessages = config.freezeMessages ?? FREEZE_BY_DEFAULT;
     this.stream = config.stream;
+    this.streamOnly = config.streamOnly === true;
     this.scheduler.attach?.({
       now: () => this.now,
       isLive: (event) => event.kind !== 'timer' || this.slot(event.node).timers.get(event.name) === event.token,
@@ -556,7 +563,7 @@ export class Simulator {
     const stamped = stampEvent(event as UnstampedEvent, this.recorded, this.now, this.freezeMessages);
     this.recorded += 1;
     this.stream(stamped);
-    if (isIndexedType(stamped.type)) keepStreamed(this.history, stamped);
+    if (!this.streamOnly && isIndexedType(stamped.type)) keepStreamed(this.history, stamped);
   }
 
   /**
