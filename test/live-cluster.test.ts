@@ -7,7 +7,7 @@ import { isProperty, promises } from '../src/core/promises.ts';
 import { runCluster } from '../src/cluster/launcher.ts';
 import { processAlive } from '../src/cluster/node-process.ts';
 import { protocolByName } from '../src/protocols/index.ts';
-import { loadScenario } from '../src/scenarios/index.ts';
+import { after, loadScenario, newLeader, partition, scenario, submit, when } from '../src/scenarios/index.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -61,6 +61,46 @@ describe('tob-lab cluster: leader-failure on live processes', () => {
     expect(verdicts.find((verdict) => verdict.checker === 'exactly-once')?.status).toBe('pass');
 
     expect(outcome.pids.length).toBe(4); // three nodes, and node 3 once more
+    expect(outcome.pids.filter(processAlive)).toEqual([]);
+  });
+});
+
+describe('tob-lab cluster: waiting for a new leader on live processes', () => {
+  it('newLeader() waits for a leadership the nodes announce after the wait began', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tob-lab-live-new-leader-'));
+    dirs.push(dataDir);
+    const written = scenario({
+      name: 'new-leader-live',
+      description:
+        'submit once a leader is elected; cut it off; submit again only once another node announces it leads',
+      cluster: { protocol: 'sequencer', nodes: 3 },
+      timeline: [
+        ...when(newLeader(), submit(1, 'first')),
+        // Cut off, node 3 still believes it leads: only a leadership announced after the wait began counts.
+        ...after(300, partition([3], [1, 2])),
+        ...when(newLeader(), submit(1, 'under the new leader')),
+      ],
+    });
+    // Only the order of the run's events matters here, not how the partitioned sequencer heals: a short liveness phase.
+    const outcome = await runCluster({
+      scenario: written,
+      dataDir,
+      seed: 3,
+      speed: 1,
+      livenessMs: 2_000,
+      timeLimitMs: 60_000,
+    });
+    const events = outcome.result.history.events;
+    const cutOff = events.find((event) => event.type === 'partition');
+    expect(cutOff, 'node 3 (the first leader) is cut off').toBeDefined();
+    const second = of(events, 'submit').find((event) => event.payload === 'under the new leader');
+    expect(second, 'the second submission is made').toBeDefined();
+    const takeover = of(events, 'announce').find(
+      (event) => event.i > (cutOff as HistoryEvent).i && event.role === 'leader' && event.node !== 3,
+    );
+    expect(takeover, 'another node announces it leads after the cut').toBeDefined();
+    // The wait began at the cut and held only once the new leader announced itself: the submission follows it.
+    expect((second as HistoryEvent).i).toBeGreaterThan((takeover as HistoryEvent).i);
     expect(outcome.pids.filter(processAlive)).toEqual([]);
   });
 });
