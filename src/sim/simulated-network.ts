@@ -20,8 +20,8 @@ import type { PendingMessage } from './scheduler.ts';
 export interface NetworkHost {
   now(): number;
   record(event: DistributiveOmit<HistoryEvent, 'i' | 't'>): void;
-  /** Schedules a message to arrive at `message.time`. */
-  enqueue(message: Omit<PendingMessage, 'seq'>): void;
+  /** Schedules a message to arrive at `message.time`; the host numbers it (its `seq` is given as 0). */
+  enqueue(message: PendingMessage): void;
 }
 
 /**
@@ -61,7 +61,7 @@ export class SimulatedNetwork {
     if (this.freezeMessages) deepFreeze(body);
     this.host.record({ type: 'send', node: from, to, msg, body });
     if (from === to) {
-      this.host.enqueue({ time: this.host.now(), kind: 'message', from, to, msg, body });
+      this.host.enqueue({ time: this.host.now(), seq: 0, kind: 'message', from, to, msg, body });
       return;
     }
     const blocked = this.reach.blocked(from, to);
@@ -203,7 +203,7 @@ export class SimulatedNetwork {
       arrivalMs = Math.max(arrivalMs, this.lastArrivalMs.get(key) ?? 0);
       this.lastArrivalMs.set(key, arrivalMs);
     }
-    this.host.enqueue({ time: arrivalMs, kind: 'message', from, to, msg, body });
+    this.host.enqueue({ time: arrivalMs, seq: 0, kind: 'message', from, to, msg, body });
   }
 
   private linkFor(from: NodeId, to: NodeId): LinkConfig {

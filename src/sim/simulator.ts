@@ -1,4 +1,4 @@
-import { invariant } from '../core/assert.ts';
+import { invariant, InvariantError } from '../core/assert.ts';
 import {
   historyIndex,
   isIndexedType,
@@ -69,6 +69,11 @@ export const FREEZE_BY_DEFAULT = typeof process !== 'undefined' && process.env.T
 type NodeWork =
   Extract<PendingEvent, { kind: 'message' | 'timer' }> | { kind: 'submit'; id: SubmissionId; payload: string };
 
+/** What a handler is run for: the work it handles, or a boot with what the log gave back. */
+type HandlerWork =
+  | NodeWork
+  | { kind: 'start'; recovered: readonly Json[]; found: { tornRecords: number } };
+
 interface NodeSlot {
   id: NodeId;
   /** False until the node first boots; messages to it meanwhile are dropped as not-joined. */
@@ -135,7 +140,8 @@ export class Simulator {
   /** Events recorded so far: the next event's position (history.events is shorter when streaming). */
   private recorded = 0;
   private readonly network: SimulatedNetwork;
-  private readonly slots = new Map<NodeId, NodeSlot>();
+  /** By node id (ids are 1..nodeCount): an array, since the hot path looks a slot up on every event. */
+  private readonly slots: Array<NodeSlot | undefined> = [];
   private readonly joinLater: ReadonlySet<NodeId>;
   /** Insertion order of pending events: the tie-break of the default scheduler and each event's identity. */
   private nextSeq = 0;
@@ -174,7 +180,7 @@ export class Simulator {
     this.history =
       config.stream === undefined ? recordedHistory(this.nodes.slice()) : streamedHistory(this.nodes.slice());
     this.joinLater = new Set(config.joinLater ?? []);
-    for (const id of this.nodes) this.slots.set(id, this.makeSlot(id, config.seed));
+    for (const id of this.nodes) this.slots[id] = this.makeSlot(id, config.seed);
   }
 
   /** Boots every node at the current time, except those that join later. */
@@ -200,7 +206,7 @@ export class Simulator {
   /** Runs `run` at virtual time `timeMs` (not before now). */
   schedule(timeMs: number, run: () => void): void {
     invariant(timeMs >= this.now, () => `cannot schedule in the past: ${timeMs} < ${this.now}`);
-    this.enqueue({ time: timeMs, kind: 'callback', run });
+    this.enqueue({ time: timeMs, seq: 0, kind: 'callback', run });
   }
 
   /** Handles every event up to and including `timeMs`, unless a bound stops the run first. */
@@ -495,7 +501,7 @@ export class Simulator {
   }
 
   private slot(node: NodeId): NodeSlot {
-    const slot = this.slots.get(node);
+    const slot = this.slots[node];
     invariant(slot !== undefined, () => `unknown node ${node}: this cluster has nodes ${this.nodes.join(', ')}`);
     return slot;
   }
@@ -538,9 +544,7 @@ export class Simulator {
     slot.up = true;
     slot.paused = false;
     slot.bootClockMs = slot.clock.read(this.now);
-    const recovered = recovery.records;
-    const found = { tornRecords: recovery.tornRecords };
-    this.invoke(slot, (instance) => instance.start(slot.context, recovered, found));
+    this.invoke(slot, { kind: 'start', recovered: recovery.records, found: { tornRecords: recovery.tornRecords } });
   }
 
   private handle(event: PendingEvent): void {
@@ -560,12 +564,14 @@ export class Simulator {
     }
   }
 
-  /** Numbers an event in insertion order and hands it to the scheduler. */
-  private enqueue(event: DistributiveOmit<PendingEvent, 'seq'>): void {
-    const full = event as PendingEvent;
-    full.seq = this.nextSeq;
+  /**
+   * Numbers an event in insertion order and hands it to the scheduler. Callers build the event with a `seq` of 0
+   * in its literal, so every event of a kind has one shape from birth (the queue compares them on every push).
+   */
+  private enqueue(event: PendingEvent): void {
+    event.seq = this.nextSeq;
     this.nextSeq += 1;
-    this.scheduler.add(full);
+    this.scheduler.add(event);
   }
 
   private arrive(message: PendingMessage): void {
@@ -588,33 +594,30 @@ export class Simulator {
     switch (work.kind) {
       case 'message':
         this.record({ type: 'receive', node: slot.id, from: work.from, msg: work.msg });
-        this.invoke(slot, (instance) => instance.message(slot.context, work.from, work.body));
-        return;
+        break;
       case 'timer':
         // Re-check: a timer that waited in the backlog may have been re-armed or cancelled meanwhile.
         if (slot.timers.get(work.name) !== work.token) return;
         slot.timers.delete(work.name);
         this.record({ type: 'timer', node: slot.id, name: work.name });
-        this.invoke(slot, (instance) => instance.timer(slot.context, work.name));
-        return;
-      case 'submit':
-        this.invoke(slot, (instance) => instance.submit(slot.context, { id: work.id, payload: work.payload }));
-        return;
+        break;
     }
+    this.invoke(slot, work);
   }
 
-  private invoke(slot: NodeSlot, run: (instance: ProtocolNode) => void): void {
+  private invoke(slot: NodeSlot, work: HandlerWork): void {
     const instance = slot.instance;
-    invariant(slot.up, () => `node ${slot.id} is down and cannot handle anything`);
-    invariant(instance !== null, () => `node ${slot.id} has no instance and cannot handle anything`);
+    if (!slot.up || instance === null) {
+      throw new InvariantError(`node ${slot.id} is down or has no instance and cannot handle anything`);
+    }
     if (slot.crashPoint === null && !slot.disk.full) {
-      this.runHandler(slot, instance, run);
+      this.runHandler(slot, instance, work);
       return;
     }
     const captured: CapturedOp[] = [];
     slot.capture = captured;
     try {
-      this.runHandler(slot, instance, run);
+      this.runHandler(slot, instance, work);
     } finally {
       slot.capture = null;
     }
@@ -631,9 +634,23 @@ export class Simulator {
     if (fired) slot.crashPoint = null;
   }
 
-  private runHandler(slot: NodeSlot, instance: ProtocolNode, run: (instance: ProtocolNode) => void): void {
+  /** Runs the handler `work` calls for (a switch, not a closure: this runs once per event). */
+  private runHandler(slot: NodeSlot, instance: ProtocolNode, work: HandlerWork): void {
     try {
-      run(instance);
+      switch (work.kind) {
+        case 'message':
+          instance.message(slot.context, work.from, work.body);
+          return;
+        case 'timer':
+          instance.timer(slot.context, work.name);
+          return;
+        case 'submit':
+          instance.submit(slot.context, { id: work.id, payload: work.payload });
+          return;
+        case 'start':
+          instance.start(slot.context, work.recovered, work.found);
+          return;
+      }
     } catch (error) {
       if (error instanceof ProtocolError) throw error;
       const text = error instanceof Error ? error.message : String(error);
@@ -708,7 +725,7 @@ export class Simulator {
     this.nextTimerToken += 1;
     slot.timers.set(name, token);
     const time = roundMs(this.now + slot.clock.virtualDuration(delayMs));
-    this.enqueue({ time, kind: 'timer', node: slot.id, name, token });
+    this.enqueue({ time, seq: 0, kind: 'timer', node: slot.id, name, token });
   }
 
   private makeSlot(id: NodeId, seed: number | string): NodeSlot {
@@ -737,18 +754,32 @@ export class Simulator {
       peers,
       send: (to, message) => this.send(slot, to, message),
       broadcast: (message) => this.broadcast(slot, peers, message),
-      setTimer: (name, delayMs) => this.act(slot, 'volatile', () => this.setTimer(slot, name, delayMs)),
-      cancelTimer: (name) => this.act(slot, 'volatile', () => slot.timers.delete(name)),
+      // Outside a capture each call acts at once, with no closure made: these run several times per event.
+      setTimer: (name, delayMs) => {
+        if (slot.capture === null) this.setTimer(slot, name, delayMs);
+        else this.act(slot, 'volatile', () => this.setTimer(slot, name, delayMs));
+      },
+      cancelTimer: (name) => {
+        if (slot.capture === null) slot.timers.delete(name);
+        else this.act(slot, 'volatile', () => slot.timers.delete(name));
+      },
       persist: (record) => {
         if (slot.capture === null) this.persist(slot, record);
         else slot.capture.push({ kind: 'persist', record });
       },
       deliver: (delivery) => {
-        const run = () => this.record({ type: 'deliver', node: id, ...delivery });
-        if (slot.capture === null) run();
-        else slot.capture.push({ kind: 'effect', run, delivery });
+        if (slot.capture === null) this.record({ type: 'deliver', node: id, ...delivery });
+        else
+          slot.capture.push({
+            kind: 'effect',
+            run: () => this.record({ type: 'deliver', node: id, ...delivery }),
+            delivery,
+          });
       },
-      ack: (submission) => this.act(slot, 'effect', () => this.record({ type: 'ack', node: id, id: submission })),
+      ack: (submission) => {
+        if (slot.capture === null) this.record({ type: 'ack', node: id, id: submission });
+        else this.act(slot, 'effect', () => this.record({ type: 'ack', node: id, id: submission }));
+      },
       announce: (announcement) =>
         this.act(slot, 'effect', () => this.record({ type: 'announce', node: id, ...announcement })),
       // Local time since this instance booted, as a process clock counts it (live: performance.now()).
