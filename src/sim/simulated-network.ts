@@ -20,6 +20,8 @@ import type { PendingMessage } from './scheduler.ts';
 export interface NetworkHost {
   now(): number;
   record(event: DistributiveOmit<HistoryEvent, 'i' | 't'>): void;
+  /** Records a send: record({ type: 'send', ... }) without the object, on the path every message takes. */
+  recordSend(from: NodeId, to: NodeId, msg: number, body: Json): void;
   /** Schedules a message to arrive at `message.time`; the host numbers it (its `seq` is given as 0). */
   enqueue(message: PendingMessage): void;
 }
@@ -59,7 +61,7 @@ export class SimulatedNetwork {
     const msg = this.nextMessage;
     this.nextMessage += 1;
     if (this.freezeMessages) deepFreeze(body);
-    this.host.record({ type: 'send', node: from, to, msg, body });
+    this.host.recordSend(from, to, msg, body);
     if (from === to) {
       this.host.enqueue({ time: this.host.now(), seq: 0, kind: 'message', from, to, msg, body });
       return;

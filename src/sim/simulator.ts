@@ -2,6 +2,8 @@ import { invariant, InvariantError } from '../core/assert.ts';
 import {
   historyIndex,
   isIndexedType,
+  type HistoryIndex,
+  type MessageRef,
   keepStreamed,
   recordEvent,
   recordedHistory,
@@ -14,6 +16,7 @@ import {
 } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { nodeIds } from '../core/ids.ts';
+import { COLUMN, storeOf, type EventStore } from '../core/event-store.ts';
 import { deepFreeze, isPlainJson, type Json, type JsonObject } from '../core/json.ts';
 import {
   acceptsMessage,
@@ -137,6 +140,9 @@ export class Simulator {
   private readonly scheduler: Scheduler;
   private readonly freezeMessages: boolean;
   private readonly stream: ((event: HistoryEvent) => void) | undefined;
+  /** The history's column store (undefined when streaming) and index: recordColumnar writes to them directly. */
+  private readonly store: EventStore | undefined;
+  private readonly index: HistoryIndex;
   /** Events recorded so far: the next event's position (history.events is shorter when streaming). */
   private recorded = 0;
   private readonly network: SimulatedNetwork;
@@ -169,6 +175,10 @@ export class Simulator {
       {
         now: () => this.now,
         record: (event) => this.record(event),
+        recordSend: (from, to, msg, body) => {
+          if (!this.recordColumnar(COLUMN.send, from, to, msg, body))
+            this.record({ type: 'send', node: from, to, msg, body });
+        },
         enqueue: (message) => this.enqueue(message),
       },
       randomStream(config.seed, 'network'),
@@ -179,6 +189,10 @@ export class Simulator {
     // Streaming keeps only the indexed events, as plain objects; otherwise the whole history, in a column store.
     this.history =
       config.stream === undefined ? recordedHistory(this.nodes.slice()) : streamedHistory(this.nodes.slice());
+    const index = this.history.index;
+    invariant(index !== undefined, 'a recorded or streamed history keeps an index');
+    this.index = index;
+    this.store = config.stream === undefined ? storeOf(this.history.events) : undefined;
     this.joinLater = new Set(config.joinLater ?? []);
     for (const id of this.nodes) this.slots[id] = this.makeSlot(id, config.seed);
   }
@@ -506,6 +520,20 @@ export class Simulator {
     return slot;
   }
 
+  /**
+   * Records a send, receive, timer or persist (kind: one of COLUMN; peer and msg 0 where the type has none)
+   * straight into the column store, with no event object built: most of a run's events come through here. In
+   * streaming mode, or when a field does not fit a column, it returns false and the caller records the event.
+   */
+  private recordColumnar(kind: number, node: NodeId, peer: NodeId, msg: MessageRef, object: unknown): boolean {
+    const store = this.store;
+    if (store === undefined || typeof msg !== 'number' || !store.addFields(kind, node, peer, msg, object, this.now))
+      return false;
+    this.recorded += 1;
+    this.index.addUnindexed(node);
+    return true;
+  }
+
   private record(event: DistributiveOmit<HistoryEvent, 'i' | 't'>): void {
     if (this.stream === undefined) {
       recordEvent(this.history, event as UnstampedEvent, this.now, this.freezeMessages);
@@ -593,13 +621,15 @@ export class Simulator {
     }
     switch (work.kind) {
       case 'message':
-        this.record({ type: 'receive', node: slot.id, from: work.from, msg: work.msg });
+        if (!this.recordColumnar(COLUMN.receive, slot.id, work.from, work.msg, undefined))
+          this.record({ type: 'receive', node: slot.id, from: work.from, msg: work.msg });
         break;
       case 'timer':
         // Re-check: a timer that waited in the backlog may have been re-armed or cancelled meanwhile.
         if (slot.timers.get(work.name) !== work.token) return;
         slot.timers.delete(work.name);
-        this.record({ type: 'timer', node: slot.id, name: work.name });
+        if (!this.recordColumnar(COLUMN.timer, slot.id, 0, 0, work.name))
+          this.record({ type: 'timer', node: slot.id, name: work.name });
         break;
     }
     this.invoke(slot, work);
@@ -665,7 +695,7 @@ export class Simulator {
 
   private persist(slot: NodeSlot, record: Json): void {
     slot.disk.append(this.freezeMessages ? deepFreeze(record) : record);
-    this.record({ type: 'persist', node: slot.id, record });
+    if (!this.recordColumnar(COLUMN.persist, slot.id, 0, 0, record)) this.record({ type: 'persist', node: slot.id, record });
   }
 
   /** Runs a context call now, or keeps it for the commit while the handler is captured. */
