@@ -73,9 +73,7 @@ type NodeWork =
   Extract<PendingEvent, { kind: 'message' | 'timer' }> | { kind: 'submit'; id: SubmissionId; payload: string };
 
 /** What a handler is run for: the work it handles, or a boot with what the log gave back. */
-type HandlerWork =
-  | NodeWork
-  | { kind: 'start'; recovered: readonly Json[]; found: { tornRecords: number } };
+type HandlerWork = NodeWork | { kind: 'start'; recovered: readonly Json[]; found: { tornRecords: number } };
 
 interface NodeSlot {
   id: NodeId;
@@ -695,7 +693,8 @@ export class Simulator {
 
   private persist(slot: NodeSlot, record: Json): void {
     slot.disk.append(this.freezeMessages ? deepFreeze(record) : record);
-    if (!this.recordColumnar(COLUMN.persist, slot.id, 0, 0, record)) this.record({ type: 'persist', node: slot.id, record });
+    if (!this.recordColumnar(COLUMN.persist, slot.id, 0, 0, record))
+      this.record({ type: 'persist', node: slot.id, record });
   }
 
   /** Runs a context call now, or keeps it for the commit while the handler is captured. */
