@@ -5,7 +5,6 @@
 // deliveries and order disagreements must all be 0.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,6 +13,7 @@ import type { History, HistoryEvent } from '../src/core/history.ts';
 import type { NodeId } from '../src/core/ids.ts';
 import { mergeHistories } from '../src/live/histories.ts';
 import { nodeFiles } from '../src/live/host.ts';
+import { freePorts } from '../test/support/live.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -82,20 +82,6 @@ function mulberry32(seed: number): () => number {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePorts(count: number): Promise<number[]> {
-  const servers: Server[] = [];
-  const ports: number[] = [];
-  for (let index = 0; index < count; index += 1) {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, () => resolve()));
-    servers.push(server);
-    const address = server.address();
-    if (typeof address === 'object' && address !== null) ports.push(address.port);
-  }
-  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-  return ports;
-}
 
 /** One node process and what it printed: the latest announcement and the deliveries of this incarnation. */
 class NodeProcess {

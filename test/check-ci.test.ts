@@ -192,6 +192,24 @@ describe("a protocol of the user's, by path", () => {
     expect(JSON.parse(replay.stdout).hash).toBe(single.violation.hash);
   });
 
+  it('is explored by path too, and the explored counterexample imports the module and replays', async () => {
+    const out = join(dir, 'explored');
+    const args = ['explore', '--protocol', GOSSIP, '--properties', 'total-order', '--depth', '6', '--out', out];
+    const found = await runCli(args);
+    expect(found.code).toBe(1);
+    expect(found.stdout).toMatch(/VIOLATION of total-order after 2 events/);
+    const file = join(out, 'explore-gossip-chat-total-order-bfs-seed1.mts');
+    expect(readdirSync(out)).toContain('explore-gossip-chat-total-order-bfs-seed1.mts');
+    expect(readFileSync(file, 'utf8')).toMatch(/^import userProtocol from '[^']*examples\/gossip-chat\.ts';$/m);
+    expect(readFileSync(file, 'utf8')).toMatch(new RegExp(`^// Found by: tob-lab explore --protocol ${GOSSIP} `, 'm'));
+    const replay = await runCli(['run', file, '--seed', '1', '--json']);
+    expect(replay.stderr).toBe('');
+    expect(replay.code).toBe(1);
+    expect(JSON.parse(replay.stdout).verdicts).toContainEqual(
+      expect.objectContaining({ checker: 'total-order', status: 'fail' }),
+    );
+  });
+
   it('runs a shipped scenario with --protocol ./file.ts, and the replay command carries it', async () => {
     const result = await runCli([
       'run',

@@ -16,7 +16,7 @@ describe('tob-lab explore', () => {
     expect(found.stdout).toMatch(/bound exhausted: no \(stopped at the first violation\)/);
     expect(found.stdout).toMatch(/VIOLATION of total-order after 6 events \(a shortest counterexample\)/);
     expect(found.stdout).toMatch(/ {4}6\. node \d timer delivery-check; node \d delivers s\d/);
-    expect(readdirSync(out)).toContain('explore-lamport-total-order-bfs-seed1.ts');
+    expect(readdirSync(out)).toContain('explore-lamport-total-order-bfs-seed1.mts');
     const replay = found.stdout.match(/replay: {2}npx tob-lab run (\S+) --seed (\d+)/);
     const rerun = await runCli(['run', replay![1], '--seed', replay![2], '--json']);
     expect(rerun.code).toBe(1);

@@ -1,5 +1,4 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +7,7 @@ import type { JsonObject } from '../../src/core/json.ts';
 import type { Delivery, ProtocolDefinition } from '../../src/core/node.ts';
 import type { Address } from '../../src/live/config.ts';
 import { NodeProcess } from '../../src/cluster/node-process.ts';
+import { pickNodePorts } from '../../src/cluster/ports.ts';
 import { LiveNode, nodeFiles, type LiveEvent, type LiveNodeConfig } from '../../src/live/host.ts';
 
 /** Helpers for tests of the live host: free loopback ports, polling with a bound, in-process and child clusters. */
@@ -22,21 +22,11 @@ export function temporaryDirectory(prefix = 'tob-lab-live-'): string {
 }
 
 /**
- * Ports the OS hands out on 127.0.0.1, all held open at once (so they differ) and then released. Another program
- * could take one in between; on loopback in a test run that is rare enough, and it fails loudly (EADDRINUSE).
+ * Free loopback ports for a test's nodes, from the launcher's band below the OS's ephemeral range: a node killed
+ * and restarted binds its port again, and a port-0 listener elsewhere cannot take it in between.
  */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers: Server[] = [];
-  const ports: number[] = [];
-  for (let index = 0; index < count; index += 1) {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, () => resolve()));
-    servers.push(server);
-    const address = server.address();
-    if (typeof address === 'object' && address !== null) ports.push(address.port);
-  }
-  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-  return ports;
+export function freePorts(count: number): Promise<number[]> {
+  return pickNodePorts(count);
 }
 
 export function loopbackAddresses(ports: readonly number[]): Map<NodeId, Address> {

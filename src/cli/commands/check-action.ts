@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { CHECKER_NAMES, isCheckerName } from '../../check/index.ts';
 import type { JsonObject } from '../../core/json.ts';
 import type { ProtocolDefinition } from '../../core/node.ts';
@@ -11,21 +11,10 @@ import { PROTOCOLS } from '../../protocols/index.ts';
 import { escapeXml } from '../../report/markup.ts';
 import { formatVerdict } from '../../report/text.ts';
 import { writeRunReport } from '../../report/write.ts';
-import {
-  describeAction,
-  moduleExtensionFor,
-  protocolFromFlag,
-  protocolModule,
-  resolveProtocol,
-} from '../../scenarios/index.ts';
-import {
-  check,
-  counterexampleSource,
-  propertiesOf,
-  type CheckResult,
-  type CheckViolation,
-} from '../../search/index.ts';
+import { describeAction, protocolFromFlag, resolveProtocol } from '../../scenarios/index.ts';
+import { check, propertiesOf, type CheckResult, type CheckViolation } from '../../search/index.ts';
 import { isOrderStrategy, ORDER_STRATEGIES, type OrderStrategy } from '../../search/strategies.ts';
+import { shownPath, writeCounterexampleFile } from '../counterexample-file.ts';
 import { parseSeed, UsageError } from '../errors.ts';
 import type { CommandIo } from '../io.ts';
 import { Progress } from '../progress.ts';
@@ -157,27 +146,17 @@ function saveCounterexample(
   result: CheckResult,
   violation: CheckViolation,
 ): SavedCounterexample {
-  const directory = resolve(io.cwd, out);
   const name = `counterexample-${result.protocol}-${violation.property}-seed${result.seed}`;
-  const file = join(directory, `${name}${moduleExtensionFor(directory)}`);
-  try {
-    mkdirSync(directory, { recursive: true });
-    const source = counterexampleSource({
-      scenario: violation.scenario,
-      seed: violation.runSeed,
-      property: violation.property,
-      summary: violation.summary,
-      foundBy: result.command,
-      shrinks: violation.shrinks,
-      protocolModule: protocolModule(resolveProtocolOf(violation)),
-      file,
-    });
-    writeFileSync(file, source);
-  } catch (error) {
-    throw new UsageError(`cannot write the counterexample to ${file}: ${(error as Error).message}`);
-  }
+  const file = writeCounterexampleFile(io.cwd, out, name, {
+    scenario: violation.scenario,
+    seed: violation.runSeed,
+    property: violation.property,
+    summary: violation.summary,
+    foundBy: result.command,
+    shrinks: violation.shrinks,
+  });
   const shown = shownPath(io.cwd, file);
-  const reportDir = join(directory, name);
+  const reportDir = join(dirname(file), name);
   try {
     writeRunReport(violation.run, reportDir, { scenarioArg: shown });
   } catch (error) {
@@ -188,16 +167,6 @@ function saveCounterexample(
     reportDir: shownPath(io.cwd, reportDir),
     replay: `npx tob-lab run ${shellWord(shown)} --seed ${violation.runSeed}`,
   };
-}
-
-function resolveProtocolOf(violation: CheckViolation): ProtocolDefinition {
-  return resolveProtocol(violation.scenario.cluster.protocol);
-}
-
-/** A path as the user should see it: relative inside the working directory, absolute outside it. */
-function shownPath(cwd: string, path: string): string {
-  const shown = relative(cwd, path);
-  return shown === '' || shown.startsWith('..') || isAbsolute(shown) ? path : shown;
 }
 
 function describeViolation(outcome: CheckOutcome, violation: CheckViolation): string {

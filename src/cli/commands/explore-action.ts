@@ -1,5 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
 import { checkerByName, CHECKER_NAMES, isCheckerName } from '../../check/index.ts';
 import type { HistoryEvent } from '../../core/history.ts';
 import type { ProtocolDefinition } from '../../core/node.ts';
@@ -17,10 +15,9 @@ import {
   type ExploreFault,
   type ExploreResult,
 } from '../../explore/index.ts';
-import { PROTOCOLS } from '../../protocols/index.ts';
-import { counterexampleSource } from '../../search/counterexample.ts';
 import { formatVerdict } from '../../report/text.ts';
-import { resolveProtocol } from '../../scenarios/index.ts';
+import { protocolFromFlag, resolveProtocol } from '../../scenarios/index.ts';
+import { shownPath, writeCounterexampleFile } from '../counterexample-file.ts';
 import { parseSeed, UsageError } from '../errors.ts';
 import type { CommandIo } from '../io.ts';
 import { parseCount } from './check-action.ts';
@@ -48,6 +45,8 @@ interface ExploreFlags {
 
 interface ExploreArgs {
   protocol: ProtocolDefinition;
+  /** --protocol as given: a shipped name or the path of the user's module. */
+  protocolArg: string;
   nodes: number;
   submits: number;
   faults: ExploreFault[];
@@ -65,12 +64,11 @@ interface ExploreArgs {
 
 /** The work of `tob-lab explore`, loaded only when the command runs (so `--help` starts fast). */
 export async function exploreAction(io: CommandIo, flags: ExploreFlags): Promise<void> {
-  const args = parseArgs(flags);
+  const args = parseArgs(flags, resolveProtocol((await protocolFromFlag(flags.protocol, io.cwd)) ?? flags.protocol));
   io.setExitCode(args.strategy === 'bfs' || args.strategy === 'dfs' ? exhaustive(io, args) : random(io, args));
 }
 
-function parseArgs(flags: ExploreFlags): ExploreArgs {
-  const protocol = resolveProtocol(flags.protocol);
+function parseArgs(flags: ExploreFlags, protocol: ProtocolDefinition): ExploreArgs {
   if (!(STRATEGIES as readonly string[]).includes(flags.strategy)) {
     throw new UsageError(`unknown --strategy "${flags.strategy}"; choose from: ${STRATEGIES.join(', ')}`);
   }
@@ -92,6 +90,7 @@ function parseArgs(flags: ExploreFlags): ExploreArgs {
   const nodes = parseCount(flags.nodes, '--nodes', 1, 16);
   return {
     protocol,
+    protocolArg: flags.protocol,
     nodes,
     submits: parseCount(flags.submits, '--submits', 0, 50),
     faults: faults as ExploreFault[],
@@ -169,7 +168,7 @@ function header(io: CommandIo, args: ExploreArgs): void {
 
 function workload(args: ExploreArgs) {
   return exploreScenario({
-    protocol: args.protocol.name,
+    protocol: args.protocol,
     nodes: args.nodes,
     submits: args.submits,
     faults: args.faults,
@@ -251,29 +250,21 @@ function random(io: CommandIo, args: ExploreArgs): number {
 }
 
 function save(io: CommandIo, args: ExploreArgs, counterexample: Counterexample): string {
-  const directory = resolve(io.cwd, args.out);
-  const name = `explore-${args.protocol.name}-${counterexample.property}-${args.strategy}-seed${args.seed}.ts`;
-  const file = join(directory, name);
+  const name = `explore-${args.protocol.name}-${counterexample.property}-${args.strategy}-seed${args.seed}`;
   const foundBy =
-    `tob-lab explore --protocol ${args.protocol.name} --nodes ${args.nodes} --submits ${args.submits} ` +
+    `tob-lab explore --protocol ${args.protocolArg} --nodes ${args.nodes} --submits ${args.submits} ` +
     `--faults ${args.faults.join(',') || 'none'} --strategy ${args.strategy} --seed ${args.seed} --properties ${args.properties.join(',')}` +
     (args.submitAt === undefined ? '' : ` --submit-at ${args.submitAt.join(',')}`) +
     (args.deliveryBoundMs === undefined ? '' : ` --delivery-bound ${args.deliveryBoundMs}`);
-  try {
-    mkdirSync(directory, { recursive: true });
-    const source = counterexampleSource({
-      scenario: counterexample.scenario,
-      seed: args.seed,
-      property: counterexample.property,
-      summary: counterexample.verdict.summary,
-      foundBy,
-      shrinks: 0,
-    });
-    writeFileSync(file, source);
-  } catch (error) {
-    throw new UsageError(`cannot write the counterexample to ${file}: ${(error as Error).message}`);
-  }
-  return relative(io.cwd, file);
+  const file = writeCounterexampleFile(io.cwd, args.out, name, {
+    scenario: counterexample.scenario,
+    seed: args.seed,
+    property: counterexample.property,
+    summary: counterexample.verdict.summary,
+    foundBy,
+    shrinks: 0,
+  });
+  return shownPath(io.cwd, file);
 }
 
 function describe(io: CommandIo, args: ExploreArgs, counterexample: Counterexample, file: string, how: string): string {

@@ -11,7 +11,7 @@ export function exploreCommand(io: CommandIo): Command {
     .description(
       'search the orders of events themselves: every interleaving up to a bound (bfs, dfs), or PCT / drawn orders',
     )
-    .requiredOption('--protocol <name>', 'a shipped protocol (tob-lab list shows them)')
+    .requiredOption('--protocol <name|file>', 'a shipped protocol (tob-lab list shows them) or ./my-protocol.ts')
     .option('--nodes <k>', 'cluster size', '3')
     .option('--submits <n>', 'submissions m1, m2, ... at nodes 1, 2, ... in turn', '2')
     .option('--submit-at <nodes>', 'the nodes that submit, in turn, comma-separated (default: every node)')
