@@ -40,6 +40,7 @@ describe('schema matching without a key array per message', () => {
     expect(matches({ term: 1, text: 'a' }, SHAPE)).toBe(true);
     expect(matches({ term: 1, text: 'a', more: 1 }, SHAPE)).toBe(false);
     expect(matches({ term: 1 }, SHAPE)).toBe(false);
+    expect(matches({}, { anything: () => true })).toBe(false); // missing, even where the check would pass undefined
     expect(matches(JSON.parse('{"term":1,"__proto__":"a"}'), SHAPE)).toBe(false);
     expect(matches(Object.assign(Object.create(null), { term: 1, text: 'a' }), SHAPE)).toBe(true);
     expect(schema.check({ type: 'PING', term: 1, text: 'a', extra: null })).toBe(false);
