@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodedBytes, entryBytes, type Entry, forwardedBytes, stringBytes, utf8Bytes } from './messages.ts';
+import {
+  encodedBytes,
+  entryBytes,
+  type Entry,
+  forwardedBytes,
+  isRaftMessage,
+  stringBytes,
+  utf8Bytes,
+} from './messages.ts';
 import { LeaderProgress } from './progress.ts';
 
 describe('raft hot path', () => {
@@ -88,5 +96,27 @@ describe('raft hot path', () => {
     );
     const odd = { term: 1, extra: 'x' } as unknown as Entry;
     expect(entryBytes(odd)).toBe(encodedBytes(odd));
+  });
+
+  it('messages are checked key by key without key arrays: missing, extra and inherited keys as before', () => {
+    const vote = { type: 'VOTE', term: 1, lastLogIndex: 0, lastLogTerm: 0, pre: true };
+    expect(isRaftMessage(vote)).toBe(true);
+    const { pre: _pre, ...withoutPre } = vote;
+    expect(isRaftMessage(withoutPre)).toBe(false);
+    expect(isRaftMessage({ ...vote, pre: undefined })).toBe(false);
+    expect(isRaftMessage({ ...withoutPre, other: true })).toBe(false);
+    const entries = [{ term: 1 }, { term: 1, origin: 2, seq: 1, id: 'a', payload: 'p' }];
+    const append = { type: 'APPEND', term: 1, prevLogIndex: 0, prevLogTerm: 0, entries, leaderCommit: 0 };
+    expect(isRaftMessage(append)).toBe(true);
+    expect(isRaftMessage({ ...append, entries: { 0: { term: 1 }, length: 1 } })).toBe(false);
+    expect(isRaftMessage({ ...append, entries: [...entries, { term: 2 }] })).toBe(false);
+    const prototype = Object.prototype as Record<string, unknown>;
+    try {
+      prototype.polluted = 1; // an inherited key is not the message's own: Object.keys never listed it either
+      expect(isRaftMessage(vote)).toBe(true);
+      expect(isRaftMessage(withoutPre)).toBe(false);
+    } finally {
+      delete prototype.polluted;
+    }
   });
 });

@@ -108,10 +108,17 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** Exactly these keys, no others: an unknown key is a peer speaking another protocol (or garbage). */
+/**
+ * Exactly these keys, no others: an unknown key is a peer speaking another protocol (or garbage). Own enumerable
+ * keys are counted with for-in (the keys Object.keys lists, without an array per check: this runs for every
+ * message and every entry a node sends or reads).
+ */
 function hasKeys(value: Record<string, unknown>, keys: readonly string[]): boolean {
-  const own = Object.keys(value);
-  return own.length === keys.length && keys.every((key) => Object.hasOwn(value, key));
+  let own = 0;
+  for (const key in value) if (Object.hasOwn(value, key)) own += 1;
+  if (own !== keys.length) return false;
+  for (const key of keys) if (!Object.hasOwn(value, key)) return false;
+  return true;
 }
 
 function isPayload(value: unknown): value is string {
@@ -121,6 +128,11 @@ function isPayload(value: unknown): value is string {
 }
 
 const TERM_ONLY = ['term'] as const;
+const VOTE_KEYS = ['type', 'term', 'lastLogIndex', 'lastLogTerm', 'pre'] as const;
+const VOTE_RESP_KEYS = ['type', 'term', 'granted', 'pre'] as const;
+const APPEND_KEYS = ['type', 'term', 'prevLogIndex', 'prevLogTerm', 'entries', 'leaderCommit'] as const;
+const APPEND_RESP_KEYS = ['type', 'term', 'success', 'index'] as const;
+const FORWARD_KEYS = ['type', 'submissions'] as const;
 const SUBMISSION_KEYS = ['term', 'origin', 'seq', 'id', 'payload'] as const;
 const FORWARDED_KEYS = ['seq', 'id', 'payload'] as const;
 
@@ -148,6 +160,13 @@ function isForwarded(value: unknown): value is Forwarded {
   );
 }
 
+/** A bounded list of entries, none of a term after `term` (an APPEND's), in one pass. */
+function areEntriesUpTo(value: unknown, term: number): value is Entry[] {
+  if (!Array.isArray(value) || value.length > WIRE_ENTRIES_MAX) return false;
+  for (const entry of value) if (!isEntry(entry) || entry.term > term) return false;
+  return true;
+}
+
 function isBoundedList<T>(value: unknown, item: (entry: unknown) => entry is T): value is T[] {
   return Array.isArray(value) && value.length <= WIRE_ENTRIES_MAX && value.every((entry) => item(entry));
 }
@@ -159,7 +178,7 @@ export function isRaftMessage(value: unknown): value is RaftMessage {
   switch (m.type) {
     case 'VOTE':
       return (
-        hasKeys(m, ['type', 'term', 'lastLogIndex', 'lastLogTerm', 'pre']) &&
+        hasKeys(m, VOTE_KEYS) &&
         isCount(m.term) &&
         m.term >= 1 &&
         isCount(m.lastLogIndex) &&
@@ -168,31 +187,30 @@ export function isRaftMessage(value: unknown): value is RaftMessage {
       );
     case 'VOTE_RESP':
       return (
-        hasKeys(m, ['type', 'term', 'granted', 'pre']) &&
+        hasKeys(m, VOTE_RESP_KEYS) &&
         isCount(m.term) &&
         typeof m.granted === 'boolean' &&
         typeof m.pre === 'boolean'
       );
     case 'APPEND':
       return (
-        hasKeys(m, ['type', 'term', 'prevLogIndex', 'prevLogTerm', 'entries', 'leaderCommit']) &&
+        hasKeys(m, APPEND_KEYS) &&
         isCount(m.term) &&
         m.term >= 1 &&
         isCount(m.prevLogIndex) &&
         isCount(m.prevLogTerm) &&
         isCount(m.leaderCommit) &&
-        isBoundedList(m.entries, isEntry) &&
-        m.entries.every((entry) => entry.term <= (m.term as number))
+        areEntriesUpTo(m.entries, m.term)
       );
     case 'APPEND_RESP':
       return (
-        hasKeys(m, ['type', 'term', 'success', 'index']) &&
+        hasKeys(m, APPEND_RESP_KEYS) &&
         isCount(m.term) &&
         typeof m.success === 'boolean' &&
         isCount(m.index)
       );
     case 'FORWARD':
-      return hasKeys(m, ['type', 'submissions']) && isBoundedList(m.submissions, isForwarded);
+      return hasKeys(m, FORWARD_KEYS) && isBoundedList(m.submissions, isForwarded);
     default:
       return false;
   }
