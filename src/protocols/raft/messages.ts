@@ -114,9 +114,16 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * message and every entry a node sends or reads).
  */
 function hasKeys(value: Record<string, unknown>, keys: readonly string[]): boolean {
+  return ownKeyCount(value) === keys.length && hasAll(value, keys);
+}
+
+function ownKeyCount(value: Record<string, unknown>): number {
   let own = 0;
   for (const key in value) if (Object.hasOwn(value, key)) own += 1;
-  if (own !== keys.length) return false;
+  return own;
+}
+
+function hasAll(value: Record<string, unknown>, keys: readonly string[]): boolean {
   for (const key of keys) if (!Object.hasOwn(value, key)) return false;
   return true;
 }
@@ -138,9 +145,12 @@ const FORWARDED_KEYS = ['seq', 'id', 'payload'] as const;
 
 export function isEntry(value: unknown): value is Entry {
   if (!isObject(value) || !isCount(value.term) || value.term < 1) return false;
-  if (hasKeys(value, TERM_ONLY)) return true;
+  // hasKeys(value, TERM_ONLY), else hasKeys(value, SUBMISSION_KEYS), counting the keys once.
+  const own = ownKeyCount(value);
+  if (own === TERM_ONLY.length) return hasAll(value, TERM_ONLY);
   return (
-    hasKeys(value, SUBMISSION_KEYS) &&
+    own === SUBMISSION_KEYS.length &&
+    hasAll(value, SUBMISSION_KEYS) &&
     isNodeId(value.origin) &&
     isCount(value.seq) &&
     value.seq >= 1 &&
