@@ -2,6 +2,7 @@ import { invariant, InvariantError } from '../core/assert.ts';
 import {
   historyIndex,
   isIndexedType,
+  OrderInterner,
   type HistoryIndex,
   type MessageRef,
   keepStreamed,
@@ -141,6 +142,8 @@ export class Simulator {
   /** The history's column store (undefined when streaming) and index: recordColumnar writes to them directly. */
   private readonly store: EventStore | undefined;
   private readonly index: HistoryIndex;
+  /** Deliveries whose order equals a recent one share its object (see OrderInterner; recordKept). */
+  private readonly orders = new OrderInterner();
   /** Events recorded so far: the next event's position (history.events is shorter when streaming). */
   private recorded = 0;
   private readonly network: SimulatedNetwork;
@@ -294,7 +297,7 @@ export class Simulator {
     }
     const id = `s${this.nextSubmission}`;
     this.nextSubmission += 1;
-    this.record({ type: 'submit', node, id, payload });
+    this.recordKept({ type: 'submit', node, id, payload });
     this.dispatch(slot, { kind: 'submit', id, payload });
     return id;
   }
@@ -541,8 +544,25 @@ export class Simulator {
     if (this.freezeMessages) this.record({ type: 'deliver', node, ...delivery });
     else {
       const { id, origin, payload, order } = delivery;
-      this.record({ type: 'deliver', node, id, origin, payload, order });
+      this.recordKept({ type: 'deliver', node, id, origin, payload, order });
     }
+  }
+
+  /**
+   * Records a delivery, ack or submit (types the store keeps as objects, never in columns): what recordEvent does
+   * for them, without its lookups of the store, the index and the order interner, which the simulator holds.
+   */
+  private recordKept(event: UnstampedEvent): void {
+    const store = this.store;
+    if (store === undefined) {
+      this.record(event);
+      return;
+    }
+    const stamped = stampEvent(event, store.length, this.now, this.freezeMessages);
+    if (stamped.type === 'deliver' && stamped.order !== undefined) stamped.order = this.orders.intern(stamped.order);
+    store.addKept(stamped);
+    this.index.add(stamped);
+    this.recorded += 1;
   }
 
   private record(event: DistributiveOmit<HistoryEvent, 'i' | 't'>): void {
@@ -819,7 +839,7 @@ export class Simulator {
           });
       },
       ack: (submission) => {
-        if (slot.capture === null) this.record({ type: 'ack', node: id, id: submission });
+        if (slot.capture === null) this.recordKept({ type: 'ack', node: id, id: submission });
         else this.act(slot, 'effect', () => this.record({ type: 'ack', node: id, id: submission }));
       },
       announce: (announcement) =>
