@@ -517,7 +517,9 @@ export class Simulator {
 
   private slot(node: NodeId): NodeSlot {
     const slot = this.slots[node];
-    invariant(slot !== undefined, () => `unknown node ${node}: this cluster has nodes ${this.nodes.join(', ')}`);
+    // Not invariant() with a message closure: this runs several times per event.
+    if (slot === undefined)
+      throw new InvariantError(`unknown node ${node}: this cluster has nodes ${this.nodes.join(', ')}`);
     return slot;
   }
 
@@ -781,8 +783,8 @@ export class Simulator {
   }
 
   private setTimer(slot: NodeSlot, name: string, delayMs: number): void {
-    invariant(Number.isFinite(delayMs), () => `timer ${name}: delay must be finite, got ${delayMs}`);
-    invariant(delayMs >= 0, () => `timer ${name}: delay must be >= 0 ms, got ${delayMs}`);
+    if (!Number.isFinite(delayMs)) throw new InvariantError(`timer ${name}: delay must be finite, got ${delayMs}`);
+    if (!(delayMs >= 0)) throw new InvariantError(`timer ${name}: delay must be >= 0 ms, got ${delayMs}`);
     const token = this.nextTimerToken;
     this.nextTimerToken += 1;
     slot.timers.set(name, token);
