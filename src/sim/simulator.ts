@@ -185,6 +185,7 @@ export class Simulator {
       randomStream(config.seed, 'network'),
       config.network ?? {},
       this.freezeMessages,
+      config.nodeCount,
     );
     for (const link of config.links ?? []) this.network.setBaseLatency(link.from, link.to, link.latency);
     // Streaming keeps only the indexed events, as plain objects; otherwise the whole history, in a column store.
