@@ -298,7 +298,7 @@ export class Simulator {
     }
     const id = `s${this.nextSubmission}`;
     this.nextSubmission += 1;
-    this.recordKept({ type: 'submit', node, id, payload });
+    this.recordSubmit(node, id, payload);
     this.dispatch(slot, { kind: 'submit', id, payload });
     return id;
   }
@@ -539,30 +539,43 @@ export class Simulator {
   }
 
   /**
-   * Records a delivery. Field by field, not spread (a spread of the protocol's object costs a copy per delivery
-   * and the history rebuilds the event anyway); under the debug switch it is spread, so that stampEvent's check
-   * still catches a field a protocol adds that the history would lose.
+   * Records a delivery. Outside the debug switch it is built here as the stamped event, in stampEvent's layout
+   * (type, node, id, origin, payload, order if any, i, t), with no intermediate object; under the switch it goes
+   * through stampEvent, spread, so that its check catches a field a protocol adds that the history would lose.
+   * The layouts are the same bytes (src/sim/record-paths.test.ts compares whole histories made both ways).
    */
   private recordDelivery(node: NodeId, delivery: Delivery): void {
-    if (this.freezeMessages) this.record({ type: 'deliver', node, ...delivery });
-    else {
-      const { id, origin, payload, order } = delivery;
-      this.recordKept({ type: 'deliver', node, id, origin, payload, order });
-    }
-  }
-
-  /**
-   * Records a delivery, ack or submit (types the store keeps as objects, never in columns): what recordEvent does
-   * for them, without its lookups of the store, the index and the order interner, which the simulator holds.
-   */
-  private recordKept(event: UnstampedEvent): void {
     const store = this.store;
-    if (store === undefined) {
-      this.record(event);
+    if (this.freezeMessages || store === undefined) {
+      this.record({ type: 'deliver', node, ...delivery });
       return;
     }
-    const stamped = stampEvent(event, store.length, this.now, this.freezeMessages);
-    if (stamped.type === 'deliver' && stamped.order !== undefined) stamped.order = this.orders.intern(stamped.order);
+    const { id, origin, payload, order } = delivery;
+    const i = store.length;
+    const t = this.now;
+    this.keep(
+      store,
+      order === undefined
+        ? { type: 'deliver', node, id, origin, payload, i, t }
+        : { type: 'deliver', node, id, origin, payload, order: this.orders.intern(order), i, t },
+    );
+  }
+
+  /** Records an ack or a submit as deliveries are (see recordDelivery): stamped here outside the debug switch. */
+  private recordAck(node: NodeId, id: SubmissionId): void {
+    const store = this.store;
+    if (this.freezeMessages || store === undefined) this.record({ type: 'ack', node, id });
+    else this.keep(store, { type: 'ack', node, id, i: store.length, t: this.now });
+  }
+
+  private recordSubmit(node: NodeId, id: SubmissionId, payload: string): void {
+    const store = this.store;
+    if (this.freezeMessages || store === undefined) this.record({ type: 'submit', node, id, payload });
+    else this.keep(store, { type: 'submit', node, id, payload, i: store.length, t: this.now });
+  }
+
+  /** A stamped event of a type the store keeps as an object: into the store and the checkers' index. */
+  private keep(store: EventStore, stamped: HistoryEvent): void {
     store.addKept(stamped);
     this.index.add(stamped);
     this.recorded += 1;
@@ -842,7 +855,7 @@ export class Simulator {
           });
       },
       ack: (submission) => {
-        if (slot.capture === null) this.recordKept({ type: 'ack', node: id, id: submission });
+        if (slot.capture === null) this.recordAck(id, submission);
         else this.act(slot, 'effect', () => this.record({ type: 'ack', node: id, id: submission }));
       },
       announce: (announcement) =>
