@@ -142,7 +142,7 @@ export class Simulator {
   /** The history's column store (undefined when streaming) and index: recordColumnar writes to them directly. */
   private readonly store: EventStore | undefined;
   private readonly index: HistoryIndex;
-  /** Deliveries whose order equals a recent one share its object (see OrderInterner; recordKept). */
+  /** Deliveries whose order equals a recent one share its object (see OrderInterner; recordDelivery). */
   private readonly orders = new OrderInterner();
   /** Events recorded so far: the next event's position (history.events is shorter when streaming). */
   private recorded = 0;
