@@ -1,28 +1,37 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCheckers } from '../src/check/registry.ts';
+import { OnlineCheckers } from '../src/check/online.ts';
 import { HistoryFileWriter } from '../src/core/history-stream.ts';
+import { isIndexedType, type HistoryEvent } from '../src/core/history.ts';
 import { protocolByName } from '../src/protocols/index.ts';
 import { formatCount, formatMiB } from './measure.ts';
 import { cpuSinceMs, runBroadcastLoad } from './workload.ts';
 
 /**
  * `npm run stream [-- --events N] [-- --nodes N] [-- --protocol NAME] [-- --out FILE] [-- --json]`: the
- * simulator's streaming mode on a long run. The history goes to a JSONL file as it is made; memory keeps only
- * what the checkers read (submits, deliveries, acks, node fates), and the checkers judge the run at its end.
- * Prints events, file size, peak RSS and the CPU time of simulation and checking. Not part of the test suite.
+ * simulator's streaming mode on a long run. The history goes to a JSONL file as it is made and every event goes
+ * to the online checkers (src/check/online.ts) as it is recorded; no event is kept in memory. At the end the
+ * checkers give their verdicts, reading the few events they show as evidence back from the file. Prints events,
+ * file size, peak RSS, the CPU time of the run and the time spent in the checkers. Not part of the test suite.
  */
 export interface StreamResult {
   protocol: string;
   nodes: number;
   historyEvents: number;
+  /** Events the simulator kept in memory (none: the checkers are fed online). */
   keptEvents: number;
+  /** Distinct submission ids the checkers' ledger holds state for. */
+  ledgerIds: number;
   fileBytes: number;
   peakRssBytes: number;
+  /** CPU time of the whole run: simulation, JSONL writing and the online checkers. */
   simCpuMs: number;
+  /** Time inside the online checkers as events came (timed around each call they read), in ms. */
+  onlineCheckMs: number;
+  /** CPU time of the verdicts at the end. */
   checkCpuMs: number;
-  verdicts: Array<{ checker: string; status: string }>;
+  verdicts: Array<{ checker: string; status: string; summary: string }>;
 }
 
 interface StreamFlags {
@@ -70,10 +79,20 @@ export function streamRun(flags: Omit<StreamFlags, 'json'>): StreamResult {
   const directory = flags.out === null ? mkdtempSync(join(tmpdir(), 'tob-lab-stream-')) : null;
   const file = flags.out ?? join(directory ?? '.', 'history.jsonl');
   try {
-    const writer = new HistoryFileWriter(
-      file,
-      Array.from({ length: flags.nodes }, (_, index) => index + 1),
-    );
+    const nodes = Array.from({ length: flags.nodes }, (_, index) => index + 1);
+    const writer = new HistoryFileWriter(file, nodes);
+    const online = new OnlineCheckers(nodes);
+    let onlineNs = 0n;
+    const stream = (event: HistoryEvent): void => {
+      writer.write(event);
+      if (!isIndexedType(event.type)) {
+        online.observe(event);
+        return;
+      }
+      const startNs = process.hrtime.bigint();
+      online.observe(event);
+      onlineNs += process.hrtime.bigint() - startNs;
+    };
     const run = runBroadcastLoad({
       protocol,
       nodes: flags.nodes,
@@ -83,24 +102,30 @@ export function streamRun(flags: Omit<StreamFlags, 'json'>): StreamResult {
       drainMs: 0,
       seed: 7,
       maxEvents: Number.MAX_SAFE_INTEGER,
-      stream: writer.write,
+      stream,
+      streamOnly: true,
       stopWhen: () => writer.events >= flags.events,
     });
     run.sim.finish();
     writer.close();
     const checkStart = process.cpuUsage();
-    const verdicts = runCheckers(run.sim.history).map((verdict) => ({
-      checker: verdict.checker,
-      status: verdict.status,
-    }));
+    const verdicts = online
+      .verdicts((i) => writer.eventAt(i))
+      .map((verdict) => ({
+        checker: verdict.checker,
+        status: verdict.status,
+        summary: verdict.summary,
+      }));
     return {
       protocol: protocol.name,
       nodes: flags.nodes,
       historyEvents: writer.events,
       keptEvents: run.sim.history.events.length,
+      ledgerIds: online.ledger.ids.length,
       fileBytes: statSync(file).size,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
       simCpuMs: run.cpuMs,
+      onlineCheckMs: Number(onlineNs) / 1e6,
       checkCpuMs: cpuSinceMs(checkStart),
       verdicts,
     };
@@ -125,10 +150,12 @@ function main(): void {
   }
   process.stdout.write(
     `${result.protocol}, ${result.nodes} nodes: ${formatCount(result.historyEvents)} history events streamed ` +
-      `(${formatMiB(result.fileBytes)} of JSONL), ${formatCount(result.keptEvents)} kept for the checkers\n` +
-      `peak RSS ${formatMiB(result.peakRssBytes)}; simulation ${(result.simCpuMs / 1000).toFixed(1)} s CPU, ` +
-      `checkers ${(result.checkCpuMs / 1000).toFixed(1)} s CPU\n` +
-      result.verdicts.map((verdict) => `  ${verdict.checker}: ${verdict.status}`).join('\n') +
+      `(${formatMiB(result.fileBytes)} of JSONL), ${formatCount(result.keptEvents)} kept in memory; the online ` +
+      `checkers hold state for ${formatCount(result.ledgerIds)} submission ids\n` +
+      `peak RSS ${formatMiB(result.peakRssBytes)}; run ${(result.simCpuMs / 1000).toFixed(1)} s CPU (simulation, ` +
+      `JSONL and online checkers), of it ${(result.onlineCheckMs / 1000).toFixed(1)} s in the online checkers; ` +
+      `verdicts at the end ${(result.checkCpuMs / 1000).toFixed(2)} s CPU\n` +
+      result.verdicts.map((verdict) => `  ${verdict.checker}: ${verdict.status} (${verdict.summary})`).join('\n') +
       '\n',
   );
 }

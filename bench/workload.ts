@@ -23,6 +23,8 @@ export interface BroadcastLoad {
   onProgress?: (sim: Simulator) => void;
   /** Streaming mode (see SimulatorConfig.stream): each event goes here, the history keeps what checkers read. */
   stream?: (event: HistoryEvent) => void;
+  /** With `stream`: the simulator keeps no events in memory (the stream's consumer judges online). */
+  streamOnly?: boolean;
   /** Asked between submissions: true ends the run there (no drain). */
   stopWhen?: (sim: Simulator) => boolean;
 }
@@ -53,6 +55,7 @@ export function runBroadcastLoad(load: BroadcastLoad): LoadRun {
     network: load.network,
     maxEvents: load.maxEvents,
     stream: load.stream,
+    streamOnly: load.streamOnly,
   });
   const clients = randomStream(load.seed, 'bench-clients');
   const gapMs = 1000 / load.submissionsPerSecond;

@@ -165,32 +165,39 @@ export async function benchScale(context: BenchContext): Promise<SectionResult> 
         headers: [
           'streaming mode',
           'history events',
-          'kept for checkers',
+          'kept in memory',
+          'ids in the checkers',
           'JSONL written',
           'peak RSS',
-          'sim CPU',
-          'checkers CPU',
+          'run CPU',
+          'in online checkers',
+          'verdicts at the end',
           'verdicts',
         ],
         rows: [
           [
             `${streamed.protocol}, ${streamed.nodes} nodes`,
             formatCount(streamed.historyEvents),
-            formatCount(streamed.keptEvents),
+            String(streamed.keptEvents),
+            formatCount(streamed.ledgerIds),
             formatMiB(streamed.fileBytes),
             formatMiB(streamed.peakRssBytes),
             `${(streamed.simCpuMs / 1000).toFixed(1)} s`,
-            `${(streamed.checkCpuMs / 1000).toFixed(1)} s`,
+            `${(streamed.onlineCheckMs / 1000).toFixed(1)} s`,
+            `${(streamed.checkCpuMs / 1000).toFixed(2)} s`,
             streamed.verdicts.map((verdict) => `${verdict.checker} ${verdict.status}`).join(', '),
           ],
         ],
       },
     ],
     notes: [
-      'Streaming mode (npm run stream): the history is written to a JSONL file as it is made and memory keeps only ' +
-        'what the checkers read (submits, deliveries, acks, node fates); the checkers judge the run at its end. ' +
-        "What stays in memory grows with deliveries: those kept events, each node's durable records (the simulator " +
-        "keeps them for restarts) and the protocol's own state (the sequencer's log and seen-sets).",
+      'Streaming mode (npm run stream): the history is written to a JSONL file as it is made and every event is ' +
+        'handed to the online checkers as it is recorded (src/check/online.ts); the simulator keeps no event in ' +
+        'memory. The checkers keep per-submission and per-node state in typed arrays (id ordinals, payloads, vector ' +
+        "clocks, each node's first deliveries: total order's pairwise fallback and exactly-once need them), and read " +
+        'the few events a failing verdict shows back from the file. Run CPU covers simulation, JSONL and checkers; ' +
+        "the online checkers' share is wall time around each call they read. The rest of the RSS is the " +
+        "simulator's and the protocol's own state (durable records kept for restarts, the sequencer's log).",
     ],
     plots: measurements
       .filter((m) => m.eventsTarget === largest)
@@ -216,6 +223,7 @@ function scaleTargets(
     ...measurements.filter((m) => m.eventsTarget === largest).map((m) => m.checkCpuMs / m.simCpuMs),
   );
   const rssGoalMiB = STREAM_RSS_TARGET_BYTES / 1_048_576;
+  const checked = streamed.verdicts.every((verdict) => verdict.status !== 'fail');
   return [
     {
       name: `memory <= ${BYTES_PER_EVENT_TARGET} B per history event (5 nodes, ${formatCount(largest)} events, whole history kept)`,
@@ -230,9 +238,9 @@ function scaleTargets(
       ...judgeAtLeast(CHECK_TIME_TARGET, checkRatio),
     },
     {
-      name: `streaming mode: ${formatCount(streamEvents)} history events in under ${rssGoalMiB} MiB of RSS`,
+      name: `streaming mode, checkers fed online: ${formatCount(streamEvents)} history events in under ${rssGoalMiB} MiB of RSS`,
       goal: `< ${rssGoalMiB} MiB`,
-      measured: formatMiB(streamed.peakRssBytes),
+      measured: `${formatMiB(streamed.peakRssBytes)}${checked ? '' : ' (a checker failed)'}`,
       ...judgeAtLeast(STREAM_RSS_TARGET_BYTES, streamed.peakRssBytes),
     },
   ];

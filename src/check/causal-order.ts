@@ -2,7 +2,8 @@ import { invariant } from '../core/assert.ts';
 import { historyIndex, type History } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { DeliveredPrefixes, type OriginOrder, originOrder } from './origin-order.ts';
-import { type Checker, failVerdict, passVerdict, type Verdict } from './verdict.ts';
+import { type CheckLedger, judged, type LedgerEnd, type OnlineChecker } from './ledger.ts';
+import { failVerdict, passVerdict, type Verdict } from './verdict.ts';
 import { type DeliverEvent, idOrdinals, nodesOf, plural, type SubmitEvent } from './views.ts';
 
 /**
@@ -195,18 +196,38 @@ function findViolations(history: History): { first: Violation | null; count: num
   return { first, count, checked };
 }
 
-export const causalOrderChecker: Checker = {
+export const causalOrderChecker: OnlineChecker = {
   name: 'causal-order',
   kind: 'safety',
   description:
     'If submission a causally precedes submission b (b was submitted at a node after it had submitted or delivered ' +
     'a, or something a precedes; read from the history itself, never the protocol clocks), no node delivers b ' +
     'before it has delivered a.',
-  check: checkCausalOrder,
+  check: (history) => judged(history, checkCausalOrder, judgeCausalOrderOnline),
+  judgeOnline: judgeCausalOrderOnline,
+  judgeBatch: checkCausalOrder,
 };
 
 function checkCausalOrder(history: History): Verdict {
   const { first, count, checked } = findViolations(history);
+  return causalVerdict(first, count, checked);
+}
+
+/** The online form: the ledger kept the vector clocks and judged each first delivery as it was recorded. */
+function judgeCausalOrderOnline(ledger: CheckLedger, end: LedgerEnd): Verdict {
+  const found = ledger.causalFirst;
+  const first: Violation | null =
+    found === null
+      ? null
+      : {
+          delivery: end.eventAt(found.deliveryPosition) as DeliverEvent,
+          missing: end.eventAt(found.missingPosition) as SubmitEvent,
+          submit: end.eventAt(found.submitPosition) as SubmitEvent,
+        };
+  return causalVerdict(first, ledger.causalViolations, ledger.orderChecked);
+}
+
+function causalVerdict(first: Violation | null, count: number, checked: number): Verdict {
   const details = { deliveriesChecked: checked, violations: count };
   if (first === null) {
     return passVerdict(

@@ -1,7 +1,8 @@
-import { historyIndex, type EventOf, type History } from '../core/history.ts';
+import { historyIndex, type EventOf, type History, type HistoryEvent } from '../core/history.ts';
 import type { NodeId } from '../core/ids.ts';
 import type { Role } from '../core/node.ts';
-import { type Checker, EVIDENCE_EVENTS_MAX, failVerdict, passVerdict, type Verdict } from './verdict.ts';
+import { type CheckLedger, judged, type LedgerEnd, type OnlineChecker } from './ledger.ts';
+import { EVIDENCE_EVENTS_MAX, failVerdict, passVerdict, type Verdict } from './verdict.ts';
 import { endTimeMs, plural } from './views.ts';
 
 type AnnounceEvent = EventOf<'announce'>;
@@ -46,7 +47,7 @@ interface Reign {
 }
 
 /** Belief starts at a leader/primary announcement and ends at another role, a crash, or the end of the history. */
-function reignsOf(history: History): Reign[] {
+function reignsOf(lifecycle: readonly HistoryEvent[], endMs: number): Reign[] {
   const open = new Map<NodeId, Reign>();
   const reigns: Reign[] = [];
   const close = (node: NodeId, atMs: number): void => {
@@ -56,7 +57,7 @@ function reignsOf(history: History): Reign[] {
     reign.endMs = Math.max(atMs, reign.startMs);
     open.delete(node);
   };
-  for (const event of historyIndex(history).lifecycle) {
+  for (const event of lifecycle) {
     if (event.type === 'crash') close(event.node, event.t);
     if (event.type !== 'announce') continue;
     if (!isLeading(event)) {
@@ -67,7 +68,6 @@ function reignsOf(history: History): Reign[] {
       reigns.push(reign);
     }
   }
-  const endMs = endTimeMs(history);
   for (const node of [...open.keys()]) close(node, endMs);
   return reigns;
 }
@@ -106,7 +106,7 @@ function measureSplitBrain(reigns: readonly Reign[]): SplitBrain {
   return result;
 }
 
-export const electionSafetyChecker: Checker = {
+export const electionSafetyChecker: OnlineChecker = {
   name: 'election-safety',
   kind: 'safety',
   description:
@@ -114,15 +114,26 @@ export const electionSafetyChecker: Checker = {
     'during which two or more nodes both believe they lead (from their leader/primary announcement until another ' +
     'role or a crash), is always measured; it fails the check only when no leader announcement carries a term, ' +
     'since terms are what make overlapping leaders safe.',
-  check: checkElectionSafety,
+  check: (history) => judged(history, checkElectionSafety, judgeElectionSafetyOnline),
+  judgeOnline: judgeElectionSafetyOnline,
+  judgeBatch: checkElectionSafety,
 };
 
 function checkElectionSafety(history: History): Verdict {
-  const announcements = historyIndex(history).lifecycle.filter(
+  return judgeElections(historyIndex(history).lifecycle, endTimeMs(history));
+}
+
+/** The online form: announcements and crashes are lifecycle events, which the ledger keeps whole. */
+function judgeElectionSafetyOnline(ledger: CheckLedger, end: LedgerEnd): Verdict {
+  return judgeElections(ledger.lifecycle, end.endMs);
+}
+
+function judgeElections(lifecycle: readonly HistoryEvent[], endMs: number): Verdict {
+  const announcements = lifecycle.filter(
     (event): event is AnnounceEvent => event.type === 'announce' && isLeading(event),
   );
   const terms = checkTerms(announcements);
-  const splitBrain = measureSplitBrain(reignsOf(history));
+  const splitBrain = measureSplitBrain(reignsOf(lifecycle, endMs));
   const termless = announcements.every((event) => typeof event.term !== 'number');
   const details = {
     leaderAnnouncements: announcements.length,

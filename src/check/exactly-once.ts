@@ -1,7 +1,8 @@
 import { invariant } from '../core/assert.ts';
 import { historyIndex, type History, type HistoryEvent } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
-import { type Checker, failVerdict, passVerdict, type Verdict } from './verdict.ts';
+import { type CheckLedger, judged, type LedgerEnd, type OnlineChecker } from './ledger.ts';
+import { failVerdict, passVerdict, type Verdict } from './verdict.ts';
 import { type DeliverEvent, firstSubmits, idOrdinals, type SubmitEvent } from './views.ts';
 
 type Problem = 'duplicate' | 'created' | 'corrupted';
@@ -58,13 +59,15 @@ function integrityViolation(delivery: DeliverEvent, submit: SubmitEvent | undefi
   return null;
 }
 
-export const exactlyOnceChecker: Checker = {
+export const exactlyOnceChecker: OnlineChecker = {
   name: 'exactly-once',
   kind: 'safety',
   description:
     'No node delivers the same submission twice, across its crashes and restarts; and every delivery matches a ' +
     'submit event with the same id, origin node and payload (no creation, no corruption).',
-  check: checkExactlyOnce,
+  check: (history) => judged(history, checkExactlyOnce, judgeExactlyOnceOnline),
+  judgeOnline: judgeExactlyOnceOnline,
+  judgeBatch: checkExactlyOnce,
 };
 
 /** Counts every violation but keeps only the first, so a badly broken run still gives a short verdict. */
@@ -117,11 +120,40 @@ function checkExactlyOnce(history: History): Verdict {
     byId.crashesBefore[ordinal] = crashesNow;
     tally.record(integrityViolation(event, submits.get(event.id)));
   }
-  const details = { deliveries, submissions: submits.size, ...tally.counts };
+  return exactlyOnceVerdict(deliveries, submits.size, tally);
+}
+
+function exactlyOnceVerdict(deliveries: number, submissions: number, tally: Tally): Verdict {
+  const details = { deliveries, submissions, ...tally.counts };
   if (tally.first === null) {
     const summary = `${deliveries} deliveries, each once per node and each matching its submission`;
     return passVerdict(exactlyOnceChecker, summary, details);
   }
   const more = tally.total > 1 ? ` (${tally.total} violations in all)` : '';
   return failVerdict(exactlyOnceChecker, tally.first.summary + more, tally.first.evidence, details);
+}
+
+/** The online form: the ledger counted the violations as they were recorded; the first one is put in words here. */
+function judgeExactlyOnceOnline(ledger: CheckLedger, end: LedgerEnd): Verdict {
+  const tally = new Tally();
+  Object.assign(tally.counts, ledger.exactlyOnceCounts);
+  const first = ledger.exactlyOnceFirst;
+  if (first !== null) {
+    const delivery = end.eventAt(first.deliveryPosition) as DeliverEvent;
+    if (first.problem === 'duplicate') {
+      const crashesBefore = (position: number) =>
+        ledger.lifecycle.filter((event) => event.type === 'crash' && event.node === delivery.node && event.i < position)
+          .length;
+      const earlier = {
+        event: end.eventAt(first.earlierPosition) as DeliverEvent,
+        crashesBefore: crashesBefore(first.earlierPosition),
+      };
+      tally.first = duplicateViolation(earlier, delivery, crashesBefore(first.deliveryPosition));
+    } else {
+      const submit = first.earlierPosition < 0 ? undefined : (end.eventAt(first.earlierPosition) as SubmitEvent);
+      tally.first = integrityViolation(delivery, submit);
+      invariant(tally.first?.problem === first.problem, 'the ledger and the checker agree on the first violation');
+    }
+  }
+  return exactlyOnceVerdict(ledger.deliveries, ledger.submitOrder.length, tally);
 }

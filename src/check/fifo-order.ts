@@ -2,7 +2,8 @@ import { invariant } from '../core/assert.ts';
 import { historyIndex, type History } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { DeliveredPrefixes, ordinal, originOrder } from './origin-order.ts';
-import { type Checker, failVerdict, passVerdict, type Verdict } from './verdict.ts';
+import { type CheckLedger, judged, type LedgerEnd, type OnlineChecker } from './ledger.ts';
+import { failVerdict, passVerdict, type Verdict } from './verdict.ts';
 import { type DeliverEvent, idOrdinals, plural, type SubmitEvent } from './views.ts';
 
 interface Violation {
@@ -14,13 +15,15 @@ interface Violation {
   submitIndex: number;
 }
 
-export const fifoOrderChecker: Checker = {
+export const fifoOrderChecker: OnlineChecker = {
   name: 'fifo-order',
   kind: 'safety',
   description:
     'For two submissions at the same node, a submitted before b, no node delivers b before it has delivered a ' +
     '(delivery sequences run across restarts).',
-  check: checkFifoOrder,
+  check: (history) => judged(history, checkFifoOrder, judgeFifoOrderOnline),
+  judgeOnline: judgeFifoOrderOnline,
+  judgeBatch: checkFifoOrder,
 };
 
 function checkFifoOrder(history: History): Verdict {
@@ -62,6 +65,26 @@ function checkFifoOrder(history: History): Verdict {
     }
     nodePrefixes.markDelivered(position.origin, position.index);
   }
+  return fifoVerdict(first, count, checked);
+}
+
+/** The online form: the ledger judged each first delivery as it was recorded. */
+function judgeFifoOrderOnline(ledger: CheckLedger, end: LedgerEnd): Verdict {
+  const found = ledger.fifoFirst;
+  const first: Violation | null =
+    found === null
+      ? null
+      : {
+          delivery: end.eventAt(found.deliveryPosition) as DeliverEvent,
+          missing: end.eventAt(found.missingPosition) as SubmitEvent,
+          missingIndex: found.missingIndex,
+          submit: end.eventAt(found.submitPosition) as SubmitEvent,
+          submitIndex: found.submitIndex,
+        };
+  return fifoVerdict(first, ledger.fifoViolations, ledger.orderChecked);
+}
+
+function fifoVerdict(first: Violation | null, count: number, checked: number): Verdict {
   const details = { deliveriesChecked: checked, violations: count };
   if (first === null) {
     const summary = `${plural(checked, 'delivery', 'deliveries')} follow their origin's submit order`;

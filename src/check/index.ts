@@ -10,3 +10,5 @@ export * from './durability.ts';
 export * from './views.ts';
 export * from './origin-order.ts';
 export * from './liveness.ts';
+export { CheckLedger, historyLedger, type LedgerEnd, type OnlineChecker } from './ledger.ts';
+export * from './online.ts';

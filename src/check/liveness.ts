@@ -1,5 +1,6 @@
 import type { History, HistoryEvent } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
+import type { CheckLedger } from './ledger.ts';
 import { deliveredIdsByNode, listIds, nodeFates, type NodeFate, targetNodes } from './views.ts';
 
 /**
@@ -46,6 +47,42 @@ export function findMisses(
       report.byNode.set(node, missing);
       report.first ??= { node, owed: submission, lastCrash: nodeFate.get(node)?.lastCrash ?? null };
     }
+  }
+  return report;
+}
+
+/** An owed id in the ledger's terms: its ordinal, and the position of the event that makes it owed. */
+export interface OwedOrdinal {
+  ordinal: number;
+  reasonPosition: number;
+}
+
+/**
+ * findMisses over the ledger: the same walk (owed ids in the order given, target nodes in fate order), reading a
+ * node's deliveries from its first-delivery index. `reasonAt` turns the first miss's reason into its event.
+ */
+export function findMissesOnline(
+  ledger: CheckLedger,
+  owed: readonly OwedOrdinal[],
+  fates: ReadonlyMap<NodeId, NodeFate>,
+  reasonAt: (position: number) => HistoryEvent,
+): MissReport {
+  const targets = targetNodes(fates);
+  const targetLedgers = targets.map((node) => ledger.nodes.find((candidate) => candidate.node === node));
+  const report: MissReport = { targets, first: null, total: 0, byNode: new Map() };
+  for (const { ordinal, reasonPosition } of owed) {
+    targets.forEach((node, index) => {
+      if ((targetLedgers[index]?.deliveredAt(ordinal) ?? 0) !== 0) return;
+      const id = ledger.ids[ordinal];
+      report.total += 1;
+      const missing = report.byNode.get(node) ?? [];
+      missing.push(id);
+      report.byNode.set(node, missing);
+      if (report.first === null) {
+        const owedSubmission = { id, reason: reasonAt(reasonPosition) };
+        report.first = { node, owed: owedSubmission, lastCrash: fates.get(node)?.lastCrash ?? null };
+      }
+    });
   }
   return report;
 }

@@ -6,11 +6,12 @@ import { electionSafetyChecker } from './election-safety.ts';
 import { eventualDeliveryChecker } from './eventual-delivery.ts';
 import { exactlyOnceChecker } from './exactly-once.ts';
 import { fifoOrderChecker } from './fifo-order.ts';
+import type { OnlineChecker } from './ledger.ts';
 import { totalOrderChecker } from './total-order.ts';
 import type { Checker, CheckerName, Verdict } from './verdict.ts';
 
 /** Safety checkers first, then liveness, so reports read in the order the phases ran. */
-export const CHECKERS: readonly Checker[] = Object.freeze([
+export const CHECKERS: readonly OnlineChecker[] = Object.freeze([
   totalOrderChecker,
   exactlyOnceChecker,
   causalOrderChecker,

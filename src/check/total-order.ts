@@ -1,7 +1,8 @@
 import type { History } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
-import { type Checker, failVerdict, passVerdict, type Verdict } from './verdict.ts';
-import { type DeliverEvent, firstDeliveriesByNode, nodeFates, plural } from './views.ts';
+import { type CheckLedger, judged, type LedgerEnd, type NodeLedger, type OnlineChecker } from './ledger.ts';
+import { failVerdict, passVerdict, type Verdict } from './verdict.ts';
+import { type DeliverEvent, fatesOf, firstDeliveriesByNode, type NodeFate, nodeFates, plural } from './views.ts';
 
 interface PairwiseConflict {
   /** Node `first` delivered `earlier` then `later`; node `second` delivered them the other way round. */
@@ -133,16 +134,18 @@ function prefixConflict(
   return null;
 }
 
-export const totalOrderChecker: Checker = {
+export const totalOrderChecker: OnlineChecker = {
   name: 'total-order',
   kind: 'safety',
   description:
     'Every two nodes deliver the submissions they both delivered in the same relative order (first delivery of ' +
     'each id, across restarts); and, for nodes that never crashed (nor joined late), one delivery sequence is a prefix of the other.',
-  check: checkTotalOrder,
+  check: (history) => judged(history, judgeTotalOrderBatch, judgeTotalOrderOnline),
+  judgeOnline: judgeTotalOrderOnline,
+  judgeBatch: judgeTotalOrderBatch,
 };
 
-function checkTotalOrder(history: History): Verdict {
+function judgeTotalOrderBatch(history: History): Verdict {
   return judgeTotalOrder(history, true);
 }
 
@@ -154,13 +157,20 @@ export function judgeTotalOrder(history: History, prefixFastPath: boolean): Verd
   const sequences = firstDeliveriesByNode(history);
   const result = (prefixFastPath ? prefixChain(sequences) : null) ?? pairwise(sequences);
   const fates = nodeFates(history);
-  const neverCrashed = [...fates.values()]
-    .filter((fate) => fate.crashes === 0 && !fate.joinedLate)
-    .map((fate) => fate.node);
+  const neverCrashed = neverCrashedNodes(fates);
+  const prefix = result.conflict === null ? prefixConflict(sequences, neverCrashed) : null;
+  return totalOrderVerdict(result, prefix, neverCrashed.length);
+}
+
+function neverCrashedNodes(fates: ReadonlyMap<NodeId, NodeFate>): NodeId[] {
+  return [...fates.values()].filter((fate) => fate.crashes === 0 && !fate.joinedLate).map((fate) => fate.node);
+}
+
+function totalOrderVerdict(result: PairwiseResult, prefix: PrefixConflict | null, neverCrashedCount: number): Verdict {
   const details = {
     nodePairs: result.nodePairs,
     commonDeliveries: result.commonDeliveries,
-    neverCrashedNodes: neverCrashed.length,
+    neverCrashedNodes: neverCrashedCount,
   };
   if (result.conflict !== null) {
     const { first, second, earlierId, laterId, evidence } = result.conflict;
@@ -172,7 +182,6 @@ export function judgeTotalOrder(history: History, prefixFastPath: boolean): Verd
       conflictingPairs: result.conflictingPairs,
     });
   }
-  const prefix = prefixConflict(sequences, neverCrashed);
   if (prefix !== null) {
     const [low, high] = [prefix.evidence[0], prefix.evidence[1]].sort((a, b) => a.node - b.node);
     const summary =
@@ -183,6 +192,118 @@ export function judgeTotalOrder(history: History, prefixFastPath: boolean): Verd
   const summary =
     `${plural(result.nodePairs, 'node pair')} agree on the order of ` +
     `${plural(result.commonDeliveries, 'common delivery', 'common deliveries')}` +
-    `; the ${plural(neverCrashed.length, 'never-crashed node')} form one prefix chain`;
+    `; the ${plural(neverCrashedCount, 'never-crashed node')} form one prefix chain`;
   return passVerdict(totalOrderChecker, summary, details);
+}
+
+/**
+ * The online form: the same three steps (prefix chain, else the pairwise walk; then the never-crashed prefix
+ * check) over the ledger's first-delivery sequences, which hold ordinals and positions rather than events.
+ */
+function judgeTotalOrderOnline(ledger: CheckLedger, end: LedgerEnd): Verdict {
+  const empty = new LedgerSequence(null);
+  const sequences = end.nodes.map((node) => {
+    const nodeLedger = ledger.nodes.find((candidate) => candidate.node === node);
+    return { node, sequence: nodeLedger === undefined ? empty : new LedgerSequence(nodeLedger) };
+  });
+  const result = ledgerPrefixChain(sequences) ?? ledgerPairwise(ledger, end, sequences);
+  const neverCrashed = neverCrashedNodes(fatesOf(end.nodes, ledger.lifecycle));
+  const chained = sequences.filter((entry) => neverCrashed.includes(entry.node));
+  const prefix = result.conflict === null ? ledgerPrefixConflict(end, chained) : null;
+  return totalOrderVerdict(result, prefix, neverCrashed.length);
+}
+
+/** A node's first deliveries in the ledger: ordinals and positions (empty for a node that never delivered). */
+class LedgerSequence {
+  readonly length: number;
+  readonly ordinals: Int32Array;
+  readonly positions: Int32Array;
+
+  constructor(readonly ledger: NodeLedger | null) {
+    this.length = ledger?.sequence.length ?? 0;
+    this.ordinals = ledger?.sequence.data ?? new Int32Array(0);
+    this.positions = ledger?.sequencePositions.data ?? new Int32Array(0);
+  }
+
+  /** Where the node first delivered `ordinal` in its sequence, or -1. */
+  indexOf(ordinal: number): number {
+    return (this.ledger?.deliveredAt(ordinal) ?? 0) - 1;
+  }
+}
+
+type NodeSequence = { node: NodeId; sequence: LedgerSequence };
+
+function ledgerPrefixChain(sequences: readonly NodeSequence[]): PairwiseResult | null {
+  let reference: LedgerSequence | null = null;
+  for (const { sequence } of sequences)
+    if (reference === null || sequence.length > reference.length) reference = sequence;
+  for (const { sequence } of sequences) {
+    for (let index = 0; index < sequence.length; index += 1)
+      if (sequence.ordinals[index] !== reference?.ordinals[index]) return null;
+  }
+  const lengths = sequences.map(({ sequence }) => sequence.length).sort((a, b) => a - b);
+  let commonDeliveries = 0;
+  lengths.forEach((length, rank) => (commonDeliveries += length * (lengths.length - 1 - rank)));
+  const nodePairs = (lengths.length * (lengths.length - 1)) / 2;
+  return { conflict: null, conflictingPairs: 0, nodePairs, commonDeliveries };
+}
+
+function ledgerPairwise(ledger: CheckLedger, end: LedgerEnd, sequences: readonly NodeSequence[]): PairwiseResult {
+  const result: PairwiseResult = { conflict: null, conflictingPairs: 0, nodePairs: 0, commonDeliveries: 0 };
+  for (let a = 0; a < sequences.length; a += 1) {
+    for (let b = a + 1; b < sequences.length; b += 1) {
+      const [first, second] = [sequences[a], sequences[b]];
+      let highest = -1;
+      let highestIndex = -1;
+      let common = 0;
+      let conflict: PairwiseConflict | null = null;
+      for (let index = 0; index < first.sequence.length; index += 1) {
+        const position = second.sequence.indexOf(first.sequence.ordinals[index]);
+        if (position < 0) continue;
+        common += 1;
+        if (highestIndex >= 0 && position < highest) {
+          const at = (sequence: LedgerSequence, k: number) => end.eventAt(sequence.positions[k]) as DeliverEvent;
+          conflict = {
+            first: first.node,
+            second: second.node,
+            earlierId: ledger.ids[first.sequence.ordinals[highestIndex]],
+            laterId: ledger.ids[first.sequence.ordinals[index]],
+            evidence: [
+              at(first.sequence, highestIndex),
+              at(first.sequence, index),
+              at(second.sequence, position),
+              at(second.sequence, highest),
+            ],
+          };
+          break;
+        }
+        highest = position;
+        highestIndex = index;
+      }
+      result.nodePairs += 1;
+      result.commonDeliveries += common;
+      if (conflict === null) continue;
+      result.conflictingPairs += 1;
+      result.conflict ??= conflict;
+    }
+  }
+  return result;
+}
+
+function ledgerPrefixConflict(end: LedgerEnd, sequences: readonly NodeSequence[]): PrefixConflict | null {
+  let longest: NodeSequence | null = null;
+  for (const entry of sequences)
+    if (longest === null || entry.sequence.length > longest.sequence.length) longest = entry;
+  if (longest === null) return null;
+  const reference = longest.sequence;
+  for (const { node, sequence } of sequences) {
+    for (let index = 0; index < sequence.length; index += 1) {
+      if (sequence.ordinals[index] === reference.ordinals[index]) continue;
+      const evidence = [sequence.positions[index], reference.positions[index]].map(
+        (position) => end.eventAt(position) as DeliverEvent,
+      );
+      return { node, reference: longest.node, position: index, evidence };
+    }
+  }
+  return null;
 }

@@ -1,5 +1,5 @@
 import { invariant } from '../core/assert.ts';
-import { historyIndex, type EventOf, type History } from '../core/history.ts';
+import { historyIndex, type EventOf, type History, type HistoryEvent } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 
 /**
@@ -105,13 +105,17 @@ export interface NodeFate {
 }
 
 /** Callers get the shared map: treat it as read-only. */
-export const nodeFates = memoized((history: History): Map<NodeId, NodeFate> => {
+export const nodeFates = memoized((history: History): Map<NodeId, NodeFate> =>
+  fatesOf(nodesOf(history), historyIndex(history).lifecycle),
+);
+
+/** The fates of `nodes` after the lifecycle events (announce, crash, restart, join, pause, resume, phase) given. */
+export function fatesOf(nodes: readonly NodeId[], lifecycle: readonly HistoryEvent[]): Map<NodeId, NodeFate> {
   const fates = new Map<NodeId, NodeFate>();
-  for (const node of nodesOf(history)) {
+  for (const node of nodes) {
     fates.set(node, { node, crashes: 0, lastCrash: null, upAtEnd: true, pausedAtEnd: false, joinedLate: false });
   }
-  // Only lifecycle events change a fate; the index keeps them apart from the deliveries.
-  for (const event of historyIndex(history).lifecycle) {
+  for (const event of lifecycle) {
     if (!('node' in event)) continue;
     const fate = fates.get(event.node);
     invariant(fate !== undefined, `node ${event.node} acts but nodesOf() missed it`);
@@ -130,7 +134,7 @@ export const nodeFates = memoized((history: History): Map<NodeId, NodeFate> => {
     }
   }
   return fates;
-});
+}
 
 /** The nodes a liveness checker holds to account: up and running when the history ends. */
 export function targetNodes(fates: ReadonlyMap<NodeId, NodeFate>): NodeId[] {
@@ -138,7 +142,11 @@ export function targetNodes(fates: ReadonlyMap<NodeId, NodeFate>): NodeId[] {
 }
 
 export function hasLivenessPhase(history: History): boolean {
-  return historyIndex(history).lifecycle.some((event) => event.type === 'phase' && event.phase === 'liveness');
+  return livenessPhaseIn(historyIndex(history).lifecycle);
+}
+
+export function livenessPhaseIn(lifecycle: readonly HistoryEvent[]): boolean {
+  return lifecycle.some((event) => event.type === 'phase' && event.phase === 'liveness');
 }
 
 export const NO_LIVENESS_PHASE_SUMMARY =

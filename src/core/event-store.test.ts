@@ -50,25 +50,29 @@ function someEvents(count: number): Array<{ event: UnstampedEvent; t: number }> 
 }
 
 describe('EventStore', () => {
-  it('gives back every event with the bytes stampEvent gives, by position, by iteration and in JSONL', () => {
-    const inputs = someEvents(3_000);
-    const history = recordedHistory([1, 2, 3, 4, 5]);
-    const expected: HistoryEvent[] = [];
-    inputs.forEach(({ event, t }, i) => {
-      expected.push(stampEvent(structuredClone(event), i, t));
-      recordEvent(history, event, t);
-    });
-    expect(history.events).toHaveLength(expected.length);
-    const lines = expected.map((event) => JSON.stringify(event));
-    // Backwards, so that no access can lean on the one before it.
-    for (let i = expected.length - 1; i >= 0; i -= 1) expect(JSON.stringify(history.events[i])).toBe(lines[i]);
-    expect([...history.events].map((event) => JSON.stringify(event))).toEqual(lines);
-    expect(history.events.slice(10, 20).map((event) => event.i)).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
-    expect(historyToJsonl(history)).toBe(historyToJsonl({ nodes: [1, 2, 3, 4, 5], events: expected }));
-    expect(Array.isArray(history.events)).toBe(true);
-    expect(history.events[expected.length]).toBeUndefined();
-    expect(storeOf(history.events)).toBeDefined();
-  });
+  // 3,000 events grow the first chunk twice; 70,000 fill it and start a second (and the times' chunks likewise).
+  it.each([3_000, 70_000])(
+    'gives back %i events with the bytes stampEvent gives, by position, by iteration and in JSONL',
+    (count) => {
+      const inputs = someEvents(count);
+      const history = recordedHistory([1, 2, 3, 4, 5]);
+      const expected: HistoryEvent[] = [];
+      inputs.forEach(({ event, t }, i) => {
+        expected.push(stampEvent(structuredClone(event), i, t));
+        recordEvent(history, event, t);
+      });
+      expect(history.events).toHaveLength(expected.length);
+      const lines = expected.map((event) => JSON.stringify(event));
+      // Backwards, so that no access can lean on the one before it.
+      for (let i = expected.length - 1; i >= 0; i -= 1) expect(JSON.stringify(history.events[i])).toBe(lines[i]);
+      expect([...history.events].map((event) => JSON.stringify(event))).toEqual(lines);
+      expect(history.events.slice(10, 20).map((event) => event.i)).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+      expect(historyToJsonl(history)).toBe(historyToJsonl({ nodes: [1, 2, 3, 4, 5], events: expected }));
+      expect(Array.isArray(history.events)).toBe(true);
+      expect(history.events[expected.length]).toBeUndefined();
+      expect(storeOf(history.events)).toBeDefined();
+    },
+  );
 
   it('keeps kept events as the same objects the index holds', () => {
     const history = recordedHistory([1, 2]);

@@ -78,15 +78,34 @@ interface Chunk {
   timeBase: Int32Array;
 }
 
-function newChunk(): Chunk {
+/**
+ * The first chunk starts at this many events and doubles up to CHUNK_SIZE: most runs of a property search record
+ * a few thousand events, and zeroing a whole chunk (about 1 MiB with its times) for each cost more than the run's
+ * checking.
+ */
+const FIRST_CHUNK_EVENTS = 1 << 10;
+
+function newChunk(size: number): Chunk {
   return {
-    kind: new Uint8Array(CHUNK_SIZE),
-    node: new Uint16Array(CHUNK_SIZE),
-    peer: new Uint16Array(CHUNK_SIZE),
-    msg: new Int32Array(CHUNK_SIZE),
-    objectBase: new Int32Array(CHUNK_SIZE >>> BLOCK_BITS),
-    timeBase: new Int32Array(CHUNK_SIZE >>> BLOCK_BITS),
+    kind: new Uint8Array(size),
+    node: new Uint16Array(size),
+    peer: new Uint16Array(size),
+    msg: new Int32Array(size),
+    objectBase: new Int32Array(size >>> BLOCK_BITS),
+    timeBase: new Int32Array(size >>> BLOCK_BITS),
   };
+}
+
+/** The chunk at twice its size, its events kept (only the first chunk ever grows). */
+function grownChunk(chunk: Chunk): Chunk {
+  const grown = newChunk(Math.min(CHUNK_SIZE, chunk.kind.length * 2));
+  grown.kind.set(chunk.kind);
+  grown.node.set(chunk.node);
+  grown.peer.set(chunk.peer);
+  grown.msg.set(chunk.msg);
+  grown.objectBase.set(chunk.objectBase);
+  grown.timeBase.set(chunk.timeBase);
+  return grown;
 }
 
 /** A growing list of doubles in fixed chunks (no copying as it grows). */
@@ -96,8 +115,15 @@ class Doubles {
 
   push(value: number): void {
     const index = this.length >>> CHUNK_BITS;
-    if (index === this.chunks.length) this.chunks.push(new Float64Array(CHUNK_SIZE));
-    this.chunks[index][this.length & CHUNK_MASK] = value;
+    const j = this.length & CHUNK_MASK;
+    if (index === this.chunks.length) this.chunks.push(new Float64Array(index === 0 ? FIRST_CHUNK_EVENTS : CHUNK_SIZE));
+    else if (j === this.chunks[index].length) {
+      // Only the first chunk grows (see FIRST_CHUNK_EVENTS).
+      const grown = new Float64Array(Math.min(CHUNK_SIZE, j * 2));
+      grown.set(this.chunks[index]);
+      this.chunks[index] = grown;
+    }
+    this.chunks[index][j] = value;
     this.length += 1;
   }
 
@@ -211,9 +237,10 @@ export class EventStore {
   /** Opens the slot of event `length`: its chunk and block, its kind and, when it changed, its time. */
   private next(kind: number, t: number): Chunk {
     const index = this.length >>> CHUNK_BITS;
-    if (index === this.chunks.length) this.chunks.push(newChunk());
-    const chunk = this.chunks[index];
     const j = this.length & CHUNK_MASK;
+    if (index === this.chunks.length) this.chunks.push(newChunk(index === 0 ? FIRST_CHUNK_EVENTS : CHUNK_SIZE));
+    else if (j === this.chunks[index].kind.length) this.chunks[index] = grownChunk(this.chunks[index]);
+    const chunk = this.chunks[index];
     const blockStart = (j & BLOCK_MASK) === 0;
     if (blockStart) {
       chunk.objectBase[j >>> BLOCK_BITS] = this.objects.length;

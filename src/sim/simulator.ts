@@ -65,6 +65,11 @@ export interface SimulatorConfig {
    * Event positions `i` still count every event.
    */
   stream?: (event: HistoryEvent) => void;
+  /**
+   * With `stream`: keep no events at all in `history.events`, for a consumer that judges as the events come
+   * (src/check/online.ts), so memory no longer grows with deliveries either.
+   */
+  streamOnly?: boolean;
 }
 
 /** The debug switch for `freezeMessages`: TOB_LAB_FREEZE=1 turns freezing on for every simulator made. */
@@ -139,6 +144,7 @@ export class Simulator {
   private readonly scheduler: Scheduler;
   private readonly freezeMessages: boolean;
   private readonly stream: ((event: HistoryEvent) => void) | undefined;
+  private readonly streamOnly: boolean;
   /** The history's column store (undefined when streaming) and index: recordColumnar writes to them directly. */
   private readonly store: EventStore | undefined;
   private readonly index: HistoryIndex;
@@ -165,6 +171,7 @@ export class Simulator {
     this.scheduler = config.scheduler ?? new TimeOrderScheduler();
     this.freezeMessages = config.freezeMessages ?? FREEZE_BY_DEFAULT;
     this.stream = config.stream;
+    this.streamOnly = config.streamOnly === true;
     this.scheduler.attach?.({
       now: () => this.now,
       isLive: (event) => event.kind !== 'timer' || this.slot(event.node).timers.get(event.name) === event.token,
@@ -590,7 +597,7 @@ export class Simulator {
     const stamped = stampEvent(event as UnstampedEvent, this.recorded, this.now, this.freezeMessages);
     this.recorded += 1;
     this.stream(stamped);
-    if (isIndexedType(stamped.type)) keepStreamed(this.history, stamped);
+    if (!this.streamOnly && isIndexedType(stamped.type)) keepStreamed(this.history, stamped);
   }
 
   /**
