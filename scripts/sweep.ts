@@ -19,6 +19,7 @@ const values = scriptArgs(
     workers: { help: 'worker threads (default 2)' },
     seed: { help: 'search seed (default 1)' },
     protocol: { help: 'only this protocol: a shipped name or ./my-protocol.ts (default: every shipped one)' },
+    faults: { help: 'only these fault classes, comma-separated, e.g. crash,crash-restart (default: every one)' },
     swarm: {
       help: 'also search each promised property with swarm testing over every class it holds under',
       boolean: true,
@@ -31,6 +32,19 @@ const workers = wholeNumber(values, 'workers', 2, 1);
 const seed = wholeNumber(values, 'seed', 1);
 const swarm = values.swarm === true;
 const protocols = await chosenProtocols(values.protocol);
+const faultClasses = chosenFaults(values.faults);
+
+/** The fault classes to sweep; an unknown name is refused before any work starts. */
+function chosenFaults(given: string | boolean | undefined): readonly FaultClass[] {
+  if (typeof given !== 'string') return FAULT_CLASSES;
+  const names = given.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(FAULT_CLASSES as readonly string[]).includes(name));
+  if (unknown.length > 0 || names.length === 0) {
+    process.stderr.write(`--faults: unknown fault class ${unknown.join(', ')}; known: ${FAULT_CLASSES.join(', ')}\n`);
+    process.exit(64);
+  }
+  return names as FaultClass[];
+}
 
 async function chosenProtocols(given: string | boolean | undefined): Promise<readonly ProtocolDefinition[]> {
   if (typeof given !== 'string') return PROTOCOLS;
@@ -51,13 +65,18 @@ const startedMs = Date.now();
 console.log(`sweep: ${runs} runs per (protocol, fault class), ${nodes} nodes, ${workers} workers, seed ${seed}\n`);
 for (const protocol of protocols) {
   const promises = protocolPromises(protocol);
-  for (const fault of FAULT_CLASSES) {
+  for (const fault of faultClasses) {
     const promised = PROPERTIES.filter((property) => promises[property]?.holds.includes(fault));
     const weak = PROPERTIES.filter((property) => promises[property]?.breaks?.includes(fault));
     if (promised.length > 0) await holds(protocol, fault, promised);
     for (const property of weak) await breaks(protocol, fault, property);
   }
-  if (swarm) for (const property of PROPERTIES) await holdsSwarm(protocol, property, promises[property]?.holds ?? []);
+  if (swarm) {
+    for (const property of PROPERTIES) {
+      const classes = (promises[property]?.holds ?? []).filter((fault) => faultClasses.includes(fault));
+      await holdsSwarm(protocol, property, classes);
+    }
+  }
 }
 
 /** A property promised under several classes, searched with each case drawing its own mix of them. */

@@ -40,6 +40,7 @@ export {
   type ScenarioSpec,
   type ClusterSpec,
   type Expectations,
+  type BatchWindow,
   type CrashPoint,
   type LinkLatency,
 } from './scenarios/dsl.ts';

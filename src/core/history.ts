@@ -12,10 +12,13 @@ export type DropReason = 'loss' | 'partition' | 'cut' | 'crashed' | 'not-joined'
 export type Phase = 'safety' | 'liveness' | 'end';
 
 /**
- * Where inside a handler a crash fell: before the handler's records were synced (they are lost), or after the sync
- * and after `effects` of its `of` effects had left (sends, one per receiver, deliveries, acks, announcements).
+ * Where inside a commit a crash fell: before the records were synced (they are lost), or after the sync and after
+ * `effects` of the `of` effects had left (by kind: sends, one per receiver, then deliveries, acks, announcements).
+ * `handlers` is there when the commit was a batch of several handlers (group commit), absent for one.
  */
-export type CrashCut = { cut: 'before-sync'; records: number } | { cut: 'after-sync'; effects: number; of: number };
+export type CrashCut =
+  | { cut: 'before-sync'; records: number; handlers?: number }
+  | { cut: 'after-sync'; effects: number; of: number; handlers?: number };
 
 /**
  * Storage events: a fault injected into a node's log (tear, corrupt, disk-full, disk-ok), a handler whose records

@@ -100,9 +100,10 @@ function describeNetworkEvent(event: HistoryEvent): string {
 /** Where inside a handler a crash fell, or nothing for a crash between handlers. */
 export function crashCutText(during: CrashCut | undefined): string {
   if (during === undefined) return '';
+  const where = during.handlers === undefined ? 'a handler' : `a batch of ${during.handlers} handlers`;
   if (during.cut === 'before-sync')
-    return ` inside a handler, before its ${during.records} record(s) were synced (lost)`;
-  return ` inside a handler, after its records were synced and ${during.effects} of its ${during.effects === during.of ? 'all ' : ''}${during.of} effects left`;
+    return ` inside ${where}, before its ${during.records} record(s) were synced (lost)`;
+  return ` inside ${where}, after its records were synced and ${during.effects} of its ${during.effects === during.of ? 'all ' : ''}${during.of} effects left (by kind)`;
 }
 
 export function storageText(event: EventOf<'storage'>): string {

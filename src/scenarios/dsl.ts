@@ -2,11 +2,11 @@ import type { NodeId } from '../core/ids.ts';
 import type { JsonObject } from '../core/json.ts';
 import type { ProtocolDefinition } from '../core/node.ts';
 import { closestName } from '../core/suggest.ts';
-import type { CrashPoint } from '../sim/commit.ts';
+import type { BatchWindow, CrashPoint } from '../sim/commit.ts';
 import type { Latency, LinkConfig } from '../sim/network.ts';
 import { ScenarioError } from './errors.ts';
 
-export type { CrashPoint } from '../sim/commit.ts';
+export type { BatchWindow, CrashPoint } from '../sim/commit.ts';
 
 /** Every fault and input a scenario can schedule; the verbs match the simulator's methods. */
 export type Action =
@@ -261,7 +261,14 @@ export function describeAction(action: Action): string {
 }
 
 export function describeCrashPoint(point: CrashPoint): string {
-  const which = point.handler === 'next' ? 'its next handler' : 'its next handler that persists';
+  const batch = point.batch;
+  const which =
+    batch === undefined
+      ? point.handler === 'next'
+        ? 'its next handler'
+        : 'its next handler that persists'
+      : `its next batch (up to ${batch.handlers} handlers within ${batch.windowMs} ms, one sync)` +
+        (point.handler === 'next' ? '' : ' that persists');
   if (point.cut === 'before-sync') return `during ${which}, before its records are synced`;
   return `during ${which}, after its records are synced and ${point.cut} effect${point.cut === 1 ? '' : 's'} left`;
 }

@@ -125,7 +125,11 @@ function checkActionKeys(action: unknown, where: string): void {
   checkKeys(action, ['do', ...keys], where);
   if (kind === 'network' || kind === 'link') checkLinkKeys((action as { change?: unknown }).change, `${where}.change`);
   const during = (action as { during?: unknown }).during;
-  if (kind === 'crash' && during !== undefined) checkKeys(during, ['handler', 'cut'], `${where}.during`);
+  if (kind === 'crash' && during !== undefined) {
+    checkKeys(during, ['handler', 'cut', 'batch'], `${where}.during`);
+    const batch = (during as { batch?: unknown }).batch;
+    if (batch !== undefined) checkKeys(batch, ['handlers', 'windowMs'], `${where}.during.batch`);
+  }
 }
 
 function checkConditionKeys(condition: Condition, where: string): void {

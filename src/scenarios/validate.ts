@@ -1,8 +1,9 @@
 import type { NodeId } from '../core/ids.ts';
 import type { ProtocolDefinition } from '../core/node.ts';
 import { CHECKER_NAMES, isCheckerName } from '../check/index.ts';
+import { crashPointProblem } from '../sim/commit.ts';
 import { validateLink } from '../sim/network.ts';
-import { describeAction, describeTrigger, type Action, type CrashPoint, type Scenario, type Step } from './dsl.ts';
+import { describeAction, describeTrigger, type Action, type Scenario, type Step } from './dsl.ts';
 import { ScenarioError } from './errors.ts';
 import { checkScenarioKeys } from './keys.ts';
 import { didYouMean } from '../core/suggest.ts';
@@ -269,14 +270,6 @@ function actionProblem(action: Action, nodes: number): string | null {
     default:
       return `unknown action ${JSON.stringify((action as { do: unknown }).do)}`;
   }
-}
-
-function crashPointProblem(point: CrashPoint): string | null {
-  if (point.handler !== 'next' && point.handler !== 'persisting')
-    return 'during.handler must be "next" or "persisting"';
-  if (point.cut === 'before-sync') return null;
-  if (Number.isInteger(point.cut) && point.cut >= 0) return null;
-  return 'during.cut must be "before-sync" or a whole number of effects >= 0';
 }
 
 function nodeProblem(node: NodeId, nodes: number): string | null {

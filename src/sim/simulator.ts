@@ -29,7 +29,7 @@ import {
 } from '../core/node.ts';
 import { randomStream, type RandomStream } from '../core/rng.ts';
 import { DriftingClock } from './clock.ts';
-import { commitCaptured, type CapturedOp, type CrashPoint } from './commit.ts';
+import { commitCaptured, crashPointProblem, type CapturedOp, type CrashPoint, type EffectKind } from './commit.ts';
 import { SimulatedDisk } from './disk.ts';
 import { roundMs, type Latency, type LinkConfig } from './network.ts';
 import type { DistributiveOmit } from './queue.ts';
@@ -76,10 +76,23 @@ export interface SimulatorConfig {
 export const FREEZE_BY_DEFAULT = typeof process !== 'undefined' && process.env.TOB_LAB_FREEZE === '1';
 
 type NodeWork =
-  Extract<PendingEvent, { kind: 'message' | 'timer' }> | { kind: 'submit'; id: SubmissionId; payload: string };
+  | Extract<PendingEvent, { kind: 'message' | 'timer' }>
+  | { kind: 'submit'; id: SubmissionId; payload: string }
+  /** A submission a paused node has not read yet: numbered and recorded only when the node reads it. */
+  | { kind: 'unread'; payload: string };
+
+/** The handlers of a batch so far, their effects waiting for its commit. */
+interface OpenBatch {
+  handlers: CapturedOp[][];
+  handlersMax: number;
+  /** Timers armed from here on were armed inside the batch, and so cannot join it. */
+  firstTimerToken: number;
+  closesAtMs: number;
+}
 
 /** What a handler is run for: the work it handles, or a boot with what the log gave back. */
-type HandlerWork = NodeWork | { kind: 'start'; recovered: readonly Json[]; found: { tornRecords: number } };
+type HandlerWork =
+  Exclude<NodeWork, { kind: 'unread' }> | { kind: 'start'; recovered: readonly Json[]; found: { tornRecords: number } };
 
 interface NodeSlot {
   id: NodeId;
@@ -96,6 +109,8 @@ interface NodeSlot {
   crashPoint: CrashPoint | null;
   /** While a crash point is armed or the disk is full, what the running handler does, kept to commit in order. */
   capture: CapturedOp[] | null;
+  /** A group commit still taking handlers (a crash point with a batch window is armed); see BatchWindow. */
+  batch: OpenBatch | null;
   /** Deliveries synced before a crash cut their effect off, handed to the application at the next boot. */
   owed: Delivery[];
   /** The node's clock reading when this instance booted: `now()` counts from there, as a process clock does. */
@@ -281,6 +296,7 @@ export class Simulator {
     for (const id of this.nodes) {
       const slot = this.slot(id);
       slot.crashPoint = null;
+      this.closeBatch(slot); // disarmed: it commits whole
       this.setDiskFull(id, false);
       if (!slot.joined) this.join(id);
       else if (!slot.up) this.restart(id);
@@ -294,7 +310,12 @@ export class Simulator {
 
   // ---------------------------------------------------------------- the application side
 
-  /** A client submits `payload` at `node`; returns its id, or null when the node is down (nothing is sent). */
+  /**
+   * A client submits `payload` at `node`; returns its id, or null when the node did not take it now: down (refused,
+   * nothing is sent), or paused. A paused node reads nothing, as a stopped process reads no stdin: the submission
+   * waits unread, gets its id and its `submit` event when the node reads it after resuming, and is lost, unrecorded
+   * as live, if the node crashes first (a log line says so; no client saw it taken, let alone acked).
+   */
   submit(node: NodeId, payload: string): SubmissionId | null {
     const slot = this.slot(node);
     invariant(typeof payload === 'string', 'a payload is a string');
@@ -303,10 +324,20 @@ export class Simulator {
       this.record({ type: 'log', node, text: `submission refused: node ${node} ${why}` });
       return null;
     }
+    if (slot.paused) {
+      slot.backlog.push({ kind: 'unread', payload });
+      return null;
+    }
+    const id = this.takeSubmission(slot, payload);
+    this.dispatch(slot, { kind: 'submit', id, payload });
+    return id;
+  }
+
+  /** The node reads a submission: the host numbers it and records it, as the live host does when it reads a line. */
+  private takeSubmission(slot: NodeSlot, payload: string): SubmissionId {
     const id = `s${this.nextSubmission}`;
     this.nextSubmission += 1;
-    this.recordSubmit(node, id, payload);
-    this.dispatch(slot, { kind: 'submit', id, payload });
+    this.recordSubmit(slot.id, id, payload);
     return id;
   }
 
@@ -341,7 +372,9 @@ export class Simulator {
     slot.paused = false;
     slot.instance = null;
     slot.timers.clear();
+    this.loseUnread(slot, slot.backlog);
     slot.backlog = [];
+    slot.batch = null; // a batch still taking handlers was never synced: it dies with the process
     this.record(during === undefined ? { type: 'crash', node } : { type: 'crash', node, during });
   }
 
@@ -350,11 +383,9 @@ export class Simulator {
    * replaces a point armed earlier and stays armed across restarts until it fires or the liveness phase begins.
    */
   crashDuring(node: NodeId, point: CrashPoint): void {
-    invariant(
-      point.cut === 'before-sync' || (Number.isInteger(point.cut) && point.cut >= 0),
-      'a cut is before-sync or a count >= 0',
-    );
-    this.slot(node).crashPoint = { ...point };
+    const problem = crashPointProblem(point);
+    invariant(problem === null, () => `crash point: ${problem}`);
+    this.slot(node).crashPoint = point.batch === undefined ? { ...point } : { ...point, batch: { ...point.batch } };
   }
 
   /** A fresh instance recovers from the durable records. */
@@ -406,6 +437,9 @@ export class Simulator {
   pause(node: NodeId): void {
     const slot = this.slot(node);
     if (!slot.up || slot.paused) return;
+    // A batch taking handlers commits first: the stop falls just after its commit, one of the moments a stop can.
+    this.closeBatch(slot);
+    if (!slot.up) return;
     slot.paused = true;
     this.record({ type: 'pause', node });
   }
@@ -417,14 +451,26 @@ export class Simulator {
     this.record({ type: 'resume', node });
     const backlog = slot.backlog;
     slot.backlog = [];
-    for (const work of backlog) {
+    for (const [index, work] of backlog.entries()) {
       // A crash point fired while the backlog drained: the rest of it died with the process.
-      if (!slot.up) break;
+      if (!slot.up) {
+        this.loseUnread(slot, backlog.slice(index));
+        break;
+      }
       if (slot.paused) {
         slot.backlog.push(work);
         continue;
       }
       this.dispatch(slot, work);
+    }
+  }
+
+  /** Says which submissions died unread with the process (live, lines left in its stdin pipe); none is recorded. */
+  private loseUnread(slot: NodeSlot, works: readonly NodeWork[]): void {
+    for (const work of works) {
+      if (work.kind !== 'unread') continue;
+      const text = `submission lost unread: node ${slot.id} crashed before reading ${JSON.stringify(work.payload)}`;
+      this.record({ type: 'log', node: slot.id, text });
     }
   }
 
@@ -504,7 +550,7 @@ export class Simulator {
         slot.paused,
         slot.disk.stateMaterial(),
         slot.draws,
-        slot.crashPoint === null ? null : [slot.crashPoint.handler, slot.crashPoint.cut],
+        crashPointMaterial(slot),
         slot.owed as unknown as Json,
         slot.bootClockMs,
         slot.clock.read(this.now),
@@ -515,7 +561,9 @@ export class Simulator {
             ? [work.from, work.body]
             : work.kind === 'timer'
               ? work.name
-              : [work.id, work.payload],
+              : work.kind === 'unread'
+                ? ['unread', work.payload]
+                : [work.id, work.payload],
         ),
         traces.get(id) ?? [],
       ];
@@ -673,6 +721,11 @@ export class Simulator {
       slot.backlog.push(work);
       return;
     }
+    if (slot.batch !== null && work.kind === 'timer' && work.token >= slot.batch.firstTimerToken) {
+      // Armed inside the open batch: live, it fires only after the batch committed, so the batch commits first.
+      this.closeBatch(slot);
+      if (!slot.up) return;
+    }
     switch (work.kind) {
       case 'message':
         if (!this.recordColumnar(COLUMN.receive, slot.id, work.from, work.msg, undefined))
@@ -685,6 +738,12 @@ export class Simulator {
         if (!this.recordColumnar(COLUMN.timer, slot.id, 0, 0, work.name))
           this.record({ type: 'timer', node: slot.id, name: work.name });
         break;
+      case 'unread': {
+        // Read only now (it came while the node was paused): numbered and recorded as it is read.
+        const id = this.takeSubmission(slot, work.payload);
+        this.invoke(slot, { kind: 'submit', id, payload: work.payload });
+        return;
+      }
     }
     this.invoke(slot, work);
   }
@@ -694,9 +753,22 @@ export class Simulator {
     if (!slot.up || instance === null) {
       throw new InvariantError(`node ${slot.id} is down or has no instance and cannot handle anything`);
     }
-    if (slot.crashPoint === null && !slot.disk.full) {
+    if (slot.batch === null && slot.crashPoint === null && !slot.disk.full) {
       this.runHandler(slot, instance, work);
       return;
+    }
+    const window = slot.crashPoint?.batch;
+    if (slot.batch === null && window !== undefined) {
+      const batch: OpenBatch = {
+        handlers: [],
+        handlersMax: window.handlers,
+        firstTimerToken: this.nextTimerToken,
+        closesAtMs: roundMs(this.now + window.windowMs),
+      };
+      slot.batch = batch;
+      this.schedule(batch.closesAtMs, () => {
+        if (slot.batch === batch) this.closeBatch(slot);
+      });
     }
     const captured: CapturedOp[] = [];
     slot.capture = captured;
@@ -705,7 +777,25 @@ export class Simulator {
     } finally {
       slot.capture = null;
     }
-    const fired = commitCaptured(captured, slot.crashPoint, {
+    if (slot.batch === null) {
+      this.commit(slot, [captured]);
+      return;
+    }
+    slot.batch.handlers.push(captured);
+    if (slot.batch.handlers.length >= slot.batch.handlersMax) this.closeBatch(slot);
+  }
+
+  /** Commits the node's open batch, if any (the window closed, it is full, or the node is about to stop). */
+  private closeBatch(slot: NodeSlot): void {
+    const batch = slot.batch;
+    if (batch === null) return;
+    slot.batch = null;
+    if (batch.handlers.length > 0) this.commit(slot, batch.handlers);
+  }
+
+  /** Commits captured handlers as the live host does (see commit.ts), firing the crash point if it falls here. */
+  private commit(slot: NodeSlot, handlers: CapturedOp[][]): void {
+    const fired = commitCaptured(handlers, slot.crashPoint, {
       diskFull: () => slot.disk.full,
       persist: (record) => this.persist(slot, record),
       writeFailed: (records) => {
@@ -753,10 +843,14 @@ export class Simulator {
       this.record({ type: 'persist', node: slot.id, record });
   }
 
-  /** Runs a context call now, or keeps it for the commit while the handler is captured. */
-  private act(slot: NodeSlot, kind: 'effect' | 'volatile', run: () => void): void {
-    if (slot.capture === null) run();
-    else slot.capture.push({ kind, run });
+  /**
+   * Runs a context call now, or keeps it for the commit while the handler is captured. Inside a batch, timers are
+   * armed (and log lines written) as the handler runs, as live: only what leaves the process waits for the sync.
+   */
+  private act(slot: NodeSlot, kind: EffectKind | 'volatile', run: () => void): void {
+    if (slot.capture === null || (kind === 'volatile' && slot.batch !== null)) run();
+    else if (kind === 'volatile') slot.capture.push({ kind, run });
+    else slot.capture.push({ kind: 'effect', effect: kind, run });
   }
 
   /**
@@ -786,7 +880,7 @@ export class Simulator {
     this.slot(to);
     const wire = this.toWire(body);
     if (slot.capture === null) this.transmit(slot.id, to, body, wire);
-    else slot.capture.push({ kind: 'effect', run: () => this.transmit(slot.id, to, body, wire) });
+    else slot.capture.push({ kind: 'effect', effect: 'send', run: () => this.transmit(slot.id, to, body, wire) });
   }
 
   private broadcast(slot: NodeSlot, peers: readonly NodeId[], body: Json): void {
@@ -794,7 +888,7 @@ export class Simulator {
     for (const peer of peers) {
       // One cut per receiver: a crash can fall between two of a broadcast's sends.
       if (slot.capture === null) this.transmit(slot.id, peer, body, wire);
-      else slot.capture.push({ kind: 'effect', run: () => this.transmit(slot.id, peer, body, wire) });
+      else slot.capture.push({ kind: 'effect', effect: 'send', run: () => this.transmit(slot.id, peer, body, wire) });
     }
   }
 
@@ -825,6 +919,7 @@ export class Simulator {
       disk: new SimulatedDisk(),
       crashPoint: null,
       capture: null,
+      batch: null,
       bootClockMs: 0,
       owed: [],
       backlog: [],
@@ -857,16 +952,17 @@ export class Simulator {
         else
           slot.capture.push({
             kind: 'effect',
+            effect: 'deliver',
             run: () => this.record({ type: 'deliver', node: id, ...delivery }),
             delivery,
           });
       },
       ack: (submission) => {
         if (slot.capture === null) this.recordAck(id, submission);
-        else this.act(slot, 'effect', () => this.record({ type: 'ack', node: id, id: submission }));
+        else this.act(slot, 'ack', () => this.record({ type: 'ack', node: id, id: submission }));
       },
       announce: (announcement) =>
-        this.act(slot, 'effect', () => this.record({ type: 'announce', node: id, ...announcement })),
+        this.act(slot, 'other', () => this.record({ type: 'announce', node: id, ...announcement })),
       // Local time since this instance booted, as a process clock counts it (live: performance.now()).
       now: () => slot.clock.read(this.now) - slot.bootClockMs,
       random: () => {
@@ -877,4 +973,14 @@ export class Simulator {
     };
     return slot;
   }
+}
+
+/** A node's armed crash point and open batch, for state fingerprints (unchanged from before batches without one). */
+function crashPointMaterial(slot: NodeSlot): Json {
+  const point = slot.crashPoint;
+  if (point === null) return null;
+  const material: Json[] = [point.handler, point.cut];
+  if (point.batch !== undefined) material.push(point.batch.handlers, point.batch.windowMs);
+  if (slot.batch !== null) material.push(slot.batch.handlers.length, slot.batch.closesAtMs);
+  return material;
 }

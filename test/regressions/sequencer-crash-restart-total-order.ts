@@ -1,8 +1,8 @@
 import { scenario } from 'tob-lab';
 
-// Found by: searchViolation({ protocol: 'sequencer', nodes: 3, faults: ['crash-restart'], properties: ['total-order'], runs: 1000, seed: 20261121 }), case 171
+// Found by: searchViolation({ protocol: 'sequencer', nodes: 3, faults: ['crash-restart'], properties: ['total-order'], runs: 1000, seed: 20261121 }), case 164
 // Violated: total-order (nodes 1 and 2 never crashed, yet their delivery #1 differs: s1 at node 1, s2 at node 2)
-// Shrunk 139 times. Replay with --seed 1004538121.
+// Shrunk 73 times. Replay with --seed 5.
 export default scenario({
   name: 'regression-sequencer-crash-restart-total-order',
   description:
@@ -21,30 +21,30 @@ export default scenario({
   },
   timeline: [
     {
-      atMs: 1035,
+      atMs: 5781,
+      action: {
+        do: 'submit',
+        node: 1,
+        payload: 'm6',
+      },
+    },
+    {
+      atMs: 5800,
       action: {
         do: 'crash',
         node: 3,
         during: {
           handler: 'persisting',
-          cut: 3,
+          cut: 1,
         },
       },
     },
     {
-      atMs: 1036,
-      action: {
-        do: 'submit',
-        node: 3,
-        payload: 'm1',
-      },
-    },
-    {
-      atMs: 3520,
+      atMs: 8312,
       action: {
         do: 'submit',
         node: 1,
-        payload: 'm4',
+        payload: 'm5',
       },
     },
   ],

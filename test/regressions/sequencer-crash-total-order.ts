@@ -1,12 +1,12 @@
 import { scenario } from 'tob-lab';
 
-// Found by: searchViolation({ protocol: 'sequencer', nodes: 3, faults: ['crash'], properties: ['total-order'], runs: 1000, seed: 20261121 }), case 621
-// Violated: total-order (nodes 1 and 2 never crashed, yet their delivery #1 differs: s1 at node 1, s3 at node 2)
-// Shrunk 102 times. Replay with --seed 1743122735.
+// Found by: searchViolation({ protocol: 'sequencer', nodes: 3, faults: ['crash'], properties: ['total-order'], runs: 1000, seed: 20261121 }), case 584
+// Violated: total-order (nodes 1 and 2 never crashed, yet their delivery #1 differs: s1 at node 1, s2 at node 2)
+// Shrunk 95 times. Replay with --seed 1.
 export default scenario({
   name: 'regression-sequencer-crash-total-order',
   description:
-    'counterexample: total-order — nodes 1 and 2 never crashed, yet their delivery #1 differs: s1 at node 1, s3 at node 2',
+    'counterexample: total-order — nodes 1 and 2 never crashed, yet their delivery #1 differs: s1 at node 1, s2 at node 2',
   cluster: {
     protocol: 'sequencer',
     nodes: 3,
@@ -25,7 +25,7 @@ export default scenario({
       action: {
         do: 'submit',
         node: 1,
-        payload: 'm4',
+        payload: 'm1',
       },
     },
     {
@@ -35,20 +35,12 @@ export default scenario({
         node: 3,
         during: {
           handler: 'persisting',
-          cut: 2,
+          cut: 1,
         },
       },
     },
     {
-      atMs: 2014,
-      action: {
-        do: 'submit',
-        node: 1,
-        payload: 'm1',
-      },
-    },
-    {
-      atMs: 2030,
+      atMs: 3525,
       action: {
         do: 'submit',
         node: 1,

@@ -1,12 +1,12 @@
 import { scenario } from 'tob-lab';
 
-// Found by: searchViolation({ protocol: 'sequencer-retry-dedup', nodes: 3, faults: ['crash-restart'], properties: ['total-order'], runs: 1000, seed: 20261121 }), case 171
-// Violated: total-order (nodes 1 and 2 never crashed, yet their delivery #2 differs: s3 at node 1, s2 at node 2)
-// Shrunk 69 times. Replay with --seed 1006503949.
+// Found by: searchViolation({ protocol: 'sequencer-retry-dedup', nodes: 3, faults: ['crash-restart'], properties: ['total-order'], runs: 1000, seed: 20261121 }), case 157
+// Violated: total-order (node 1 delivered s5 before s4, node 2 the reverse (2 node pairs disagree))
+// Shrunk 77 times. Replay with --seed 961107427.
 export default scenario({
   name: 'regression-sequencer-retry-dedup-crash-restart-total-order',
   description:
-    'counterexample: total-order — nodes 1 and 2 never crashed, yet their delivery #2 differs: s3 at node 1, s2 at node 2',
+    'counterexample: total-order — node 1 delivered s5 before s4, node 2 the reverse (2 node pairs disagree)',
   cluster: {
     protocol: 'sequencer-retry-dedup',
     nodes: 3,
@@ -19,9 +19,73 @@ export default scenario({
     },
     fifo: true,
   },
+  links: [
+    {
+      from: 1,
+      to: 2,
+      latency: {
+        kind: 'uniform',
+        minMs: 1,
+        maxMs: 1,
+      },
+    },
+    {
+      from: 1,
+      to: 3,
+      latency: {
+        kind: 'uniform',
+        minMs: 4,
+        maxMs: 4,
+      },
+    },
+    {
+      from: 2,
+      to: 1,
+      latency: {
+        kind: 'uniform',
+        minMs: 1,
+        maxMs: 1,
+      },
+    },
+    {
+      from: 2,
+      to: 3,
+      latency: {
+        kind: 'uniform',
+        minMs: 1,
+        maxMs: 1,
+      },
+    },
+    {
+      from: 3,
+      to: 1,
+      latency: {
+        kind: 'uniform',
+        minMs: 1,
+        maxMs: 1,
+      },
+    },
+    {
+      from: 3,
+      to: 2,
+      latency: {
+        kind: 'uniform',
+        minMs: 31,
+        maxMs: 68,
+      },
+    },
+  ],
   timeline: [
     {
-      atMs: 8647,
+      atMs: 0,
+      action: {
+        do: 'submit',
+        node: 1,
+        payload: 'm1',
+      },
+    },
+    {
+      atMs: 0,
       action: {
         do: 'submit',
         node: 1,
@@ -29,7 +93,30 @@ export default scenario({
       },
     },
     {
-      atMs: 8691,
+      atMs: 4190,
+      action: {
+        do: 'submit',
+        node: 1,
+        payload: 'm9',
+      },
+    },
+    {
+      atMs: 4237,
+      action: {
+        do: 'crash',
+        node: 2,
+      },
+    },
+    {
+      atMs: 4464,
+      action: {
+        do: 'submit',
+        node: 1,
+        payload: 'm5',
+      },
+    },
+    {
+      atMs: 4464,
       action: {
         do: 'submit',
         node: 1,
@@ -37,22 +124,24 @@ export default scenario({
       },
     },
     {
-      atMs: 8705,
+      atMs: 4467,
       action: {
         do: 'crash',
         node: 3,
-        during: {
-          handler: 'persisting',
-          cut: 3,
-        },
       },
     },
     {
-      atMs: 8706,
+      atMs: 5773,
       action: {
-        do: 'submit',
-        node: 3,
-        payload: 'm1',
+        do: 'restart',
+        node: 2,
+      },
+    },
+    {
+      atMs: 9987,
+      action: {
+        do: 'crash',
+        node: 2,
       },
     },
   ],

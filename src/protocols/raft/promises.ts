@@ -29,8 +29,9 @@ export const raftPromises: PromiseTable = {
     note:
       "A leader appends an origin's submission only right after its previous one; submissions are durable at their " +
       'origin and retried after a restart. But a submission whose record never reached the disk (a crash before ' +
-      'the sync, a torn write) is gone while the next one goes through, and the checker counts the gap (as it counts ' +
-      'a submission handed to a paused node that crashes before resuming).',
+      'the sync, a torn write) is gone while the next one goes through, and the checker counts the gap. (A ' +
+      'submission handed to a paused node that crashes before resuming is no such gap: the node never read it, ' +
+      'as a stopped process never reads its stdin, so it is not in the history.)',
   },
   'election-safety': {
     holds: [...ALL, 'storage'],
