@@ -104,7 +104,8 @@ describe('the scheduler seam', () => {
             for (let k = 0; k < takes && pending.length > 0; k += 1) {
               pending.sort((a, b) => a.time - b.time || a.seq - b.seq);
               const expected = pending.shift();
-              if (scheduler.peek() !== expected || scheduler.take() !== expected) return false;
+              // Taken after a peek (as the simulator does) or without one.
+              if ((k % 2 === 0 && scheduler.peek() !== expected) || scheduler.take() !== expected) return false;
               now = Math.max(now, expected!.time);
             }
             if (scheduler.size !== pending.length) return false;

@@ -71,12 +71,15 @@ export class TimeOrderScheduler implements Scheduler {
   private readonly lane: PendingEvent[] = [];
   /** Index of the lane's head: taken messages are cut off the array in bulk, not shifted one by one. */
   private laneHead = 0;
+  /** Where the event peek() last showed is (the simulator peeks, then takes, every event); reset by add(). */
+  private peeked: 'lane' | 'heap' | null = null;
 
   get size(): number {
     return this.queue.size + this.lane.length - this.laneHead;
   }
 
   add(event: PendingEvent): void {
+    this.peeked = null;
     const lane = this.lane;
     if (event.kind === 'message' && (lane.length === this.laneHead || !isBefore(event, lane[lane.length - 1]))) {
       lane.push(event);
@@ -87,17 +90,25 @@ export class TimeOrderScheduler implements Scheduler {
 
   peek(): PendingEvent | undefined {
     const top = this.queue.peek();
-    if (this.laneHead === this.lane.length) return top;
+    if (this.laneHead === this.lane.length) {
+      this.peeked = 'heap';
+      return top;
+    }
     const head = this.lane[this.laneHead];
-    return top === undefined || isBefore(head, top) ? head : top;
+    if (top === undefined || isBefore(head, top)) {
+      this.peeked = 'lane';
+      return head;
+    }
+    this.peeked = 'heap';
+    return top;
   }
 
   take(): PendingEvent | undefined {
-    const top = this.queue.peek();
+    const peeked = this.peeked ?? (this.peek(), this.peeked);
+    this.peeked = null;
+    if (peeked === 'heap') return this.queue.pop();
     const lane = this.lane;
-    if (this.laneHead === lane.length) return this.queue.pop();
     const head = lane[this.laneHead];
-    if (top !== undefined && isBefore(top, head)) return this.queue.pop();
     this.laneHead += 1;
     if (this.laneHead === lane.length) {
       lane.length = 0;

@@ -88,10 +88,10 @@ export class SimulatedNetwork {
       this.host.record({ type: 'drop', node: from, to, msg, reason: 'loss' });
       return;
     }
-    this.transmit(from, to, msg, body);
+    this.transmit(from, to, msg, body, link);
     if (link.duplicateRate > 0 && this.random.next() < link.duplicateRate) {
       this.host.record({ type: 'duplicate', node: from, to, msg });
-      this.transmit(from, to, msg, body);
+      this.transmit(from, to, msg, body, link);
     }
   }
 
@@ -202,15 +202,14 @@ export class SimulatedNetwork {
   }
 
   /** Puts one copy of a message on the wire, or on hold. */
-  private transmit(from: NodeId, to: NodeId, msg: MessageRef, body: Json): void {
-    const key = linkKey(from, to);
+  private transmit(from: NodeId, to: NodeId, msg: MessageRef, body: Json, link = this.linkFor(from, to)): void {
     if (this.reach.isHeld(from, to)) {
+      const key = linkKey(from, to);
       const held = this.heldMessages.get(key) ?? [];
       held.push({ kind: 'message', from, to, msg, body });
       this.heldMessages.set(key, held);
       return;
     }
-    const link = this.linkFor(from, to);
     let arrivalMs = roundMs(this.host.now() + sampleLatency(link.latency, this.random));
     if (link.fifo) {
       // Never before the previous message on this link; equal times keep send order through the insertion order.
@@ -220,6 +219,7 @@ export class SimulatedNetwork {
         if (lastMs > arrivalMs) arrivalMs = lastMs; // false for NaN: the link's first message
         this.lastArrivalByLink[slot] = arrivalMs;
       } else {
+        const key = linkKey(from, to);
         arrivalMs = Math.max(arrivalMs, this.lastArrivalMs.get(key) ?? 0);
         this.lastArrivalMs.set(key, arrivalMs);
       }
