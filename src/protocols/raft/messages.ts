@@ -197,10 +197,7 @@ export function isRaftMessage(value: unknown): value is RaftMessage {
       );
     case 'VOTE_RESP':
       return (
-        hasKeys(m, VOTE_RESP_KEYS) &&
-        isCount(m.term) &&
-        typeof m.granted === 'boolean' &&
-        typeof m.pre === 'boolean'
+        hasKeys(m, VOTE_RESP_KEYS) && isCount(m.term) && typeof m.granted === 'boolean' && typeof m.pre === 'boolean'
       );
     case 'APPEND':
       return (
@@ -213,12 +210,7 @@ export function isRaftMessage(value: unknown): value is RaftMessage {
         areEntriesUpTo(m.entries, m.term)
       );
     case 'APPEND_RESP':
-      return (
-        hasKeys(m, APPEND_RESP_KEYS) &&
-        isCount(m.term) &&
-        typeof m.success === 'boolean' &&
-        isCount(m.index)
-      );
+      return hasKeys(m, APPEND_RESP_KEYS) && isCount(m.term) && typeof m.success === 'boolean' && isCount(m.index);
     case 'FORWARD':
       return hasKeys(m, FORWARD_KEYS) && isBoundedList(m.submissions, isForwarded);
     default:
