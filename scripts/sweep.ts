@@ -1,13 +1,14 @@
 // The long sweep (`npm run sweep`, not part of the default suite): every protocol held to its promise table with
 // more runs and more nodes than CI uses, on worker threads. Prints what held, what broke, and how small the
-// shrunk counterexamples were; --swarm adds a swarm search per promised property. Exit 1 when a promised property
-// broke.
+// shrunk counterexamples were; --swarm adds a swarm search per promised property, --churn a leader-churn search per
+// class that can strike a leader. Exit 1 when a promised property broke.
 import { protocolPromises, type ProtocolDefinition } from '../src/core/node.ts';
 import { FAULT_CLASSES, PROPERTIES, type FaultClass, type Property } from '../src/core/promises.ts';
 import { PROTOCOLS } from '../src/protocols/index.ts';
 import { ScenarioError } from '../src/scenarios/errors.ts';
 import { resolveProtocol } from '../src/scenarios/runner.ts';
 import { sweep } from '../src/search/sweep.ts';
+import { CHURN_FAULTS } from '../src/search/churn.ts';
 import { protocolFromFlag } from '../src/scenarios/user-module.ts';
 import { scriptArgs, wholeNumber } from './args.ts';
 
@@ -24,6 +25,10 @@ const values = scriptArgs(
       help: 'also search each promised property with swarm testing over every class it holds under',
       boolean: true,
     },
+    churn: {
+      help: 'also hold each protocol to its promises in leader-churn worlds, per class that can strike a leader',
+      boolean: true,
+    },
   },
 );
 const runs = wholeNumber(values, 'runs', 2_000, 1);
@@ -31,6 +36,7 @@ const nodes = wholeNumber(values, 'nodes', 5, 1);
 const workers = wholeNumber(values, 'workers', 2, 1);
 const seed = wholeNumber(values, 'seed', 1);
 const swarm = values.swarm === true;
+const churn = values.churn === true;
 const protocols = await chosenProtocols(values.protocol);
 const faultClasses = chosenFaults(values.faults);
 
@@ -70,6 +76,8 @@ for (const protocol of protocols) {
     const weak = PROPERTIES.filter((property) => promises[property]?.breaks?.includes(fault));
     if (promised.length > 0) await holds(protocol, fault, promised);
     for (const property of weak) await breaks(protocol, fault, property);
+    // A churn world strikes leaders with blows of this one class: a break there is a break under the class.
+    if (churn && promised.length > 0 && CHURN_FAULTS.includes(fault)) await holds(protocol, fault, promised, true);
   }
   if (swarm) {
     for (const property of PROPERTIES) {
@@ -101,9 +109,15 @@ async function holdsSwarm(
   console.log(`MIX    ${line}: ${result.violation.verdict.summary}`);
 }
 
-async function holds(protocol: ProtocolDefinition, fault: FaultClass, properties: Property[]): Promise<void> {
-  const result = await sweep({ protocol, nodes, faults: [fault], properties, runs, seed }, workers);
-  const line = `${protocol.name.padEnd(18)} ${fault.padEnd(14)} holds  ${properties.join(', ')}`;
+async function holds(
+  protocol: ProtocolDefinition,
+  fault: FaultClass,
+  properties: Property[],
+  inChurn = false,
+): Promise<void> {
+  const result = await sweep({ protocol, nodes, faults: [fault], properties, runs, seed, churn: inChurn }, workers);
+  const world = inChurn ? `${fault} churn` : fault;
+  const line = `${protocol.name.padEnd(18)} ${world.padEnd(14)} holds  ${properties.join(', ')}`;
   if (result.violation === null) {
     console.log(`ok     ${line} (${result.runs} runs)`);
     return;

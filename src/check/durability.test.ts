@@ -29,6 +29,21 @@ describe('durability', () => {
     expect(verdict.details).toMatchObject({ ackedSubmissions: 1, targetNodes: 3, lostSubmissions: 0 });
   });
 
+  it('does not hold a node whose restart the host refused (a damaged log) to deliveries: it is down at the end', () => {
+    const h = historyBuilder([1, 2, 3]);
+    h.submit(1, 's1');
+    h.deliverAll(1, ['s1']);
+    h.deliverAll(3, ['s1']);
+    h.ack(1, 's1');
+    h.crash(2);
+    h.phase('liveness');
+    h.restart(2);
+    h.refused(2, 3);
+    const verdict = durabilityChecker.check(h.build());
+    expect(verdict.status).toBe('pass');
+    expect(verdict.details).toMatchObject({ ackedSubmissions: 1, targetNodes: 2 });
+  });
+
   it("fails an acked submission a target node never delivers, with the ack and that node's last crash", () => {
     const h = historyBuilder([1, 2, 3]);
     h.submit(1, 's1');

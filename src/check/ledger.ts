@@ -122,7 +122,7 @@ export class CheckLedger {
   /** By ordinal: 1 + the position of the id's first ack (0: never acked); and the acked ordinals in first-ack order. */
   readonly ackPosition = new IntList();
   readonly ackOrder = new IntList();
-  /** Announce, crash, restart, join, pause, resume and phase events: a handful a run, kept whole. */
+  /** Announce, crash, restart, join, pause, resume, phase and refused-restart events: a handful a run, kept whole. */
   readonly lifecycle: HistoryEvent[] = [];
 
   readonly nodes: NodeLedger[] = [];
@@ -183,6 +183,10 @@ export class CheckLedger {
       case 'resume':
       case 'phase':
         this.lifecycle.push(event);
+        return;
+      case 'storage':
+        // A restart the host refused (a damaged log) leaves the node down: its fate needs it (see fatesOf).
+        if (event.what === 'refused') this.lifecycle.push(event);
         return;
       default:
         return;

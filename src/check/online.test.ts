@@ -71,7 +71,7 @@ describe('online checkers against the batch checkers', () => {
     }
   });
 
-  it('give the same verdicts on hand-made histories with duplicates, forgeries, crashes and rival leaders', () => {
+  it('give the same verdicts on hand-made histories with duplicates, forgeries, crashes, refused restarts and rival leaders', () => {
     const outcomes: Outcomes = new Map();
     const step = fc.record({
       kind: fc.constantFrom(
@@ -84,6 +84,7 @@ describe('online checkers against the batch checkers', () => {
         'ack',
         'crash',
         'restart',
+        'refused',
         'lead',
         'lead',
       ),
@@ -107,6 +108,8 @@ describe('online checkers against the batch checkers', () => {
           else if (kind === 'ack') h.ack(node, pick % 5 === 0 ? `x${pick % 3}` : id);
           else if (kind === 'crash') h.crash(node);
           else if (kind === 'restart') h.restart(node);
+          // A restart the host refused (a damaged log): the node stays down.
+          else if (kind === 'refused') h.restart(node) && h.refused(node, pick % 4);
           else h.announce(node, pick % 5 === 0 ? { role: 'follower' } : { role: 'leader', term: pick % 4 });
         }
         if (liveness) h.phase('liveness');

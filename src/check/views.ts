@@ -125,6 +125,9 @@ export function fatesOf(nodes: readonly NodeId[], lifecycle: readonly HistoryEve
       fate.upAtEnd = false;
     } else if (event.type === 'restart') {
       fate.upAtEnd = true;
+    } else if (event.type === 'storage' && event.what === 'refused') {
+      // The restart before it never came up: the host found its log damaged before the end and stopped.
+      fate.upAtEnd = false;
     } else if (event.type === 'pause') {
       fate.pausedAtEnd = true;
     } else if (event.type === 'resume') {

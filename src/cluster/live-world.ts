@@ -63,6 +63,10 @@ export class LiveWorld implements World<LivePending> {
     return this.run.progress.leads(node);
   }
 
+  leaderTerm(node: NodeId): number | null {
+    return this.run.progress.leaderTerm(node);
+  }
+
   deliveredCount(node: NodeId): number {
     return this.run.progress.deliveredCount(node);
   }

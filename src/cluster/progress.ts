@@ -9,6 +9,8 @@ import type { NodeOutput } from './node-process.ts';
  */
 export class ClusterProgress extends DeliveryTracker {
   private readonly leading = new Map<NodeId, boolean>();
+  /** The term of each node's latest announcement (0 when it names none). */
+  private readonly terms = new Map<NodeId, number>();
   private readonly waiters = new Set<() => void>();
 
   constructor(readonly nodes: readonly NodeId[]) {
@@ -23,6 +25,7 @@ export class ClusterProgress extends DeliveryTracker {
     else if (output.type === 'deliver' && id !== null) this.deliver(node, id);
     else if (output.type === 'announce') {
       this.leading.set(node, output.role === 'leader' || output.role === 'primary');
+      this.terms.set(node, typeof output.term === 'number' ? output.term : 0);
     } else return;
     this.wake();
   }
@@ -32,6 +35,10 @@ export class ClusterProgress extends DeliveryTracker {
     this.leading.set(node, false);
     super.crashed(node);
     this.wake();
+  }
+
+  leaderTerm(node: NodeId): number | null {
+    return this.leading.get(node) === true ? (this.terms.get(node) ?? 0) : null;
   }
 
   leads(node: NodeId | 'any'): boolean {

@@ -175,6 +175,8 @@ const INDEXED_TYPES: ReadonlySet<HistoryEventType> = new Set<HistoryEventType>([
   'pause',
   'resume',
   'phase',
+  // A restart the host refused (the log is damaged before its end) leaves the node down: fates need to see it.
+  'storage',
 ]);
 
 /** Whether checkers read events of this type (what a streamed history keeps in memory). */
@@ -188,12 +190,12 @@ export function isIndexedType(type: HistoryEventType): boolean {
  * simulator pays for it once per event instead of every checker once per run.
  */
 export class HistoryIndex {
-  /** Submit, deliver, ack, announce, crash, restart, join, pause, resume and phase events, in history order. */
+  /** Submit, deliver, ack, announce, crash, restart, join, pause, resume, phase and storage events, in order. */
   readonly events: HistoryEvent[];
   /** The submits and the acks alone, in history order (views that need nothing else skip the deliveries). */
   readonly submits: EventOf<'submit'>[] = [];
   readonly acks: EventOf<'ack'>[] = [];
-  /** Announce, crash, restart, join, pause, resume and phase events: what became of nodes, a handful a run. */
+  /** Announce, crash, restart, join, pause, resume, phase and storage events: what became of nodes, a handful a run. */
   readonly lifecycle: HistoryEvent[] = [];
   /** Every node that some event names as `node`. */
   readonly actingNodes = new Set<NodeId>();

@@ -39,7 +39,8 @@ export interface LinkLatency {
 }
 
 /** Conditions a step can wait for; they read the run's history and the nodes' announcements, never a clock. */
-export type Condition = { leader: NodeId | 'any' } | { delivered: { node: NodeId; count: number } } | { settled: true };
+export type Condition =
+  { leader: NodeId | 'any'; new?: true } | { delivered: { node: NodeId; count: number } } | { settled: true };
 
 /**
  * One step of the timeline, with exactly one trigger: an absolute virtual time (never before the previous step),
@@ -180,6 +181,11 @@ export function within(timeoutMs: number, steps: Step[]): Step[] {
 }
 
 export const leaderElected = (node: NodeId | 'any' = 'any'): Condition => ({ leader: node });
+/**
+ * A leadership that began after the step started waiting: `node` (or any node) leads in a term it did not lead in
+ * then. A leader cut off from the others still believes it leads; this waits past it for the one elected next.
+ */
+export const newLeader = (node: NodeId | 'any' = 'any'): Condition => ({ leader: node, new: true });
 export const deliveredAtLeast = (node: NodeId, count: number): Condition => ({ delivered: { node, count } });
 /** Every message submitted at a node that is still up has been delivered at every node that is up. */
 export const settled = (): Condition => ({ settled: true });
@@ -274,10 +280,19 @@ export function describeCrashPoint(point: CrashPoint): string {
 }
 
 export function describeCondition(condition: Condition): string {
+  if ('leader' in condition && condition.new === true)
+    return condition.leader === 'any' ? 'a new leader is elected' : `node ${condition.leader} leads in a new term`;
   if ('leader' in condition)
     return condition.leader === 'any' ? 'a leader is elected' : `node ${condition.leader} leads`;
   if ('delivered' in condition) return `node ${condition.delivered.node} delivered ${condition.delivered.count}`;
   return 'every message is delivered everywhere';
+}
+
+/** One step as a line of a schedule: "   4000 ms  crash node 2", or "when node 2 leads: crash node 2". */
+export function describeStep(step: Step): string {
+  return step.atMs !== undefined
+    ? `${String(step.atMs).padStart(7)} ms  ${describeAction(step.action)}`
+    : `${describeTrigger(step)}: ${describeAction(step.action)}`;
 }
 
 /** When a step happens, in words: "at 4000 ms", "500 ms after the previous step", "when node 2 leads". */

@@ -36,6 +36,9 @@ class PaperWorld implements World<void> {
   leads(): boolean {
     return false;
   }
+  leaderTerm(): number | null {
+    return null;
+  }
   deliveredCount(): number {
     return Math.floor(this.now / 100);
   }

@@ -64,7 +64,8 @@ export function* interpretTimeline<P>(world: World<P>, scenario: Scenario): Gene
     else if (step.when !== undefined) {
       const condition = step.when;
       const deadlineMs = world.nowMs() + (step.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS);
-      if ((yield world.waitFor(() => conditionHolds(world, condition), deadlineMs)) !== true) {
+      const before = leadershipNow(world);
+      if ((yield world.waitFor(() => conditionHolds(world, condition, before), deadlineMs)) !== true) {
         world.narrate(`skipped step ${index + 1}: the condition did not hold (${describeTrigger(step)})`);
         skipped.push({ index, step });
         continue;
@@ -75,7 +76,29 @@ export function* interpretTimeline<P>(world: World<P>, scenario: Scenario): Gene
   return skipped;
 }
 
-export function conditionHolds<P>(world: World<P>, condition: Condition): boolean {
+/** Who leads in which term right now: what a `new` leader condition compares against. */
+export function leadershipNow<P>(world: World<P>): ReadonlyMap<number, number> {
+  const terms = new Map<number, number>();
+  for (const node of world.nodes) {
+    const term = world.leaderTerm(node);
+    if (term !== null) terms.set(node, term);
+  }
+  return terms;
+}
+
+/** Whether the condition holds; `before` is the leadership when the wait began (for a `new` leader). */
+export function conditionHolds<P>(
+  world: World<P>,
+  condition: Condition,
+  before: ReadonlyMap<number, number> = new Map(),
+): boolean {
+  if ('leader' in condition && condition.new === true) {
+    const candidates = condition.leader === 'any' ? world.nodes : [condition.leader];
+    return candidates.some((node) => {
+      const term = world.leaderTerm(node);
+      return term !== null && before.get(node) !== term;
+    });
+  }
   if ('leader' in condition) return world.leads(condition.leader);
   if ('delivered' in condition) return world.deliveredCount(condition.delivered.node) >= condition.delivered.count;
   return world.settled();

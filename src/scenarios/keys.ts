@@ -133,9 +133,11 @@ function checkActionKeys(action: unknown, where: string): void {
 }
 
 function checkConditionKeys(condition: Condition, where: string): void {
-  checkKeys(condition, ['leader', 'delivered', 'settled'], where);
-  if (Object.keys(condition).length !== 1)
-    throw new ScenarioError(`${where} must have exactly one of leader, delivered, settled`);
+  checkKeys(condition, ['leader', 'new', 'delivered', 'settled'], where);
+  const kinds = Object.keys(condition).filter((key) => key !== 'new');
+  if (kinds.length !== 1) throw new ScenarioError(`${where} must have exactly one of leader, delivered, settled`);
+  if ('new' in condition && !('leader' in condition))
+    throw new ScenarioError(`${where}: new goes with leader only (a new leader is elected)`);
   if ('delivered' in condition) checkKeys(condition.delivered, ['node', 'count'], `${where}.delivered`);
 }
 

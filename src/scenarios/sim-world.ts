@@ -55,6 +55,11 @@ export class SimWorld implements World<SimPending> {
     });
   }
 
+  leaderTerm(node: NodeId): number | null {
+    const status = this.sim.status(node);
+    return status !== null && (status.role === 'leader' || status.role === 'primary') ? (status.term ?? 0) : null;
+  }
+
   deliveredCount(node: NodeId): number {
     return this.progress.deliveredCount(node);
   }

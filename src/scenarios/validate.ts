@@ -118,6 +118,11 @@ function firstNodeStateProblem(scenario: Scenario): { index: number; message: st
     state.set(node, joinLater.has(node) ? 'unjoined' : 'up');
   for (const [index, step] of scenario.steps.entries()) {
     const action = step.action;
+    // A step that waits for a condition is skipped when it never holds: the steps alone do not say what it did.
+    if (step.when !== undefined && 'node' in action) {
+      state.set(action.node, 'unknown');
+      continue;
+    }
     if (action.do === 'corrupt') corrupted.add(action.node);
     if (action.do === 'tear' || action.do === 'disk-full') {
       const now = state.get(action.node);
@@ -218,7 +223,10 @@ function triggerProblem(step: Step, nodes: number): string | null {
   }
   const condition = step.when;
   if (condition === undefined) return null;
-  if ('leader' in condition) return condition.leader === 'any' ? null : nodeProblem(condition.leader, nodes);
+  if ('leader' in condition) {
+    if (condition.new !== undefined && condition.new !== true) return 'new must be true when given (newLeader())';
+    return condition.leader === 'any' ? null : nodeProblem(condition.leader, nodes);
+  }
   if ('delivered' in condition) {
     const { node, count } = condition.delivered;
     return (

@@ -23,6 +23,8 @@ export interface World<Pending> {
   // Conditions a step can wait for.
   /** Some node that is `node` (or any, for 'any') leads by its own latest announcement and is up. */
   leads(node: NodeId | 'any'): boolean;
+  /** The term `node` leads in by its own latest announcement, if it leads and is up; null otherwise. */
+  leaderTerm(node: NodeId): number | null;
   /** Deliveries at `node` so far, repeats included. */
   deliveredCount(node: NodeId): number;
   /** Every submission still owed is delivered at every node that is up. */

@@ -6,12 +6,13 @@ import { FAULT_CLASSES, isFaultClass, isProperty, PROPERTIES, type FaultClass } 
 import { shellWord } from '../core/shell.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { counterexampleSource } from './counterexample.ts';
-import { describeAction, type Scenario } from '../scenarios/dsl.ts';
+import { describeStep, type Scenario } from '../scenarios/dsl.ts';
 import { ScenarioError } from '../scenarios/errors.ts';
 import { resolveProtocol, runScenario, type RunResult } from '../scenarios/runner.ts';
 import { PROTOCOL_ERROR, type SearchResult, type Violation } from './search.ts';
 import type { OrderStrategy } from './strategies.ts';
 import { sweep } from './sweep.ts';
+import { CHURN_FAULTS } from './churn.ts';
 import { PROTOCOLS } from '../protocols/index.ts';
 import { isModulePath, loadProtocolModule, protocolModule } from '../scenarios/user-module.ts';
 import { withoutNoOpSteps } from '../scenarios/validate.ts';
@@ -49,6 +50,11 @@ export interface CheckOptions {
   strategy?: OrderStrategy;
   /** Swarm testing: each case draws its own subset of the fault classes, their weights and its fault count. */
   swarm?: boolean;
+  /**
+   * Leader churn (src/search/churn.ts): each case waits for each new leader and strikes it (needs one of the
+   * classes crash, crash-restart, partition, storage, delay) instead of drawing faults at random times.
+   */
+  churn?: boolean;
   /** Called after every case with the number of failing cases so far. */
   onRun?: (violations: number) => void;
 }
@@ -95,6 +101,8 @@ export interface CheckResult {
   properties: string[];
   /** Whether each case drew its own mix of the fault classes (swarm testing). */
   swarm: boolean;
+  /** Whether each case was a leader-churn chain. */
+  churn: boolean;
   /** Cases actually run (fewer than `runs` when a violation stopped the search). */
   casesRun: number;
   violation: CheckViolation | null;
@@ -128,6 +136,7 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
       shrinkRunsMax: options.shrinkRunsMax,
       strategy: options.strategy,
       swarm: options.swarm,
+      churn: options.churn,
       onRun: options.onRun,
     },
     options.workers ?? 1,
@@ -161,6 +170,7 @@ function checkResult(
     protocol: protocol.name,
     ...settings,
     swarm: options.swarm === true,
+    churn: options.churn === true,
     casesRun: result.runs,
     violation,
     passed,
@@ -259,6 +269,10 @@ function validated(options: CheckOptions, protocol: ProtocolDefinition): Setting
       );
   }
   if (faults.length === 0) throw new ScenarioError(`faults needs at least one of: ${FAULT_CLASSES.join(', ')}`);
+  if (options.churn === true && !faults.some((fault) => CHURN_FAULTS.includes(fault)))
+    throw new ScenarioError(
+      `churn strikes leaders with ${CHURN_FAULTS.join(', ')}: give --faults at least one of them, got ${faults.join(',')}`,
+    );
   const nodes = options.nodes ?? NODES_DEFAULT;
   const runs = options.runs ?? RUNS_DEFAULT;
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > NODES_MAX)
@@ -336,6 +350,7 @@ function checkCommandLine(protocol: ProtocolDefinition, options: CheckOptions, s
   if (options.shard !== undefined) parts.push(`--shard ${options.shard.index}/${options.shard.count}`);
   if (options.strategy !== undefined && options.strategy !== 'latency') parts.push(`--strategy ${options.strategy}`);
   if (options.swarm === true) parts.push('--swarm');
+  if (options.churn === true) parts.push('--churn');
   if (options.strict === true) parts.push('--strict');
   return parts.join(' ');
 }
@@ -360,9 +375,7 @@ export function formatCheckResult(result: CheckResult): string {
   const head = `${result.protocol}: ${result.properties.join(', ')} under ${result.faults.join(', ')}, ${result.casesRun} of ${result.runs} cases, seed ${result.seed}`;
   const violation = result.violation;
   if (violation === null) return `${head}: no violation`;
-  const steps = violation.scenario.steps.map(
-    (step) => `  ${String(step.atMs).padStart(7)} ms  ${describeAction(step.action)}`,
-  );
+  const steps = violation.scenario.steps.map((step) => `  ${describeStep(step)}`);
   return [
     `${head}: VIOLATION of ${violation.property} (${violation.kind}), shrunk ${violation.shrinks} times`,
     violation.standingText,

@@ -1,6 +1,6 @@
 import { dirname, relative, sep } from 'node:path';
 import type { JsonObject } from '../core/json.ts';
-import type { Action, Scenario, Step } from '../scenarios/dsl.ts';
+import type { Action, Condition, Scenario, Step } from '../scenarios/dsl.ts';
 
 export interface CounterexampleInfo {
   scenario: Scenario;
@@ -27,10 +27,14 @@ export interface CounterexampleInfo {
 export function counterexampleSource(info: CounterexampleInfo): string {
   const { scenario } = info;
   const helpers = new Set<string>(['at', 'scenario']);
-  const timeline = groupByInstant(scenario.steps).map(({ atMs, actions }) => {
-    const calls = actions.map((action) => actionCall(action, helpers));
-    return `    at(${atMs}, ${calls.join(', ')}),`;
-  });
+  const timeline = groupByTrigger(scenario.steps).map(
+    ({ step, actions }) =>
+      `    ${triggerCall(
+        step,
+        actions.map((action) => actionCall(action, helpers)),
+        helpers,
+      )},`,
+  );
   const protocolImport = info.protocolModule === undefined ? null : importLine(info.protocolModule, info.file);
   const protocol =
     info.protocolModule !== undefined
@@ -84,17 +88,40 @@ function importLine(module: { path: string; exportName: string }, file: string |
     : `import { ${module.exportName} } from ${inline(path)};`;
 }
 
-/** Consecutive steps at the same instant become one `at(...)`; generated counterexamples use absolute times only. */
-function groupByInstant(steps: readonly Step[]): Array<{ atMs: number; actions: Action[] }> {
-  const groups: Array<{ atMs: number; actions: Action[] }> = [];
+/**
+ * Consecutive steps that share a trigger become one call: the same instant one `at(...)`, steps with no delay
+ * after the one before one `after(0, ...)`. A wait is never shared (each step of a `when` waits on its own).
+ */
+function groupByTrigger(steps: readonly Step[]): Array<{ step: Step; actions: Action[] }> {
+  const groups: Array<{ step: Step; actions: Action[] }> = [];
   for (const step of steps) {
-    if (step.atMs === undefined)
-      throw new Error('a counterexample step without an absolute time cannot be written as at(...)');
     const last = groups.at(-1);
-    if (last !== undefined && last.atMs === step.atMs) last.actions.push(step.action);
-    else groups.push({ atMs: step.atMs, actions: [step.action] });
+    const sameInstant = step.atMs !== undefined && last?.step.atMs === step.atMs;
+    const noDelay = step.afterMs === 0 && last?.step.afterMs === 0;
+    if (last !== undefined && (sameInstant || noDelay)) last.actions.push(step.action);
+    else groups.push({ step, actions: [step.action] });
   }
   return groups;
+}
+
+/** `at(ms, ...)`, `after(ms, ...)` or `when(condition, ...)` (in `within(timeout, ...)` when it has one). */
+function triggerCall(step: Step, calls: string[], helpers: Set<string>): string {
+  const use = (name: string) => helpers.add(name) && name;
+  if (step.atMs !== undefined) return `at(${step.atMs}, ${calls.join(', ')})`;
+  if (step.afterMs !== undefined) return `${use('after')}(${step.afterMs}, ${calls.join(', ')})`;
+  if (step.when === undefined) throw new Error('a step without a trigger cannot be written');
+  const waited = `${use('when')}(${conditionCall(step.when, helpers)}, ${calls.join(', ')})`;
+  return step.timeoutMs === undefined ? waited : `${use('within')}(${step.timeoutMs}, ${waited})`;
+}
+
+function conditionCall(condition: Condition, helpers: Set<string>): string {
+  const call = (name: string, ...args: unknown[]) => {
+    helpers.add(name);
+    return `${name}(${args.map(inline).join(', ')})`;
+  };
+  if ('leader' in condition) return call(condition.new === true ? 'newLeader' : 'leaderElected', condition.leader);
+  if ('delivered' in condition) return call('deliveredAtLeast', condition.delivered.node, condition.delivered.count);
+  return call('settled');
 }
 
 /** Plain data as compact source text: `{ kind: 'constant', ms: 5 }`. */

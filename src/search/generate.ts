@@ -5,6 +5,7 @@ import type { ProtocolDefinition } from '../core/node.ts';
 import type { FaultClass } from '../core/promises.ts';
 import { DEFAULT_LINK, type Latency, type LinkConfig } from '../sim/network.ts';
 import type { Deviation } from '../sim/strategies.ts';
+import { churnArbitrary } from './churn.ts';
 import {
   scenario,
   type Action,
@@ -46,6 +47,11 @@ export interface GenerateOptions {
    * generated seed and depth) or 'drawn' (a generated list of deviations from the default order, which shrinks).
    */
   strategy?: OrderStrategy;
+  /**
+   * Leader churn (see churn.ts): each case is a chain of episodes that wait for a drawn node to lead and strike it
+   * (isolate, crash, tear, pause), with submissions at the struck leader, instead of faults at random times.
+   */
+  churn?: boolean;
 }
 
 export { ORDER_STRATEGIES, isOrderStrategy, type OrderStrategy } from './strategies.ts';
@@ -106,15 +112,25 @@ function orderArbitrary(strategy: OrderStrategy): fc.Arbitrary<CaseOrder> | null
 function latencyCaseArbitrary(options: GenerateOptions): fc.Arbitrary<GeneratedCase> {
   return fc
     .record({
-      workload: workloadArbitrary(options),
+      // A churn chain brings its own submissions, at the leaders it strikes.
+      workload: options.churn === true ? fc.constant<Step[]>([]) : workloadArbitrary(options),
       links:
         options.linkLatencies === false || options.nodes < 2
           ? fc.constant(undefined)
           : fc.option(linkLatenciesArbitrary(options.nodes), { nil: undefined, freq: 2 }),
-      faults: options.swarm === true ? swarmScheduleArbitrary(options) : faultScheduleArbitrary(options),
+      faults: faultsArbitrary(options),
       seed: fc.integer({ min: 0, max: 0x7fffffff }),
     })
     .map(({ workload, links, faults, seed }) => ({ scenario: buildScenario(options, workload, faults, links), seed }));
+}
+
+function faultsArbitrary(options: GenerateOptions): fc.Arbitrary<Step[][]> {
+  if (options.churn === true) {
+    const churn = { nodes: options.nodes, faults: options.faults };
+    const bounded = options.faultsMax === undefined ? churn : { ...churn, episodesMax: options.faultsMax };
+    return churnArbitrary(bounded).map((steps) => [steps]);
+  }
+  return options.swarm === true ? swarmScheduleArbitrary(options) : faultScheduleArbitrary(options);
 }
 
 /**

@@ -3,3 +3,4 @@ export * from './search.ts';
 export * from './sweep.ts';
 export * from './check.ts';
 export * from './counterexample.ts';
+export * from './churn.ts';

@@ -28,6 +28,8 @@ export interface DifferentialOptions {
   windowMs?: number;
   submissionsMax?: number;
   faultsMax?: number;
+  /** Leader-churn worlds (src/search/churn.ts) instead of faults at random times. */
+  churn?: boolean;
   /** Protocol options for both sides (say, election timeouts short enough that leaders churn). */
   options?: JsonObject;
   /** Network defaults for the generated cases (say, latencies long enough to widen a race). */
@@ -68,12 +70,9 @@ export function distinguishingProperty(generated: GeneratedCase, options: Differ
   return null;
 }
 
-export function differentialSearch(options: DifferentialOptions): DifferentialFinding | null {
-  let runs = 0;
-  let runsToFind = 0;
-  let target: string | null = null;
-  let shrinkRuns = 0;
-  const arbitrary = caseArbitrary({
+/** The generator of a differential search: the same cases, in the same order, for the same options and seed. */
+function arbitraryOf(options: DifferentialOptions): fc.Arbitrary<GeneratedCase> {
+  return caseArbitrary({
     protocol: options.original,
     nodes: options.nodes ?? 3,
     faults: options.faults,
@@ -84,7 +83,37 @@ export function differentialSearch(options: DifferentialOptions): DifferentialFi
     ...(options.windowMs === undefined ? {} : { windowMs: options.windowMs }),
     ...(options.submissionsMax === undefined ? {} : { submissionsMax: options.submissionsMax }),
     ...(options.faultsMax === undefined ? {} : { faultsMax: options.faultsMax }),
+    ...(options.churn === undefined ? {} : { churn: options.churn }),
   });
+}
+
+/**
+ * The original alone on the very cases a differential search with these options draws (the same generator and
+ * seed, so the same cases in the same order): the first that breaks one of `properties` or trips an assertion of
+ * the node's own, unshrunk, or null when all `runs` hold.
+ */
+export function originalViolation(options: DifferentialOptions): { generated: GeneratedCase; why: string } | null {
+  let found: { generated: GeneratedCase; why: string } | null = null;
+  const property = fc.property(arbitraryOf(options), (generated) => {
+    if (found !== null) return true;
+    const result = runOn(generated, options.original);
+    const broken = result.verdicts.find(
+      (verdict) => options.properties.includes(verdict.checker) && verdict.status === 'fail',
+    );
+    const why = result.protocolError ?? (broken === undefined ? null : `${broken.checker}: ${broken.summary}`);
+    if (why !== null) found = { generated, why };
+    return true;
+  });
+  fc.check(property, { numRuns: options.runs, seed: options.seed });
+  return found;
+}
+
+export function differentialSearch(options: DifferentialOptions): DifferentialFinding | null {
+  let runs = 0;
+  let runsToFind = 0;
+  let target: string | null = null;
+  let shrinkRuns = 0;
+  const arbitrary = arbitraryOf(options);
   const property = fc.property(arbitrary, (generated) => {
     if (target !== null && (shrinkRuns += 1) > 500) return true;
     runs += 1;
@@ -100,7 +129,36 @@ export function differentialSearch(options: DifferentialOptions): DifferentialFi
   });
   const details = fc.check(property, { numRuns: options.runs, seed: options.seed });
   if (!details.failed || details.counterexample === null || target === null) return null;
-  return { property: target, shrunk: details.counterexample[0], runsToFind, shrinks: details.numShrinks };
+  const pruned = pruneDifferential(details.counterexample[0], { ...options, properties: [target] }, 300);
+  return { property: target, shrunk: pruned.shrunk, runsToFind, shrinks: details.numShrinks + pruned.removed };
+}
+
+/**
+ * After fast-check's shrinking, which keeps or drops a generated fault whole, each step is dropped in turn (last
+ * first) while the mutant still breaks the property the original keeps: a leader-churn case strikes every node
+ * that might lead, and only the blows that landed stay. Bounded by `runsMax` cases, so it is deterministic.
+ */
+function pruneDifferential(
+  generated: GeneratedCase,
+  options: DifferentialOptions,
+  runsMax: number,
+): { shrunk: GeneratedCase; removed: number } {
+  let current = generated;
+  let removed = 0;
+  let runs = 0;
+  for (let changed = true; changed && runs < runsMax;) {
+    changed = false;
+    for (let index = current.scenario.steps.length - 1; index >= 0 && runs < runsMax; index -= 1) {
+      const steps = current.scenario.steps.filter((_, position) => position !== index);
+      const candidate: GeneratedCase = { ...current, scenario: { ...current.scenario, steps } };
+      runs += 1;
+      if (distinguishingProperty(candidate, options) === null) continue;
+      current = candidate;
+      removed += 1;
+      changed = true;
+    }
+  }
+  return { shrunk: current, removed };
 }
 
 /** A switch that planted bugs consult: on only while a mutant node's handler runs. */

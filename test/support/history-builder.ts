@@ -90,6 +90,11 @@ export class HistoryBuilder {
     return this.add({ type: 'restart', node } as const);
   }
 
+  /** The host refused to start the node: its log is damaged before the end (it stays down). */
+  refused(node: NodeId, index: number): EventOf<'storage'> {
+    return this.add({ type: 'storage', node, what: 'refused', index } as const);
+  }
+
   pause(node: NodeId): EventOf<'pause'> {
     return this.add({ type: 'pause', node } as const);
   }

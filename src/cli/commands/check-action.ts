@@ -11,7 +11,7 @@ import { PROTOCOLS } from '../../protocols/index.ts';
 import { escapeXml } from '../../report/markup.ts';
 import { formatVerdict } from '../../report/text.ts';
 import { writeRunReport } from '../../report/write.ts';
-import { describeAction, protocolFromFlag, resolveProtocol } from '../../scenarios/index.ts';
+import { describeStep, protocolFromFlag, resolveProtocol } from '../../scenarios/index.ts';
 import { check, propertiesOf, type CheckResult, type CheckViolation } from '../../search/index.ts';
 import { isOrderStrategy, ORDER_STRATEGIES, type OrderStrategy } from '../../search/strategies.ts';
 import { shownPath, writeCounterexampleFile } from '../counterexample-file.ts';
@@ -35,6 +35,7 @@ interface CheckFlags {
   junit?: string;
   strategy: string;
   swarm?: boolean;
+  churn?: boolean;
 }
 
 const OUT_DEFAULT = 'reports';
@@ -51,6 +52,7 @@ export async function checkAction(io: CommandIo, flags: CheckFlags): Promise<voi
     strict: flags.strict === true,
     strategy: parseStrategy(flags.strategy),
     swarm: flags.swarm === true,
+    churn: flags.churn === true,
   };
   const protocols = await chosenProtocols(flags, io.cwd);
   if (flags.options !== undefined && protocols.length > 1)
@@ -96,6 +98,7 @@ interface SearchArgs {
   strict: boolean;
   strategy: OrderStrategy;
   swarm: boolean;
+  churn: boolean;
 }
 
 interface CheckOutcome {
@@ -113,7 +116,8 @@ async function checkOne(
   const { protocol, faults, runs, nodes, seed, properties, shard } = args;
   const shardText = shard === undefined ? '' : `, shard ${shard.index}/${shard.count}`;
   const say = output.json ? () => {} : io.write;
-  const strategyText = args.strategy === 'latency' ? '' : `, strategy ${args.strategy}`;
+  const strategyText =
+    (args.strategy === 'latency' ? '' : `, strategy ${args.strategy}`) + (args.churn ? ', leader churn' : '');
   say(
     `tob-lab check: protocol ${protocol.name}, faults ${faults.join(',')}, ${nodes} nodes, ${runs} runs, seed ${seed}${shardText}${strategyText}, ${args.workers} worker(s)\n`,
   );
@@ -171,9 +175,7 @@ function saveCounterexample(
 
 function describeViolation(outcome: CheckOutcome, violation: CheckViolation): string {
   const { saved, result } = outcome;
-  const steps = violation.scenario.steps.map(
-    (step) => `  ${String(step.atMs).padStart(7)} ms  ${describeAction(step.action)}`,
-  );
+  const steps = violation.scenario.steps.map((step) => `  ${describeStep(step)}`);
   return [
     `VIOLATION of ${violation.property} (${violation.kind}) found after ${violation.runsToFind} runs, shrunk ${violation.shrinks} times`,
     violation.standingText,
@@ -206,6 +208,7 @@ function checkJson(
     exitCode: result.exitCode,
     protocol: result.protocol,
     swarm: result.swarm,
+    churn: result.churn,
     faults: result.faults,
     nodes: result.nodes,
     seed: result.seed,

@@ -16,6 +16,10 @@ export function checkCommand(io: CommandIo): Command {
       'swarm testing: each case draws its own subset of the fault classes, their weights and its fault count',
     )
     .option(
+      '--churn',
+      'leader churn: each case waits for every new leader and strikes it (cut off, crashed, torn, stalled) as it is elected',
+    )
+    .option(
       '--faults <list>',
       `fault classes to draw from, comma-separated (${FAULT_CLASSES.join(', ')})`,
       'crash,partition',

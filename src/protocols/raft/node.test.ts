@@ -251,6 +251,24 @@ describe('raft replication', () => {
     node.message(ctx, 2, { type: 'APPEND_RESP', term: 2, success: true, index: 4 });
     expect(messagesOf(ctx, 'APPEND')[0]?.message.prevLogIndex).toBe(4);
   });
+
+  it('answers a failure reply that teaches nothing with the next heartbeat, not with a resend at once', () => {
+    const { node, ctx } = electNode1();
+    node.submit(ctx, { id: 'a', payload: 'A' });
+    node.message(ctx, 2, { type: 'APPEND_RESP', term: 1, success: true, index: 2 });
+    ctx.takeSent();
+    // Node 2 acknowledged index 2, then lost it to a torn write: it asks for 2 again, below what it matched. The
+    // leader never sends at or below a matched index (Raft assumes stable storage), so a resend would only draw
+    // the same reply, at network speed, forever.
+    node.message(ctx, 2, { type: 'APPEND_RESP', term: 1, success: false, index: 2 });
+    expect(messagesOf(ctx, 'APPEND')).toEqual([]);
+    node.timer(ctx, 'heartbeat');
+    expect(messagesOf(ctx, 'APPEND').map((sent) => sent.to)).toEqual([2, 3]);
+    ctx.takeSent();
+    // A reply that does move nextIndex back is still answered at once.
+    node.message(ctx, 3, { type: 'APPEND_RESP', term: 1, success: false, index: 1 });
+    expect(messagesOf(ctx, 'APPEND').map((sent) => [sent.to, sent.message.prevLogIndex])).toEqual([[3, 0]]);
+  });
 });
 
 describe('raft submissions', () => {

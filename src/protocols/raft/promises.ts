@@ -41,16 +41,19 @@ export const raftPromises: PromiseTable = {
   },
   'eventual-delivery': {
     holds: [...ALL],
+    breaks: ['storage'],
     note:
       'Origins retry until they apply their own submissions; the liveness phase heals everything, so a majority elects a leader and catches every node up. ' +
-      'Not promised under storage: Raft assumes stable storage, and the 5-node sweep showed messages lost to a torn ' +
-      'write never reaching every node; the 3-node CI search did not show it within its budget, so it is not listed as a break.',
+      'Raft assumes stable storage: a follower that loses entries it acknowledged (a torn or damaged last record, cut at its restart) ' +
+      "asks for them again, but the leader's matchIndex still covers them and it never sends at or below it, so that follower " +
+      'stays behind for good (storage; test/regressions/raft-storage-eventual-delivery.ts).',
   },
   durability: {
     holds: [...ALL],
+    breaks: ['storage'],
     note:
-      'An origin acks once the entry is committed (on a majority) and applied. Not promised under storage: Raft ' +
-      'assumes stable storage; the 5-node sweep showed acked entries lost to storage faults, the 3-node CI search did ' +
-      'not within its budget, so it is not listed as a break.',
+      'An origin acks once the entry is committed (on a majority) and applied. The majority may count a follower that then ' +
+      'loses the entry to a torn or damaged record: that follower never gets it back (see eventual-delivery), and the acked ' +
+      'entry lives on fewer nodes than the leader counts (storage; test/regressions/raft-storage-durability.ts).',
   },
 };
