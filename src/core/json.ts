@@ -24,24 +24,36 @@ export function deepFreeze<T>(value: T): T {
  * runs this on every send and encodes only what fails it.
  */
 export function isPlainJson(value: unknown, depth = 0): boolean {
+  if (typeof value !== 'object') return isPlainScalar(value);
   if (value === null) return true;
+  if (depth > PLAIN_JSON_DEPTH_MAX) return false;
+  // Scalars inside are checked in the loop, without a call each: most messages are a flat object of them.
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      if (typeof item === 'object' && item !== null ? !isPlainJson(item, depth + 1) : !isPlainScalar(item))
+        return false;
+    }
+    return true;
+  }
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    if (typeof item === 'object' && item !== null ? !isPlainJson(item, depth + 1) : !isPlainScalar(item)) return false;
+  }
+  return true;
+}
+
+/** A string, a boolean, null, or a finite number other than -0 (JSON writes -0 as 0). */
+function isPlainScalar(value: unknown): boolean {
   switch (typeof value) {
     case 'string':
     case 'boolean':
       return true;
     case 'number':
-      return Number.isFinite(value) && !Object.is(value, -0);
-    case 'object': {
-      if (depth > PLAIN_JSON_DEPTH_MAX) return false;
-      if (Array.isArray(value)) {
-        for (const item of value) if (!isPlainJson(item, depth + 1)) return false;
-        return true;
-      }
-      const prototype = Object.getPrototypeOf(value);
-      if (prototype !== Object.prototype && prototype !== null) return false;
-      for (const key in value) if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
-      return true;
-    }
+      return Number.isFinite(value) && (value !== 0 || 1 / value > 0);
+    case 'object':
+      return value === null;
     default:
       return false;
   }

@@ -1,4 +1,4 @@
-import { invariant } from '../core/assert.ts';
+import { InvariantError } from '../core/assert.ts';
 
 export interface Queued {
   time: number;
@@ -15,7 +15,8 @@ export class EventQueue<Entry extends Queued> {
   }
 
   push(entry: Entry): void {
-    invariant(Number.isFinite(entry.time), () => `event time must be finite, got ${entry.time}`);
+    // Not invariant() with a message closure: this runs on every event.
+    if (!Number.isFinite(entry.time)) throw new InvariantError(`event time must be finite, got ${entry.time}`);
     const heap = this.heap;
     heap.push(entry);
     let index = heap.length - 1;

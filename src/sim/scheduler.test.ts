@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { historyHash } from '../core/history.ts';
 import { protocolByName } from '../protocols/index.ts';
@@ -82,5 +83,37 @@ describe('the scheduler seam', () => {
     const popped: string[] = [];
     for (let entry = queue.pop(); entry !== undefined; entry = queue.pop()) popped.push(`${entry.time}/${entry.seq}`);
     expect(popped).toEqual(['0/5', '1/1', '1/4', '3/3', '5/0', '5/2', '5/6']);
+  });
+
+  it('the default scheduler takes messages (lane or heap) and timers in exact (time, seq) order, adds and takes interleaved', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 30 }), fc.nat(3)), { maxLength: 80 }),
+        (steps) => {
+          const scheduler = new TimeOrderScheduler();
+          const pending: PendingEvent[] = [];
+          let seq = 0;
+          let now = 0;
+          for (const [isMessage, delay, takes] of steps) {
+            const time = now + delay;
+            const event: PendingEvent = isMessage
+              ? { time, seq: seq++, kind: 'message', from: 1, to: 2, msg: seq, body: null }
+              : { time, seq: seq++, kind: 'timer', node: 1, name: 't', token: seq };
+            scheduler.add(event);
+            pending.push(event);
+            for (let k = 0; k < takes && pending.length > 0; k += 1) {
+              pending.sort((a, b) => a.time - b.time || a.seq - b.seq);
+              const expected = pending.shift();
+              // Taken after a peek (as the simulator does) or without one.
+              if ((k % 2 === 0 && scheduler.peek() !== expected) || scheduler.take() !== expected) return false;
+              now = Math.max(now, expected!.time);
+            }
+            if (scheduler.size !== pending.length) return false;
+          }
+          return true;
+        },
+      ),
+      { numRuns: 300, seed: 15 },
+    );
   });
 });

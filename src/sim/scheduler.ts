@@ -60,23 +60,68 @@ export interface SchedulerView {
 /**
  * The default strategy: earliest due time first, ties in insertion order. Every pinned history hash was made
  * with this order.
+ *
+ * Messages whose (time, seq) is not before the last message added wait in a plain FIFO lane instead of the heap:
+ * under a constant latency every message does (each is sent later than the one before and arrives as much
+ * later), so the heap keeps only timers, callbacks and the messages that overtake. The lane is sorted by
+ * construction, so taking the smaller of its head and the heap's top gives exactly the heap's order.
  */
 export class TimeOrderScheduler implements Scheduler {
   private readonly queue = new EventQueue<PendingEvent>();
+  private readonly lane: PendingEvent[] = [];
+  /** Index of the lane's head: taken messages are cut off the array in bulk, not shifted one by one. */
+  private laneHead = 0;
+  /** Where the event peek() last showed is (the simulator peeks, then takes, every event); reset by add(). */
+  private peeked: 'lane' | 'heap' | null = null;
 
   get size(): number {
-    return this.queue.size;
+    return this.queue.size + this.lane.length - this.laneHead;
   }
 
   add(event: PendingEvent): void {
+    this.peeked = null;
+    const lane = this.lane;
+    if (event.kind === 'message' && (lane.length === this.laneHead || !isBefore(event, lane[lane.length - 1]))) {
+      lane.push(event);
+      return;
+    }
     this.queue.push(event);
   }
 
   peek(): PendingEvent | undefined {
-    return this.queue.peek();
+    const top = this.queue.peek();
+    if (this.laneHead === this.lane.length) {
+      this.peeked = 'heap';
+      return top;
+    }
+    const head = this.lane[this.laneHead];
+    if (top === undefined || isBefore(head, top)) {
+      this.peeked = 'lane';
+      return head;
+    }
+    this.peeked = 'heap';
+    return top;
   }
 
   take(): PendingEvent | undefined {
-    return this.queue.pop();
+    const peeked = this.peeked ?? (this.peek(), this.peeked);
+    this.peeked = null;
+    if (peeked === 'heap') return this.queue.pop();
+    const lane = this.lane;
+    const head = lane[this.laneHead];
+    this.laneHead += 1;
+    if (this.laneHead === lane.length) {
+      lane.length = 0;
+      this.laneHead = 0;
+    } else if (this.laneHead >= 4096 && this.laneHead * 2 >= lane.length) {
+      lane.splice(0, this.laneHead);
+      this.laneHead = 0;
+    }
+    return head;
   }
+}
+
+/** The heap's order: earlier time first, then earlier insertion. */
+function isBefore(a: PendingEvent, b: PendingEvent): boolean {
+  return a.time < b.time || (a.time === b.time && a.seq < b.seq);
 }

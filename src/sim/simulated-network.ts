@@ -20,8 +20,10 @@ import type { PendingMessage } from './scheduler.ts';
 export interface NetworkHost {
   now(): number;
   record(event: DistributiveOmit<HistoryEvent, 'i' | 't'>): void;
-  /** Schedules a message to arrive at `message.time`. */
-  enqueue(message: Omit<PendingMessage, 'seq'>): void;
+  /** Records a send: record({ type: 'send', ... }) without the object, on the path every message takes. */
+  recordSend(from: NodeId, to: NodeId, msg: number, body: Json): void;
+  /** Schedules a message to arrive at `message.time`; the host numbers it (its `seq` is given as 0). */
+  enqueue(message: PendingMessage): void;
 }
 
 /**
@@ -33,6 +35,13 @@ export interface NetworkHost {
 export class SimulatedNetwork {
   private readonly reach = new Reachability();
   private readonly heldMessages = new Map<number, Array<Omit<PendingMessage, 'seq' | 'time'>>>();
+  /**
+   * The latest arrival time on each FIFO link that carried a message: a flat array by from * stride + to for the
+   * node ids the simulator said it has (looked up on every message), NaN for a link that carried none; a map for
+   * any other id.
+   */
+  private readonly lastArrivalByLink: Float64Array;
+  private readonly stride: number;
   private readonly lastArrivalMs = new Map<number, number>();
   private readonly baseLink: LinkConfig;
   private link: LinkConfig;
@@ -47,7 +56,12 @@ export class SimulatedNetwork {
     config: Partial<LinkConfig>,
     /** Deep-freeze every body sent (a debug aid: see SimulatorConfig.freezeMessages). */
     private readonly freezeMessages = true,
+    /** Node ids are 1..nodeCount: their links' arrival times go in a flat array (others in a map). */
+    nodeCount = 0,
   ) {
+    // Up to 256 nodes (half a MiB of times at most); a larger cluster keeps them in the map alone.
+    this.stride = nodeCount <= 256 ? nodeCount + 1 : 0;
+    this.lastArrivalByLink = new Float64Array(this.stride * this.stride).fill(NaN);
     const problem = validateLink(config);
     invariant(problem === null, `network: ${problem}`);
     this.baseLink = { ...DEFAULT_LINK, ...config };
@@ -59,9 +73,9 @@ export class SimulatedNetwork {
     const msg = this.nextMessage;
     this.nextMessage += 1;
     if (this.freezeMessages) deepFreeze(body);
-    this.host.record({ type: 'send', node: from, to, msg, body });
+    this.host.recordSend(from, to, msg, body);
     if (from === to) {
-      this.host.enqueue({ time: this.host.now(), kind: 'message', from, to, msg, body });
+      this.host.enqueue({ time: this.host.now(), seq: 0, kind: 'message', from, to, msg, body });
       return;
     }
     const blocked = this.reach.blocked(from, to);
@@ -74,10 +88,10 @@ export class SimulatedNetwork {
       this.host.record({ type: 'drop', node: from, to, msg, reason: 'loss' });
       return;
     }
-    this.transmit(from, to, msg, body);
+    this.transmit(from, to, msg, body, link);
     if (link.duplicateRate > 0 && this.random.next() < link.duplicateRate) {
       this.host.record({ type: 'duplicate', node: from, to, msg });
-      this.transmit(from, to, msg, body);
+      this.transmit(from, to, msg, body, link);
     }
   }
 
@@ -176,7 +190,7 @@ export class SimulatedNetwork {
       held: [...this.heldMessages].map(([key, messages]) => [key, messages.map((message) => message.body)]),
       // Past arrival times no longer bound anything (arrivals are never before now), so they read as 0.
       // Sorted by link: the order links were first used in depends on the interleaving, not on the state.
-      lastArrival: [...this.lastArrivalMs]
+      lastArrival: [...this.lastArrivals()]
         .sort((a, b) => a[0] - b[0])
         .map(([key, timeMs]) => [key, Math.max(0, timeMs - this.host.now())]),
     };
@@ -188,22 +202,41 @@ export class SimulatedNetwork {
   }
 
   /** Puts one copy of a message on the wire, or on hold. */
-  private transmit(from: NodeId, to: NodeId, msg: MessageRef, body: Json): void {
-    const key = linkKey(from, to);
+  private transmit(from: NodeId, to: NodeId, msg: MessageRef, body: Json, link = this.linkFor(from, to)): void {
     if (this.reach.isHeld(from, to)) {
+      const key = linkKey(from, to);
       const held = this.heldMessages.get(key) ?? [];
       held.push({ kind: 'message', from, to, msg, body });
       this.heldMessages.set(key, held);
       return;
     }
-    const link = this.linkFor(from, to);
     let arrivalMs = roundMs(this.host.now() + sampleLatency(link.latency, this.random));
     if (link.fifo) {
       // Never before the previous message on this link; equal times keep send order through the insertion order.
-      arrivalMs = Math.max(arrivalMs, this.lastArrivalMs.get(key) ?? 0);
-      this.lastArrivalMs.set(key, arrivalMs);
+      if (from < this.stride && to < this.stride) {
+        const slot = from * this.stride + to;
+        const lastMs = this.lastArrivalByLink[slot];
+        if (lastMs > arrivalMs) arrivalMs = lastMs; // false for NaN: the link's first message
+        this.lastArrivalByLink[slot] = arrivalMs;
+      } else {
+        const key = linkKey(from, to);
+        arrivalMs = Math.max(arrivalMs, this.lastArrivalMs.get(key) ?? 0);
+        this.lastArrivalMs.set(key, arrivalMs);
+      }
     }
-    this.host.enqueue({ time: arrivalMs, kind: 'message', from, to, msg, body });
+    this.host.enqueue({ time: arrivalMs, seq: 0, kind: 'message', from, to, msg, body });
+  }
+
+  /** Every FIFO link that carried a message, by link key, with its latest arrival time (in no particular order). */
+  private lastArrivals(): Map<number, number> {
+    const all = new Map(this.lastArrivalMs);
+    for (let from = 0; from < this.stride; from += 1) {
+      for (let to = 0; to < this.stride; to += 1) {
+        const lastMs = this.lastArrivalByLink[from * this.stride + to];
+        if (!Number.isNaN(lastMs)) all.set(linkKey(from, to), lastMs);
+      }
+    }
+    return all;
   }
 
   private linkFor(from: NodeId, to: NodeId): LinkConfig {

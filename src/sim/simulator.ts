@@ -1,7 +1,10 @@
-import { invariant } from '../core/assert.ts';
+import { invariant, InvariantError } from '../core/assert.ts';
 import {
   historyIndex,
   isIndexedType,
+  OrderInterner,
+  type HistoryIndex,
+  type MessageRef,
   keepStreamed,
   recordEvent,
   recordedHistory,
@@ -14,6 +17,7 @@ import {
 } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import { nodeIds } from '../core/ids.ts';
+import { COLUMN, storeOf, type EventStore } from '../core/event-store.ts';
 import { deepFreeze, isPlainJson, type Json, type JsonObject } from '../core/json.ts';
 import {
   acceptsMessage,
@@ -51,8 +55,9 @@ export interface SimulatorConfig {
   scheduler?: Scheduler;
   /**
    * Deep-freezes every message sent and every record persisted, so a node that mutates one afterwards throws
-   * instead of silently rewriting the history. Costs about a quarter of a run's time, so it is off by default
-   * and on in the test suite (TOB_LAB_FREEZE=1, set in vitest.config.ts) and wherever that variable is set.
+   * instead of silently rewriting the history, and records events by the checked paths (stampEvent) instead of
+   * the fast ones. A run takes 2 to 3 times as long, so it is off by default and on in the test suite
+   * (TOB_LAB_FREEZE=1, set in vitest.config.ts) and wherever that variable is set.
    */
   freezeMessages?: boolean;
   /**
@@ -85,6 +90,10 @@ interface OpenBatch {
   firstTimerToken: number;
   closesAtMs: number;
 }
+
+/** What a handler is run for: the work it handles, or a boot with what the log gave back. */
+type HandlerWork =
+  Exclude<NodeWork, { kind: 'unread' }> | { kind: 'start'; recovered: readonly Json[]; found: { tornRecords: number } };
 
 interface NodeSlot {
   id: NodeId;
@@ -152,10 +161,16 @@ export class Simulator {
   private readonly freezeMessages: boolean;
   private readonly stream: ((event: HistoryEvent) => void) | undefined;
   private readonly streamOnly: boolean;
+  /** The history's column store (undefined when streaming) and index: recordColumnar writes to them directly. */
+  private readonly store: EventStore | undefined;
+  private readonly index: HistoryIndex;
+  /** Deliveries whose order equals a recent one share its object (see OrderInterner; recordDelivery). */
+  private readonly orders = new OrderInterner();
   /** Events recorded so far: the next event's position (history.events is shorter when streaming). */
   private recorded = 0;
   private readonly network: SimulatedNetwork;
-  private readonly slots = new Map<NodeId, NodeSlot>();
+  /** By node id (ids are 1..nodeCount): an array, since the hot path looks a slot up on every event. */
+  private readonly slots: Array<NodeSlot | undefined> = [];
   private readonly joinLater: ReadonlySet<NodeId>;
   /** Insertion order of pending events: the tie-break of the default scheduler and each event's identity. */
   private nextSeq = 0;
@@ -184,18 +199,27 @@ export class Simulator {
       {
         now: () => this.now,
         record: (event) => this.record(event),
+        recordSend: (from, to, msg, body) => {
+          if (!this.recordColumnar(COLUMN.send, from, to, msg, body))
+            this.record({ type: 'send', node: from, to, msg, body });
+        },
         enqueue: (message) => this.enqueue(message),
       },
       randomStream(config.seed, 'network'),
       config.network ?? {},
       this.freezeMessages,
+      config.nodeCount,
     );
     for (const link of config.links ?? []) this.network.setBaseLatency(link.from, link.to, link.latency);
     // Streaming keeps only the indexed events, as plain objects; otherwise the whole history, in a column store.
     this.history =
       config.stream === undefined ? recordedHistory(this.nodes.slice()) : streamedHistory(this.nodes.slice());
+    const index = this.history.index;
+    invariant(index !== undefined, 'a recorded or streamed history keeps an index');
+    this.index = index;
+    this.store = config.stream === undefined ? storeOf(this.history.events) : undefined;
     this.joinLater = new Set(config.joinLater ?? []);
-    for (const id of this.nodes) this.slots.set(id, this.makeSlot(id, config.seed));
+    for (const id of this.nodes) this.slots[id] = this.makeSlot(id, config.seed);
   }
 
   /** Boots every node at the current time, except those that join later. */
@@ -221,7 +245,7 @@ export class Simulator {
   /** Runs `run` at virtual time `timeMs` (not before now). */
   schedule(timeMs: number, run: () => void): void {
     invariant(timeMs >= this.now, () => `cannot schedule in the past: ${timeMs} < ${this.now}`);
-    this.enqueue({ time: timeMs, kind: 'callback', run });
+    this.enqueue({ time: timeMs, seq: 0, kind: 'callback', run });
   }
 
   /** Handles every event up to and including `timeMs`, unless a bound stops the run first. */
@@ -314,7 +338,7 @@ export class Simulator {
   private takeSubmission(slot: NodeSlot, payload: string): SubmissionId {
     const id = `s${this.nextSubmission}`;
     this.nextSubmission += 1;
-    this.record({ type: 'submit', node: slot.id, id, payload });
+    this.recordSubmit(slot.id, id, payload);
     return id;
   }
 
@@ -549,9 +573,68 @@ export class Simulator {
   }
 
   private slot(node: NodeId): NodeSlot {
-    const slot = this.slots.get(node);
-    invariant(slot !== undefined, () => `unknown node ${node}: this cluster has nodes ${this.nodes.join(', ')}`);
+    const slot = this.slots[node];
+    // Not invariant() with a message closure: this runs several times per event.
+    if (slot === undefined)
+      throw new InvariantError(`unknown node ${node}: this cluster has nodes ${this.nodes.join(', ')}`);
     return slot;
+  }
+
+  /**
+   * Records a send, receive, timer or persist (kind: one of COLUMN; peer and msg 0 where the type has none)
+   * straight into the column store, with no event object built: most of a run's events come through here. In
+   * streaming mode, or when a field does not fit a column, it returns false and the caller records the event.
+   */
+  private recordColumnar(kind: number, node: NodeId, peer: NodeId, msg: MessageRef, object: unknown): boolean {
+    const store = this.store;
+    if (store === undefined || typeof msg !== 'number' || !store.addFields(kind, node, peer, msg, object, this.now))
+      return false;
+    this.recorded += 1;
+    this.index.addUnindexed(node);
+    return true;
+  }
+
+  /**
+   * Records a delivery. Outside the debug switch it is built here as the stamped event, in stampEvent's layout
+   * (type, node, id, origin, payload, order if any, i, t), with no intermediate object; under the switch it goes
+   * through stampEvent, spread, so that its check catches a field a protocol adds that the history would lose.
+   * The layouts are the same bytes (src/sim/record-paths.test.ts compares whole histories made both ways).
+   */
+  private recordDelivery(node: NodeId, delivery: Delivery): void {
+    const store = this.store;
+    if (this.freezeMessages || store === undefined) {
+      this.record({ type: 'deliver', node, ...delivery });
+      return;
+    }
+    const { id, origin, payload, order } = delivery;
+    const i = store.length;
+    const t = this.now;
+    this.keep(
+      store,
+      order === undefined
+        ? { type: 'deliver', node, id, origin, payload, i, t }
+        : { type: 'deliver', node, id, origin, payload, order: this.orders.intern(order), i, t },
+    );
+  }
+
+  /** Records an ack or a submit as deliveries are (see recordDelivery): stamped here outside the debug switch. */
+  private recordAck(node: NodeId, id: SubmissionId): void {
+    const store = this.store;
+    if (this.freezeMessages || store === undefined) this.record({ type: 'ack', node, id });
+    else this.keep(store, { type: 'ack', node, id, i: store.length, t: this.now });
+  }
+
+  private recordSubmit(node: NodeId, id: SubmissionId, payload: string): void {
+    const store = this.store;
+    if (this.freezeMessages || store === undefined) this.record({ type: 'submit', node, id, payload });
+    else this.keep(store, { type: 'submit', node, id, payload, i: store.length, t: this.now });
+  }
+
+  /** A stamped event of a type the store keeps as an object: into the store and the checkers' index. */
+  private keep(store: EventStore, stamped: HistoryEvent): void {
+    store.addKept(stamped);
+    this.index.add(stamped);
+    this.recorded += 1;
   }
 
   private record(event: DistributiveOmit<HistoryEvent, 'i' | 't'>): void {
@@ -592,9 +675,7 @@ export class Simulator {
     slot.up = true;
     slot.paused = false;
     slot.bootClockMs = slot.clock.read(this.now);
-    const recovered = recovery.records;
-    const found = { tornRecords: recovery.tornRecords };
-    this.invoke(slot, (instance) => instance.start(slot.context, recovered, found));
+    this.invoke(slot, { kind: 'start', recovered: recovery.records, found: { tornRecords: recovery.tornRecords } });
   }
 
   private handle(event: PendingEvent): void {
@@ -614,12 +695,14 @@ export class Simulator {
     }
   }
 
-  /** Numbers an event in insertion order and hands it to the scheduler. */
-  private enqueue(event: DistributiveOmit<PendingEvent, 'seq'>): void {
-    const full = event as PendingEvent;
-    full.seq = this.nextSeq;
+  /**
+   * Numbers an event in insertion order and hands it to the scheduler. Callers build the event with a `seq` of 0
+   * in its literal, so every event of a kind has one shape from birth (the queue compares them on every push).
+   */
+  private enqueue(event: PendingEvent): void {
+    event.seq = this.nextSeq;
     this.nextSeq += 1;
-    this.scheduler.add(full);
+    this.scheduler.add(event);
   }
 
   private arrive(message: PendingMessage): void {
@@ -646,33 +729,33 @@ export class Simulator {
     }
     switch (work.kind) {
       case 'message':
-        this.record({ type: 'receive', node: slot.id, from: work.from, msg: work.msg });
-        this.invoke(slot, (instance) => instance.message(slot.context, work.from, work.body));
-        return;
+        if (!this.recordColumnar(COLUMN.receive, slot.id, work.from, work.msg, undefined))
+          this.record({ type: 'receive', node: slot.id, from: work.from, msg: work.msg });
+        break;
       case 'timer':
         // Re-check: a timer that waited in the backlog may have been re-armed or cancelled meanwhile.
         if (slot.timers.get(work.name) !== work.token) return;
         slot.timers.delete(work.name);
-        this.record({ type: 'timer', node: slot.id, name: work.name });
-        this.invoke(slot, (instance) => instance.timer(slot.context, work.name));
-        return;
-      case 'submit':
-        this.invoke(slot, (instance) => instance.submit(slot.context, { id: work.id, payload: work.payload }));
-        return;
+        if (!this.recordColumnar(COLUMN.timer, slot.id, 0, 0, work.name))
+          this.record({ type: 'timer', node: slot.id, name: work.name });
+        break;
       case 'unread': {
+        // Read only now (it came while the node was paused): numbered and recorded as it is read.
         const id = this.takeSubmission(slot, work.payload);
-        this.invoke(slot, (instance) => instance.submit(slot.context, { id, payload: work.payload }));
+        this.invoke(slot, { kind: 'submit', id, payload: work.payload });
         return;
       }
     }
+    this.invoke(slot, work);
   }
 
-  private invoke(slot: NodeSlot, run: (instance: ProtocolNode) => void): void {
+  private invoke(slot: NodeSlot, work: HandlerWork): void {
     const instance = slot.instance;
-    invariant(slot.up, () => `node ${slot.id} is down and cannot handle anything`);
-    invariant(instance !== null, () => `node ${slot.id} has no instance and cannot handle anything`);
+    if (!slot.up || instance === null) {
+      throw new InvariantError(`node ${slot.id} is down or has no instance and cannot handle anything`);
+    }
     if (slot.batch === null && slot.crashPoint === null && !slot.disk.full) {
-      this.runHandler(slot, instance, run);
+      this.runHandler(slot, instance, work);
       return;
     }
     const window = slot.crashPoint?.batch;
@@ -691,7 +774,7 @@ export class Simulator {
     const captured: CapturedOp[] = [];
     slot.capture = captured;
     try {
-      this.runHandler(slot, instance, run);
+      this.runHandler(slot, instance, work);
     } finally {
       slot.capture = null;
     }
@@ -726,9 +809,23 @@ export class Simulator {
     if (fired) slot.crashPoint = null;
   }
 
-  private runHandler(slot: NodeSlot, instance: ProtocolNode, run: (instance: ProtocolNode) => void): void {
+  /** Runs the handler `work` calls for (a switch, not a closure: this runs once per event). */
+  private runHandler(slot: NodeSlot, instance: ProtocolNode, work: HandlerWork): void {
     try {
-      run(instance);
+      switch (work.kind) {
+        case 'message':
+          instance.message(slot.context, work.from, work.body);
+          return;
+        case 'timer':
+          instance.timer(slot.context, work.name);
+          return;
+        case 'submit':
+          instance.submit(slot.context, { id: work.id, payload: work.payload });
+          return;
+        case 'start':
+          instance.start(slot.context, work.recovered, work.found);
+          return;
+      }
     } catch (error) {
       if (error instanceof ProtocolError) throw error;
       const text = error instanceof Error ? error.message : String(error);
@@ -743,7 +840,8 @@ export class Simulator {
 
   private persist(slot: NodeSlot, record: Json): void {
     slot.disk.append(this.freezeMessages ? deepFreeze(record) : record);
-    this.record({ type: 'persist', node: slot.id, record });
+    if (!this.recordColumnar(COLUMN.persist, slot.id, 0, 0, record))
+      this.record({ type: 'persist', node: slot.id, record });
   }
 
   /**
@@ -801,13 +899,13 @@ export class Simulator {
   }
 
   private setTimer(slot: NodeSlot, name: string, delayMs: number): void {
-    invariant(Number.isFinite(delayMs), () => `timer ${name}: delay must be finite, got ${delayMs}`);
-    invariant(delayMs >= 0, () => `timer ${name}: delay must be >= 0 ms, got ${delayMs}`);
+    if (!Number.isFinite(delayMs)) throw new InvariantError(`timer ${name}: delay must be finite, got ${delayMs}`);
+    if (!(delayMs >= 0)) throw new InvariantError(`timer ${name}: delay must be >= 0 ms, got ${delayMs}`);
     const token = this.nextTimerToken;
     this.nextTimerToken += 1;
     slot.timers.set(name, token);
     const time = roundMs(this.now + slot.clock.virtualDuration(delayMs));
-    this.enqueue({ time, kind: 'timer', node: slot.id, name, token });
+    this.enqueue({ time, seq: 0, kind: 'timer', node: slot.id, name, token });
   }
 
   private makeSlot(id: NodeId, seed: number | string): NodeSlot {
@@ -837,18 +935,33 @@ export class Simulator {
       peers,
       send: (to, message) => this.send(slot, to, message),
       broadcast: (message) => this.broadcast(slot, peers, message),
-      setTimer: (name, delayMs) => this.act(slot, 'volatile', () => this.setTimer(slot, name, delayMs)),
-      cancelTimer: (name) => this.act(slot, 'volatile', () => slot.timers.delete(name)),
+      // Outside a capture each call acts at once, with no closure made: these run several times per event.
+      setTimer: (name, delayMs) => {
+        if (slot.capture === null) this.setTimer(slot, name, delayMs);
+        else this.act(slot, 'volatile', () => this.setTimer(slot, name, delayMs));
+      },
+      cancelTimer: (name) => {
+        if (slot.capture === null) slot.timers.delete(name);
+        else this.act(slot, 'volatile', () => slot.timers.delete(name));
+      },
       persist: (record) => {
         if (slot.capture === null) this.persist(slot, record);
         else slot.capture.push({ kind: 'persist', record });
       },
       deliver: (delivery) => {
-        const run = () => this.record({ type: 'deliver', node: id, ...delivery });
-        if (slot.capture === null) run();
-        else slot.capture.push({ kind: 'effect', effect: 'deliver', run, delivery });
+        if (slot.capture === null) this.recordDelivery(id, delivery);
+        else
+          slot.capture.push({
+            kind: 'effect',
+            effect: 'deliver',
+            run: () => this.record({ type: 'deliver', node: id, ...delivery }),
+            delivery,
+          });
       },
-      ack: (submission) => this.act(slot, 'ack', () => this.record({ type: 'ack', node: id, id: submission })),
+      ack: (submission) => {
+        if (slot.capture === null) this.recordAck(id, submission);
+        else this.act(slot, 'ack', () => this.record({ type: 'ack', node: id, id: submission }));
+      },
       announce: (announcement) =>
         this.act(slot, 'other', () => this.record({ type: 'announce', node: id, ...announcement })),
       // Local time since this instance booted, as a process clock counts it (live: performance.now()).

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { utf8Bytes } from './messages.ts';
+import {
+  encodedBytes,
+  entryBytes,
+  type Entry,
+  forwardedBytes,
+  isRaftMessage,
+  stringBytes,
+  utf8Bytes,
+} from './messages.ts';
 import { LeaderProgress } from './progress.ts';
 
 describe('raft hot path', () => {
@@ -30,5 +38,85 @@ describe('raft hot path', () => {
       ),
       { numRuns: 500, seed: 15 },
     );
+  });
+
+  it('majorityIndex stays exact over a run of replies, going up and (as no term does) down', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.array(fc.tuple(fc.nat(12), fc.integer({ min: 0, max: 60 })), { maxLength: 60 }),
+        (peerCount, steps) => {
+          const peers = Array.from({ length: peerCount }, (_, index) => index + 2);
+          const progress = new LeaderProgress(peers, 0);
+          const matches = new Map(peers.map((peer) => [peer, 0]));
+          let own = 0;
+          for (const [which, value] of steps) {
+            if (which === 0)
+              own = value; // the leader's own last index (down too, to test the restart from 0)
+            else {
+              const peer = peers[(which - 1) % peerCount];
+              progress.matched(peer, value);
+              matches.set(peer, Math.max(matches.get(peer) ?? 0, value));
+            }
+            const sorted = [own, ...matches.values()].sort((a, b) => b - a);
+            if (progress.majorityIndex(own, peerCount + 1) !== sorted[Math.floor((peerCount + 1) / 2)]) return false;
+          }
+          return true;
+        },
+      ),
+      { numRuns: 300, seed: 15 },
+    );
+  });
+
+  it('entry, submission and string byte counts are what JSON encoding gives, escapes and all', () => {
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('"', '\\', '\n', '\u007f', 'é'));
+    const whole = fc.oneof(fc.nat(), fc.constantFrom(0, 2 ** 48, Number.MAX_SAFE_INTEGER, -0));
+    const entry: fc.Arbitrary<Entry> = fc.oneof(
+      fc.record({ term: whole }),
+      fc.record({ term: whole, origin: whole, seq: whole, id: text, payload: text }),
+    );
+    fc.assert(
+      fc.property(entry, (value) => entryBytes(value) === encodedBytes(value)),
+      { numRuns: 1000, seed: 15 },
+    );
+    fc.assert(
+      fc.property(
+        fc.record({ seq: whole, id: text, payload: text }),
+        (value) => forwardedBytes(value) === encodedBytes(value),
+      ),
+      { numRuns: 1000, seed: 15 },
+    );
+    fc.assert(
+      fc.property(text, (value) => stringBytes(value) === encodedBytes(value)),
+      { numRuns: 1000, seed: 15 },
+    );
+    // Key order does not matter, and a shape that is neither entry is encoded rather than guessed.
+    expect(entryBytes({ payload: 'p', id: 'i', seq: 1, origin: 2, term: 3 } as Entry)).toBe(
+      encodedBytes({ term: 3, origin: 2, seq: 1, id: 'i', payload: 'p' }),
+    );
+    const odd = { term: 1, extra: 'x' } as unknown as Entry;
+    expect(entryBytes(odd)).toBe(encodedBytes(odd));
+  });
+
+  it('messages are checked key by key without key arrays: missing, extra and inherited keys as before', () => {
+    const vote = { type: 'VOTE', term: 1, lastLogIndex: 0, lastLogTerm: 0, pre: true };
+    expect(isRaftMessage(vote)).toBe(true);
+    const { pre: _pre, ...withoutPre } = vote;
+    expect(isRaftMessage(withoutPre)).toBe(false);
+    expect(isRaftMessage({ ...vote, pre: undefined })).toBe(false);
+    expect(isRaftMessage({ ...withoutPre, other: true })).toBe(false);
+    const entries = [{ term: 1 }, { term: 1, origin: 2, seq: 1, id: 'a', payload: 'p' }];
+    const append = { type: 'APPEND', term: 1, prevLogIndex: 0, prevLogTerm: 0, entries, leaderCommit: 0 };
+    expect(isRaftMessage(append)).toBe(true);
+    expect(isRaftMessage({ ...append, entries: { 0: { term: 1 }, length: 1 } })).toBe(false);
+    expect(isRaftMessage({ ...append, entries: [...entries, { term: 2 }] })).toBe(false);
+    const prototype = Object.prototype as Record<string, unknown>;
+    try {
+      prototype.polluted = 1; // an inherited key is not the message's own: Object.keys never listed it either
+      expect(isRaftMessage(vote)).toBe(true);
+      expect(isRaftMessage(withoutPre)).toBe(false);
+    } finally {
+      delete prototype.polluted;
+    }
   });
 });

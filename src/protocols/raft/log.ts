@@ -1,5 +1,5 @@
 import { invariant } from '../../core/assert.ts';
-import { encodedBytes, type Entry } from './messages.ts';
+import { entryBytes, type Entry } from './messages.ts';
 
 /**
  * The replicated log in memory, indexed from 1 as in the paper (index 0 is the empty prefix, term 0). It mirrors
@@ -42,7 +42,7 @@ export class RaftLog {
     for (const entry of entries) {
       invariant(entry.term >= this.lastTerm, () => `log terms must not go down: ${entry.term} after ${this.lastTerm}`);
       this.entries.push(entry);
-      this.sizes.push(encodedBytes(entry));
+      this.sizes.push(entryBytes(entry));
     }
   }
 

@@ -42,6 +42,48 @@ export function encodedBytes(value: unknown): number {
 }
 
 /**
+ * encodedBytes of a string, quotes and escapes included. Printable ASCII without a quote or backslash (every
+ * payload and id of a usual run) is counted without encoding it: this runs for every entry a node logs and
+ * every payload it checks.
+ */
+export function stringBytes(text: string): number {
+  for (let k = 0; k < text.length; k += 1) {
+    const code = text.charCodeAt(k);
+    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return encodedBytes(text);
+  }
+  return text.length + 2;
+}
+
+/** encodedBytes of a number: its decimal digits for a whole number JSON writes without an exponent. */
+function numberBytes(value: number): number {
+  return Number.isSafeInteger(value) ? String(value).length : encodedBytes(value);
+}
+
+/**
+ * encodedBytes of a log entry, summed from its fields instead of encoding it (on every append, on every node):
+ * '{"term":' (8) ',"origin":' (10) ',"seq":' (7) ',"id":' (6) ',"payload":' (11) '}' (1), keys in any order.
+ * Anything but the two entry shapes is encoded, so the count is always what the wire and the disk see.
+ */
+export function entryBytes(entry: Entry): number {
+  const fields = Object.keys(entry).length;
+  if (fields === 1 && typeof entry.term === 'number') return 9 + numberBytes(entry.term);
+  if (fields !== 5 || !isSubmissionEntry(entry)) return encodedBytes(entry);
+  const { term, origin, seq, id, payload } = entry;
+  if (typeof term !== 'number' || typeof origin !== 'number' || typeof seq !== 'number') return encodedBytes(entry);
+  if (typeof id !== 'string' || typeof payload !== 'string') return encodedBytes(entry);
+  return 43 + numberBytes(term) + numberBytes(origin) + numberBytes(seq) + stringBytes(id) + stringBytes(payload);
+}
+
+/** encodedBytes of a forwarded submission: '{"seq":' (7) ',"id":' (6) ',"payload":' (11) '}' (1). */
+export function forwardedBytes(submission: Forwarded): number {
+  const { seq, id, payload } = submission;
+  if (Object.keys(submission).length !== 3 || typeof seq !== 'number' || typeof id !== 'string')
+    return encodedBytes(submission);
+  if (typeof payload !== 'string') return encodedBytes(submission);
+  return 25 + numberBytes(seq) + stringBytes(id) + stringBytes(payload);
+}
+
+/**
  * Bytes of `text` in UTF-8, counted without encoding it (on the hot path: every entry appended): what
  * TextEncoder would give, a lone surrogate counting as the 3 bytes of the replacement character it becomes.
  */
@@ -66,27 +108,49 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** Exactly these keys, no others: an unknown key is a peer speaking another protocol (or garbage). */
+/**
+ * Exactly these keys, no others: an unknown key is a peer speaking another protocol (or garbage). Own enumerable
+ * keys are counted with for-in (the keys Object.keys lists, without an array per check: this runs for every
+ * message and every entry a node sends or reads).
+ */
 function hasKeys(value: Record<string, unknown>, keys: readonly string[]): boolean {
-  const own = Object.keys(value);
-  return own.length === keys.length && keys.every((key) => Object.hasOwn(value, key));
+  return ownKeyCount(value) === keys.length && hasAll(value, keys);
+}
+
+function ownKeyCount(value: Record<string, unknown>): number {
+  let own = 0;
+  for (const key in value) if (Object.hasOwn(value, key)) own += 1;
+  return own;
+}
+
+function hasAll(value: Record<string, unknown>, keys: readonly string[]): boolean {
+  for (const key of keys) if (!Object.hasOwn(value, key)) return false;
+  return true;
 }
 
 function isPayload(value: unknown): value is string {
   return (
-    typeof value === 'string' && value.length <= WIRE_PAYLOAD_BYTES_MAX && encodedBytes(value) <= WIRE_PAYLOAD_BYTES_MAX
+    typeof value === 'string' && value.length <= WIRE_PAYLOAD_BYTES_MAX && stringBytes(value) <= WIRE_PAYLOAD_BYTES_MAX
   );
 }
 
 const TERM_ONLY = ['term'] as const;
+const VOTE_KEYS = ['type', 'term', 'lastLogIndex', 'lastLogTerm', 'pre'] as const;
+const VOTE_RESP_KEYS = ['type', 'term', 'granted', 'pre'] as const;
+const APPEND_KEYS = ['type', 'term', 'prevLogIndex', 'prevLogTerm', 'entries', 'leaderCommit'] as const;
+const APPEND_RESP_KEYS = ['type', 'term', 'success', 'index'] as const;
+const FORWARD_KEYS = ['type', 'submissions'] as const;
 const SUBMISSION_KEYS = ['term', 'origin', 'seq', 'id', 'payload'] as const;
 const FORWARDED_KEYS = ['seq', 'id', 'payload'] as const;
 
 export function isEntry(value: unknown): value is Entry {
   if (!isObject(value) || !isCount(value.term) || value.term < 1) return false;
-  if (hasKeys(value, TERM_ONLY)) return true;
+  // hasKeys(value, TERM_ONLY), else hasKeys(value, SUBMISSION_KEYS), counting the keys once.
+  const own = ownKeyCount(value);
+  if (own === TERM_ONLY.length) return hasAll(value, TERM_ONLY);
   return (
-    hasKeys(value, SUBMISSION_KEYS) &&
+    own === SUBMISSION_KEYS.length &&
+    hasAll(value, SUBMISSION_KEYS) &&
     isNodeId(value.origin) &&
     isCount(value.seq) &&
     value.seq >= 1 &&
@@ -106,6 +170,13 @@ function isForwarded(value: unknown): value is Forwarded {
   );
 }
 
+/** A bounded list of entries, none of a term after `term` (an APPEND's), in one pass. */
+function areEntriesUpTo(value: unknown, term: number): value is Entry[] {
+  if (!Array.isArray(value) || value.length > WIRE_ENTRIES_MAX) return false;
+  for (const entry of value) if (!isEntry(entry) || entry.term > term) return false;
+  return true;
+}
+
 function isBoundedList<T>(value: unknown, item: (entry: unknown) => entry is T): value is T[] {
   return Array.isArray(value) && value.length <= WIRE_ENTRIES_MAX && value.every((entry) => item(entry));
 }
@@ -117,7 +188,7 @@ export function isRaftMessage(value: unknown): value is RaftMessage {
   switch (m.type) {
     case 'VOTE':
       return (
-        hasKeys(m, ['type', 'term', 'lastLogIndex', 'lastLogTerm', 'pre']) &&
+        hasKeys(m, VOTE_KEYS) &&
         isCount(m.term) &&
         m.term >= 1 &&
         isCount(m.lastLogIndex) &&
@@ -126,31 +197,22 @@ export function isRaftMessage(value: unknown): value is RaftMessage {
       );
     case 'VOTE_RESP':
       return (
-        hasKeys(m, ['type', 'term', 'granted', 'pre']) &&
-        isCount(m.term) &&
-        typeof m.granted === 'boolean' &&
-        typeof m.pre === 'boolean'
+        hasKeys(m, VOTE_RESP_KEYS) && isCount(m.term) && typeof m.granted === 'boolean' && typeof m.pre === 'boolean'
       );
     case 'APPEND':
       return (
-        hasKeys(m, ['type', 'term', 'prevLogIndex', 'prevLogTerm', 'entries', 'leaderCommit']) &&
+        hasKeys(m, APPEND_KEYS) &&
         isCount(m.term) &&
         m.term >= 1 &&
         isCount(m.prevLogIndex) &&
         isCount(m.prevLogTerm) &&
         isCount(m.leaderCommit) &&
-        isBoundedList(m.entries, isEntry) &&
-        m.entries.every((entry) => entry.term <= (m.term as number))
+        areEntriesUpTo(m.entries, m.term)
       );
     case 'APPEND_RESP':
-      return (
-        hasKeys(m, ['type', 'term', 'success', 'index']) &&
-        isCount(m.term) &&
-        typeof m.success === 'boolean' &&
-        isCount(m.index)
-      );
+      return hasKeys(m, APPEND_RESP_KEYS) && isCount(m.term) && typeof m.success === 'boolean' && isCount(m.index);
     case 'FORWARD':
-      return hasKeys(m, ['type', 'submissions']) && isBoundedList(m.submissions, isForwarded);
+      return hasKeys(m, FORWARD_KEYS) && isBoundedList(m.submissions, isForwarded);
     default:
       return false;
   }

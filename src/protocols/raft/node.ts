@@ -4,7 +4,7 @@ import type { Json } from '../../core/json.ts';
 import type { NodeContext, NodeStatus, ProtocolNode, Role, Submission } from '../../core/node.ts';
 import { RaftLog } from './log.ts';
 import {
-  encodedBytes,
+  stringBytes,
   type Entry,
   type Forwarded,
   isRaftRecord,
@@ -130,7 +130,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
       ctx.log(`submission ${submission.id} refused: ${this.options.pendingMax} submissions already pending`);
       return;
     }
-    const bytes = encodedBytes(submission.payload);
+    const bytes = stringBytes(submission.payload);
     if (bytes > this.options.payloadBytesMax) {
       ctx.log(
         `submission ${submission.id} refused: payload of ${bytes} bytes, more than payloadBytesMax ${this.options.payloadBytesMax}`,

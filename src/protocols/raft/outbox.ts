@@ -1,6 +1,6 @@
 import { invariant } from '../../core/assert.ts';
 import type { SubmissionId } from '../../core/ids.ts';
-import { encodedBytes, type Forwarded } from './messages.ts';
+import { forwardedBytes, type Forwarded } from './messages.ts';
 
 /**
  * This node's own submissions that are not applied yet, numbered 1, 2, 3... in submit order. The numbers are
@@ -43,7 +43,7 @@ export class Outbox {
     let bytes = 0;
     for (const submission of this.pending.values()) {
       if (batch.length >= countMax) break;
-      const size = encodedBytes(submission);
+      const size = forwardedBytes(submission);
       if (batch.length > 0 && bytes + size > bytesMax) break;
       batch.push(submission);
       bytes += size;

@@ -8,6 +8,11 @@ import type { NodeId } from '../../core/ids.ts';
 export class LeaderProgress {
   private readonly next = new Map<NodeId, number>();
   private readonly match = new Map<NodeId, number>();
+  /**
+   * The last majorityIndex answer: a lower bound of the next one while match indexes and the leader's log only
+   * grow (as within one term), so the next answer is found by climbing from it rather than by sorting.
+   */
+  private majorityFloor = 0;
 
   constructor(peers: readonly NodeId[], lastIndex: number) {
     for (const peer of peers) {
@@ -43,18 +48,35 @@ export class LeaderProgress {
     this.next.set(peer, Math.min(Math.max(this.matchIndex(peer) + 1, hint), lastIndex + 1));
   }
 
-  /** The highest index stored on a majority of the cluster, counting the leader's own log. */
+  /**
+   * The highest index stored on a majority of the cluster, counting the leader's own log: the largest x that at
+   * least floor(n/2) + 1 of the n indexes reach. Asked on every reply the leader gets, so it climbs from the last
+   * answer (one pass over the followers when nothing moved) instead of sorting; when the last answer is no longer
+   * held by a majority (indexes went down, which one term never does), it starts again from 0. Exact either way.
+   */
   majorityIndex(ownLastIndex: number, clusterSize: number): number {
     invariant(
       this.match.size + 1 === clusterSize,
       () => `progress covers ${this.match.size + 1} of ${clusterSize} nodes`,
     );
-    // A typed array sorts numbers natively, ascending: on the leader's every reply, so no spread or comparator.
-    const indexes = new Float64Array(clusterSize);
-    indexes[0] = ownLastIndex;
-    let k = 1;
-    for (const match of this.match.values()) indexes[k++] = match;
-    indexes.sort();
-    return indexes[clusterSize - 1 - Math.floor(clusterSize / 2)];
+    const need = Math.floor(clusterSize / 2) + 1;
+    let index = this.majorityFloor;
+    if (this.reaching(ownLastIndex, index) < need) index = 0;
+    for (;;) {
+      // The smallest index above the current answer that some node reaches: the only next candidate.
+      let candidate = ownLastIndex > index ? ownLastIndex : Infinity;
+      for (const match of this.match.values()) if (match > index && match < candidate) candidate = match;
+      if (candidate === Infinity || this.reaching(ownLastIndex, candidate) < need) break;
+      index = candidate;
+    }
+    this.majorityFloor = index;
+    return index;
+  }
+
+  /** How many nodes (the leader's own log included) hold index `index`. */
+  private reaching(ownLastIndex: number, index: number): number {
+    let count = ownLastIndex >= index ? 1 : 0;
+    for (const match of this.match.values()) if (match >= index) count += 1;
+    return count;
   }
 }

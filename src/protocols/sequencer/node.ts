@@ -55,8 +55,6 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
    * only through catch-up, as plain entries.
    */
   protected readonly log: Entry[] = [];
-  /** (term, seq) pairs already logged, as term -> seqs: numbers, not "term:seq" strings, on the hot path. */
-  private readonly seen = new Map<number, Set<number>>();
   /** Ids logged so far; kept only with dedupSubmissions, the one option that reads it. */
   private readonly deliveredIds = new Set<string>();
   /** Entries that arrived ahead of a gap, by seq. */
@@ -143,12 +141,12 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
       case 'CHAT':
         this.onChat(ctx, message);
         return;
-      case 'SEQ_CHAT': {
-        const entry = entryOf(message);
-        if (entry.term > this.term) this.onLeaderClaim(ctx, from, entry.term, entry.seq);
-        this.onEntry(ctx, entry);
+      case 'SEQ_CHAT':
+        // The message is read as the entry it carries (the schema admits no other key), without a copy: what is
+        // logged or buffered is built from it field by field (entryRecord) or kept unchanged.
+        if (message.term > this.term) this.onLeaderClaim(ctx, from, message.term, message.seq);
+        this.onEntry(ctx, message);
         return;
-      }
       case 'CATCHUP_REQ':
         this.onCatchupRequest(ctx, from, message.afterSeq);
         return;
@@ -355,11 +353,12 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
   }
 
   private onEntry(ctx: Context, entry: Entry): void {
-    if (this.seen.get(entry.term)?.has(entry.seq) === true) return; // Exactly-once by (term, seq), as documented.
-    // Documented: a seq already delivered is "seen", even when it names a different message (see class comment).
+    // Exactly once by (term, seq), as documented: the log only grows, so a (term, seq) already logged has a seq
+    // at most lastSeq, and this one test refuses it. Documented too: a seq already delivered counts as seen, even
+    // when it names a different message (see the class comment).
     if (entry.seq <= this.lastSeq) return;
     if (entry.seq > this.lastSeq + 1) {
-      if (this.buffer.size < this.options.bufferMax) this.buffer.set(entry.seq, entry);
+      if (this.buffer.size < this.options.bufferMax) this.buffer.set(entry.seq, entryOf(entry));
       this.requestCatchup(ctx);
       return;
     }
@@ -399,9 +398,6 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
 
   protected append(entry: Entry): void {
     this.log.push(entry);
-    const seqs = this.seen.get(entry.term);
-    if (seqs === undefined) this.seen.set(entry.term, new Set([entry.seq]));
-    else seqs.add(entry.seq);
     if (this.options.dedupSubmissions) this.deliveredIds.add(entry.id);
   }
 

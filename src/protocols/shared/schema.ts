@@ -81,17 +81,37 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return prototype === Object.prototype || prototype === null;
 }
 
+/** Each shape's keys, listed once: a host checks every message it carries against a shape. */
+const shapeKeys = new WeakMap<Shape, readonly string[]>();
+
+function keysOf(shape: Shape): readonly string[] {
+  let keys = shapeKeys.get(shape);
+  if (keys === undefined) {
+    keys = Object.keys(shape);
+    shapeKeys.set(shape, keys);
+  }
+  return keys;
+}
+
 /** Exactly the keys of `shape` (own keys, so "__proto__" as a JSON key counts as a key), each passing its check. */
 export function matches(value: unknown, shape: Shape): value is Record<string, unknown> {
+  return matchesKeys(value, shape, keysOf(shape));
+}
+
+/**
+ * matches() with the shape's keys at hand. The value's own enumerable keys are walked with for-in, which lists
+ * the same keys as Object.keys (inherited ones are skipped) without making an array for every message.
+ */
+function matchesKeys(value: unknown, shape: Shape, keys: readonly string[]): value is Record<string, unknown> {
   if (!isPlainObject(value)) return false;
-  const keys = Object.keys(value);
   let named = 0;
-  for (const key of keys) {
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
     if (!Object.hasOwn(shape, key)) return false;
     named += 1;
   }
-  if (named !== Object.keys(shape).length) return false;
-  for (const key of Object.keys(shape)) if (!shape[key](value[key])) return false;
+  if (named !== keys.length) return false;
+  for (const key of keys) if (!shape[key](value[key])) return false;
   return true;
 }
 
@@ -105,14 +125,17 @@ export const object =
  * protocol's isMessage; `types` lists what it accepts, for docs and tests.
  */
 export function messageSchema(shapes: Readonly<Record<string, Shape>>): { check: Check; types: string[] } {
-  const withType = new Map<string, Shape>();
-  for (const [type, shape] of Object.entries(shapes)) withType.set(type, { ...shape, type: oneOf(type) });
+  const withType = new Map<string, { shape: Shape; keys: readonly string[] }>();
+  for (const [type, shape] of Object.entries(shapes)) {
+    const full: Shape = { ...shape, type: oneOf(type) };
+    withType.set(type, { shape: full, keys: Object.keys(full) });
+  }
   return {
     types: [...withType.keys()],
     check: (value) => {
       if (!isPlainObject(value) || typeof value.type !== 'string') return false;
-      const shape = withType.get(value.type);
-      return shape !== undefined && matches(value, shape);
+      const entry = withType.get(value.type);
+      return entry !== undefined && matchesKeys(value, entry.shape, entry.keys);
     },
   };
 }

@@ -1,0 +1,60 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { count, matches, messageSchema, payload, type Shape } from './schema.ts';
+
+const SHAPE: Shape = { term: count, text: payload };
+const schema = messageSchema({ PING: SHAPE });
+
+/** The check as first written (Object.keys of the value): what matches() must still answer. */
+function reference(value: unknown, shape: Shape): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  const keys = Object.keys(value);
+  if (keys.some((key) => !Object.hasOwn(shape, key)) || keys.length !== Object.keys(shape).length) return false;
+  return Object.keys(shape).every((key) => shape[key]((value as Record<string, unknown>)[key]));
+}
+
+describe('schema matching without a key array per message', () => {
+  it('answers as the Object.keys check for any JSON value, typed or not', () => {
+    const near = fc.record(
+      { term: fc.oneof(fc.nat(), fc.double(), fc.string()), text: fc.oneof(fc.string(), fc.nat()) },
+      { requiredKeys: [] },
+    );
+    const value = fc.oneof(
+      fc.jsonValue(),
+      near,
+      fc.tuple(near, fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 2 })).map(([a, b]) => ({ ...b, ...a })),
+    );
+    fc.assert(
+      fc.property(value, (candidate) => {
+        if (matches(candidate, SHAPE) !== reference(candidate, SHAPE)) return false;
+        const typed = candidate !== null && typeof candidate === 'object' ? { type: 'PING', ...candidate } : candidate;
+        return schema.check(typed) === reference(typed, { ...SHAPE, type: (v) => v === 'PING' });
+      }),
+      { numRuns: 2000, seed: 15 },
+    );
+  });
+
+  it('refuses an extra key, a missing key and an own "__proto__" key; takes a null-prototype object', () => {
+    expect(matches({ term: 1, text: 'a' }, SHAPE)).toBe(true);
+    expect(matches({ term: 1, text: 'a', more: 1 }, SHAPE)).toBe(false);
+    expect(matches({ term: 1 }, SHAPE)).toBe(false);
+    expect(matches({}, { anything: () => true })).toBe(false); // missing, even where the check would pass undefined
+    expect(matches(JSON.parse('{"term":1,"__proto__":"a"}'), SHAPE)).toBe(false);
+    expect(matches(Object.assign(Object.create(null), { term: 1, text: 'a' }), SHAPE)).toBe(true);
+    expect(schema.check({ type: 'PING', term: 1, text: 'a', extra: null })).toBe(false);
+    expect(schema.check({ type: 'PONG', term: 1, text: 'a' })).toBe(false);
+  });
+
+  it('counts own keys only, as Object.keys does, even when Object.prototype has an enumerable key', () => {
+    const prototype = Object.prototype as Record<string, unknown>;
+    try {
+      prototype.polluted = 1;
+      expect(matches({ term: 1, text: 'a' }, SHAPE)).toBe(true);
+      expect(matches({ term: 1 }, SHAPE)).toBe(false);
+    } finally {
+      delete prototype.polluted;
+    }
+  });
+});
