@@ -12,7 +12,16 @@ import { REPO_ROOT } from './support/cli.ts';
 //   TOB_LAB_PIN_HASHES=write npx vitest run test/pinned-hashes.test.ts
 const FIXTURE = join(REPO_ROOT, 'test/fixtures/scenario-hashes.json');
 const SEEDS = Array.from({ length: 20 }, (_, index) => index + 1);
-const PROTOCOLS = ['isis', 'sequencer', 'lamport', 'lamport-all-peers', 'primary-backup', 'causal'];
+const PROTOCOLS = [
+  'isis',
+  'sequencer',
+  'lamport',
+  'lamport-all-peers',
+  'primary-backup',
+  'causal',
+  'raft',
+  'sequencer-retry-dedup',
+];
 
 type Pins = Record<string, Record<string, string[]>>;
 
