@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   historyToJsonl,
+  isIndexedType,
   recordedHistory,
   recordEvent,
   stampEvent,
@@ -81,6 +82,39 @@ describe('EventStore', () => {
     expect(history.events[0]).toBe(history.index?.submits[0]);
     expect(history.index?.length).toBe(2);
     expect([...(history.index?.actingNodes ?? [])]).toEqual([1]);
+  });
+
+  it('gives the index the kept events and the columnar deliveries in history order, read as it grows', () => {
+    const inputs = someEvents(5_000);
+    const history = recordedHistory([1, 2, 3, 4, 5]);
+    const expected: string[] = [];
+    inputs.forEach(({ event, t }, i) => {
+      const stamped = stampEvent(structuredClone(event), i, t);
+      if (isIndexedType(stamped.type)) expected.push(JSON.stringify(stamped));
+      recordEvent(history, event, t);
+      // Read midway (at positions that fall inside a block), as the simulator's world reads it after each step.
+      if (i === 777 || i === 2_049) expect(history.index?.events.map((e) => JSON.stringify(e))).toEqual(expected);
+    });
+    expect(expected.some((line) => line.includes('"type":"deliver"'))).toBe(true);
+    expect(history.index?.events.map((event) => JSON.stringify(event))).toEqual(expected);
+  });
+
+  it('shares one stored delivery among the nodes delivering an entry, keeping each node and time', () => {
+    const history = recordedHistory([1, 2, 3]);
+    for (const node of [1, 2, 3])
+      recordEvent(history, { type: 'deliver', node, id: 's1', origin: 1, payload: 'x', order: { seq: 1 } }, node);
+    recordEvent(history, { type: 'deliver', node: 1, id: 's2', origin: 2, payload: 'y' }, 4);
+    const events = history.events.slice();
+    expect(events.map((event) => event.type === 'deliver' && [event.node, event.t, event.id])).toEqual([
+      [1, 1, 's1'],
+      [2, 2, 's1'],
+      [3, 3, 's1'],
+      [1, 4, 's2'],
+    ]);
+    expect(events[0].type === 'deliver' && events[2].type === 'deliver' && events[0].order === events[2].order).toBe(
+      true,
+    );
+    expect(JSON.stringify(events[3])).toBe('{"type":"deliver","node":1,"id":"s2","origin":2,"payload":"y","i":3,"t":4}');
   });
 
   it('refuses writes, to the view and to a rebuilt event, instead of losing them', () => {

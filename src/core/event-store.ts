@@ -19,6 +19,23 @@ interface UnstampedEvent {
   readonly reason?: unknown;
   readonly name?: unknown;
   readonly record?: unknown;
+  readonly id?: unknown;
+  readonly origin?: unknown;
+  readonly payload?: unknown;
+  readonly order?: unknown;
+}
+
+/**
+ * What a columnar delivery keeps in `objects`: everything of the event but its node, position and time. Every node
+ * delivering an entry delivers the same one, so the nodes' deliveries of it share one (see DeliveryInterner).
+ */
+interface Delivered {
+  readonly id: string;
+  readonly origin: unknown;
+  readonly payload: string;
+  readonly order: Readonly<Record<string, unknown>> | undefined;
+  /** The order's keys, when it is a flat object (what a later delivery is compared with). */
+  readonly orderKeys: readonly string[] | null;
 }
 
 /**
@@ -54,6 +71,8 @@ const DROP = 3;
 const DUPLICATE = 4;
 const TIMER = 5;
 const PERSIST = 6;
+/** A delivery: its node in `node`, the rest shared with the other nodes' deliveries of it (see Delivered). */
+const DELIVER = 7;
 /** The columnar kinds a recorder may add straight (see addFields), without building the event first. */
 export const COLUMN = { send: SEND, receive: RECEIVE, timer: TIMER, persist: PERSIST } as const;
 /** Set in `kind` when the event's time differs from the one before it (and on the first event of a block). */
@@ -62,7 +81,7 @@ const NEW_TIME = 0x80;
 const SAME_OBJECT = 0x40;
 const KIND_MASK = 0x3f;
 /** Whether an event of each kind has an object in `objects` (a kept event, body, drop reason, timer name, record). */
-const HAS_OBJECT = Uint8Array.from([1, 1, 0, 1, 0, 1, 1]);
+const HAS_OBJECT = Uint8Array.from([1, 1, 0, 1, 0, 1, 1, 1]);
 
 /**
  * The columns of CHUNK_SIZE events. Most events share their time with the one before (what a handler does
@@ -149,6 +168,7 @@ export class EventStore {
   private readonly chunks: Chunk[] = [];
   private readonly objects: unknown[] = [];
   private readonly times = new Doubles();
+  private readonly deliveries = new DeliveryInterner();
   private lastTime = 0;
   length = 0;
   /** The read-only array view of the events (what History.events is for a recorded history). */
@@ -192,6 +212,8 @@ export class EventStore {
         kind = PERSIST;
         object = event.record;
         break;
+      case 'deliver':
+        return isSmallNode(event.node) && this.addDelivery(event.node, event.id, event.origin, event.payload, event.order, t);
       default:
         return false;
     }
@@ -208,6 +230,20 @@ export class EventStore {
   addFields(kind: number, node: number, peer: number, msg: number, object: unknown, t: number): boolean {
     if ((node & MAX_NODE) !== node || (peer & MAX_NODE) !== peer || (msg | 0) !== msg) return false;
     this.store(kind, node, peer, msg, object, t);
+    return true;
+  }
+
+  /**
+   * Records a delivery by `node` in the columns (the simulator's path for the one kept type that comes once per node
+   * per submission): false, leaving the store as it was, when a field is not what a delivery holds, for the caller
+   * to keep the event as an object. Its id, origin, payload and order are shared with a recent delivery of the
+   * same entry (see DeliveryInterner), so the other nodes' deliveries of an entry cost a few bytes each.
+   */
+  addDelivery(node: number, id: unknown, origin: unknown, payload: unknown, order: unknown, t: number): boolean {
+    if ((node & MAX_NODE) !== node || typeof id !== 'string' || typeof payload !== 'string') return false;
+    if (order !== undefined && (typeof order !== 'object' || order === null || Array.isArray(order))) return false;
+    const delivered = this.deliveries.intern(id, origin, payload, order as Delivered['order']);
+    this.store(DELIVER, node, 0, 0, delivered, t);
     return true;
   }
 
@@ -275,6 +311,35 @@ export class EventStore {
     return this.rebuild(chunk, j, i, this.objects[object], this.times.get(time));
   }
 
+  /**
+   * Every kept event and every delivery from position `from` on, in order: what the checkers' index reads (the
+   * index filters the kept types it wants), found without rebuilding the messages, timers and persists between.
+   */
+  forEachKeptOrDelivery(from: number, visit: (event: HistoryEvent) => void): void {
+    if (from >= this.length) return;
+    const start = this.chunks[from >>> CHUNK_BITS];
+    const startJ = from & CHUNK_MASK;
+    // The object and time cursors just before `from`, found as `at` finds them.
+    let object = start.objectBase[startJ >>> BLOCK_BITS];
+    let time = start.timeBase[startJ >>> BLOCK_BITS] - 1;
+    for (let k = startJ & ~BLOCK_MASK; k < startJ; k += 1) {
+      object += pushedObjects(start.kind[k]);
+      time += start.kind[k] >>> 7;
+    }
+    for (let i = from; i < this.length; i += 1) {
+      const chunk = this.chunks[i >>> CHUNK_BITS];
+      const j = i & CHUNK_MASK;
+      const kind = chunk.kind[j];
+      time += kind >>> 7;
+      const base = kind & KIND_MASK;
+      if (base === KEPT || base === DELIVER) {
+        const same = (kind & SAME_OBJECT) !== 0 ? 1 : 0;
+        visit(this.rebuild(chunk, j, i, this.objects[object - same], this.times.get(time)));
+      }
+      object += pushedObjects(kind);
+    }
+  }
+
   /** Every event in order, without the block scans of `at` (for writing a whole history out). */
   forEach(visit: (event: HistoryEvent) => void): void {
     for (const event of this.values()) visit(event);
@@ -327,10 +392,71 @@ export class EventStore {
         return Object.freeze({ type: 'timer', node: chunk.node[j], name: object as string, i, t });
       case PERSIST:
         return Object.freeze({ type: 'persist', node: chunk.node[j], record: object as never, i, t });
+      case DELIVER: {
+        // stampEvent's layout: the order, when there is one, after the payload.
+        const { id, origin, payload, order } = object as Delivered;
+        return Object.freeze(
+          order === undefined
+            ? { type: 'deliver', node: chunk.node[j], id, origin, payload, i, t }
+            : { type: 'deliver', node: chunk.node[j], id, origin, payload, order, i, t },
+        );
+      }
       default:
         throw new Error(`event ${i} has an unknown kind ${chunk.kind[j]} in the store`);
     }
   }
+}
+
+/** How many recent deliveries a new one is compared with: the nodes deliver an entry at about the same time. */
+const RECENT_DELIVERIES = 16;
+
+/**
+ * Shares one Delivered among deliveries of the same entry: the same id, origin and payload, and the same order
+ * object or an equal flat one (same keys in the same order, same primitive values), so the bytes of the history do
+ * not change. A run then keeps one per entry instead of one event object per node (about 100 bytes each).
+ */
+class DeliveryInterner {
+  private readonly recent: Array<Delivered | undefined> = new Array<Delivered | undefined>(RECENT_DELIVERIES).fill(
+    undefined,
+  );
+  private next = 0;
+
+  intern(id: string, origin: unknown, payload: string, order: Delivered['order']): Delivered {
+    // Newest first: the last entry delivered is the likeliest match.
+    for (let back = 1; back <= RECENT_DELIVERIES; back += 1) {
+      const cached = this.recent[(this.next - back + RECENT_DELIVERIES) % RECENT_DELIVERIES];
+      if (cached === undefined) break;
+      if (cached.id === id && cached.origin === origin && cached.payload === payload && sameOrder(cached, order))
+        return cached;
+    }
+    const delivered: Delivered = { id, origin, payload, order, orderKeys: order === undefined ? null : flatKeys(order) };
+    this.recent[this.next] = delivered;
+    this.next = (this.next + 1) % RECENT_DELIVERIES;
+    return delivered;
+  }
+}
+
+function sameOrder(cached: Delivered, order: Delivered['order']): boolean {
+  if (cached.order === order) return true;
+  if (cached.order === undefined || order === undefined || cached.orderKeys === null) return false;
+  // Whether `order` has exactly the cached order's keys, in that order, with the same values.
+  const keys = cached.orderKeys;
+  let k = 0;
+  for (const key in order) {
+    if (k === keys.length || keys[k] !== key || cached.order[key] !== order[key]) return false;
+    k += 1;
+  }
+  return k === keys.length;
+}
+
+/** The keys of a flat object (no object inside), or null: a nested order is shared only when it is the same object. */
+function flatKeys(order: Readonly<Record<string, unknown>>): readonly string[] | null {
+  const keys = Object.keys(order);
+  for (const key of keys) {
+    const value = order[key];
+    if (typeof value === 'object' && value !== null) return null;
+  }
+  return keys;
 }
 
 const views = new WeakMap<object, EventStore>();

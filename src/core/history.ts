@@ -190,8 +190,9 @@ export function isIndexedType(type: HistoryEventType): boolean {
  * simulator pays for it once per event instead of every checker once per run.
  */
 export class HistoryIndex {
-  /** Submit, deliver, ack, announce, crash, restart, join, pause, resume, phase and storage events, in order. */
-  readonly events: HistoryEvent[];
+  private readonly list: HistoryEvent[];
+  /** With a store: how many of its events `list` has read so far. */
+  private readUpTo = 0;
   /** The submits and the acks alone, in history order (views that need nothing else skip the deliveries). */
   readonly submits: EventOf<'submit'>[] = [];
   readonly acks: EventOf<'ack'>[] = [];
@@ -206,12 +207,27 @@ export class HistoryIndex {
    * @param source the events array this index follows (the check that it still describes a history).
    * @param shared when source holds exactly the indexed events (a streamed history), `events` is source itself
    * and is not appended to: the recorder appends to it.
+   * @param store the column store behind source (a recorded history): `events` is then read from it when asked
+   * for, since deliveries are stored as columns, not objects, and most runs of the bench never ask.
    */
   constructor(
     readonly source: readonly HistoryEvent[],
     private readonly shared = false,
+    private readonly store?: EventStore,
   ) {
-    this.events = shared ? (source as HistoryEvent[]) : [];
+    this.list = shared ? (source as HistoryEvent[]) : [];
+  }
+
+  /** Submit, deliver, ack, announce, crash, restart, join, pause, resume, phase and storage events, in order. */
+  get events(): HistoryEvent[] {
+    const store = this.store;
+    if (store !== undefined && this.readUpTo < store.length) {
+      store.forEachKeptOrDelivery(this.readUpTo, (event) => {
+        if (INDEXED_TYPES.has(event.type as HistoryEventType)) this.list.push(event as HistoryEvent);
+      });
+      this.readUpTo = store.length;
+    }
+    return this.list;
   }
 
   /** The node last added to actingNodes: most events name the same node as the one before, so skip the set. */
@@ -227,7 +243,10 @@ export class HistoryIndex {
     this.keep(event);
   }
 
-  /** Counts an event of a type checkers do not read (a message, timer or persist), noting its node. */
+  /**
+   * Counts an event of a type checkers do not read (a message, timer or persist), or a delivery kept in the store's
+   * columns (which `events` reads from the store), noting its node.
+   */
   addUnindexed(node: NodeId): void {
     this.length += 1;
     if (node !== this.lastNode) {
@@ -237,7 +256,8 @@ export class HistoryIndex {
   }
 
   private keep(event: HistoryEvent): void {
-    if (!this.shared) this.events.push(event);
+    // With a store, `events` reads kept events from it, in order with the deliveries.
+    if (!this.shared && this.store === undefined) this.list.push(event);
     if (event.type === 'submit') this.submits.push(event);
     else if (event.type === 'ack') this.acks.push(event);
     else if (event.type !== 'deliver') this.lifecycle.push(event);
@@ -265,7 +285,7 @@ export function indexedHistory(nodes: NodeId[]): History {
 export function recordedHistory(nodes: NodeId[]): History {
   const store = new EventStore();
   const history: History = { nodes, events: store.view as HistoryEvent[] };
-  Object.defineProperty(history, 'index', { value: new HistoryIndex(history.events), enumerable: false });
+  Object.defineProperty(history, 'index', { value: new HistoryIndex(history.events, false, store), enumerable: false });
   Object.defineProperty(history, STORE, { value: store, enumerable: false });
   return history;
 }

@@ -595,10 +595,12 @@ export class Simulator {
   }
 
   /**
-   * Records a delivery. Outside the debug switch it is built here as the stamped event, in stampEvent's layout
-   * (type, node, id, origin, payload, order if any, i, t), with no intermediate object; under the switch it goes
-   * through stampEvent, spread, so that its check catches a field a protocol adds that the history would lose.
-   * The layouts are the same bytes (src/sim/record-paths.test.ts compares whole histories made both ways).
+   * Records a delivery. Outside the debug switch it goes straight into the store's columns (EventStore.addDelivery:
+   * no event object; the nodes' deliveries of an entry share its fields), or, when a field does not fit them, is
+   * built here as the stamped event in stampEvent's layout (type, node, id, origin, payload, order if any, i, t).
+   * Under the switch it goes through stampEvent, spread, so that its check catches a field a protocol adds that
+   * the history would lose. The layouts are the same bytes (src/sim/record-paths.test.ts compares whole histories
+   * made both ways).
    */
   private recordDelivery(node: NodeId, delivery: Delivery): void {
     const store = this.store;
@@ -607,6 +609,11 @@ export class Simulator {
       return;
     }
     const { id, origin, payload, order } = delivery;
+    if (store.addDelivery(node, id, origin, payload, order, this.now)) {
+      this.recorded += 1;
+      this.index.addUnindexed(node);
+      return;
+    }
     const i = store.length;
     const t = this.now;
     this.keep(
