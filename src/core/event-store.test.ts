@@ -114,7 +114,9 @@ describe('EventStore', () => {
     expect(events[0].type === 'deliver' && events[2].type === 'deliver' && events[0].order === events[2].order).toBe(
       true,
     );
-    expect(JSON.stringify(events[3])).toBe('{"type":"deliver","node":1,"id":"s2","origin":2,"payload":"y","i":3,"t":4}');
+    expect(JSON.stringify(events[3])).toBe(
+      '{"type":"deliver","node":1,"id":"s2","origin":2,"payload":"y","i":3,"t":4}',
+    );
   });
 
   it('refuses writes, to the view and to a rebuilt event, instead of losing them', () => {

@@ -213,7 +213,9 @@ export class EventStore {
         object = event.record;
         break;
       case 'deliver':
-        return isSmallNode(event.node) && this.addDelivery(event.node, event.id, event.origin, event.payload, event.order, t);
+        return (
+          isSmallNode(event.node) && this.addDelivery(event.node, event.id, event.origin, event.payload, event.order, t)
+        );
       default:
         return false;
     }
@@ -429,7 +431,13 @@ class DeliveryInterner {
       if (cached.id === id && cached.origin === origin && cached.payload === payload && sameOrder(cached, order))
         return cached;
     }
-    const delivered: Delivered = { id, origin, payload, order, orderKeys: order === undefined ? null : flatKeys(order) };
+    const delivered: Delivered = {
+      id,
+      origin,
+      payload,
+      order,
+      orderKeys: order === undefined ? null : flatKeys(order),
+    };
     this.recent[this.next] = delivered;
     this.next = (this.next + 1) % RECENT_DELIVERIES;
     return delivered;

@@ -16,6 +16,7 @@ import type { SequencerOptions } from './options.ts';
 export type { SequencerOptions } from './options.ts';
 
 type Context = NodeContext<SequencerMessage>;
+type SeqChat = Extract<SequencerMessage, { type: 'SEQ_CHAT' }>;
 
 const TIMER_HEARTBEAT = 'heartbeat';
 const TIMER_LEADER = 'leader-timeout';
@@ -105,11 +106,19 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
       ctx.log(`pending queue full (${this.options.pendingMax}): submission ${submission.id} dropped`);
       return;
     }
-    this.pending.set(submission.id, submission);
     if (!this.options.retryForwards) {
+      const leader = this.leader;
+      if (leader !== null && leader !== this.id && this.pending.size === 0) {
+        // What forwardPending would do with this one pending submission, without queueing it: with a leader known
+        // nothing else is pending (forwardPending empties the queue whenever a leader becomes known).
+        ctx.send(leader, { type: 'CHAT', id: submission.id, origin: this.id, payload: submission.payload });
+        return;
+      }
+      this.pending.set(submission.id, submission);
       this.forwardPending(ctx);
       return;
     }
+    this.pending.set(submission.id, submission);
     // Only the new submission goes out now; the others were sent already and are re-sent by the retry timer
     // or on a leader change -- re-sending every pending one per submission made the traffic quadratic.
     const leader = this.knownLeader();
@@ -347,9 +356,10 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
   protected sequence(ctx: Context, id: string, origin: NodeId, payload: string): void {
     invariant(this.role === 'leader', 'only the leader assigns sequence numbers');
     if (this.options.dedupSubmissions && this.deliveredIds.has(id)) return;
-    const entry: Entry = { term: this.term, seq: this.lastSeq + 1, id, origin, payload };
-    this.deliverEntry(ctx, entry);
-    ctx.broadcast({ type: 'SEQ_CHAT', term: entry.term, seq: entry.seq, id, origin, payload });
+    // The message is read as the entry it carries (deliverEntry copies what it keeps), so no entry is made apart.
+    const message: SeqChat = { type: 'SEQ_CHAT', term: this.term, seq: this.lastSeq + 1, id, origin, payload };
+    this.deliverEntry(ctx, message);
+    ctx.broadcast(message);
   }
 
   private onEntry(ctx: Context, entry: Entry): void {
