@@ -12,7 +12,8 @@ function network(nodeCount: number) {
       now: () => now,
       record: () => {},
       recordSend: () => {},
-      enqueue: (message) => arrivals.push(message),
+      enqueueMessage: (time, from, to, msg, body) =>
+        arrivals.push({ time, seq: arrivals.length, kind: 'message', from, to, msg, body }),
     },
     randomStream(1, 'network'),
     { latency: { kind: 'uniform', minMs: 0, maxMs: 50 }, fifo: true },

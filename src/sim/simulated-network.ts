@@ -22,8 +22,8 @@ export interface NetworkHost {
   record(event: DistributiveOmit<HistoryEvent, 'i' | 't'>): void;
   /** Records a send: record({ type: 'send', ... }) without the object, on the path every message takes. */
   recordSend(from: NodeId, to: NodeId, msg: number, body: Json): void;
-  /** Schedules a message to arrive at `message.time`; the host numbers it (its `seq` is given as 0). */
-  enqueue(message: PendingMessage): void;
+  /** Schedules a message to arrive at `timeMs` (the host makes the pending event, or reuses a handled one). */
+  enqueueMessage(timeMs: number, from: NodeId, to: NodeId, msg: MessageRef, body: Json): void;
 }
 
 /**
@@ -75,7 +75,7 @@ export class SimulatedNetwork {
     if (this.freezeMessages) deepFreeze(body);
     this.host.recordSend(from, to, msg, body);
     if (from === to) {
-      this.host.enqueue({ time: this.host.now(), seq: 0, kind: 'message', from, to, msg, body });
+      this.host.enqueueMessage(this.host.now(), from, to, msg, body);
       return;
     }
     const blocked = this.reach.blocked(from, to);
@@ -224,7 +224,7 @@ export class SimulatedNetwork {
         this.lastArrivalMs.set(key, arrivalMs);
       }
     }
-    this.host.enqueue({ time: arrivalMs, seq: 0, kind: 'message', from, to, msg, body });
+    this.host.enqueueMessage(arrivalMs, from, to, msg, body);
   }
 
   /** Every FIFO link that carried a message, by link key, with its latest arrival time (in no particular order). */

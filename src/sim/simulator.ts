@@ -174,6 +174,12 @@ export class Simulator {
   private readonly joinLater: ReadonlySet<NodeId>;
   /** Insertion order of pending events: the tie-break of the default scheduler and each event's identity. */
   private nextSeq = 0;
+  /**
+   * Message events already handled, to be reused for new ones (a run makes one per message, and each is garbage the
+   * young generation collects). Only with the default scheduler, which keeps no event once taken; a strategy may.
+   */
+  private readonly spareMessages: PendingMessage[] = [];
+  private readonly reusesMessages: boolean;
   private nextSubmission = 1;
   private nextTimerToken = 1;
   private started = false;
@@ -185,6 +191,7 @@ export class Simulator {
     this.maxTimeMs = config.maxTimeMs ?? DEFAULT_MAX_TIME_MS;
     this.maxEvents = config.maxEvents ?? DEFAULT_MAX_EVENTS;
     this.scheduler = config.scheduler ?? new TimeOrderScheduler();
+    this.reusesMessages = config.scheduler === undefined;
     this.freezeMessages = config.freezeMessages ?? FREEZE_BY_DEFAULT;
     this.stream = config.stream;
     this.streamOnly = config.streamOnly === true;
@@ -203,7 +210,7 @@ export class Simulator {
           if (!this.recordColumnar(COLUMN.send, from, to, msg, body))
             this.record({ type: 'send', node: from, to, msg, body });
         },
-        enqueue: (message) => this.enqueue(message),
+        enqueueMessage: (timeMs, from, to, msg, body) => this.enqueueMessage(timeMs, from, to, msg, body),
       },
       randomStream(config.seed, 'network'),
       config.network ?? {},
@@ -691,7 +698,8 @@ export class Simulator {
         event.run();
         return;
       case 'message':
-        this.arrive(event);
+        // Handled (or dropped) and not kept in a paused node's backlog: nothing refers to it any more.
+        if (!this.arrive(event) && this.reusesMessages) this.spareMessages.push(event);
         return;
       case 'timer': {
         const slot = this.slot(event.node);
@@ -712,27 +720,43 @@ export class Simulator {
     this.scheduler.add(event);
   }
 
-  private arrive(message: PendingMessage): void {
+  /** A message event's turn: a drop, or work for the receiver. True when the receiver's backlog keeps it. */
+  private arrive(message: PendingMessage): boolean {
     const slot = this.slot(message.to);
     const blocked = this.network.blocked(message.from, message.to);
     if (blocked !== null || !slot.up) {
       const reason = blocked ?? (slot.joined ? 'crashed' : 'not-joined');
       this.record({ type: 'drop', node: message.from, to: message.to, msg: message.msg, reason });
-      return;
+      return false;
     }
-    this.dispatch(slot, message);
+    return this.dispatch(slot, message);
   }
 
-  /** Hands work to the node, or to its backlog while it is paused. */
-  private dispatch(slot: NodeSlot, work: NodeWork): void {
+  /** A message arriving at `timeMs`, in a reused event when one is spare (see spareMessages). */
+  private enqueueMessage(timeMs: number, from: NodeId, to: NodeId, msg: MessageRef, body: Json): void {
+    const spare = this.spareMessages.pop();
+    if (spare === undefined) {
+      this.enqueue({ time: timeMs, seq: 0, kind: 'message', from, to, msg, body });
+      return;
+    }
+    spare.time = timeMs;
+    spare.from = from;
+    spare.to = to;
+    spare.msg = msg;
+    spare.body = body;
+    this.enqueue(spare);
+  }
+
+  /** Hands work to the node, or to its backlog while it is paused (then true: the backlog keeps `work`). */
+  private dispatch(slot: NodeSlot, work: NodeWork): boolean {
     if (slot.paused) {
       slot.backlog.push(work);
-      return;
+      return true;
     }
     if (slot.batch !== null && work.kind === 'timer' && work.token >= slot.batch.firstTimerToken) {
       // Armed inside the open batch: live, it fires only after the batch committed, so the batch commits first.
       this.closeBatch(slot);
-      if (!slot.up) return;
+      if (!slot.up) return false;
     }
     switch (work.kind) {
       case 'message':
@@ -741,7 +765,7 @@ export class Simulator {
         break;
       case 'timer':
         // Re-check: a timer that waited in the backlog may have been re-armed or cancelled meanwhile.
-        if (slot.timers.get(work.name) !== work.token) return;
+        if (slot.timers.get(work.name) !== work.token) return false;
         slot.timers.delete(work.name);
         if (!this.recordColumnar(COLUMN.timer, slot.id, 0, 0, work.name))
           this.record({ type: 'timer', node: slot.id, name: work.name });
@@ -750,10 +774,11 @@ export class Simulator {
         // Read only now (it came while the node was paused): numbered and recorded as it is read.
         const id = this.takeSubmission(slot, work.payload);
         this.invoke(slot, { kind: 'submit', id, payload: work.payload });
-        return;
+        return false;
       }
     }
     this.invoke(slot, work);
+    return false;
   }
 
   private invoke(slot: NodeSlot, work: HandlerWork): void {
