@@ -34,8 +34,6 @@ interface Delivered {
   readonly origin: unknown;
   readonly payload: string;
   readonly order: Readonly<Record<string, unknown>> | undefined;
-  /** The order's keys, when it is a flat object (what a later delivery is compared with). */
-  readonly orderKeys: readonly string[] | null;
 }
 
 /**
@@ -421,37 +419,44 @@ class DeliveryInterner {
   private readonly recent: Array<Delivered | undefined> = new Array<Delivered | undefined>(RECENT_DELIVERIES).fill(
     undefined,
   );
+  /**
+   * The keys of each recent one's order when it is a flat object, else null: kept beside it, not in it, so that
+   * they die with their place in the ring instead of living as long as the history.
+   */
+  private readonly recentKeys: Array<readonly string[] | null> = new Array<readonly string[] | null>(
+    RECENT_DELIVERIES,
+  ).fill(null);
   private next = 0;
 
   intern(id: string, origin: unknown, payload: string, order: Delivered['order']): Delivered {
     // Newest first: the last entry delivered is the likeliest match.
     for (let back = 1; back <= RECENT_DELIVERIES; back += 1) {
-      const cached = this.recent[(this.next - back + RECENT_DELIVERIES) % RECENT_DELIVERIES];
+      const place = (this.next - back + RECENT_DELIVERIES) % RECENT_DELIVERIES;
+      const cached = this.recent[place];
       if (cached === undefined) break;
-      if (cached.id === id && cached.origin === origin && cached.payload === payload && sameOrder(cached, order))
+      if (
+        cached.id === id &&
+        cached.origin === origin &&
+        cached.payload === payload &&
+        sameOrder(cached.order, this.recentKeys[place], order)
+      )
         return cached;
     }
-    const delivered: Delivered = {
-      id,
-      origin,
-      payload,
-      order,
-      orderKeys: order === undefined ? null : flatKeys(order),
-    };
+    const delivered: Delivered = { id, origin, payload, order };
     this.recent[this.next] = delivered;
+    this.recentKeys[this.next] = order === undefined ? null : flatKeys(order);
     this.next = (this.next + 1) % RECENT_DELIVERIES;
     return delivered;
   }
 }
 
-function sameOrder(cached: Delivered, order: Delivered['order']): boolean {
-  if (cached.order === order) return true;
-  if (cached.order === undefined || order === undefined || cached.orderKeys === null) return false;
-  // Whether `order` has exactly the cached order's keys, in that order, with the same values.
-  const keys = cached.orderKeys;
+/** Whether `order` is `cached` or has exactly its keys `keys` (null: not flat), in that order, with the same values. */
+function sameOrder(cached: Delivered['order'], keys: readonly string[] | null, order: Delivered['order']): boolean {
+  if (cached === order) return true;
+  if (cached === undefined || order === undefined || keys === null) return false;
   let k = 0;
   for (const key in order) {
-    if (k === keys.length || keys[k] !== key || cached.order[key] !== order[key]) return false;
+    if (k === keys.length || keys[k] !== key || cached[key] !== order[key]) return false;
     k += 1;
   }
   return k === keys.length;

@@ -54,18 +54,16 @@ export function validateLink(change: Partial<LinkConfig>): string | null {
   return null;
 }
 
+/** A latency drawn from `latency`. Small, so that the simulator's send path inlines it (and boxes no number). */
 export function sampleLatency(latency: Latency, random: RandomStream): number {
-  switch (latency.kind) {
-    case 'constant':
-      return latency.ms;
-    case 'uniform':
-      return latency.minMs + random.next() * (latency.maxMs - latency.minMs);
-    case 'exponential': {
-      // 1 - u is in (0, 1], so the logarithm is finite.
-      const sample = -latency.meanMs * Math.log(1 - random.next());
-      return Math.max(latency.floorMs ?? 0, sample);
-    }
-  }
+  if (latency.kind === 'uniform') return latency.minMs + random.next() * (latency.maxMs - latency.minMs);
+  return latency.kind === 'constant' ? latency.ms : sampleExponential(latency, random);
+}
+
+function sampleExponential(latency: Extract<Latency, { kind: 'exponential' }>, random: RandomStream): number {
+  // 1 - u is in (0, 1], so the logarithm is finite.
+  const sample = -latency.meanMs * Math.log(1 - random.next());
+  return Math.max(latency.floorMs ?? 0, sample);
 }
 
 /** Rounds to microseconds so that histories stay readable; the rounding is deterministic. */

@@ -1,4 +1,4 @@
-import { invariant } from '../../core/assert.ts';
+import { invariant, InvariantError } from '../../core/assert.ts';
 import type { NodeId } from '../../core/ids.ts';
 import type { Json } from '../../core/json.ts';
 import type { NodeContext, NodeStatus, ProtocolNode, Role, Submission } from '../../core/node.ts';
@@ -382,7 +382,8 @@ export class SequencerNode implements ProtocolNode<SequencerMessage> {
   }
 
   private deliverEntry(ctx: Context, entry: Entry): void {
-    invariant(entry.seq === this.lastSeq + 1, () => `delivering seq ${entry.seq} after ${this.lastSeq}`);
+    // Not invariant() with a message closure: this runs on every delivery.
+    if (entry.seq !== this.lastSeq + 1) throw new InvariantError(`delivering seq ${entry.seq} after ${this.lastSeq}`);
     if (this.options.dedupSubmissions && this.deliveredIds.has(entry.id)) {
       // Keep the seq slot (others number the same way) but do not hand the duplicate to the application.
       const record = entryRecord(entry);
