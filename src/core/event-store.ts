@@ -69,7 +69,10 @@ const DROP = 3;
 const DUPLICATE = 4;
 const TIMER = 5;
 const PERSIST = 6;
-/** A delivery: its node in `node`, the rest shared with the other nodes' deliveries of it (see Delivered). */
+/**
+ * A delivery: its node in `node`; in `msg`, the number of its Delivered, shared with the other nodes' deliveries
+ * of it (see DeliveryInterner). It has no slot in `objects`: one reference per entry, not one per delivery.
+ */
 const DELIVER = 7;
 /** The columnar kinds a recorder may add straight (see addFields), without building the event first. */
 export const COLUMN = { send: SEND, receive: RECEIVE, timer: TIMER, persist: PERSIST } as const;
@@ -79,7 +82,7 @@ const NEW_TIME = 0x80;
 const SAME_OBJECT = 0x40;
 const KIND_MASK = 0x3f;
 /** Whether an event of each kind has an object in `objects` (a kept event, body, drop reason, timer name, record). */
-const HAS_OBJECT = Uint8Array.from([1, 1, 0, 1, 0, 1, 1, 1]);
+const HAS_OBJECT = Uint8Array.from([1, 1, 0, 1, 0, 1, 1, 0]);
 
 /**
  * The columns of CHUNK_SIZE events. Most events share their time with the one before (what a handler does
@@ -242,8 +245,14 @@ export class EventStore {
   addDelivery(node: number, id: unknown, origin: unknown, payload: unknown, order: unknown, t: number): boolean {
     if ((node & MAX_NODE) !== node || typeof id !== 'string' || typeof payload !== 'string') return false;
     if (order !== undefined && (typeof order !== 'object' || order === null || Array.isArray(order))) return false;
-    const delivered = this.deliveries.intern(id, origin, payload, order as Delivered['order']);
-    this.store(DELIVER, node, 0, 0, delivered, t);
+    this.store(
+      DELIVER,
+      node,
+      0,
+      this.deliveries.intern(id, origin, payload, order as Delivered['order']),
+      undefined,
+      t,
+    );
     return true;
   }
 
@@ -394,7 +403,7 @@ export class EventStore {
         return Object.freeze({ type: 'persist', node: chunk.node[j], record: object as never, i, t });
       case DELIVER: {
         // stampEvent's layout: the order, when there is one, after the payload.
-        const { id, origin, payload, order } = object as Delivered;
+        const { id, origin, payload, order } = this.deliveries.all[chunk.msg[j]];
         return Object.freeze(
           order === undefined
             ? { type: 'deliver', node: chunk.node[j], id, origin, payload, i, t }
@@ -428,7 +437,13 @@ class DeliveryInterner {
   ).fill(null);
   private next = 0;
 
-  intern(id: string, origin: unknown, payload: string, order: Delivered['order']): Delivered {
+  /** Every Delivered made, by number. */
+  readonly all: Delivered[] = [];
+  /** The number of each recent one in `all`. */
+  private readonly recentNumbers = new Int32Array(RECENT_DELIVERIES);
+
+  /** The number of the Delivered these fields share, made when no recent one matches. */
+  intern(id: string, origin: unknown, payload: string, order: Delivered['order']): number {
     // Newest first: the last entry delivered is the likeliest match.
     for (let back = 1; back <= RECENT_DELIVERIES; back += 1) {
       const place = (this.next - back + RECENT_DELIVERIES) % RECENT_DELIVERIES;
@@ -440,13 +455,16 @@ class DeliveryInterner {
         cached.payload === payload &&
         sameOrder(cached.order, this.recentKeys[place], order)
       )
-        return cached;
+        return this.recentNumbers[place];
     }
     const delivered: Delivered = { id, origin, payload, order };
+    const number = this.all.length;
+    this.all.push(delivered);
     this.recent[this.next] = delivered;
+    this.recentNumbers[this.next] = number;
     this.recentKeys[this.next] = order === undefined ? null : flatKeys(order);
     this.next = (this.next + 1) % RECENT_DELIVERIES;
-    return delivered;
+    return number;
   }
 }
 
