@@ -449,9 +449,10 @@ class DeliveryInterner {
       const place = (this.next - back + RECENT_DELIVERIES) % RECENT_DELIVERIES;
       const cached = this.recent[place];
       if (cached === undefined) break;
+      // The origin first: a number, and it tells most other entries apart (then the id, mostly the same string).
       if (
-        cached.id === id &&
         cached.origin === origin &&
+        cached.id === id &&
         cached.payload === payload &&
         sameOrder(cached.order, this.recentKeys[place], order)
       )
