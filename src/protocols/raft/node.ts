@@ -565,7 +565,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   }
 
   /** Appends what is new, truncating from the first entry whose term differs (never a matching one). */
-  private merge(ctx: Context, prevLogIndex: number, entries: readonly Entry[]): void {
+  private merge(ctx: Context, prevLogIndex: number, entries: Entry[]): void {
     let skip = 0;
     while (skip < entries.length) {
       const index = prevLogIndex + 1 + skip;
@@ -575,7 +575,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     if (skip === entries.length) return;
     const from = prevLogIndex + 1 + skip;
     invariant(from > this.commitIndex, () => `truncating committed entry ${from} (commit ${this.commitIndex})`);
-    const rest = entries.slice(skip);
+    const rest = skip === 0 ? entries : entries.slice(skip);
     if (from <= this.log.lastIndex) this.ownLoggedSeq = 0;
     this.log.replace(from, rest);
     this.persist(ctx, { kind: 'log', from, entries: rest });
