@@ -197,7 +197,10 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
         ctx.setTimer(TIMER_HEARTBEAT, this.options.heartbeatIntervalMs);
         return;
       case TIMER_VOTE_RETRY:
-        if (this.preVoting || this.role === 'candidate') this.requestVotes(ctx, this.preVoting);
+        // Silence means loss only once some peer has answered: before that the round trip is just longer than the
+        // wait, and asking again would only duplicate requests still on their way (the round's end asks anew).
+        if ((this.preVoting || this.role === 'candidate') && this.answered.size > 0)
+          this.requestVotes(ctx, this.preVoting);
         return;
       case TIMER_FORWARD:
         this.forwardArmed = false;
@@ -362,9 +365,10 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
 
   /**
    * Asks every peer that has not answered yet, and again after the shortest election timeout while the round
-   * lasts (a round ends at the node's own election timeout, which asks everyone afresh). Asking again sooner only
-   * duplicates requests whose answers are still on their way: the paper wants a round trip well within that
-   * timeout, so a peer silent for that long lost the request or its answer.
+   * lasts, if some peer has answered meanwhile (a round ends at the node's own election timeout, which asks
+   * everyone afresh). Asking again sooner only duplicates requests whose answers are still on their way: the
+   * paper wants a round trip well within that timeout, so a peer silent that long, while others answered, lost
+   * the request or its answer.
    */
   private requestVotes(ctx: Context, pre: boolean): void {
     const term = pre ? this.currentTerm + 1 : this.currentTerm;
