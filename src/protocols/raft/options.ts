@@ -37,7 +37,7 @@ export const raftOptionDocs: Record<keyof RaftOptions, string> = {
   heartbeatIntervalMs:
     'how often the leader sends APPEND (empty or not) to every follower (paper: well below the election timeout; 50 ms); new entries go at once to a follower that has answered everything sent to it, otherwise with its next answer or this heartbeat, so a busy leader sends one APPEND per round trip or heartbeat, not one per entry',
   electionTimeoutMsMin:
-    'shortest election timeout; each timeout is drawn uniformly from [min, max] (paper: 150 ms); also how long a (pre-)candidate waits before asking a silent peer again',
+    'shortest election timeout; each timeout is drawn uniformly from [min, max] (paper: 150 ms); also how long a (pre-)candidate waits before asking a silent peer again, once another peer has answered',
   electionTimeoutMsMax: 'longest election timeout (paper: 300 ms)',
   preVote:
     'ask for pre-votes before starting an election, so a node back from a partition does not depose a healthy leader (thesis 9.6)',
