@@ -38,8 +38,10 @@ describe('bounded exhaustive search on protocols whose promise holds', () => {
 
   it('raft, 3 nodes, 2 submissions, one crash anywhere, messages within 10 ms: the bound is exhausted, no violation', () => {
     // The delivery bound keeps heartbeats (50 ms) and election timeouts (150-300 ms) from firing on a message merely
-    // in flight; the crash of node 1 may fall anywhere. The first delivery is 8 events deep, so depth 14 covers
-    // elections, commits and deliveries with the crash before, during and after them.
+    // in flight; the crash of node 1 may fall anywhere. The first delivery is 7 events deep, so depth 14 covers
+    // elections, commits and deliveries with the crash before, during and after them. (Since the leader holds new
+    // entries for a follower that owes it an answer, and the election timer is no longer re-armed on every
+    // APPEND, fewer messages and timers are in flight at each step: fewer states than the 25,142 of before.)
     const scenario = exploreScenario({
       protocol: 'raft',
       nodes: 3,
@@ -58,11 +60,11 @@ describe('bounded exhaustive search on protocols whose promise holds', () => {
       prunedByPor: result.prunedByPor,
       mergedByFingerprint: result.mergedByFingerprint,
     }).toEqual({
-      statesExplored: 25_142,
-      uniqueStates: 12_352,
+      statesExplored: 14_778,
+      uniqueStates: 7_050,
       depthReached: 14,
-      prunedByPor: 9_688,
-      mergedByFingerprint: 8_450,
+      prunedByPor: 4_197,
+      mergedByFingerprint: 5_635,
     });
   }, 120_000);
 

@@ -8,7 +8,11 @@ import { entryBytes, type Entry } from './messages.ts';
  */
 export class RaftLog {
   private readonly entries: Entry[] = [];
-  /** Encoded bytes of each entry, kept so that batches are cut by size without encoding twice. */
+  /**
+   * Encoded bytes of the first `sizes.length` entries, kept so that batches are cut by size without counting
+   * twice. Counted when a batch first needs them, not on append: only a leader cuts batches, and every follower
+   * would otherwise count every entry it stores.
+   */
   private readonly sizes: number[] = [];
 
   get lastIndex(): number {
@@ -37,12 +41,11 @@ export class RaftLog {
   replace(from: number, entries: readonly Entry[]): void {
     invariant(from >= 1, () => `log index ${from} is below 1`);
     invariant(from <= this.lastIndex + 1, () => `log write at ${from} leaves a gap after ${this.lastIndex}`);
-    this.entries.length = from - 1;
-    this.sizes.length = from - 1;
+    if (from <= this.entries.length) this.entries.length = from - 1;
+    if (from <= this.sizes.length) this.sizes.length = from - 1;
     for (const entry of entries) {
       invariant(entry.term >= this.lastTerm, () => `log terms must not go down: ${entry.term} after ${this.lastTerm}`);
       this.entries.push(entry);
-      this.sizes.push(entryBytes(entry));
     }
   }
 
@@ -54,12 +57,19 @@ export class RaftLog {
     const batch: Entry[] = [];
     let bytes = 0;
     for (let index = from; index <= this.lastIndex && batch.length < countMax; index += 1) {
-      const size = this.sizes[index - 1] as number;
+      const size = this.sizeAt(index);
       if (batch.length > 0 && bytes + size > bytesMax) break;
       batch.push(this.at(index));
       bytes += size;
     }
     return batch;
+  }
+
+  /** Encoded bytes of the entry at `index`, counting those before it that were not counted yet. */
+  private sizeAt(index: number): number {
+    const sizes = this.sizes;
+    while (sizes.length < index) sizes.push(entryBytes(this.at(sizes.length + 1)));
+    return sizes[index - 1] as number;
   }
 
   /** The first index that holds `term`, searching down from `index`: where a conflicting term began. */

@@ -46,10 +46,18 @@ const entry = (term: number, origin: NodeId, seq: number, id = `s${origin}.${seq
   payload: id,
 });
 
+/** Lets the local clock run to the named timer's due time and fires it, as a host would. */
+function fire(node: RaftNode, ctx: TestContext<RaftMessage>, name: string) {
+  const dueMs = ctx.timers.get(name);
+  expect(dueMs, `timer ${name} is not armed`).toBeDefined();
+  ctx.nowMs = dueMs!;
+  node.timer(ctx, name);
+}
+
 /** Drives node 1 through a won election in term 1 (pre-vote, then votes from node 2). */
 function electNode1() {
   const { node, ctx } = makeNode(1);
-  node.timer(ctx, 'election');
+  fire(node, ctx, 'election');
   node.message(ctx, 2, { type: 'VOTE_RESP', term: 1, granted: true, pre: true });
   node.message(ctx, 2, { type: 'VOTE_RESP', term: 1, granted: true, pre: false });
   expect(node.status().role).toBe('leader');
@@ -60,7 +68,7 @@ function electNode1() {
 describe('raft elections', () => {
   it('asks for pre-votes first, without touching its term or its vote', () => {
     const { node, ctx } = makeNode(1);
-    node.timer(ctx, 'election');
+    fire(node, ctx, 'election');
     const requests = messagesOf(ctx, 'VOTE');
     expect(requests.map((sent) => sent.to)).toEqual([2, 3]);
     expect(requests[0]?.message).toEqual({ type: 'VOTE', term: 1, lastLogIndex: 0, lastLogTerm: 0, pre: true });
@@ -75,9 +83,40 @@ describe('raft elections', () => {
     expect(deadline).toBeLessThanOrEqual(raftDefaults.electionTimeoutMsMax);
   });
 
+  it('keeps one election timer: a leader heard meanwhile makes it wait for the rest of the period, not time out', () => {
+    const { node, ctx } = makeNode(3);
+    const timeoutMs = ctx.timers.get('election')!;
+    ctx.nowMs = 100;
+    node.message(ctx, 1, append(1, 0, 0, []));
+    // Hearing the leader does not touch the pending timer (no event per message)...
+    expect(ctx.timers.get('election')).toBe(timeoutMs);
+    fire(node, ctx, 'election');
+    // ...which, when it falls due, is armed again for what is left of the period since the leader was heard.
+    expect(ctx.timers.get('election')).toBe(100 + timeoutMs);
+    expect(messagesOf(ctx, 'VOTE')).toEqual([]);
+    expect(node.status().role).toBe('follower');
+    // A clock stepped back never stretches the wait past one timeout.
+    ctx.nowMs = 50;
+    node.timer(ctx, 'election');
+    expect(ctx.timers.get('election')).toBe(50 + timeoutMs);
+    fire(node, ctx, 'election');
+    expect(messagesOf(ctx, 'VOTE').map((sent) => sent.message.pre)).toEqual([true, true]);
+  });
+
+  it('draws a new timeout when it becomes a candidate, so the round after a pre-vote lasts a whole timeout', () => {
+    const { node, ctx } = makeNode(1);
+    fire(node, ctx, 'election');
+    ctx.nowMs += 120;
+    node.message(ctx, 2, { type: 'VOTE_RESP', term: 1, granted: true, pre: true });
+    expect(node.status().role).toBe('candidate');
+    const dueMs = ctx.timers.get('election')!;
+    expect(dueMs - ctx.nowMs).toBeGreaterThanOrEqual(raftDefaults.electionTimeoutMsMin);
+    expect(dueMs - ctx.nowMs).toBeLessThanOrEqual(raftDefaults.electionTimeoutMsMax);
+  });
+
   it('persists its term and vote for itself before asking for real votes', () => {
     const { node, ctx } = makeNode(1);
-    node.timer(ctx, 'election');
+    fire(node, ctx, 'election');
     ctx.takeSent();
     node.message(ctx, 2, { type: 'VOTE_RESP', term: 1, granted: true, pre: true });
     expect(ctx.persisted).toEqual([{ kind: 'vote', term: 1, votedFor: 1 }]);
@@ -120,7 +159,7 @@ describe('raft elections', () => {
     const { node, ctx } = makeNode(3);
     node.message(ctx, 1, append(1, 0, 0, []));
     node.message(ctx, 2, { type: 'VOTE', term: 2, lastLogIndex: 0, lastLogTerm: 0, pre: true });
-    node.timer(ctx, 'election');
+    fire(node, ctx, 'election');
     node.message(ctx, 2, { type: 'VOTE', term: 2, lastLogIndex: 0, lastLogTerm: 0, pre: true });
     expect(messagesOf(ctx, 'VOTE_RESP').map((sent) => sent.message.granted)).toEqual([false, true]);
     expect(node.status().term).toBe(1);
@@ -128,7 +167,7 @@ describe('raft elections', () => {
 
   it('becomes leader with a majority and appends a no-op of its term', () => {
     const { node, ctx } = makeNode(1);
-    node.timer(ctx, 'election');
+    fire(node, ctx, 'election');
     node.message(ctx, 2, { type: 'VOTE_RESP', term: 1, granted: true, pre: true });
     ctx.takeSent();
     node.message(ctx, 3, { type: 'VOTE_RESP', term: 1, granted: true, pre: false });
@@ -204,7 +243,7 @@ describe('raft replication', () => {
       { kind: 'vote', term: 2, votedFor: null },
       { kind: 'log', from: 1, entries: [entry(1, 1, 1)] },
     ]);
-    node.timer(ctx, 'election');
+    fire(node, ctx, 'election');
     node.message(ctx, 2, { type: 'VOTE_RESP', term: 3, granted: true, pre: true });
     node.message(ctx, 2, { type: 'VOTE_RESP', term: 3, granted: true, pre: false });
     expect(node.status().role).toBe('leader');
@@ -237,7 +276,7 @@ describe('raft replication', () => {
         batchBytesMax: 5_000,
       },
     );
-    node.timer(ctx, 'election');
+    fire(node, ctx, 'election');
     node.message(ctx, 2, { type: 'VOTE_RESP', term: 2, granted: true, pre: true });
     node.message(ctx, 2, { type: 'VOTE_RESP', term: 2, granted: true, pre: false });
     ctx.takeSent();
@@ -262,12 +301,41 @@ describe('raft replication', () => {
     // the same reply, at network speed, forever.
     node.message(ctx, 2, { type: 'APPEND_RESP', term: 1, success: false, index: 2 });
     expect(messagesOf(ctx, 'APPEND')).toEqual([]);
-    node.timer(ctx, 'heartbeat');
+    fire(node, ctx, 'heartbeat');
     expect(messagesOf(ctx, 'APPEND').map((sent) => sent.to)).toEqual([2, 3]);
     ctx.takeSent();
     // A reply that does move nextIndex back is still answered at once.
     node.message(ctx, 3, { type: 'APPEND_RESP', term: 1, success: false, index: 1 });
     expect(messagesOf(ctx, 'APPEND').map((sent) => [sent.to, sent.message.prevLogIndex])).toEqual([[3, 0]]);
+  });
+
+  it('sends new entries at once only to a follower that answered everything; the others get them together', () => {
+    const { node, ctx } = electNode1();
+    // Node 2 answers the new leader's first APPEND (its no-op at index 1); node 3 has not answered yet.
+    node.message(ctx, 2, { type: 'APPEND_RESP', term: 1, success: true, index: 1 });
+    ctx.takeSent();
+    node.submit(ctx, { id: 'a', payload: 'A' });
+    expect(messagesOf(ctx, 'APPEND').map((sent) => [sent.to, sent.message.entries.length])).toEqual([[2, 1]]);
+    ctx.takeSent();
+    // While 'a' is on its way to node 2, and node 3's first APPEND is unanswered, 'b' and 'c' wait.
+    node.submit(ctx, { id: 'b', payload: 'B' });
+    node.submit(ctx, { id: 'c', payload: 'C' });
+    expect(messagesOf(ctx, 'APPEND')).toEqual([]);
+    // Node 2's answer for 'a' lets both go to it in one APPEND.
+    node.message(ctx, 2, { type: 'APPEND_RESP', term: 1, success: true, index: 2 });
+    expect(
+      messagesOf(ctx, 'APPEND').map((sent) => [sent.to, sent.message.prevLogIndex, sent.message.entries.length]),
+    ).toEqual([[2, 2, 2]]);
+    ctx.takeSent();
+    // The heartbeat goes to everyone whatever they owe, carrying what each one lacks: a lost APPEND or answer
+    // never holds entries back for longer than a heartbeat interval.
+    fire(node, ctx, 'heartbeat');
+    expect(
+      messagesOf(ctx, 'APPEND').map((sent) => [sent.to, sent.message.prevLogIndex, sent.message.entries.length]),
+    ).toEqual([
+      [2, 4, 0],
+      [3, 1, 3],
+    ]);
   });
 });
 

@@ -55,6 +55,15 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   protected progress: LeaderProgress | null = null;
   /** Set by an APPEND of the current leader, cleared when the election timer fires: deny pre-votes meanwhile. */
   private leaderContactFresh = false;
+  /**
+   * The election timer (section 5.2), kept as one pending timer rather than re-armed on every message: the current
+   * period began at `electionPeriodStartMs` (local clock) and lasts `electionTimeoutMs`, drawn from ctx.random at
+   * each new period. Hearing from the leader only moves the start; when the timer fires early it is armed again
+   * for what is left. False while this node leads (it has no election timer).
+   */
+  private electionArmed = false;
+  private electionPeriodStartMs = 0;
+  private electionTimeoutMs = 0;
   private preVoting = false;
   private readonly votes = new Set<NodeId>();
   /** Peers that answered the current (pre-)vote request; the others are asked again (section 5.1: RPCs are retried). */
@@ -65,6 +74,16 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   private readonly loggedSeq = new Map<NodeId, number>();
   private readonly outbox = new Outbox();
   private forwardArmed = false;
+  /** The last seq this node had numbered when the retry timer was armed: later ones are too young to retry. */
+  private forwardSeqArmed = 0;
+  /**
+   * The highest seq of this node's own submissions seen in its log, in an entry of term `ownLoggedTerm`
+   * (volatile). While that is the current term, the leader of the term has them all (an origin's submissions
+   * sit in a log in seq order, and that leader's log matches ours up to that entry) and never drops them in its
+   * term, so the retry timer leaves them alone; a new term, or a truncation, brings the retries back.
+   */
+  private ownLoggedSeq = 0;
+  private ownLoggedTerm = 0;
   private delivered = 0;
   private lastAnnounced = '';
   private nodeCount = 0;
@@ -87,7 +106,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     this.commitIndex = this.lastApplied;
     for (let index = 1; index <= this.lastApplied; index += 1) this.noteApplied(this.log.at(index));
     this.announce(ctx);
-    this.armElectionTimer(ctx);
+    this.restartElectionPeriod(ctx);
     if (this.outbox.size > 0) this.armForwardTimer(ctx);
   }
 
@@ -170,7 +189,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   timer(ctx: Context, name: string): void {
     switch (name) {
       case TIMER_ELECTION:
-        this.onElectionTimeout(ctx);
+        this.onElectionTimer(ctx);
         return;
       case TIMER_HEARTBEAT:
         if (this.role !== 'leader') return;
@@ -178,12 +197,16 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
         ctx.setTimer(TIMER_HEARTBEAT, this.options.heartbeatIntervalMs);
         return;
       case TIMER_VOTE_RETRY:
-        if (this.preVoting || this.role === 'candidate') this.requestVotes(ctx, this.preVoting);
+        // Silence means loss only once some peer has answered: before that the round trip is just longer than the
+        // wait, and asking again would only duplicate requests still on their way (the round's end asks anew).
+        if ((this.preVoting || this.role === 'candidate') && this.answered.size > 0)
+          this.requestVotes(ctx, this.preVoting);
         return;
       case TIMER_FORWARD:
         this.forwardArmed = false;
         if (this.outbox.size === 0) return;
-        this.resendPending(ctx);
+        // Only what waited a whole period (numbered before the timer was armed) and is not known to be logged.
+        this.resendPending(ctx, this.ownLoggedTerm === this.currentTerm ? this.ownLoggedSeq : 0, this.forwardSeqArmed);
         this.armForwardTimer(ctx);
         return;
     }
@@ -236,7 +259,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     this.setRole(ctx, 'follower', leader);
     if (wasLeader) {
       ctx.cancelTimer(TIMER_HEARTBEAT);
-      this.armElectionTimer(ctx);
+      this.restartElectionPeriod(ctx);
     }
     if (leaderChanged && this.outbox.size > 0) this.resendPending(ctx);
   }
@@ -254,14 +277,48 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     ctx.announce({ role: this.role, term: this.currentTerm, leader: this.leader });
   }
 
-  private armElectionTimer(ctx: Context): void {
+  /**
+   * A new election period from now, with a timeout drawn afresh (as the paper does on every reset, so that two
+   * nodes that collided once are unlikely to collide again): at a start, after a timeout, on becoming a candidate,
+   * on granting a vote and on stepping down as leader.
+   */
+  private restartElectionPeriod(ctx: Context): void {
     const { electionTimeoutMsMin: min, electionTimeoutMsMax: max } = this.options;
-    ctx.setTimer(TIMER_ELECTION, min + Math.floor(ctx.random() * (max - min + 1)));
+    this.electionTimeoutMs = min + Math.floor(ctx.random() * (max - min + 1));
+    this.electionPeriodStartMs = ctx.now();
+    this.electionArmed = true;
+    ctx.setTimer(TIMER_ELECTION, this.electionTimeoutMs);
+  }
+
+  /** The current leader was heard: the period starts again, with the same timeout and the same pending timer. */
+  private heardFromLeader(ctx: Context): void {
+    this.electionPeriodStartMs = ctx.now();
+    if (!this.electionArmed) this.restartElectionPeriod(ctx);
+  }
+
+  /**
+   * The timer fell due: a timeout if the whole period passed without the leader, otherwise armed again for the
+   * rest of it. A period that seems to start in the future (the clock was stepped back) starts now instead, so
+   * a step back delays an election by at most one timeout.
+   */
+  private onElectionTimer(ctx: Context): void {
+    if (this.role === 'leader' || !this.electionArmed) return;
+    const nowMs = ctx.now();
+    if (this.electionPeriodStartMs > nowMs) this.electionPeriodStartMs = nowMs;
+    const restMs = this.electionPeriodStartMs + this.electionTimeoutMs - nowMs;
+    // Less than a millisecond left counts as over: timers have a grain of 1 ms live, and in the simulator a clock
+    // with drift can read a hair before the due time when the timer fires (re-arming for that would never end).
+    if (restMs >= 1) {
+      ctx.setTimer(TIMER_ELECTION, restMs);
+      return;
+    }
+    this.onElectionTimeout(ctx);
   }
 
   private armForwardTimer(ctx: Context): void {
     if (this.forwardArmed) return;
     this.forwardArmed = true;
+    this.forwardSeqArmed = this.outbox.lastSeq;
     ctx.setTimer(TIMER_FORWARD, this.options.forwardRetryMs);
   }
 
@@ -272,14 +329,13 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   // ------------------------------------------------------------------ elections (section 5.2, 5.4.1; pre-vote)
 
   private onElectionTimeout(ctx: Context): void {
-    if (this.role === 'leader') return;
     this.leaderContactFresh = false;
-    this.armElectionTimer(ctx);
     if (!this.options.preVote) {
       this.startElection(ctx);
       return;
     }
     // Pre-vote: ask whether an election could be won before disturbing anyone's term.
+    this.restartElectionPeriod(ctx);
     this.preVoting = true;
     this.setRole(ctx, 'follower', null);
     this.votes.clear();
@@ -291,6 +347,8 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
 
   private startElection(ctx: Context): void {
     this.preVoting = false;
+    // Figure 2: a new candidate resets its election timer, so its round lasts a whole timeout after a pre-vote.
+    this.restartElectionPeriod(ctx);
     this.setHardState(ctx, this.currentTerm + 1, this.id);
     this.setRole(ctx, 'candidate', null);
     this.votes.clear();
@@ -305,14 +363,20 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     return !this.log.isBehind(lastLogTerm, lastLogIndex);
   }
 
-  /** Asks every peer that has not answered yet, and again every heartbeat interval until the election ends. */
+  /**
+   * Asks every peer that has not answered yet, and again after the shortest election timeout while the round
+   * lasts, if some peer has answered meanwhile (a round ends at the node's own election timeout, which asks
+   * everyone afresh). Asking again sooner only duplicates requests whose answers are still on their way: the
+   * paper wants a round trip well within that timeout, so a peer silent that long, while others answered, lost
+   * the request or its answer.
+   */
   private requestVotes(ctx: Context, pre: boolean): void {
     const term = pre ? this.currentTerm + 1 : this.currentTerm;
     for (const peer of ctx.peers) {
       if (this.answered.has(peer)) continue;
       ctx.send(peer, { type: 'VOTE', term, lastLogIndex: this.log.lastIndex, lastLogTerm: this.log.lastTerm, pre });
     }
-    ctx.setTimer(TIMER_VOTE_RETRY, this.options.heartbeatIntervalMs);
+    ctx.setTimer(TIMER_VOTE_RETRY, this.options.electionTimeoutMsMin);
   }
 
   /** A pre-vote changes nothing here: neither the term nor the vote. */
@@ -333,7 +397,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
       this.isUpToDate(request.lastLogTerm, request.lastLogIndex);
     if (granted) {
       this.setHardState(ctx, this.currentTerm, from);
-      this.armElectionTimer(ctx);
+      this.restartElectionPeriod(ctx);
     }
     ctx.send(from, { type: 'VOTE_RESP', term: this.currentTerm, granted, pre: false });
   }
@@ -362,6 +426,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   private becomeLeader(ctx: Context): void {
     invariant(this.role === 'candidate', 'only a candidate becomes leader');
     ctx.cancelTimer(TIMER_ELECTION);
+    this.electionArmed = false;
     ctx.cancelTimer(TIMER_VOTE_RETRY);
     this.setRole(ctx, 'leader', this.id);
     this.progress = new LeaderProgress(ctx.peers, this.log.lastIndex);
@@ -370,7 +435,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     // A no-op of the new term: once it commits, so does everything before it (section 5.4.2, figure 8).
     this.appendAsLeader(ctx, [{ term: this.currentTerm }]);
     if (this.outbox.size > 0)
-      this.offer(ctx, this.id, this.outbox.batch(this.options.batchEntriesMax, this.options.batchBytesMax));
+      this.logSubmissions(ctx, this.id, this.outbox.batch(this.options.batchEntriesMax, this.options.batchBytesMax));
     this.replicateAll(ctx);
     ctx.setTimer(TIMER_HEARTBEAT, this.options.heartbeatIntervalMs);
   }
@@ -382,8 +447,13 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     this.loggedSeq.set(entry.origin, Math.max(this.loggedSeq.get(entry.origin) ?? 0, entry.seq));
   }
 
-  /** Appends an origin's submissions that continue its numbering in our log; skips ones logged, stops at a gap. */
+  /** Appends an origin's submissions that continue its numbering in our log and sends them on. */
   private offer(ctx: Context, origin: NodeId, submissions: readonly Forwarded[]): void {
+    if (this.logSubmissions(ctx, origin, submissions)) this.replicateNew(ctx);
+  }
+
+  /** Skips submissions already logged, stops at a gap; true when it appended any. */
+  private logSubmissions(ctx: Context, origin: NodeId, submissions: readonly Forwarded[]): boolean {
     invariant(this.role === 'leader', 'only the leader appends submissions');
     const entries: SubmissionEntry[] = [];
     let seqLast = this.loggedSeq.get(origin) ?? 0;
@@ -393,9 +463,9 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
       entries.push({ term: this.currentTerm, origin, seq, id, payload });
       seqLast = seq;
     }
-    if (entries.length === 0) return;
+    if (entries.length === 0) return false;
     this.appendAsLeader(ctx, entries);
-    this.replicateAll(ctx);
+    return true;
   }
 
   protected appendAsLeader(ctx: Context, entries: Entry[]): void {
@@ -406,25 +476,57 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     this.advanceCommit(ctx);
   }
 
+  /** The heartbeat (and a new leader's first message): an APPEND to every follower, with whatever it lacks. */
   private replicateAll(ctx: Context): void {
-    for (const peer of ctx.peers) this.sendAppend(ctx, peer);
+    const progress = this.progress;
+    invariant(progress !== null, 'only a leader replicates');
+    const peers = ctx.peers;
+    const next = peers.length > 0 ? progress.nextIndex(peers[0] as NodeId) : 0;
+    if (peers.some((peer) => progress.nextIndex(peer) !== next)) {
+      for (const peer of peers) this.sendAppend(ctx, peer);
+      return;
+    }
+    // Every follower is owed the same APPEND (the usual case under a steady load): one message for all, which a
+    // host checks and encodes once. A broadcast goes to every peer in ascending id order, as the loop above does.
+    const message = this.appendFrom(next);
+    ctx.broadcast(message);
+    for (const peer of peers) progress.sent(peer, next + message.entries.length);
+  }
+
+  /**
+   * New entries go at once only to followers that have answered everything sent to them. The others get them
+   * with the APPEND that follows their answer, or with the next heartbeat, whichever comes first: entries that
+   * arrive while a round trip is under way travel together. Without this a leader sends one APPEND per entry to
+   * every follower and gets one answer for each; with it, under a steady load, a follower gets about one APPEND
+   * per round trip or per heartbeat, however many entries arrive meanwhile, and an idle cluster still sends
+   * an entry the moment it is logged.
+   */
+  private replicateNew(ctx: Context): void {
+    const progress = this.progress;
+    invariant(progress !== null, 'only a leader replicates');
+    for (const peer of ctx.peers) if (progress.isIdle(peer)) this.sendAppend(ctx, peer);
   }
 
   private sendAppend(ctx: Context, peer: NodeId): void {
     const progress = this.progress;
     invariant(progress !== null, 'only a leader replicates');
     const next = progress.nextIndex(peer);
-    const entries = this.log.batch(next, this.options.batchEntriesMax, this.options.batchBytesMax);
+    const message = this.appendFrom(next);
+    ctx.send(peer, message);
+    progress.sent(peer, next + message.entries.length);
+  }
+
+  /** The APPEND for a follower whose next index is `next`: a batch of what follows, and our commit index. */
+  private appendFrom(next: number): Message<'APPEND'> {
     const prevLogIndex = next - 1;
-    ctx.send(peer, {
+    return {
       type: 'APPEND',
       term: this.currentTerm,
       prevLogIndex,
       prevLogTerm: this.log.termAt(prevLogIndex),
-      entries,
+      entries: this.log.batch(next, this.options.batchEntriesMax, this.options.batchBytesMax),
       leaderCommit: this.commitIndex,
-    });
-    progress.sent(peer, next + entries.length);
+    };
   }
 
   private onAppend(ctx: Context, from: NodeId, request: Message<'APPEND'>): void {
@@ -436,7 +538,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     invariant(this.role !== 'leader', () => `two leaders in term ${this.currentTerm}: ${this.id} and ${from}`);
     if (this.role !== 'follower' || this.leader !== from) this.becomeFollower(ctx, from);
     this.leaderContactFresh = true;
-    this.armElectionTimer(ctx);
+    this.heardFromLeader(ctx);
     const index = this.consistencyCheck(request);
     if (index !== null) {
       ctx.send(from, { type: 'APPEND_RESP', term: this.currentTerm, success: false, index });
@@ -467,7 +569,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   }
 
   /** Appends what is new, truncating from the first entry whose term differs (never a matching one). */
-  private merge(ctx: Context, prevLogIndex: number, entries: readonly Entry[]): void {
+  private merge(ctx: Context, prevLogIndex: number, entries: Entry[]): void {
     let skip = 0;
     while (skip < entries.length) {
       const index = prevLogIndex + 1 + skip;
@@ -477,9 +579,16 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     if (skip === entries.length) return;
     const from = prevLogIndex + 1 + skip;
     invariant(from > this.commitIndex, () => `truncating committed entry ${from} (commit ${this.commitIndex})`);
-    const rest = entries.slice(skip);
+    const rest = skip === 0 ? entries : entries.slice(skip);
+    if (from <= this.log.lastIndex) this.ownLoggedSeq = 0;
     this.log.replace(from, rest);
     this.persist(ctx, { kind: 'log', from, entries: rest });
+    for (const entry of rest) {
+      if (isSubmissionEntry(entry) && entry.origin === this.id) {
+        this.ownLoggedSeq = entry.seq;
+        this.ownLoggedTerm = entry.term;
+      }
+    }
   }
 
   private onAppendResponse(ctx: Context, from: NodeId, response: Message<'APPEND_RESP'>): void {
@@ -502,8 +611,9 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     );
     progress.matched(from, response.index);
     this.advanceCommit(ctx);
-    // Catch-up: a lagging follower gets its next batch as soon as the previous one is in.
-    if (progress.nextIndex(from) <= this.log.lastIndex) this.sendAppend(ctx, from);
+    // What the follower lacks goes as soon as it has answered everything sent (catch-up, and the entries held back
+    // by replicateNew); while other APPENDs to it are still under way, their answers or the heartbeat will do.
+    if (progress.isIdle(from) && progress.nextIndex(from) <= this.log.lastIndex) this.sendAppend(ctx, from);
   }
 
   /** Figure 8: only an entry of the current term commits by counting replicas; earlier ones commit with it. */
@@ -549,8 +659,9 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     if (entry.origin === this.id) this.outbox.applied(entry.seq);
   }
 
-  private resendPending(ctx: Context): void {
-    const batch = this.outbox.batch(this.options.batchEntriesMax, this.options.batchBytesMax);
+  /** Sends (or, on the leader, logs) the oldest pending submissions numbered in (afterSeq, uptoSeq]. */
+  private resendPending(ctx: Context, afterSeq = 0, uptoSeq = Infinity): void {
+    const batch = this.outbox.batch(this.options.batchEntriesMax, this.options.batchBytesMax, afterSeq, uptoSeq);
     if (batch.length === 0) return;
     if (this.role === 'leader') this.offer(ctx, this.id, batch);
     else if (this.leader !== null) ctx.send(this.leader, { type: 'FORWARD', submissions: batch });

@@ -35,12 +35,14 @@ export const raftDefaults: RaftOptions = {
 
 export const raftOptionDocs: Record<keyof RaftOptions, string> = {
   heartbeatIntervalMs:
-    'how often the leader sends APPEND (empty or not) to every follower (paper: well below the election timeout; 50 ms)',
-  electionTimeoutMsMin: 'shortest election timeout; each timeout is drawn uniformly from [min, max] (paper: 150 ms)',
+    'how often the leader sends APPEND (empty or not) to every follower (paper: well below the election timeout; 50 ms); new entries go at once to a follower that has answered everything sent to it, otherwise with its next answer or this heartbeat, so a busy leader sends one APPEND per round trip or heartbeat, not one per entry',
+  electionTimeoutMsMin:
+    'shortest election timeout; each timeout is drawn uniformly from [min, max] (paper: 150 ms); also how long a (pre-)candidate waits before asking a silent peer again, once another peer has answered',
   electionTimeoutMsMax: 'longest election timeout (paper: 300 ms)',
   preVote:
     'ask for pre-votes before starting an election, so a node back from a partition does not depose a healthy leader (thesis 9.6)',
-  forwardRetryMs: 'how often a node re-sends its submissions that are not yet committed to the leader it knows',
+  forwardRetryMs:
+    "how often a node re-sends to the leader it knows its submissions that are not yet applied, once they waited that long and are not in its log in an entry of the current term (that term's leader has those)",
   batchEntriesMax: 'log entries (or forwarded submissions) per message at most',
   batchBytesMax: `encoded bytes of entries per message at most (at least one entry is always sent; at most ${WIRE_BATCH_BYTES_MAX})`,
   payloadBytesMax: `bytes of one submission's payload at most, as it travels (UTF-8, JSON-escaped); a larger submission is refused and logged (at most ${WIRE_PAYLOAD_BYTES_MAX})`,

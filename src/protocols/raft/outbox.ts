@@ -37,12 +37,21 @@ export class Outbox {
     }
   }
 
-  /** The oldest pending submissions, in seq order, bounded like a log batch (always at least one, if any). */
-  batch(countMax: number, bytesMax: number): Forwarded[] {
+  /** The seq of the last submission numbered here (0 before the first). */
+  get lastSeq(): number {
+    return this.seqLast;
+  }
+
+  /**
+   * The oldest pending submissions numbered in (afterSeq, uptoSeq], in seq order, bounded like a log batch
+   * (always at least one, if any).
+   */
+  batch(countMax: number, bytesMax: number, afterSeq = 0, uptoSeq = Infinity): Forwarded[] {
     const batch: Forwarded[] = [];
     let bytes = 0;
     for (const submission of this.pending.values()) {
-      if (batch.length >= countMax) break;
+      if (submission.seq <= afterSeq) continue;
+      if (batch.length >= countMax || submission.seq > uptoSeq) break;
       const size = forwardedBytes(submission);
       if (batch.length > 0 && bytes + size > bytesMax) break;
       batch.push(submission);

@@ -31,6 +31,15 @@ export class LeaderProgress {
     return this.match.get(peer) ?? 0;
   }
 
+  /**
+   * True when every entry sent to the follower is known to be there: no APPEND with entries is waiting for an
+   * answer (or one was lost: then the heartbeat, which goes whatever this says, finds out). Derived from the
+   * indexes themselves, so a lost message or answer can never leave it stuck.
+   */
+  isIdle(peer: NodeId): boolean {
+    return this.matchIndex(peer) + 1 === this.nextIndex(peer);
+  }
+
   /** Entries up to `next - 1` are on their way: send what follows next time (pipelining). */
   sent(peer: NodeId, next: number): void {
     this.next.set(peer, next);

@@ -43,7 +43,7 @@ export const raftPromises: PromiseTable = {
     holds: [...ALL],
     breaks: ['storage'],
     note:
-      'Origins retry until they apply their own submissions; the liveness phase heals everything, so a majority elects a leader and catches every node up. ' +
+      "Origins retry until they apply their own submissions (except those in their log in an entry of the current term, which that term's leader keeps and replicates); the liveness phase heals everything, so a majority elects a leader and catches every node up. " +
       'Raft assumes stable storage: a follower that loses entries it acknowledged (a torn or damaged last record, cut at its restart) ' +
       "asks for them again, but the leader's matchIndex still covers them and it never sends at or below it, so that follower " +
       'stays behind for good (storage; test/regressions/raft-storage-eventual-delivery.ts).',
