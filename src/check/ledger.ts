@@ -1,5 +1,5 @@
 import { invariant } from '../core/assert.ts';
-import { historyIndex, type History, type HistoryEvent } from '../core/history.ts';
+import { historyIndex, type DeliveryRecord, type History, type HistoryEvent } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
 import type { Checker, Verdict } from './verdict.ts';
 import { endTimeMs, memoized, nodesOf } from './views.ts';
@@ -127,6 +127,13 @@ export class CheckLedger {
 
   readonly nodes: NodeLedger[] = [];
   private readonly slots = new Map<NodeId, NodeLedger>();
+  /** The same ledgers by node id, for ids that fit a column (what a delivery's node is looked up by, fastest). */
+  private readonly smallSlots: NodeLedger[] = [];
+  /**
+   * By the number of a column store's delivery record (see observeDelivery): 1 + the ordinal of its id, or 0 until
+   * one of its deliveries is seen, so the nodes delivering an entry after the first skip the look-up of its id.
+   */
+  private readonly recordOrdinals = new IntList();
   readonly origins: OriginLedger[] = [];
   private readonly originOrdinals = new Map<NodeId, number>();
   /** Vector-clock slots and origins fit this width; it doubles (and the flat arrays are laid out again) when not. */
@@ -201,6 +208,7 @@ export class CheckLedger {
       ledger = new NodeLedger(node, this.nodes.length, this.width);
       this.nodes.push(ledger);
       this.slots.set(node, ledger);
+      if ((node & 0xffff) === node) this.smallSlots[node] = ledger;
     }
     return ledger;
   }
@@ -264,9 +272,29 @@ export class CheckLedger {
   }
 
   private deliver(event: Extract<HistoryEvent, { type: 'deliver' }>): void {
+    this.deliverOrdinal(this.nodeLedger(event.node), this.ordinalOf(event.id), event.origin, event.payload, event.i);
+  }
+
+  /**
+   * Feeds one delivery stored as columns (see HistoryIndex.forEachIndexed), in history order like observe: what
+   * observe does with the delivery event that `node`, `record` and `i` make, without that event being built.
+   * `recordNumber` names the record, so an id is looked up once per entry rather than once per node.
+   */
+  observeDelivery(node: NodeId, record: DeliveryRecord, recordNumber: number, i: number): void {
+    // The node first, then the id, as deliver does (either order would do: slots and ordinals are independent).
+    const ledger = this.smallSlots[node] ?? this.nodeLedger(node);
+    const known = recordNumber < this.recordOrdinals.length ? this.recordOrdinals.data[recordNumber] : 0;
+    let ordinal = known - 1;
+    if (known === 0) {
+      ordinal = this.ordinalOf(record.id);
+      this.recordOrdinals.extend(recordNumber + 1);
+      this.recordOrdinals.data[recordNumber] = ordinal + 1;
+    }
+    this.deliverOrdinal(ledger, ordinal, record.origin, record.payload, i);
+  }
+
+  private deliverOrdinal(node: NodeLedger, ordinal: number, origin: NodeId, payload: string, i: number): void {
     this.deliveries += 1;
-    const node = this.nodeLedger(event.node);
-    const ordinal = this.ordinalOf(event.id);
     const submitted = this.submitPosition.data[ordinal] !== 0;
     // Causal knowledge: a delivery carries the submission's clock into the node's (repeats and all).
     if (submitted) {
@@ -282,20 +310,20 @@ export class CheckLedger {
     const earlier = seen.data[ordinal];
     if (earlier !== 0) {
       const firstPosition = node.sequencePositions.data[earlier - 1];
-      this.exactlyOnceViolation({ problem: 'duplicate', earlierPosition: firstPosition, deliveryPosition: event.i });
+      this.exactlyOnceViolation({ problem: 'duplicate', earlierPosition: firstPosition, deliveryPosition: i });
       return;
     }
     node.sequence.push(ordinal);
-    node.sequencePositions.push(event.i);
+    node.sequencePositions.push(i);
     seen.data[ordinal] = node.sequence.length;
     if (!submitted) {
-      this.exactlyOnceViolation({ problem: 'created', earlierPosition: -1, deliveryPosition: event.i });
+      this.exactlyOnceViolation({ problem: 'created', earlierPosition: -1, deliveryPosition: i });
       return;
     }
     const submitPosition = this.submitPosition.data[ordinal] - 1;
-    if (this.submitter.data[ordinal] !== event.origin || this.payloads[ordinal] !== event.payload)
-      this.exactlyOnceViolation({ problem: 'corrupted', earlierPosition: submitPosition, deliveryPosition: event.i });
-    this.judgeOrder(node, ordinal, submitPosition, event.i);
+    if (this.submitter.data[ordinal] !== origin || this.payloads[ordinal] !== payload)
+      this.exactlyOnceViolation({ problem: 'corrupted', earlierPosition: submitPosition, deliveryPosition: i });
+    this.judgeOrder(node, ordinal, submitPosition, i);
   }
 
   private exactlyOnceViolation(violation: ExactlyOnceFirst): void {
@@ -427,7 +455,11 @@ export interface LedgerEnd {
 export const historyLedger = memoized((history: History): CheckLedger => {
   const index = historyIndex(history);
   const ledger = new CheckLedger(history.nodes);
-  for (const event of index.events) ledger.observe(event);
+  // Deliveries straight from the column store when there is one: no event object per delivery is built.
+  index.forEachIndexed(
+    (event) => ledger.observe(event),
+    (node, record, recordNumber, i) => ledger.observeDelivery(node, record, recordNumber, i),
+  );
   return ledger;
 });
 

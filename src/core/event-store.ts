@@ -29,7 +29,7 @@ interface UnstampedEvent {
  * What a columnar delivery keeps in `objects`: everything of the event but its node, position and time. Every node
  * delivering an entry delivers the same one, so the nodes' deliveries of it share one (see DeliveryInterner).
  */
-interface Delivered {
+export interface Delivered {
   readonly id: string;
   readonly origin: unknown;
   readonly payload: string;
@@ -325,6 +325,20 @@ export class EventStore {
    * index filters the kept types it wants), found without rebuilding the messages, timers and persists between.
    */
   forEachKeptOrDelivery(from: number, visit: (event: HistoryEvent) => void): void {
+    this.forEachKeptOrDeliveryRecord(from, visit, (node, record, i, t) => visit(this.delivery(node, record, i, t)));
+  }
+
+  /**
+   * What forEachKeptOrDelivery walks, with each columnar delivery given as its node, the number of its shared
+   * record (see deliveryRecord), its position and time instead of an event: the checkers' ledger reads deliveries
+   * so, since building a million events costs about as much as judging them. A delivery kept as an object (one
+   * whose fields did not fit the columns) comes to visitKept like any kept event.
+   */
+  forEachKeptOrDeliveryRecord(
+    from: number,
+    visitKept: (event: HistoryEvent) => void,
+    visitDelivery: (node: number, record: number, i: number, t: number) => void,
+  ): void {
     if (from >= this.length) return;
     const start = this.chunks[from >>> CHUNK_BITS];
     const startJ = from & CHUNK_MASK;
@@ -342,10 +356,20 @@ export class EventStore {
       time += kind >>> 7;
       const base = kind & KIND_MASK;
       // A kept event never shares its slot; a delivery has none.
-      if (base === KEPT) visit(this.objects[object] as HistoryEvent);
-      else if (base === DELIVER) visit(this.delivery(chunk, j, i, this.times.get(time)));
+      if (base === KEPT) visitKept(this.objects[object] as HistoryEvent);
+      else if (base === DELIVER) visitDelivery(chunk.node[j], chunk.msg[j], i, this.times.get(time));
       object += pushedObjects(kind);
     }
+  }
+
+  /** The id, origin, payload and order that the columnar deliveries numbered `record` share (read-only). */
+  deliveryRecord(record: number): Delivered {
+    return this.deliveries.all[record];
+  }
+
+  /** How many delivery records there are: the numbers forEachKeptOrDeliveryRecord gives are below it. */
+  get deliveryRecords(): number {
+    return this.deliveries.all.length;
   }
 
   /** Every event in order, without the block scans of `at` (for writing a whole history out). */
@@ -401,23 +425,23 @@ export class EventStore {
       case PERSIST:
         return Object.freeze({ type: 'persist', node: chunk.node[j], record: object as never, i, t });
       case DELIVER:
-        return Object.freeze(this.delivery(chunk, j, i, t));
+        return Object.freeze(this.delivery(chunk.node[j], chunk.msg[j], i, t));
       default:
         throw new Error(`event ${i} has an unknown kind ${chunk.kind[j]} in the store`);
     }
   }
 
   /**
-   * The delivery at position i (slot j of chunk), in stampEvent's layout (the order, when there is one, after the
-   * payload). Not frozen here: the checkers' index keeps what forEachKeptOrDelivery gives it, as it kept the
-   * delivery objects the simulator used to record, and reading a million of them is part of checking a large run.
+   * The delivery at position i by `node` of record number `record`, in stampEvent's layout (the order, when there is
+   * one, after the payload). Not frozen here: the checkers' index keeps what forEachKeptOrDelivery gives it, as it
+   * kept the delivery objects the simulator used to record.
    */
-  private delivery(chunk: Chunk, j: number, i: number, t: number): HistoryEvent {
-    const { id, origin, payload, order } = this.deliveries.all[chunk.msg[j]];
+  private delivery(node: number, record: number, i: number, t: number): HistoryEvent {
+    const { id, origin, payload, order } = this.deliveries.all[record];
     const event =
       order === undefined
-        ? { type: 'deliver', node: chunk.node[j], id, origin, payload, i, t }
-        : { type: 'deliver', node: chunk.node[j], id, origin, payload, order, i, t };
+        ? { type: 'deliver', node, id, origin, payload, i, t }
+        : { type: 'deliver', node, id, origin, payload, order, i, t };
     return event;
   }
 }

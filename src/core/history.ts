@@ -65,6 +65,11 @@ export type HistoryEvent = Base &
   );
 
 export type HistoryEventType = HistoryEvent['type'];
+/**
+ * What the deliveries of one entry share in a column store: a delivery event without its node, position and time
+ * (see HistoryIndex.forEachIndexed). Read-only: every node's delivery of the entry is rebuilt from it.
+ */
+export type DeliveryRecord = Readonly<Pick<EventOf<'deliver'>, 'id' | 'origin' | 'payload' | 'order'>>;
 export type EventOf<Type extends HistoryEventType> = Extract<HistoryEvent, { type: Type }>;
 
 /** A whole run as the checkers see it: the node ids and every recorded step, in order. */
@@ -228,6 +233,31 @@ export class HistoryIndex {
       this.readUpTo = store.length;
     }
     return this.list;
+  }
+
+  /**
+   * Visits what `events` holds, in the same order, without building the deliveries a column store keeps as
+   * columns: each of those comes to visitDelivery as its node, the record of id, origin, payload and order that
+   * every node delivering that entry shares, the record's number (the same for each delivery sharing it, so a
+   * reader may remember what it made of one) and its position. Every other event, and every delivery of a history
+   * without a store, comes to visitEvent. Builds nothing: what the checkers' ledger reads a recorded run through.
+   */
+  forEachIndexed(
+    visitEvent: (event: HistoryEvent) => void,
+    visitDelivery: (node: NodeId, record: DeliveryRecord, recordNumber: number, i: number) => void,
+  ): void {
+    const store = this.store;
+    if (store === undefined) {
+      for (const event of this.events) visitEvent(event);
+      return;
+    }
+    store.forEachKeptOrDeliveryRecord(
+      0,
+      (event) => {
+        if (INDEXED_TYPES.has(event.type as HistoryEventType)) visitEvent(event as HistoryEvent);
+      },
+      (node, record, i) => visitDelivery(node, store.deliveryRecord(record) as DeliveryRecord, record, i),
+    );
   }
 
   /** The node last added to actingNodes: most events name the same node as the one before, so skip the set. */
