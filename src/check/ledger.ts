@@ -116,6 +116,7 @@ export class CheckLedger {
   readonly submitter = new IntList();
   readonly payloads: (string | undefined)[] = [];
   /** By ordinal: the origin ordinal and index within the origin's submits. */
+  readonly originOrdinal = new IntList();
   readonly originIndex = new IntList();
   /** Distinct ids submitted, in first-submit order. */
   readonly submitOrder = new IntList();
@@ -224,6 +225,7 @@ export class CheckLedger {
     const count = ordinal + 1;
     this.submitPosition.extend(count);
     this.submitter.extend(count);
+    this.originOrdinal.extend(count);
     this.originIndex.extend(count);
     this.ackPosition.extend(count);
     if (count * this.width > this.stamps.length) {
@@ -251,10 +253,14 @@ export class CheckLedger {
     this.submitOrder.push(ordinal);
     const origin = this.originOf(event.node);
     const originLedger = this.origins[origin];
+    this.originOrdinal.data[ordinal] = origin;
     this.originIndex.data[ordinal] = originLedger.ordinals.length;
     originLedger.ordinals.push(ordinal);
     originLedger.ownStamps.push(node.clock[node.slot]);
-    this.stamps.set(node.clock, ordinal * this.width);
+    // The row is still all 0 (only the first submit writes it), and so is the clock past the slots in use.
+    const clock = node.clock;
+    const row = ordinal * this.width;
+    for (let slot = 0; slot < this.nodes.length; slot += 1) this.stamps[row + slot] = clock[slot];
   }
 
   private anyDelivered(ordinal: number): boolean {
@@ -334,8 +340,8 @@ export class CheckLedger {
   /** FIFO and causal order for a node's first delivery of a submitted id, then its prefixes move on. */
   private judgeOrder(node: NodeLedger, ordinal: number, submitPosition: number, deliveryPosition: number): void {
     this.orderChecked += 1;
-    const origin = this.originOrdinals.get(this.submitter.data[ordinal]);
-    invariant(origin !== undefined, 'a submitted id has an origin');
+    // Only a submitted id is judged: its origin was set with its submit.
+    const origin = this.originOrdinal.data[ordinal];
     const index = this.originIndex.data[ordinal];
     const prefix = node.prefix;
     if (prefix[origin] < index) {
