@@ -147,6 +147,19 @@ export function pruneSteps(
   property: string,
   runsMax: number,
 ): { shrunk: GeneratedCase; removed: number } {
+  return pruneStepsWhile(
+    generated,
+    (candidate) => firstViolation(runGenerated(candidate).result, [property]) !== null,
+    runsMax,
+  );
+}
+
+/** The step-by-step pass with its own test of a candidate: a step stays dropped while `stillFails` holds. */
+export function pruneStepsWhile(
+  generated: GeneratedCase,
+  stillFails: (candidate: GeneratedCase) => boolean,
+  runsMax: number,
+): { shrunk: GeneratedCase; removed: number } {
   let current = generated;
   let removed = 0;
   let runs = 0;
@@ -156,8 +169,7 @@ export function pruneSteps(
       const steps = current.scenario.steps.filter((_, position) => position !== index);
       const candidate: GeneratedCase = { ...current, scenario: { ...current.scenario, steps } };
       runs += 1;
-      const { result } = runGenerated(candidate);
-      if (firstViolation(result, [property]) === null) continue;
+      if (!stillFails(candidate)) continue;
       current = candidate;
       removed += 1;
       changed = true;

@@ -5,7 +5,7 @@ import type { LinkConfig } from '../../src/sim/network.ts';
 import type { FaultClass } from '../../src/core/promises.ts';
 import type { Scenario } from '../../src/scenarios/index.ts';
 import { caseArbitrary, type GeneratedCase, type OrderStrategy } from '../../src/search/index.ts';
-import { runGenerated } from '../../src/search/search.ts';
+import { pruneStepsWhile, runGenerated } from '../../src/search/search.ts';
 
 /**
  * Differential property search: a case counts only when the mutant breaks a property that the original protocol
@@ -143,22 +143,7 @@ function pruneDifferential(
   options: DifferentialOptions,
   runsMax: number,
 ): { shrunk: GeneratedCase; removed: number } {
-  let current = generated;
-  let removed = 0;
-  let runs = 0;
-  for (let changed = true; changed && runs < runsMax;) {
-    changed = false;
-    for (let index = current.scenario.steps.length - 1; index >= 0 && runs < runsMax; index -= 1) {
-      const steps = current.scenario.steps.filter((_, position) => position !== index);
-      const candidate: GeneratedCase = { ...current, scenario: { ...current.scenario, steps } };
-      runs += 1;
-      if (distinguishingProperty(candidate, options) === null) continue;
-      current = candidate;
-      removed += 1;
-      changed = true;
-    }
-  }
-  return { shrunk: current, removed };
+  return pruneStepsWhile(generated, (candidate) => distinguishingProperty(candidate, options) !== null, runsMax);
 }
 
 /** A switch that planted bugs consult: on only while a mutant node's handler runs. */
