@@ -141,5 +141,7 @@ describe('tob-lab check --churn', () => {
     const result = await runCli(['check', '--protocol', 'raft', '--churn', '--faults', 'loss', '--runs', '1']);
     expect(result.code).toBe(64);
     expect(result.stderr).toMatch(/churn strikes leaders with crash, crash-restart, partition, storage, delay/);
+    // Refused before the search starts: no header line, nothing on stdout.
+    expect(result.stdout).toBe('');
   });
 });

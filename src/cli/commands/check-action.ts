@@ -13,6 +13,7 @@ import { formatVerdict } from '../../report/text.ts';
 import { writeRunReport } from '../../report/write.ts';
 import { describeStep, protocolFromFlag, resolveProtocol } from '../../scenarios/index.ts';
 import { check, propertiesOf, type CheckResult, type CheckViolation } from '../../search/index.ts';
+import { CHURN_FAULTS } from '../../search/churn.ts';
 import { isOrderStrategy, ORDER_STRATEGIES, type OrderStrategy } from '../../search/strategies.ts';
 import { shownPath, writeCounterexampleFile } from '../counterexample-file.ts';
 import { parseSeed, UsageError } from '../errors.ts';
@@ -54,6 +55,11 @@ export async function checkAction(io: CommandIo, flags: CheckFlags): Promise<voi
     swarm: flags.swarm === true,
     churn: flags.churn === true,
   };
+  // Refused before anything is printed, as the other flags are (check() says the same for library callers).
+  if (settings.churn && !settings.faults.some((fault) => CHURN_FAULTS.includes(fault)))
+    throw new UsageError(
+      `--churn strikes leaders with ${CHURN_FAULTS.join(', ')}: give --faults at least one of them, got ${settings.faults.join(',')}`,
+    );
   const protocols = await chosenProtocols(flags, io.cwd);
   if (flags.options !== undefined && protocols.length > 1)
     throw new UsageError('--options applies to one protocol; give --protocol NAME, not all');
