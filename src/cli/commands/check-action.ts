@@ -302,10 +302,7 @@ function parseShard(text: string): { index: number; count: number } {
 }
 
 function parseFaults(text: string): FaultClass[] {
-  const faults = text
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '');
+  const faults = commaList(text);
   for (const fault of faults) {
     if (!isFaultClass(fault))
       throw new UsageError(`unknown fault class "${fault}"; choose from: ${FAULT_CLASSES.join(', ')}`);
@@ -316,15 +313,20 @@ function parseFaults(text: string): FaultClass[] {
 
 function parseProperties(text: string | undefined, protocol: ProtocolDefinition): string[] {
   if (text === undefined || text === 'all') return propertiesOf(text, protocol);
-  const names = text
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '');
+  const names = commaList(text);
   for (const name of names) {
     if (!isCheckerName(name))
       throw new UsageError(`unknown property "${name}"; choose from: ${CHECKER_NAMES.join(', ')}, or all`);
   }
   return names;
+}
+
+/** A comma-separated flag value as its non-empty, trimmed parts. */
+export function commaList(text: string): string[] {
+  return text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
 }
 
 export function parseCount(text: string, flag: string, min: number, max: number): number {

@@ -20,7 +20,7 @@ import { protocolFromFlag, resolveProtocol } from '../../scenarios/index.ts';
 import { shownPath, writeCounterexampleFile } from '../counterexample-file.ts';
 import { parseSeed, UsageError } from '../errors.ts';
 import type { CommandIo } from '../io.ts';
-import { parseCount } from './check-action.ts';
+import { commaList, parseCount } from './check-action.ts';
 
 const STRATEGIES = ['bfs', 'dfs', 'pct', 'drawn'] as const;
 const PROGRESS_EVERY_MS = 2_000;
@@ -79,10 +79,7 @@ function parseArgs(flags: ExploreFlags, protocol: ProtocolDefinition): ExploreAr
   ) {
     throw new UsageError('--depth and --max-states bound the bfs and dfs strategies only');
   }
-  const faults = flags.faults
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '' && part !== 'none');
+  const faults = commaList(flags.faults).filter((part) => part !== 'none');
   for (const fault of faults) {
     if (!isExploreFault(fault))
       throw new UsageError(`explore cannot place fault "${fault}"; choose from: ${EXPLORE_FAULTS.join(', ')}, none`);
@@ -139,10 +136,7 @@ function parseSafetyProperties(
     }
     return promised;
   }
-  const names = text
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '');
+  const names = commaList(text);
   for (const name of names) {
     if (!isCheckerName(name))
       throw new UsageError(`unknown property "${name}"; choose from: ${CHECKER_NAMES.join(', ')}`);
