@@ -81,37 +81,67 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return prototype === Object.prototype || prototype === null;
 }
 
-/** Each shape's keys, listed once: a host checks every message it carries against a shape. */
-const shapeKeys = new WeakMap<Shape, readonly string[]>();
+/**
+ * A shape made ready for checking many values: its keys as a set (for the key test) and as a list beside their
+ * checks (so no value is read by a key looked up in the shape), and the order in which the last value that passed
+ * listed its keys. Messages built by the same code list their keys in the same order, so most values are matched
+ * key for key against that order, without a set lookup each.
+ */
+interface CompiledShape {
+  readonly known: ReadonlySet<string>;
+  /** The keys whose values are checked, and their checks, index for index. */
+  readonly keys: readonly string[];
+  readonly checks: readonly Check[];
+  /** The own keys of the last value that passed, in its order (null before the first). */
+  order: readonly string[] | null;
+}
 
-function keysOf(shape: Shape): readonly string[] {
-  let keys = shapeKeys.get(shape);
-  if (keys === undefined) {
-    keys = Object.keys(shape);
-    shapeKeys.set(shape, keys);
+/** Each shape compiled once: a host checks every message it carries against a shape. */
+const compiledShapes = new WeakMap<Shape, CompiledShape>();
+
+function compiled(shape: Shape): CompiledShape {
+  let result = compiledShapes.get(shape);
+  if (result === undefined) {
+    result = compileShape(shape, Object.keys(shape));
+    compiledShapes.set(shape, result);
   }
-  return keys;
+  return result;
+}
+
+/** `known`: every key allowed; `checked`: those whose value is checked here (the others are checked by the caller). */
+function compileShape(shape: Shape, known: readonly string[], checked: readonly string[] = known): CompiledShape {
+  return { known: new Set(known), keys: checked, checks: checked.map((key) => shape[key]), order: null };
 }
 
 /** Exactly the keys of `shape` (own keys, so "__proto__" as a JSON key counts as a key), each passing its check. */
 export function matches(value: unknown, shape: Shape): value is Record<string, unknown> {
-  return matchesKeys(value, shape, keysOf(shape));
+  return matchesCompiled(value, compiled(shape));
 }
 
 /**
- * matches() with the shape's keys at hand. The value's own enumerable keys are walked with for-in, which lists
- * the same keys as Object.keys (inherited ones are skipped) without making an array for every message.
+ * matches() with the shape compiled. Object.keys lists the value's own enumerable string keys (what for-in lists
+ * once inherited ones are skipped), distinct and from the object's cached key list, so when there are as many as
+ * the shape allows and each is one it allows, they are exactly its keys.
  */
-function matchesKeys(value: unknown, shape: Shape, keys: readonly string[]): value is Record<string, unknown> {
+function matchesCompiled(value: unknown, shape: CompiledShape): value is Record<string, unknown> {
   if (!isPlainObject(value)) return false;
-  let named = 0;
-  for (const key in value) {
-    if (!Object.hasOwn(value, key)) continue;
-    if (!Object.hasOwn(shape, key)) return false;
-    named += 1;
+  const own = Object.keys(value);
+  if (own.length !== shape.known.size || !allKnown(own, shape)) return false;
+  const { keys, checks } = shape;
+  for (let k = 0; k < keys.length; k += 1) if (!checks[k](value[keys[k]])) return false;
+  return true;
+}
+
+/** Whether every key of `own` is one the shape allows: at once when they come in the order the last value's did. */
+function allKnown(own: readonly string[], shape: CompiledShape): boolean {
+  const order = shape.order;
+  if (order !== null && order.length === own.length) {
+    let k = 0;
+    while (k < own.length && own[k] === order[k]) k += 1;
+    if (k === own.length) return true;
   }
-  if (named !== keys.length) return false;
-  for (const key of keys) if (!shape[key](value[key])) return false;
+  for (const key of own) if (!shape.known.has(key)) return false;
+  shape.order = own;
   return true;
 }
 
@@ -125,17 +155,18 @@ export const object =
  * protocol's isMessage; `types` lists what it accepts, for docs and tests.
  */
 export function messageSchema(shapes: Readonly<Record<string, Shape>>): { check: Check; types: string[] } {
-  const withType = new Map<string, { shape: Shape; keys: readonly string[] }>();
+  const withType = new Map<string, CompiledShape>();
   for (const [type, shape] of Object.entries(shapes)) {
-    const full: Shape = { ...shape, type: oneOf(type) };
-    withType.set(type, { shape: full, keys: Object.keys(full) });
+    // The type is known once the value's own "type" (an allowed key, so an own one) found this shape.
+    const checked = Object.keys(shape).filter((key) => key !== 'type');
+    withType.set(type, compileShape(shape, [...checked, 'type'], checked));
   }
   return {
     types: [...withType.keys()],
     check: (value) => {
       if (!isPlainObject(value) || typeof value.type !== 'string') return false;
-      const entry = withType.get(value.type);
-      return entry !== undefined && matchesKeys(value, entry.shape, entry.keys);
+      const shape = withType.get(value.type);
+      return shape !== undefined && matchesCompiled(value, shape);
     },
   };
 }
