@@ -453,48 +453,62 @@ const RECENT_DELIVERIES = 16;
  * Shares one Delivered among deliveries of the same entry: the same id, origin and payload, and the same order
  * object or an equal flat one (same keys in the same order, same primitive values), so the bytes of the history do
  * not change. A run then keeps one per entry instead of one event object per node (about 100 bytes each).
+ *
+ * Only the last RECENT_DELIVERIES made are candidates (a ring), found by id: `newestById` holds, for each id in
+ * the ring, the number of the newest one with it. Most deliveries are of an entry delivered just before by another
+ * node, and most new entries have an id no candidate has, so neither walks the ring; only an id shared by two
+ * entries (a duplicate numbered twice) that does not match the newest one does.
  */
 class DeliveryInterner {
-  private readonly recent: Array<Delivered | undefined> = new Array<Delivered | undefined>(RECENT_DELIVERIES).fill(
-    undefined,
-  );
   /**
-   * The keys of each recent one's order when it is a flat object, else null: kept beside it, not in it, so that
+   * The keys of each recent one's order (number n at place n % RECENT_DELIVERIES) when it is a flat object, else null: kept beside it, not in it, so that
    * they die with their place in the ring instead of living as long as the history.
    */
   private readonly recentKeys: Array<readonly string[] | null> = new Array<readonly string[] | null>(
     RECENT_DELIVERIES,
   ).fill(null);
-  private next = 0;
+  private readonly newestById = new Map<string, number>();
 
   /** Every Delivered made, by number. */
   readonly all: Delivered[] = [];
-  /** The number of each recent one in `all`. */
-  private readonly recentNumbers = new Int32Array(RECENT_DELIVERIES);
 
   /** The number of the Delivered these fields share, made when no recent one matches. */
   intern(id: string, origin: unknown, payload: string, order: Delivered['order']): number {
-    // Newest first: the last entry delivered is the likeliest match.
-    for (let back = 1; back <= RECENT_DELIVERIES; back += 1) {
-      const place = (this.next - back + RECENT_DELIVERIES) % RECENT_DELIVERIES;
-      const cached = this.recent[place];
-      if (cached === undefined) break;
-      // The origin first: a number, and it tells most other entries apart (then the id, mostly the same string).
-      if (
-        cached.origin === origin &&
-        cached.id === id &&
-        cached.payload === payload &&
-        sameOrder(cached.order, this.recentKeys[place], order)
-      )
-        return this.recentNumbers[place];
+    const newest = this.newestById.get(id);
+    if (newest !== undefined) {
+      const found = this.match(newest, id, origin, payload, order);
+      if (found >= 0) return found;
     }
-    const delivered: Delivered = { id, origin, payload, order };
+    return this.add({ id, origin, payload, order });
+  }
+
+  /** The newest recent one from `newest` back that matches, or -1 (all recent ones with the id are from there back). */
+  private match(newest: number, id: string, origin: unknown, payload: string, order: Delivered['order']): number {
+    const oldest = this.all.length - RECENT_DELIVERIES;
+    for (let number = newest; number >= 0 && number >= oldest; number -= 1) {
+      const cached = this.all[number];
+      if (
+        cached.id === id &&
+        cached.origin === origin &&
+        cached.payload === payload &&
+        sameOrder(cached.order, this.recentKeys[number % RECENT_DELIVERIES], order)
+      )
+        return number;
+    }
+    return -1;
+  }
+
+  private add(delivered: Delivered): number {
     const number = this.all.length;
+    // The one whose place this takes leaves the ring: its id no longer finds it.
+    const evicted = number - RECENT_DELIVERIES;
+    if (evicted >= 0) {
+      const evictedId = this.all[evicted].id;
+      if (this.newestById.get(evictedId) === evicted) this.newestById.delete(evictedId);
+    }
     this.all.push(delivered);
-    this.recent[this.next] = delivered;
-    this.recentNumbers[this.next] = number;
-    this.recentKeys[this.next] = order === undefined ? null : flatKeys(order);
-    this.next = (this.next + 1) % RECENT_DELIVERIES;
+    this.recentKeys[number % RECENT_DELIVERIES] = delivered.order === undefined ? null : flatKeys(delivered.order);
+    this.newestById.set(delivered.id, number);
     return number;
   }
 }
