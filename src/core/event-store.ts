@@ -131,20 +131,29 @@ function grownChunk(chunk: Chunk): Chunk {
 /** A growing list of doubles in fixed chunks (no copying as it grows). */
 class Doubles {
   private readonly chunks: Float64Array[] = [];
+  /** The chunk being filled, and how many more of its values `length` may reach before it is full. */
+  private open: Float64Array = new Float64Array(0);
+  private openEnd = 0;
   length = 0;
 
   push(value: number): void {
+    if (this.length === this.openEnd) this.openChunk();
+    this.open[this.length & CHUNK_MASK] = value;
+    this.length += 1;
+  }
+
+  /** Makes room for value `length`: a new chunk, or the first one grown (see FIRST_CHUNK_EVENTS). */
+  private openChunk(): void {
     const index = this.length >>> CHUNK_BITS;
     const j = this.length & CHUNK_MASK;
     if (index === this.chunks.length) this.chunks.push(new Float64Array(index === 0 ? FIRST_CHUNK_EVENTS : CHUNK_SIZE));
-    else if (j === this.chunks[index].length) {
-      // Only the first chunk grows (see FIRST_CHUNK_EVENTS).
+    else {
       const grown = new Float64Array(Math.min(CHUNK_SIZE, j * 2));
       grown.set(this.chunks[index]);
       this.chunks[index] = grown;
     }
-    this.chunks[index][j] = value;
-    this.length += 1;
+    this.open = this.chunks[index];
+    this.openEnd = (index << CHUNK_BITS) + this.open.length;
   }
 
   get(i: number): number {
@@ -171,6 +180,9 @@ export class EventStore {
   private readonly times = new Doubles();
   private readonly deliveries = new DeliveryInterner();
   private lastTime = 0;
+  /** The chunk being filled, and the position at which it is full (then openChunk). */
+  private open: Chunk = newChunk(0);
+  private openEnd = 0;
   length = 0;
   /** The read-only array view of the events (what History.events is for a recorded history). */
   readonly view: HistoryEvent[];
@@ -281,18 +293,17 @@ export class EventStore {
 
   /** Opens the slot of event `length`: its chunk and block, its kind and, when it changed, its time. */
   private next(kind: number, t: number): Chunk {
-    const index = this.length >>> CHUNK_BITS;
+    if (this.length === this.openEnd) this.openChunk();
+    const chunk = this.open;
     const j = this.length & CHUNK_MASK;
-    if (index === this.chunks.length) this.chunks.push(newChunk(index === 0 ? FIRST_CHUNK_EVENTS : CHUNK_SIZE));
-    else if (j === this.chunks[index].kind.length) this.chunks[index] = grownChunk(this.chunks[index]);
-    const chunk = this.chunks[index];
     const blockStart = (j & BLOCK_MASK) === 0;
     if (blockStart) {
       chunk.objectBase[j >>> BLOCK_BITS] = this.objects.length;
       chunk.timeBase[j >>> BLOCK_BITS] = this.times.length;
     }
-    // Compared as numbers (0 and -0 alike): both print as 0, so the bytes are the same either way.
-    if (blockStart || t !== this.lastTime || this.length === 0) {
+    // Compared as numbers (0 and -0 alike): both print as 0, so the bytes are the same either way. The first event
+    // starts a block, so it always has its time.
+    if (blockStart || t !== this.lastTime) {
       this.times.push(t);
       this.lastTime = t;
       chunk.kind[j] = kind | NEW_TIME;
@@ -300,6 +311,15 @@ export class EventStore {
       chunk.kind[j] = kind;
     }
     return chunk;
+  }
+
+  /** Makes room for event `length`: a new chunk, or the first one grown (see FIRST_CHUNK_EVENTS). */
+  private openChunk(): void {
+    const index = this.length >>> CHUNK_BITS;
+    if (index === this.chunks.length) this.chunks.push(newChunk(index === 0 ? FIRST_CHUNK_EVENTS : CHUNK_SIZE));
+    else this.chunks[index] = grownChunk(this.chunks[index]);
+    this.open = this.chunks[index];
+    this.openEnd = (index << CHUNK_BITS) + this.open.kind.length;
   }
 
   /** The event at position i, rebuilt when it is columnar (a fresh frozen object each time). */

@@ -189,6 +189,9 @@ export function isIndexedType(type: HistoryEventType): boolean {
   return INDEXED_TYPES.has(type);
 }
 
+/** Node ids below this are noted in HistoryIndex.seenNodes (a power of two). */
+const SEEN_NODES_MAX = 1024;
+
 /**
  * The events checkers read, in history order, and every node that acted. Messages, timers and persists (most of
  * a run) are left out, so a checker's pass over a run touches a fraction of it. Built while recording, so the
@@ -260,15 +263,15 @@ export class HistoryIndex {
     );
   }
 
-  /** The node last added to actingNodes: most events name the same node as the one before, so skip the set. */
-  private lastNode: NodeId | undefined;
+  /**
+   * Which node ids below SEEN_NODES_MAX are in actingNodes already (one byte each): consecutive events mostly name
+   * different nodes, and a set lookup per event cost more than the rest of counting it. Others go to the set.
+   */
+  private readonly seenNodes = new Uint8Array(SEEN_NODES_MAX);
 
   add(event: HistoryEvent): void {
     this.length += 1;
-    if ('node' in event && event.node !== this.lastNode) {
-      this.lastNode = event.node;
-      this.actingNodes.add(event.node);
-    }
+    if ('node' in event) this.noteNode(event.node);
     if (!INDEXED_TYPES.has(event.type)) return;
     this.keep(event);
   }
@@ -279,10 +282,15 @@ export class HistoryIndex {
    */
   addUnindexed(node: NodeId): void {
     this.length += 1;
-    if (node !== this.lastNode) {
-      this.lastNode = node;
-      this.actingNodes.add(node);
+    this.noteNode(node);
+  }
+
+  private noteNode(node: NodeId): void {
+    if ((node & (SEEN_NODES_MAX - 1)) === node) {
+      if (this.seenNodes[node] !== 0) return;
+      this.seenNodes[node] = 1;
     }
+    this.actingNodes.add(node);
   }
 
   private keep(event: HistoryEvent): void {
