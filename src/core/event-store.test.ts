@@ -20,7 +20,7 @@ function someEvents(count: number): Array<{ event: UnstampedEvent; t: number }> 
   for (let n = 0; n < count; n += 1) {
     if (randomInt(rng, 1, 3) === 1) t += randomInt(rng, 1, 1000) / 7;
     const node = randomInt(rng, 1, 5);
-    const pick = randomInt(rng, 1, 11);
+    const pick = randomInt(rng, 1, 12);
     // Half the sends share the body of the one before (as a broadcast does), which the store keeps once.
     if (randomInt(rng, 1, 2) === 1) body = { type: 'X', n };
     const event: UnstampedEvent =
@@ -44,7 +44,9 @@ function someEvents(count: number): Array<{ event: UnstampedEvent; t: number }> 
                         ? { type: 'receive', node: 70_000, from: 1, msg: n }
                         : pick === 10
                           ? { type: 'heal' }
-                          : { type: 'submit', node, id: `s${n}`, payload: 'q' };
+                          : pick === 11
+                            ? { type: 'submit', node, id: `s${n}`, payload: 'q' }
+                            : { type: 'ack', node, id: `s${n - 1}` };
     out.push({ event, t });
   }
   return out;
@@ -77,11 +79,33 @@ describe('EventStore', () => {
 
   it('keeps kept events as the same objects the index holds', () => {
     const history = recordedHistory([1, 2]);
-    recordEvent(history, { type: 'submit', node: 1, id: 's1', payload: 'x' }, 0);
+    recordEvent(history, { type: 'crash', node: 1 }, 0);
     recordEvent(history, { type: 'send', node: 1, to: 2, msg: 1, body: {} }, 0);
-    expect(history.events[0]).toBe(history.index?.submits[0]);
+    expect(history.events[0]).toBe(history.index?.lifecycle[0]);
     expect(history.index?.length).toBe(2);
     expect([...(history.index?.actingNodes ?? [])]).toEqual([1]);
+  });
+
+  it('gives the index the submits and acks, columnar or kept, in history order, read as they grow', () => {
+    const history = recordedHistory([1, 2]);
+    recordEvent(history, { type: 'submit', node: 1, id: 's1', payload: 'x' }, 0);
+    recordEvent(history, { type: 'send', node: 1, to: 2, msg: 1, body: {} }, 0.5);
+    // A node id no column holds: kept as an object, between the columnar ones.
+    recordEvent(history, { type: 'submit', node: 70_000, id: 's2', payload: 'y' }, 1);
+    recordEvent(history, { type: 'ack', node: 1, id: 's1' }, 1.25);
+    const lines = (events: readonly object[] | undefined) => events?.map((event) => JSON.stringify(event));
+    expect(lines(history.index?.submits)).toEqual([
+      '{"type":"submit","node":1,"id":"s1","payload":"x","i":0,"t":0}',
+      '{"type":"submit","node":70000,"id":"s2","payload":"y","i":2,"t":1}',
+    ]);
+    expect(lines(history.index?.acks)).toEqual(['{"type":"ack","node":1,"id":"s1","i":3,"t":1.25}']);
+    recordEvent(history, { type: 'ack', node: 2, id: 's2' }, 2);
+    recordEvent(history, { type: 'submit', node: 2, id: 's3', payload: 'z' }, 2);
+    expect(lines(history.index?.acks)?.slice(1)).toEqual(['{"type":"ack","node":2,"id":"s2","i":4,"t":2}']);
+    expect(lines(history.index?.submits)?.slice(2)).toEqual([
+      '{"type":"submit","node":2,"id":"s3","payload":"z","i":5,"t":2}',
+    ]);
+    expect(lines(history.index?.events)).toEqual(lines([0, 2, 3, 4, 5].map((i) => history.events[i])));
   });
 
   it('gives the index the kept events and the columnar deliveries in history order, read as it grows', () => {

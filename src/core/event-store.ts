@@ -37,11 +37,11 @@ export interface Delivered {
 }
 
 /**
- * A column store for a recorded history: the frequent events (messages, timers, persists) live in typed-array
- * columns, about 9 bytes each plus their time when it changed and a slot for their body, record or name, instead of an object of about 100
- * bytes (no pointer compression in Node: 8 bytes a field, 16 more for a fractional time). Every other event
- * (submits, deliveries, acks, node fates, rare types) is kept as the object it was recorded as, so the checkers'
- * index and the store share it.
+ * A column store for a recorded history: the frequent events (messages, timers, persists, submits, acks and
+ * deliveries) live in typed-array columns, about 9 bytes each plus their time when it changed and a slot for their
+ * body, record, name or strings, instead of an object of about 100 bytes (no pointer compression in Node: 8 bytes
+ * a field, 16 more for a fractional time). Every other event (node fates, rare types, and any event whose fields
+ * do not fit the columns) is kept as the object it was recorded as, so the checkers' index and the store share it.
  *
  * `events` is a read-only array view: reading an index rebuilds the event as one object literal with its fields
  * in the order stampEvent gives them, so JSON.stringify yields the same bytes as before, and array methods
@@ -74,6 +74,10 @@ const PERSIST = 6;
  * of it (see DeliveryInterner). It has no slot in `objects`: one reference per entry, not one per delivery.
  */
 const DELIVER = 7;
+/** A submit: its node in `node`; in `msg`, where its id is in `strings` (its payload is next). */
+const SUBMIT = 8;
+/** An ack: its node in `node`; in `msg`, where its id is in `strings`. */
+const ACK = 9;
 /** The columnar kinds a recorder may add straight (see addFields), without building the event first. */
 export const COLUMN = { send: SEND, receive: RECEIVE, timer: TIMER, persist: PERSIST } as const;
 /** Set in `kind` when the event's time differs from the one before it (and on the first event of a block). */
@@ -82,7 +86,7 @@ const NEW_TIME = 0x80;
 const SAME_OBJECT = 0x40;
 const KIND_MASK = 0x3f;
 /** Whether an event of each kind has an object in `objects` (a kept event, body, drop reason, timer name, record). */
-const HAS_OBJECT = Uint8Array.from([1, 1, 0, 1, 0, 1, 1, 0]);
+const HAS_OBJECT = Uint8Array.from([1, 1, 0, 1, 0, 1, 1, 0, 0, 0]);
 
 /**
  * The columns of CHUNK_SIZE events. Most events share their time with the one before (what a handler does
@@ -179,6 +183,8 @@ export class EventStore {
   private readonly objects: unknown[] = [];
   private readonly times = new Doubles();
   private readonly deliveries = new DeliveryInterner();
+  /** The ids and payloads of columnar submits and acks (their `msg` says where). */
+  private readonly strings: string[] = [];
   private lastTime = 0;
   /** The chunk being filled, and the position at which it is full (then openChunk). */
   private open: Chunk = newChunk(0);
@@ -229,6 +235,10 @@ export class EventStore {
         return (
           isSmallNode(event.node) && this.addDelivery(event.node, event.id, event.origin, event.payload, event.order, t)
         );
+      case 'submit':
+        return isSmallNode(event.node) && this.addSubmit(event.node, event.id, event.payload, t);
+      case 'ack':
+        return isSmallNode(event.node) && this.addAck(event.node, event.id, t);
       default:
         return false;
     }
@@ -265,6 +275,26 @@ export class EventStore {
       undefined,
       t,
     );
+    return true;
+  }
+
+  /**
+   * Records a submit by `node` in the columns (its id and payload in `strings`): false, leaving the store as it
+   * was, when a field is not what a submit holds, for the caller to keep the event as an object.
+   */
+  addSubmit(node: number, id: unknown, payload: unknown, t: number): boolean {
+    if ((node & MAX_NODE) !== node || typeof id !== 'string' || typeof payload !== 'string') return false;
+    const strings = this.strings;
+    this.store(SUBMIT, node, 0, strings.length, undefined, t);
+    strings.push(id, payload);
+    return true;
+  }
+
+  /** Records an ack as addSubmit records a submit. */
+  addAck(node: number, id: unknown, t: number): boolean {
+    if ((node & MAX_NODE) !== node || typeof id !== 'string') return false;
+    this.store(ACK, node, 0, this.strings.length, undefined, t);
+    this.strings.push(id);
     return true;
   }
 
@@ -341,8 +371,8 @@ export class EventStore {
   }
 
   /**
-   * Every kept event and every delivery from position `from` on, in order: what the checkers' index reads (the
-   * index filters the kept types it wants), found without rebuilding the messages, timers and persists between.
+   * Every kept event, submit, ack and delivery from position `from` on, in order: what the checkers' index reads
+   * (the index filters the kept types it wants), found without rebuilding the messages, timers and persists between.
    */
   forEachKeptOrDelivery(from: number, visit: (event: HistoryEvent) => void): void {
     this.forEachKeptOrDeliveryRecord(from, visit, (node, record, i, t) => visit(this.delivery(node, record, i, t)));
@@ -352,7 +382,8 @@ export class EventStore {
    * What forEachKeptOrDelivery walks, with each columnar delivery given as its node, the number of its shared
    * record (see deliveryRecord), its position and time instead of an event: the checkers' ledger reads deliveries
    * so, since building a million events costs about as much as judging them. A delivery kept as an object (one
-   * whose fields did not fit the columns) comes to visitKept like any kept event.
+   * whose fields did not fit the columns) comes to visitKept like any kept event; so does each submit and ack,
+   * built from its columns when it is columnar (a fresh object each walk, not frozen).
    */
   forEachKeptOrDeliveryRecord(
     from: number,
@@ -378,6 +409,7 @@ export class EventStore {
       // A kept event never shares its slot; a delivery has none.
       if (base === KEPT) visitKept(this.objects[object] as HistoryEvent);
       else if (base === DELIVER) visitDelivery(chunk.node[j], chunk.msg[j], i, this.times.get(time));
+      else if (base === SUBMIT || base === ACK) visitKept(this.submitOrAck(base, chunk, j, i, this.times.get(time)));
       object += pushedObjects(kind);
     }
   }
@@ -446,9 +478,24 @@ export class EventStore {
         return Object.freeze({ type: 'persist', node: chunk.node[j], record: object as never, i, t });
       case DELIVER:
         return Object.freeze(this.delivery(chunk.node[j], chunk.msg[j], i, t));
+      case SUBMIT:
+      case ACK:
+        return Object.freeze(this.submitOrAck(chunk.kind[j] & KIND_MASK, chunk, j, i, t));
       default:
         throw new Error(`event ${i} has an unknown kind ${chunk.kind[j]} in the store`);
     }
+  }
+
+  /** A columnar submit or ack (`kind`) at position i, in stampEvent's layout; not frozen, as `delivery`. */
+  private submitOrAck(kind: number, chunk: Chunk, j: number, i: number, t: number): HistoryEvent {
+    const node = chunk.node[j];
+    const at = chunk.msg[j];
+    const id = this.strings[at];
+    const event =
+      kind === SUBMIT
+        ? { type: 'submit', node, id, payload: this.strings[at + 1], i, t }
+        : { type: 'ack', node, id, i, t };
+    return event;
   }
 
   /**

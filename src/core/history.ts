@@ -201,9 +201,14 @@ export class HistoryIndex {
   private readonly list: HistoryEvent[];
   /** With a store: how many of its events `list` has read so far. */
   private readUpTo = 0;
-  /** The submits and the acks alone, in history order (views that need nothing else skip the deliveries). */
-  readonly submits: EventOf<'submit'>[] = [];
-  readonly acks: EventOf<'ack'>[] = [];
+  /**
+   * The submits and the acks alone, in history order (views that need nothing else skip the deliveries). With a
+   * store they are columns there, read when first asked for (and then only what was recorded since), as `events`.
+   */
+  private readonly submitList: EventOf<'submit'>[] = [];
+  private readonly ackList: EventOf<'ack'>[] = [];
+  /** With a store: how many of its events submitList and ackList have read so far. */
+  private submitsReadUpTo = 0;
   /** Announce, crash, restart, join, pause, resume, phase and storage events: what became of nodes, a handful a run. */
   readonly lifecycle: HistoryEvent[] = [];
   /** Every node that some event names as `node`. */
@@ -236,6 +241,31 @@ export class HistoryIndex {
       this.readUpTo = store.length;
     }
     return this.list;
+  }
+
+  get submits(): EventOf<'submit'>[] {
+    this.readSubmitsAndAcks();
+    return this.submitList;
+  }
+
+  get acks(): EventOf<'ack'>[] {
+    this.readSubmitsAndAcks();
+    return this.ackList;
+  }
+
+  /** With a store, reads the submits and acks recorded since the last read (columnar or kept alike). */
+  private readSubmitsAndAcks(): void {
+    const store = this.store;
+    if (store === undefined || this.submitsReadUpTo >= store.length) return;
+    store.forEachKeptOrDeliveryRecord(
+      this.submitsReadUpTo,
+      (event) => {
+        if (event.type === 'submit') this.submitList.push(event as EventOf<'submit'>);
+        else if (event.type === 'ack') this.ackList.push(event as EventOf<'ack'>);
+      },
+      () => {},
+    );
+    this.submitsReadUpTo = store.length;
   }
 
   /**
@@ -294,11 +324,14 @@ export class HistoryIndex {
   }
 
   private keep(event: HistoryEvent): void {
-    // With a store, `events` reads kept events from it, in order with the deliveries.
-    if (!this.shared && this.store === undefined) this.list.push(event);
-    if (event.type === 'submit') this.submits.push(event);
-    else if (event.type === 'ack') this.acks.push(event);
-    else if (event.type !== 'deliver') this.lifecycle.push(event);
+    // With a store, `events`, `submits` and `acks` read kept events from it, in order with the columnar ones.
+    const stored = this.store !== undefined;
+    if (!this.shared && !stored) this.list.push(event);
+    if (event.type === 'submit') {
+      if (!stored) this.submitList.push(event);
+    } else if (event.type === 'ack') {
+      if (!stored) this.ackList.push(event);
+    } else if (event.type !== 'deliver') this.lifecycle.push(event);
   }
 
   /** The index of a history that records no index of its own (a live or parsed one): one pass. */

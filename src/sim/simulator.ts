@@ -631,17 +631,28 @@ export class Simulator {
     );
   }
 
-  /** Records an ack or a submit as deliveries are (see recordDelivery): stamped here outside the debug switch. */
+  /**
+   * Records an ack or a submit as deliveries are (see recordDelivery): into the store's columns outside the debug
+   * switch, or, when a field does not fit them, stamped here and kept as an object.
+   */
   private recordAck(node: NodeId, id: SubmissionId): void {
     const store = this.store;
     if (this.freezeMessages || store === undefined) this.record({ type: 'ack', node, id });
+    else if (store.addAck(node, id, this.now)) this.countColumnar(node);
     else this.keep(store, { type: 'ack', node, id, i: store.length, t: this.now });
   }
 
   private recordSubmit(node: NodeId, id: SubmissionId, payload: string): void {
     const store = this.store;
     if (this.freezeMessages || store === undefined) this.record({ type: 'submit', node, id, payload });
+    else if (store.addSubmit(node, id, payload, this.now)) this.countColumnar(node);
     else this.keep(store, { type: 'submit', node, id, payload, i: store.length, t: this.now });
+  }
+
+  /** Counts an event just added to the store's columns. */
+  private countColumnar(node: NodeId): void {
+    this.recorded += 1;
+    this.index.addUnindexed(node);
   }
 
   /** A stamped event of a type the store keeps as an object: into the store and the checkers' index. */
