@@ -5,9 +5,10 @@ import { Simulator } from './simulator.ts';
 
 /**
  * The simulator records its frequent events by fast paths (columns for messages, timers, persists, deliveries,
- * submits and acks) outside the debug switch, and through stampEvent, with its field checks, under it (TOB_LAB_FREEZE=1, on
- * for this suite). Both must give the same bytes, or the pinned hashes, made under the switch, would not hold
- * for users. This runs every protocol both ways, through crashes, a partition and submissions, and compares.
+ * submits and acks) outside the debug switch, and through stampEvent, with its field checks, under it
+ * (TOB_LAB_FREEZE=1, on for this suite). Both must give the same bytes, or the pinned hashes, made under the
+ * switch, would not hold for users. This runs every protocol both ways, through crashes, a partition and
+ * submissions, and compares.
  */
 function run(protocolName: string, freezeMessages: boolean, stream?: (event: HistoryEvent) => void): Simulator {
   const protocol = PROTOCOLS.find((candidate) => candidate.name === protocolName);
