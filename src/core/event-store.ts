@@ -271,7 +271,7 @@ export class EventStore {
       DELIVER,
       node,
       0,
-      this.deliveries.intern(id, origin, payload, order as Delivered['order']),
+      this.deliveries.intern(node, id, origin, payload, order as Delivered['order']),
       undefined,
       t,
     );
@@ -521,48 +521,64 @@ const RECENT_DELIVERIES = 16;
  * object or an equal flat one (same keys in the same order, same primitive values), so the bytes of the history do
  * not change. A run then keeps one per entry instead of one event object per node (about 100 bytes each).
  *
- * Only the last RECENT_DELIVERIES made are candidates (a ring), found by id: `newestById` holds, for each id in
- * the ring, the number of the newest one with it. Most deliveries are of an entry delivered just before by another
- * node, and most new entries have an id no candidate has, so neither walks the ring; only an id shared by two
- * entries (a duplicate numbered twice) that does not match the newest one does.
+ * Only the last RECENT_DELIVERIES made are candidates (a ring), found without walking it: first the one made
+ * just after the one the same node delivered last (a node delivering in order delivers them in the order they were
+ * made), then by id: `newestById` holds, for each id in the ring, the number of the newest one with it. Most new
+ * entries have an id no candidate has, so they are made at once; only an id shared by two entries (a duplicate
+ * numbered twice) that does not match the newest one walks back through the ring.
  */
 class DeliveryInterner {
   /**
-   * The keys of each recent one's order (number n at place n % RECENT_DELIVERIES) when it is a flat object, else null: kept beside it, not in it, so that
-   * they die with their place in the ring instead of living as long as the history.
+   * The keys of each recent one's order (number n at place n % RECENT_DELIVERIES) when it is a flat object, else
+   * null: kept beside it, not in it, so that they die with their place in the ring instead of living as long as the
+   * history.
    */
   private readonly recentKeys: Array<readonly string[] | null> = new Array<readonly string[] | null>(
     RECENT_DELIVERIES,
   ).fill(null);
   private readonly newestById = new Map<string, number>();
+  /**
+   * By node: the number of the one it delivered last. A node that delivers entries in order delivers next the one
+   * made just after it (the first node to deliver each entry made them in that order), tried before the map.
+   */
+  private readonly lastByNode: number[] = [];
 
   /** Every Delivered made, by number. */
   readonly all: Delivered[] = [];
 
-  /** The number of the Delivered these fields share, made when no recent one matches. */
-  intern(id: string, origin: unknown, payload: string, order: Delivered['order']): number {
-    const newest = this.newestById.get(id);
-    if (newest !== undefined) {
-      const found = this.match(newest, id, origin, payload, order);
-      if (found >= 0) return found;
+  /** The number of the Delivered that `node`'s delivery of these fields shares, made when no recent one matches. */
+  intern(node: number, id: string, origin: unknown, payload: string, order: Delivered['order']): number {
+    const next = (this.lastByNode[node] ?? -2) + 1;
+    let found = -1;
+    if (next >= 0 && next < this.all.length && next >= this.all.length - RECENT_DELIVERIES)
+      found = this.matchOne(next, id, origin, payload, order) ? next : -1;
+    if (found < 0) {
+      const newest = this.newestById.get(id);
+      if (newest !== undefined) found = this.match(newest, id, origin, payload, order);
     }
-    return this.add({ id, origin, payload, order });
+    if (found < 0) found = this.add({ id, origin, payload, order });
+    this.lastByNode[node] = found;
+    return found;
   }
 
   /** The newest recent one from `newest` back that matches, or -1 (all recent ones with the id are from there back). */
   private match(newest: number, id: string, origin: unknown, payload: string, order: Delivered['order']): number {
     const oldest = this.all.length - RECENT_DELIVERIES;
     for (let number = newest; number >= 0 && number >= oldest; number -= 1) {
-      const cached = this.all[number];
-      if (
-        cached.id === id &&
-        cached.origin === origin &&
-        cached.payload === payload &&
-        sameOrder(cached.order, this.recentKeys[number % RECENT_DELIVERIES], order)
-      )
-        return number;
+      if (this.matchOne(number, id, origin, payload, order)) return number;
     }
     return -1;
+  }
+
+  /** Whether recent one `number` has these fields. */
+  private matchOne(number: number, id: string, origin: unknown, payload: string, order: Delivered['order']): boolean {
+    const cached = this.all[number];
+    return (
+      cached.id === id &&
+      cached.origin === origin &&
+      cached.payload === payload &&
+      sameOrder(cached.order, this.recentKeys[number % RECENT_DELIVERIES], order)
+    );
   }
 
   private add(delivered: Delivered): number {
