@@ -69,8 +69,16 @@ describe('schema matching', () => {
       prototype.polluted = 1;
       expect(matches({ term: 1, text: 'a' }, SHAPE)).toBe(true);
       expect(matches({ term: 1 }, SHAPE)).toBe(false);
+      // An inherited key in the very place the last value's own key was: for-in lists it, it is still not own.
+      delete prototype.polluted;
+      expect(matches({ term: 1, text: 'a' }, SHAPE)).toBe(true);
+      expect(schema.check({ type: 'PING', term: 1, text: 'a' })).toBe(true);
+      prototype.text = 'a';
+      expect(matches({ term: 1 }, SHAPE)).toBe(false);
+      expect(schema.check({ type: 'PING', term: 1 })).toBe(false);
     } finally {
       delete prototype.polluted;
+      delete prototype.text;
     }
   });
 });
