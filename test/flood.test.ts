@@ -86,3 +86,44 @@ describe('a protocol that floods the network', () => {
     expect(source).toContain(`maxEvents: ${GENERATED_MAX_EVENTS},`);
   });
 });
+
+describe('a protocol that throws outside its handlers', () => {
+  const healthy = (): ProtocolNode => new FloodNode() as ProtocolNode;
+
+  it('is a protocol error in create() (a run stops and says so, no internal error)', async () => {
+    const { scenario } = await loadScenario('scenarios/concurrent-messages.ts');
+    let created = 0;
+    const protocol: ProtocolDefinition = {
+      ...flood,
+      name: 'bad-create',
+      create: () => {
+        created += 1;
+        if (created === 2) throw new Error('no instance for you');
+        return healthy();
+      },
+    };
+    const result = runScenario(scenario, { seed: 1, protocol });
+    expect(result.protocolError).toMatch(/protocol bad-create threw in create\(\) for node 2 at 0 ms: no instance/);
+    expect(result.exitCode).toBe(1);
+  });
+
+  it('is a protocol error in status(), which conditions and leader checks call', async () => {
+    // Its first step waits for a leader: the condition asks every node for its status.
+    const { scenario } = await loadScenario('scenarios/concurrent-messages.ts');
+    const protocol: ProtocolDefinition = {
+      ...flood,
+      name: 'bad-status',
+      create: () => {
+        const node = healthy();
+        node.status = () => {
+          throw new TypeError('status is broken');
+        };
+        return node;
+      },
+    };
+    const result = runScenario({ ...scenario, maxEvents: 20_000 }, { seed: 1, protocol });
+    expect(result.protocolError).toMatch(
+      /protocol bad-status threw in status\(\) on node \d at \d+ ms: status is broken/,
+    );
+  });
+});
