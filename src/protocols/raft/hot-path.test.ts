@@ -118,5 +118,18 @@ describe('raft hot path', () => {
     } finally {
       delete prototype.polluted;
     }
+    // Keys in another order are the same message; a key that is only inherited, even the last one, is missing.
+    const reply = { type: 'APPEND_RESP', term: 1, success: true, index: 3 };
+    expect(isRaftMessage(reply)).toBe(true);
+    expect(isRaftMessage({ index: 3, success: true, term: 1, type: 'APPEND_RESP' })).toBe(true);
+    const { index: _index, ...withoutIndex } = reply;
+    expect(isRaftMessage(Object.assign(Object.create({ index: 3 }) as object, withoutIndex))).toBe(false);
+    expect(isRaftMessage({ ...reply, 0: 'x' })).toBe(false);
+    const entry = { term: 1, origin: 2, seq: 1, id: 'a', payload: 'p' };
+    const reordered = { payload: 'p', id: 'a', seq: 1, origin: 2, term: 1 };
+    expect(isRaftMessage({ ...append, entries: [reordered] })).toBe(true);
+    const { payload: _payload, ...withoutPayload } = entry;
+    const inherited = Object.assign(Object.create({ payload: 'p' }) as object, withoutPayload);
+    expect(isRaftMessage({ ...append, entries: [inherited] })).toBe(false);
   });
 });

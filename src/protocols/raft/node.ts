@@ -1,4 +1,4 @@
-import { invariant } from '../../core/assert.ts';
+import { invariant, InvariantError } from '../../core/assert.ts';
 import type { NodeId } from '../../core/ids.ts';
 import type { Json } from '../../core/json.ts';
 import type { NodeContext, NodeStatus, ProtocolNode, Role, Submission } from '../../core/node.ts';
@@ -68,10 +68,13 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   private readonly votes = new Set<NodeId>();
   /** Peers that answered the current (pre-)vote request; the others are asked again (section 5.1: RPCs are retried). */
   private readonly answered = new Set<NodeId>();
-  /** Per origin, the highest submission seq applied here (duplicates are skipped against it). */
-  private readonly appliedSeq = new Map<NodeId, number>();
+  /**
+   * Per origin, the highest submission seq applied here (duplicates are skipped against it); indexed by node id,
+   * as loggedSeq: both are read for every entry.
+   */
+  private readonly appliedSeq: number[] = [];
   /** On a leader: per origin, the highest submission seq anywhere in its log. */
-  private readonly loggedSeq = new Map<NodeId, number>();
+  private loggedSeq: number[] = [];
   private readonly outbox = new Outbox();
   private forwardArmed = false;
   /** The last seq this node had numbered when the retry timer was armed: later ones are too young to retry. */
@@ -430,7 +433,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     ctx.cancelTimer(TIMER_VOTE_RETRY);
     this.setRole(ctx, 'leader', this.id);
     this.progress = new LeaderProgress(ctx.peers, this.log.lastIndex);
-    this.loggedSeq.clear();
+    this.loggedSeq = [];
     for (let index = 1; index <= this.log.lastIndex; index += 1) this.noteLogged(this.log.at(index));
     // A no-op of the new term: once it commits, so does everything before it (section 5.4.2, figure 8).
     this.appendAsLeader(ctx, [{ term: this.currentTerm }]);
@@ -444,7 +447,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
 
   private noteLogged(entry: Entry): void {
     if (!isSubmissionEntry(entry)) return;
-    this.loggedSeq.set(entry.origin, Math.max(this.loggedSeq.get(entry.origin) ?? 0, entry.seq));
+    if (entry.seq > (this.loggedSeq[entry.origin] ?? 0)) this.loggedSeq[entry.origin] = entry.seq;
   }
 
   /** Appends an origin's submissions that continue its numbering in our log and sends them on. */
@@ -456,7 +459,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   private logSubmissions(ctx: Context, origin: NodeId, submissions: readonly Forwarded[]): boolean {
     invariant(this.role === 'leader', 'only the leader appends submissions');
     const entries: SubmissionEntry[] = [];
-    let seqLast = this.loggedSeq.get(origin) ?? 0;
+    let seqLast = this.loggedSeq[origin] ?? 0;
     for (const { seq, id, payload } of submissions) {
       if (seq <= seqLast) continue;
       if (seq !== seqLast + 1) break;
@@ -482,8 +485,9 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     invariant(progress !== null, 'only a leader replicates');
     const peers = ctx.peers;
     const next = peers.length > 0 ? progress.nextIndex(peers[0] as NodeId) : 0;
-    if (peers.some((peer) => progress.nextIndex(peer) !== next)) {
-      for (const peer of peers) this.sendAppend(ctx, peer);
+    for (const peer of peers) {
+      if (progress.nextIndex(peer) === next) continue;
+      for (const each of peers) this.sendAppend(ctx, each);
       return;
     }
     // Every follower is owed the same APPEND (the usual case under a steady load): one message for all, which a
@@ -535,7 +539,8 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
       return;
     }
     this.observeTerm(ctx, request.term);
-    invariant(this.role !== 'leader', () => `two leaders in term ${this.currentTerm}: ${this.id} and ${from}`);
+    if (this.role === 'leader')
+      throw new InvariantError(`two leaders in term ${this.currentTerm}: ${this.id} and ${from}`);
     if (this.role !== 'follower' || this.leader !== from) this.becomeFollower(ctx, from);
     this.leaderContactFresh = true;
     this.heardFromLeader(ctx);
@@ -578,7 +583,8 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     }
     if (skip === entries.length) return;
     const from = prevLogIndex + 1 + skip;
-    invariant(from > this.commitIndex, () => `truncating committed entry ${from} (commit ${this.commitIndex})`);
+    if (from <= this.commitIndex)
+      throw new InvariantError(`truncating committed entry ${from} (commit ${this.commitIndex})`);
     const rest = skip === 0 ? entries : entries.slice(skip);
     if (from <= this.log.lastIndex) this.ownLoggedSeq = 0;
     this.log.replace(from, rest);
@@ -605,10 +611,9 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
       if (progress.nextIndex(from) < before) this.sendAppend(ctx, from);
       return;
     }
-    invariant(
-      response.index <= this.log.lastIndex,
-      () => `node ${from} matched ${response.index} beyond our log ${this.log.lastIndex}`,
-    );
+    // Checked before the message is built (no closure per reply): this runs for every answer the leader gets.
+    if (response.index > this.log.lastIndex)
+      throw new InvariantError(`node ${from} matched ${response.index} beyond our log ${this.log.lastIndex}`);
     progress.matched(from, response.index);
     this.advanceCommit(ctx);
     // What the follower lacks goes as soon as it has answered everything sent (catch-up, and the entries held back
@@ -639,24 +644,29 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
 
   private applyEntry(ctx: Context, index: number, entry: Entry): void {
     if (!isSubmissionEntry(entry)) return;
-    const seqApplied = this.appliedSeq.get(entry.origin) ?? 0;
-    if (entry.seq <= seqApplied) {
-      ctx.log(`entry ${index}: ${entry.id} (node ${entry.origin} #${entry.seq}) already applied, skipped`);
+    const { origin, seq } = entry;
+    const seqApplied = this.appliedSeq[origin] ?? 0;
+    if (seq <= seqApplied) {
+      ctx.log(`entry ${index}: ${entry.id} (node ${origin} #${seq}) already applied, skipped`);
       return;
     }
     // By construction each log holds an origin's submissions in order without gaps; say so if that ever breaks.
-    if (entry.seq !== seqApplied + 1)
-      ctx.log(`entry ${index}: node ${entry.origin} #${entry.seq} applied after #${seqApplied}`);
-    this.noteApplied(entry);
-    ctx.deliver({ id: entry.id, origin: entry.origin, payload: entry.payload, order: { index, term: entry.term } });
-    if (entry.origin === this.id) ctx.ack(entry.id);
+    if (seq !== seqApplied + 1) ctx.log(`entry ${index}: node ${origin} #${seq} applied after #${seqApplied}`);
+    this.markApplied(origin, seq);
+    ctx.deliver({ id: entry.id, origin, payload: entry.payload, order: { index, term: entry.term } });
+    if (origin === this.id) ctx.ack(entry.id);
   }
 
+  /** At a start: what the applied entries that were read back did to the counters. */
   private noteApplied(entry: Entry): void {
-    if (!isSubmissionEntry(entry) || entry.seq <= (this.appliedSeq.get(entry.origin) ?? 0)) return;
+    if (isSubmissionEntry(entry) && entry.seq > (this.appliedSeq[entry.origin] ?? 0))
+      this.markApplied(entry.origin, entry.seq);
+  }
+
+  private markApplied(origin: NodeId, seq: number): void {
     this.delivered += 1;
-    this.appliedSeq.set(entry.origin, entry.seq);
-    if (entry.origin === this.id) this.outbox.applied(entry.seq);
+    this.appliedSeq[origin] = seq;
+    if (origin === this.id) this.outbox.applied(seq);
   }
 
   /** Sends (or, on the leader, logs) the oldest pending submissions numbered in (afterSeq, uptoSeq]. */
