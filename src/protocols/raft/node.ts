@@ -160,7 +160,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
       return;
     }
     const forwarded = this.outbox.add(submission.id, submission.payload);
-    this.persist(ctx, { kind: 'submit', ...forwarded });
+    this.persist(ctx, { kind: 'submit', seq: forwarded.seq, id: forwarded.id, payload: forwarded.payload });
     if (this.role === 'leader') this.offer(ctx, this.id, [forwarded]);
     else if (this.leader !== null) ctx.send(this.leader, { type: 'FORWARD', submissions: [forwarded] });
     this.armForwardTimer(ctx);
@@ -375,10 +375,16 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
    */
   private requestVotes(ctx: Context, pre: boolean): void {
     const term = pre ? this.currentTerm + 1 : this.currentTerm;
-    for (const peer of ctx.peers) {
-      if (this.answered.has(peer)) continue;
-      ctx.send(peer, { type: 'VOTE', term, lastLogIndex: this.log.lastIndex, lastLogTerm: this.log.lastTerm, pre });
-    }
+    // One request for all (a message is never changed once sent); a new round asks every peer at once.
+    const request: Message<'VOTE'> = {
+      type: 'VOTE',
+      term,
+      lastLogIndex: this.log.lastIndex,
+      lastLogTerm: this.log.lastTerm,
+      pre,
+    };
+    if (this.answered.size === 0) ctx.broadcast(request);
+    else for (const peer of ctx.peers) if (!this.answered.has(peer)) ctx.send(peer, request);
     ctx.setTimer(TIMER_VOTE_RETRY, this.options.electionTimeoutMsMin);
   }
 
