@@ -9,6 +9,7 @@ import {
   stringBytes,
   utf8Bytes,
 } from './messages.ts';
+import { Outbox } from './outbox.ts';
 import { LeaderProgress } from './progress.ts';
 
 describe('raft hot path', () => {
@@ -131,5 +132,51 @@ describe('raft hot path', () => {
     const { payload: _payload, ...withoutPayload } = entry;
     const inherited = Object.assign(Object.create({ payload: 'p' }) as object, withoutPayload);
     expect(isRaftMessage({ ...append, entries: [inherited] })).toBe(false);
+  });
+
+  it('the outbox queue keeps what a map of pending submissions by seq kept, batches and all', () => {
+    // Mostly submissions, so that the queue grows past the point where it drops its applied prefix.
+    const step = fc.oneof(
+      { arbitrary: fc.record({ add: fc.string({ maxLength: 12 }) }), weight: 4 },
+      { arbitrary: fc.record({ applied: fc.nat(300) }), weight: 1 },
+      {
+        arbitrary: fc.record({
+          count: fc.integer({ min: 1, max: 6 }),
+          bytes: fc.nat(120),
+          after: fc.nat(300),
+          upto: fc.nat(310),
+        }),
+        weight: 1,
+      },
+    );
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 100, maxLength: 400 }), (steps) => {
+        const outbox = new Outbox();
+        const model = new Map<number, { seq: number; id: string; payload: string }>();
+        for (const each of steps) {
+          if ('add' in each) {
+            const added = outbox.add(`s${model.size}`, each.add);
+            model.set(added.seq, added);
+          } else if ('applied' in each) {
+            outbox.applied(each.applied);
+            for (const seq of [...model.keys()]) if (seq <= each.applied) model.delete(seq);
+          } else {
+            const expected: unknown[] = [];
+            let bytes = 0;
+            for (const submission of model.values()) {
+              if (submission.seq <= each.after) continue;
+              if (expected.length >= each.count || submission.seq > each.upto) break;
+              const size = forwardedBytes(submission);
+              if (expected.length > 0 && bytes + size > each.bytes) break;
+              expected.push(submission);
+              bytes += size;
+            }
+            expect(outbox.batch(each.count, each.bytes, each.after, each.upto)).toEqual(expected);
+          }
+          expect(outbox.size).toBe(model.size);
+        }
+      }),
+      { numRuns: 100, seed: 15 },
+    );
   });
 });

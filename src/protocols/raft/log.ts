@@ -44,7 +44,8 @@ export class RaftLog {
     if (from <= this.entries.length) this.entries.length = from - 1;
     if (from <= this.sizes.length) this.sizes.length = from - 1;
     let lastTerm = this.lastTerm;
-    for (const entry of entries) {
+    for (let k = 0; k < entries.length; k += 1) {
+      const entry = entries[k] as Entry;
       if (entry.term < lastTerm)
         throw new InvariantError(`log terms must not go down: ${entry.term} after ${lastTerm}`);
       lastTerm = entry.term;

@@ -171,12 +171,17 @@ function isForwarded(value: unknown): value is Forwarded {
 /** A bounded list of entries, none of a term after `term` (an APPEND's), in one pass. */
 function areEntriesUpTo(value: unknown, term: number): value is Entry[] {
   if (!Array.isArray(value) || value.length > WIRE_ENTRIES_MAX) return false;
-  for (const entry of value) if (!isEntry(entry) || entry.term > term) return false;
+  for (let k = 0; k < value.length; k += 1) {
+    const entry: unknown = value[k];
+    if (!isEntry(entry) || entry.term > term) return false;
+  }
   return true;
 }
 
 function isBoundedList<T>(value: unknown, item: (entry: unknown) => entry is T): value is T[] {
-  return Array.isArray(value) && value.length <= WIRE_ENTRIES_MAX && value.every((entry) => item(entry));
+  if (!Array.isArray(value) || value.length > WIRE_ENTRIES_MAX) return false;
+  for (let k = 0; k < value.length; k += 1) if (!item(value[k])) return false;
+  return true;
 }
 
 /**

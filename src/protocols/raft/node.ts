@@ -40,6 +40,9 @@ const TIMER_VOTE_RETRY = 'vote-retry';
  *
  * Left out: snapshots and log compaction (the log and the submit records grow for the life of the cluster), and
  * membership changes.
+ *
+ * The loops on the hot paths index their arrays rather than use for-of: until the JIT has compiled a handler
+ * (some tens of thousands of events into a run), every step of a for-of allocates an iterator result.
  */
 export class RaftNode implements ProtocolNode<RaftMessage> {
   // Protected rather than private so that test/mutants can plant bugs in subclasses.
@@ -466,7 +469,8 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     invariant(this.role === 'leader', 'only the leader appends submissions');
     const entries: SubmissionEntry[] = [];
     let seqLast = this.loggedSeq[origin] ?? 0;
-    for (const { seq, id, payload } of submissions) {
+    for (let k = 0; k < submissions.length; k += 1) {
+      const { seq, id, payload } = submissions[k] as Forwarded;
       if (seq <= seqLast) continue;
       if (seq !== seqLast + 1) break;
       entries.push({ term: this.currentTerm, origin, seq, id, payload });
@@ -481,7 +485,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     const from = this.log.lastIndex + 1;
     this.log.replace(from, entries);
     this.persist(ctx, { kind: 'log', from, entries });
-    for (const entry of entries) this.noteLogged(entry);
+    for (let k = 0; k < entries.length; k += 1) this.noteLogged(entries[k] as Entry);
     this.advanceCommit(ctx);
   }
 
@@ -491,16 +495,16 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     invariant(progress !== null, 'only a leader replicates');
     const peers = ctx.peers;
     const next = peers.length > 0 ? progress.nextIndex(peers[0] as NodeId) : 0;
-    for (const peer of peers) {
-      if (progress.nextIndex(peer) === next) continue;
-      for (const each of peers) this.sendAppend(ctx, each);
+    for (let k = 1; k < peers.length; k += 1) {
+      if (progress.nextIndex(peers[k] as NodeId) === next) continue;
+      for (let each = 0; each < peers.length; each += 1) this.sendAppend(ctx, peers[each] as NodeId);
       return;
     }
     // Every follower is owed the same APPEND (the usual case under a steady load): one message for all, which a
     // host checks and encodes once. A broadcast goes to every peer in ascending id order, as the loop above does.
     const message = this.appendFrom(next);
     ctx.broadcast(message);
-    for (const peer of peers) progress.sent(peer, next + message.entries.length);
+    for (let k = 0; k < peers.length; k += 1) progress.sent(peers[k] as NodeId, next + message.entries.length);
   }
 
   /**
@@ -514,7 +518,9 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   private replicateNew(ctx: Context): void {
     const progress = this.progress;
     invariant(progress !== null, 'only a leader replicates');
-    for (const peer of ctx.peers) if (progress.isIdle(peer)) this.sendAppend(ctx, peer);
+    const peers = ctx.peers;
+    for (let k = 0; k < peers.length; k += 1)
+      if (progress.isIdle(peers[k] as NodeId)) this.sendAppend(ctx, peers[k] as NodeId);
   }
 
   private sendAppend(ctx: Context, peer: NodeId): void {
@@ -595,7 +601,8 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     if (from <= this.log.lastIndex) this.ownLoggedSeq = 0;
     this.log.replace(from, rest);
     this.persist(ctx, { kind: 'log', from, entries: rest });
-    for (const entry of rest) {
+    for (let k = 0; k < rest.length; k += 1) {
+      const entry = rest[k] as Entry;
       if (isSubmissionEntry(entry) && entry.origin === this.id) {
         this.ownLoggedSeq = entry.seq;
         this.ownLoggedTerm = entry.term;
