@@ -41,23 +41,33 @@ describe('raft hot path', () => {
     );
   });
 
-  it('majorityIndex stays exact over a run of replies, going up and (as no term does) down', () => {
+  it('majorityIndex and the progress indexes stay exact over a run of replies, up and down', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 12 }),
-        fc.array(fc.tuple(fc.nat(12), fc.integer({ min: 0, max: 60 })), { maxLength: 60 }),
+        fc.array(fc.tuple(fc.nat(12), fc.integer({ min: 0, max: 60 }), fc.boolean()), { minLength: 1, maxLength: 80 }),
         (peerCount, steps) => {
           const peers = Array.from({ length: peerCount }, (_, index) => index + 2);
           const progress = new LeaderProgress(peers, 0);
           const matches = new Map(peers.map((peer) => [peer, 0]));
           let own = 0;
-          for (const [which, value] of steps) {
+          for (const [which, value, failed] of steps) {
             if (which === 0)
-              own = value; // the leader's own last index (down too, to test the restart from 0)
+              own = value; // the leader's own last index (down too)
             else {
-              const peer = peers[(which - 1) % peerCount];
-              progress.matched(peer, value);
-              matches.set(peer, Math.max(matches.get(peer) ?? 0, value));
+              const peer = peers[(which - 1) % peerCount] as number;
+              const match = matches.get(peer) ?? 0;
+              if (!failed) {
+                progress.matched(peer, value);
+                matches.set(peer, Math.max(match, value));
+              } else {
+                // A failure reply asking for `value`: at or below the match index, the follower lost entries.
+                progress.retryFrom(peer, value, 100);
+                if (value <= match) matches.set(peer, Math.max(0, value - 1));
+                const expectedNext = Math.min(Math.max((matches.get(peer) ?? 0) + 1, value), 101);
+                if (progress.nextIndex(peer) !== expectedNext) return false;
+              }
+              if (progress.matchIndex(peer) !== matches.get(peer)) return false;
             }
             const sorted = [own, ...matches.values()].sort((a, b) => b - a);
             if (progress.majorityIndex(own, peerCount + 1) !== sorted[Math.floor((peerCount + 1) / 2)]) return false;

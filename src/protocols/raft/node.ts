@@ -617,10 +617,10 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     if (!response.success) {
       const before = progress.nextIndex(from);
       progress.retryFrom(from, response.index, this.log.lastIndex);
-      // Resend at once only when the reply moved nextIndex back. One that teaches nothing (a late duplicate, or a
-      // follower whose log lost entries it had acknowledged, below what we may send again) waits for the next
-      // heartbeat: answering each such reply with a resend lets two nodes ping-pong at network speed, with one
-      // more exchange in flight for every heartbeat, without end.
+      // Resend at once only when the reply moved nextIndex back (a follower that lost entries it had acknowledged
+      // moves it back below its old match index: see retryFrom). One that teaches nothing (a late duplicate)
+      // waits for the next heartbeat: answering each such reply with a resend lets two nodes ping-pong at network
+      // speed, with one more exchange in flight for every heartbeat, without end.
       if (progress.nextIndex(from) < before) this.sendAppend(ctx, from);
       return;
     }

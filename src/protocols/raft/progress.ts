@@ -61,9 +61,21 @@ export class LeaderProgress {
     if (next <= index) this.next[peer] = index + 1;
   }
 
-  /** A failure reply: retry from `hint`, but never at or below what is known to match, never past our log. */
+  /**
+   * A failure reply: retry from `hint`, never past our log. A hint at or below the match index means the follower
+   * no longer holds what it acknowledged: Raft assumes stable storage, and a torn or damaged last record, cut off at
+   * the follower's restart, takes entries with it. Its match index comes down to what it still has, or it would
+   * never be sent them again. (A reply from before an acknowledgement, arriving after it, lowers it too: the
+   * entries go again and the next answer raises it; the commit index never comes down.)
+   */
   retryFrom(peer: NodeId, hint: number, lastIndex: number): void {
     if (this.next[peer] === undefined) throw notAPeer(peer);
+    const before = this.match[peer] as number;
+    if (hint <= before) {
+      const after = Math.max(0, hint - 1);
+      this.match[peer] = after;
+      this.lowerSorted(before, after);
+    }
     this.next[peer] = Math.min(Math.max(this.matchIndex(peer) + 1, hint), lastIndex + 1);
   }
 
@@ -83,6 +95,20 @@ export class LeaderProgress {
     const at = rank < sorted.length ? (sorted[rank] as number) : -Infinity;
     if (ownLastIndex >= above) return above;
     return ownLastIndex > at ? ownLastIndex : at;
+  }
+
+  /** One follower's match index went from `before` down to `after`: move it down to its place in the sorted list. */
+  private lowerSorted(before: number, after: number): void {
+    const sorted = this.matchesDescending;
+    // The first place holding `before`, then down past every index higher than `after`.
+    let place = 0;
+    while (place < sorted.length && (sorted[place] as number) > before) place += 1;
+    if (sorted[place] !== before) throw new InvariantError(`match index ${before} is missing from the sorted list`);
+    while (place < sorted.length - 1 && (sorted[place + 1] as number) > after) {
+      sorted[place] = sorted[place + 1] as number;
+      place += 1;
+    }
+    sorted[place] = after;
   }
 
   /** One follower's match index went from `before` up to `after`: move it up to its place in the sorted list. */
