@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { invariant } from './assert.ts';
-import { historyEventLine, historyHeaderLine, type HistoryEvent } from './history.ts';
+import { forEachJsonlChunk, historyEventLine, historyHeaderLine, type History, type HistoryEvent } from './history.ts';
 import type { NodeId } from './ids.ts';
 
 /** Lines are gathered up to this many characters before one write: one syscall per some thousand events. */
@@ -95,5 +95,17 @@ export class HistoryFileWriter {
     this.written += writeSync(this.fd, this.pending.join(''));
     this.pending = [];
     this.pendingChars = 0;
+  }
+}
+
+/** Writes the JSONL text of a history to a file, chunk by chunk (see forEachJsonlChunk). */
+export function writeHistoryJsonl(history: History, file: string): void {
+  const fd = openSync(file, 'w');
+  try {
+    forEachJsonlChunk(history, (chunk) => {
+      writeSync(fd, chunk);
+    });
+  } finally {
+    closeSync(fd);
   }
 }

@@ -447,17 +447,35 @@ export function submittedIds(history: History): SubmissionId[] {
 
 /** One JSON object a line, keys in insertion order, so the same history always gives the same bytes. */
 export function historyToJsonl(history: History): string {
-  let text = historyHeaderLine(history.nodes);
-  const store = storeOf(history.events);
-  if (store !== undefined) {
-    // Straight from the store: the view's traps cost more than the rebuilding.
-    store.forEach((event) => {
-      text += historyEventLine(event as HistoryEvent);
-    });
-  } else {
-    for (const event of history.events) text += historyEventLine(event);
-  }
+  let text = '';
+  forEachJsonlChunk(history, (chunk) => {
+    text += chunk;
+  });
   return text;
+}
+
+/** Chunks of the JSONL text gathered up to about this many characters before they are handed on. */
+const JSONL_CHUNK_CHARS = 1 << 16;
+
+/**
+ * Hands the JSONL text of a history to `take` in chunks of whole lines (about 64 K characters each), header first.
+ * A history of millions of events is longer than the longest string V8 can hold (about 2^29 characters), so the
+ * hash and the trace files are made from chunks, never from one string.
+ */
+export function forEachJsonlChunk(history: History, take: (chunk: string) => void): void {
+  let text = historyHeaderLine(history.nodes);
+  const add = (event: HistoryEvent) => {
+    text += historyEventLine(event);
+    if (text.length >= JSONL_CHUNK_CHARS) {
+      take(text);
+      text = '';
+    }
+  };
+  const store = storeOf(history.events);
+  // Straight from the store: the view's traps cost more than the rebuilding.
+  if (store !== undefined) store.forEach((event) => add(event as HistoryEvent));
+  else for (const event of history.events) add(event);
+  if (text !== '') take(text);
 }
 
 /** The first line of a JSONL history (a streamed history writes it before any event). */
@@ -474,7 +492,9 @@ export function hashText(text: string): string {
 }
 
 export function historyHash(history: History): string {
-  return hashText(historyToJsonl(history));
+  const hash = createHash('sha256');
+  forEachJsonlChunk(history, (chunk) => hash.update(chunk));
+  return hash.digest('hex');
 }
 
 /** Reads a JSONL history back; throws with the line number on anything that is not one. */

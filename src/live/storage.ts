@@ -12,7 +12,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { crc32 } from './crc32.ts';
 import { invariant } from '../core/assert.ts';
 import type { Json } from '../core/json.ts';
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { historyBuilder } from '../../test/support/history-builder.ts';
-import { nodeIntervals, networkIntervals } from './intervals.ts';
+import { Simulator } from '../sim/index.ts';
+import { sequencer } from '../protocols/sequencer/index.ts';
+import { messageFlights, nodeIntervals, networkIntervals } from './intervals.ts';
 import {
   bucketCounts,
   computeMetrics,
@@ -9,6 +11,7 @@ import {
   dropsByReason,
   duplicates,
   elections,
+  flightTallies,
   latencyStats,
   leaderlessTime,
   messageCounts,
@@ -215,5 +218,33 @@ describe('bucketCounts', () => {
   it('slices the span evenly and keeps the end in the last slice', () => {
     expect(bucketCounts([0, 1, 4.9, 5, 9.99, 10, 11], 0, 10, 2)).toEqual([3, 3]);
     expect(() => bucketCounts([], 0, 1, 0)).toThrow(RangeError);
+  });
+});
+
+describe('flightTallies', () => {
+  it('counts what messageFlights counts, on runs with loss, duplication and messages left in flight', () => {
+    for (const seed of [1, 2, 3]) {
+      const sim = new Simulator({
+        seed,
+        nodeCount: 4,
+        protocol: sequencer,
+        network: { lossRate: 0.1, duplicateRate: 0.2 },
+      });
+      sim.start();
+      for (let n = 0; n < 20; n += 1) sim.submit((n % 4) + 1, `m${n}`);
+      // Stopped mid-traffic, so some messages are still in flight at the end.
+      sim.runUntil(1_000 + seed * 7);
+      const flights = messageFlights(sim.history);
+      const tallies = flightTallies(sim.history);
+      expect(tallies.duplicates).toBe(flights.reduce((sum, flight) => sum + flight.duplicates.length, 0));
+      expect(tallies.receivedAgain).toBe(
+        flights.reduce((sum, flight) => sum + Math.max(0, flight.receives.length - 1), 0),
+      );
+      expect(tallies.inFlightAtEnd).toBe(
+        flights.filter((flight) => flight.receives.length + flight.drops.length === 0).length,
+      );
+      expect(tallies.duplicates).toBeGreaterThan(0);
+      expect(tallies.receivedAgain).toBeGreaterThan(0);
+    }
   });
 });

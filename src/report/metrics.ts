@@ -1,6 +1,6 @@
-import type { DropReason, History } from '../core/history.ts';
+import type { DropReason, History, MessageRef } from '../core/history.ts';
 import type { NodeId, SubmissionId } from '../core/ids.ts';
-import { messageFlights, messageTypeOf, nodeIntervals, runEndMs, type Interval } from './intervals.ts';
+import { messageTypeOf, nodeIntervals, runEndMs, type Interval } from './intervals.ts';
 
 /** Quantiles of a set of latencies, by the nearest-rank method (every value reported is one that occurred). */
 export interface LatencyStats {
@@ -207,10 +207,40 @@ export function dropsByReason(history: History): { total: number; byReason: Part
 }
 
 export function duplicates(history: History): { total: number; receivedAgain: number } {
-  const flights = messageFlights(history);
-  const total = flights.reduce((sum, flight) => sum + flight.duplicates.length, 0);
-  const receivedAgain = flights.reduce((sum, flight) => sum + Math.max(0, flight.receives.length - 1), 0);
+  const { duplicates: total, receivedAgain } = flightTallies(history);
   return { total, receivedAgain };
+}
+
+/** Received or dropped copies of one message, packed in one number: receives below this, drops times it above. */
+const DROP_UNIT = 2 ** 26;
+
+/**
+ * What computeMetrics needs of the messages' fates, in one pass with one number per message: duplications made,
+ * receives past the first, and messages neither received nor dropped by the end. messageFlights gives the same
+ * figures but keeps an object per message, which a run of millions of messages (a protocol that floods the
+ * network until the event bound stops it) cannot afford.
+ */
+export function flightTallies(history: History): { duplicates: number; receivedAgain: number; inFlightAtEnd: number } {
+  const fates = new Map<MessageRef, number>();
+  let duplicates = 0;
+  for (const event of history.events) {
+    if (event.type === 'send') fates.set(event.msg, 0);
+    else if (event.type === 'receive' || event.type === 'drop' || event.type === 'duplicate') {
+      const fate = fates.get(event.msg);
+      if (fate === undefined) continue;
+      if (event.type === 'receive') fates.set(event.msg, fate + 1);
+      else if (event.type === 'drop') fates.set(event.msg, fate + DROP_UNIT);
+      else duplicates += 1;
+    }
+  }
+  let receivedAgain = 0;
+  let inFlightAtEnd = 0;
+  for (const fate of fates.values()) {
+    const receives = fate % DROP_UNIT;
+    if (receives > 1) receivedAgain += receives - 1;
+    if (fate === 0) inFlightAtEnd += 1;
+  }
+  return { duplicates, receivedAgain, inFlightAtEnd };
 }
 
 export function computeMetrics(history: History): RunMetrics {
@@ -221,7 +251,7 @@ export function computeMetrics(history: History): RunMetrics {
       latencies.filter((latency) => latency.node === node).map((latency) => latency.latencyMs),
     );
   }
-  const flights = messageFlights(history);
+  const tallies = flightTallies(history);
   return {
     durationMs: runEndMs(history),
     deliveries: history.events.filter((event) => event.type === 'deliver').length,
@@ -231,8 +261,8 @@ export function computeMetrics(history: History): RunMetrics {
     leaderless: leaderlessTime(history),
     downtime: downtime(history),
     drops: dropsByReason(history),
-    duplicates: duplicates(history),
-    inFlightAtEnd: flights.filter((flight) => flight.receives.length + flight.drops.length === 0).length,
+    duplicates: { total: tallies.duplicates, receivedAgain: tallies.receivedAgain },
+    inFlightAtEnd: tallies.inFlightAtEnd,
   };
 }
 

@@ -181,8 +181,11 @@ function renderRow(row: Row, width: number, lanes: string[]): string {
  */
 export function textSpaceTime(history: History): string[] | null {
   const nodes = history.nodes;
+  if (nodes.length > SPACE_TIME_NODES_MAX) return null;
+  // Counted before any flight is built: a run of millions of messages is refused at the cost of one pass.
+  let sends = 0;
+  for (const event of history.events) if (event.type === 'send' && ++sends > SPACE_TIME_MESSAGES_MAX) return null;
   const flights = messageFlights(history);
-  if (nodes.length > SPACE_TIME_NODES_MAX || flights.length > SPACE_TIME_MESSAGES_MAX) return null;
   const byIndex = new Map(flights.map((flight) => [flight.send.i, flight]));
   const positions = new Map<NodeId, number>();
   const down = new Set<NodeId>();

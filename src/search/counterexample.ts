@@ -68,6 +68,8 @@ export function counterexampleSource(info: CounterexampleInfo): string {
     '  ],',
     ...(scenario.settleMs === undefined ? [] : [`  settleMs: ${scenario.settleMs},`]),
     ...(scenario.livenessMs === undefined ? [] : [`  livenessMs: ${scenario.livenessMs},`]),
+    // The event bound the case ran under: a run that hit it replays only under the same bound.
+    ...(scenario.maxEvents === undefined ? [] : [`  maxEvents: ${scenario.maxEvents},`]),
     // The order of events a strategy chose (tob-lab explore, check --strategy): part of what replays.
     ...(scenario.schedule === undefined ? [] : [`  schedule: ${inline(scenario.schedule)},`]),
     `  expect: ${expect},`,

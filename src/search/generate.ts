@@ -66,6 +66,15 @@ export const PCT_STEPS_MAX = 1_000;
 export const DRAWN_STEPS_MAX = 1_000;
 export const DRAWN_DEVIATIONS_MAX = 12;
 
+/**
+ * The event bound of a generated case. A case is a few seconds of virtual time and some tens of submissions:
+ * tens of thousands of events even at 64 nodes. A protocol that floods the network (each message answered with
+ * more than one) would otherwise run to the simulator's default of 5,000,000 events per case, some 12 s and 1 GB
+ * each, and stall a search; at this bound the case stops in about 2 s, its report says it hit the bound, and what
+ * the flood broke (usually eventual delivery) is found and shrunk as any violation is.
+ */
+export const GENERATED_MAX_EVENTS = 1_000_000;
+
 export const GENERATED_NETWORK: Partial<LinkConfig> = {
   latency: { kind: 'uniform', minMs: 5, maxMs: 25 },
   fifo: true,
@@ -168,6 +177,7 @@ function buildScenario(
     network: { ...GENERATED_NETWORK, ...(options.network ?? {}) },
     ...(links === undefined ? {} : { links }),
     timeline: [...numberPayloads(workload), ...faults],
+    maxEvents: GENERATED_MAX_EVENTS,
   });
 }
 

@@ -351,7 +351,18 @@ export class Simulator {
 
   status(node: NodeId): NodeStatus | null {
     const slot = this.slot(node);
-    return slot.up && slot.instance !== null ? slot.instance.status() : null;
+    if (!slot.up || slot.instance === null) return null;
+    try {
+      return slot.instance.status();
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      throw new ProtocolError(
+        `protocol ${this.protocol.name} threw in status() on node ${node} at ${this.now} ms: ${text}`,
+        node,
+        this.now,
+        error,
+      );
+    }
   }
 
   isUp(node: NodeId): boolean {
@@ -685,7 +696,7 @@ export class Simulator {
     }
     for (const delivery of slot.owed) this.record({ type: 'deliver', node: slot.id, ...delivery });
     slot.owed = [];
-    slot.instance = this.protocol.create({ id: slot.id, nodes: this.nodes, options: this.options });
+    slot.instance = this.createInstance(slot);
     slot.up = true;
     slot.paused = false;
     slot.bootClockMs = slot.clock.read(this.now);
@@ -839,6 +850,21 @@ export class Simulator {
       owe: (delivery) => slot.owed.push(delivery),
     });
     if (fired) slot.crashPoint = null;
+  }
+
+  /** The protocol's create(), whose throw is the protocol's error as a handler's is, not the simulator's. */
+  private createInstance(slot: NodeSlot): ProtocolNode {
+    try {
+      return this.protocol.create({ id: slot.id, nodes: this.nodes, options: this.options });
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      throw new ProtocolError(
+        `protocol ${this.protocol.name} threw in create() for node ${slot.id} at ${this.now} ms: ${text}`,
+        slot.id,
+        this.now,
+        error,
+      );
+    }
   }
 
   /** Runs the handler `work` calls for (a switch, not a closure: this runs once per event). */

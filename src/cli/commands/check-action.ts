@@ -10,7 +10,7 @@ import { LiveConfigError, parseOptions } from '../../live/config.ts';
 import { PROTOCOLS } from '../../protocols/index.ts';
 import { escapeXml } from '../../report/markup.ts';
 import { formatVerdict } from '../../report/text.ts';
-import { writeRunReport } from '../../report/write.ts';
+import { otherReportFiles, writeRunReport, type WrittenReport } from '../../report/write.ts';
 import { describeStep, protocolFromFlag, resolveProtocol } from '../../scenarios/index.ts';
 import { check, propertiesOf, type CheckResult, type CheckViolation } from '../../search/index.ts';
 import { CHURN_FAULTS } from '../../search/churn.ts';
@@ -146,6 +146,8 @@ interface SavedCounterexample {
   /** The scenario file as the user should name it (relative to where they are). */
   file: string;
   reportDir: string;
+  /** The report's files after report.html, as the CLI lists them. */
+  reportFiles: string;
   replay: string;
 }
 
@@ -167,14 +169,16 @@ function saveCounterexample(
   });
   const shown = shownPath(io.cwd, file);
   const reportDir = join(dirname(file), name);
+  let report: WrittenReport;
   try {
-    writeRunReport(violation.run, reportDir, { scenarioArg: shown });
+    report = writeRunReport(violation.run, reportDir, { scenarioArg: shown });
   } catch (error) {
     throw new UsageError(`cannot write the counterexample's report to ${reportDir}: ${(error as Error).message}`);
   }
   return {
     file: shown,
     reportDir: shownPath(io.cwd, reportDir),
+    reportFiles: otherReportFiles(report),
     replay: `npx tob-lab run ${shellWord(shown)} --seed ${violation.runSeed}`,
   };
 }
@@ -189,11 +193,17 @@ function describeViolation(outcome: CheckOutcome, violation: CheckViolation): st
     ...steps,
     'verdict:',
     formatVerdict(violation.verdict),
+    ...(violation.run.boundHit === 'events'
+      ? [
+          `note:    the run hit its bound of ${violation.scenario.maxEvents ?? 'the default number of'} events and stopped ` +
+            'early: the protocol keeps the network busy without end (a message storm?)',
+        ]
+      : []),
     ...(saved === null
       ? []
       : [
           `saved:   ${saved.file}`,
-          `report:  ${join(saved.reportDir, 'report.html')} (with report.md, trace.jsonl, shiviz.log, trace.chrome.json)`,
+          `report:  ${join(saved.reportDir, 'report.html')} (with ${saved.reportFiles})`,
           `replay:  ${saved.replay}`,
         ]),
     `history: sha256 ${violation.hash}`,

@@ -155,7 +155,11 @@ export function settingsFrom(
       protocol,
       [...addresses.keys()],
       options,
-      flags.options !== undefined ? '--options' : '"options" in --config',
+      flags.options !== undefined
+        ? '--options'
+        : file?.options !== undefined
+          ? '"options" in --config'
+          : `protocol ${protocol.name} (its create() with the default options)`,
     );
     const secretText = flags.secret ?? file?.secret ?? env.TOB_LAB_SECRET;
     const secretWhere =

@@ -1,11 +1,10 @@
-import { writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { historyToJsonl } from '../../core/history.ts';
+import { writeHistoryJsonl } from '../../core/history-stream.ts';
 import { computeMetrics } from '../../report/metrics.ts';
 import { TERMINAL_COLUMNS_DEFAULT, withTerminalViews } from '../../report/terminal.ts';
 import { replayCommand, type ReportOptions } from '../../report/summary.ts';
 import { formatRun, runSummaryJson, summaryLine } from '../../report/text.ts';
-import { reportDirName, writeRunReport } from '../../report/write.ts';
+import { otherReportFiles, reportDirName, writeRunReport, type WrittenReport } from '../../report/write.ts';
 import { loadScenario, protocolFromFlag, runScenario, scenarioRun, type RunResult } from '../../scenarios/index.ts';
 import { parseSeed, UsageError } from '../errors.ts';
 import type { CommandIo } from '../io.ts';
@@ -41,11 +40,12 @@ export async function runAction(io: CommandIo, scenarioArg: string, flags: RunFl
     ? await runLive(replay, scenario.name, scenarioRun(scenario, options, frameChunkMs(speed)), speed)
     : runScenario(scenario, options);
   if (flags.trace !== undefined) writeTrace(flags.trace, result);
-  const report = flags.report === undefined ? null : writeReport(io, flags.report, result, replay);
+  const written = flags.report === undefined ? null : writeReport(io, flags.report, result, replay);
+  const report = written === null ? null : written.shown;
   if (flags.json) io.write(JSON.stringify(jsonSummary(result, report), null, 2) + '\n');
   else if (!live) io.write(withTerminalViews(formatRun(result, replay), result.history, terminalColumns()) + '\n');
-  if (report !== null && !flags.json)
-    io.write(`report:  ${report}/report.html (with report.md, trace.jsonl, shiviz.log, trace.chrome.json)\n`);
+  if (written !== null && !flags.json)
+    io.write(`report:  ${written.shown}/report.html (with ${otherReportFiles(written.report)})\n`);
   io.setExitCode(result.exitCode);
 }
 
@@ -88,22 +88,30 @@ function terminalColumns(): number {
 }
 
 /** Writes the run's report directory and returns it as the user should see it (relative to where they are). */
-function writeReport(io: CommandIo, dir: string | true, result: RunResult, replay: ReportOptions): string {
+function writeReport(
+  io: CommandIo,
+  dir: string | true,
+  result: RunResult,
+  replay: ReportOptions,
+): { shown: string; report: WrittenReport } {
   const target =
     dir === true ? join(io.cwd, 'reports', reportDirName(result.scenario.name, result.seed)) : resolve(io.cwd, dir);
+  let report: WrittenReport;
   try {
-    writeRunReport(result, target, replay);
+    report = writeRunReport(result, target, replay);
   } catch (error) {
     throw new UsageError(`cannot write the report to ${target}: ${(error as Error).message}`);
   }
-  const shown = relative(io.cwd, target);
+  const relativePath = relative(io.cwd, target);
   // Inside the working directory a relative path reads best; elsewhere the absolute one does.
-  return shown === '' ? '.' : shown.startsWith('..') || isAbsolute(shown) ? target : shown;
+  const shown =
+    relativePath === '' ? '.' : relativePath.startsWith('..') || isAbsolute(relativePath) ? target : relativePath;
+  return { shown, report };
 }
 
 function writeTrace(file: string, result: RunResult): void {
   try {
-    writeFileSync(file, historyToJsonl(result.history));
+    writeHistoryJsonl(result.history, file);
   } catch (error) {
     throw new UsageError(`cannot write the trace to ${file}: ${(error as Error).message}`);
   }
