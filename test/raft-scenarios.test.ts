@@ -72,3 +72,34 @@ describe('the seed 004 demos on raft', () => {
     expect(table).toContain('| total-order | ✗ FAIL | ✓ pass |');
   });
 });
+
+describe('raft under storage faults', () => {
+  it('a follower that lost an entry it acknowledged (a damaged last record, cut at its restart) is caught up', async () => {
+    const { scenario } = await loadScenario('test/fixtures/raft-storage-lost-acknowledged.ts', REPO_ROOT);
+    const result = runScenario(scenario, { seed: 11 });
+    const events = result.history.events;
+    // The case still happens: node 3 had s1 in its log before the crash, and its restart cut the damaged record.
+    const crashAt = events.find((event) => event.type === 'crash' && event.node === 3)?.i ?? -1;
+    const cutAt = events.findIndex(
+      (event) => event.type === 'storage' && event.node === 3 && event.what === 'cut-tail',
+    );
+    expect(crashAt).toBeGreaterThan(0);
+    expect(cutAt).toBeGreaterThan(crashAt);
+    const acknowledgedBefore = events.some(
+      (event) =>
+        event.type === 'send' &&
+        event.node === 3 &&
+        event.i < crashAt &&
+        (event.body as { type?: string; success?: boolean }).type === 'APPEND_RESP' &&
+        (event.body as { success?: boolean }).success === true,
+    );
+    expect(acknowledgedBefore).toBe(true);
+    // And it is delivered there after the restart: the leader sent it again.
+    expect(
+      events.some((event) => event.type === 'deliver' && event.node === 3 && event.id === 's1' && event.i > cutAt),
+    ).toBe(true);
+    for (const checker of ['eventual-delivery', 'durability'])
+      expect(result.verdicts.find((verdict) => verdict.checker === checker)?.status, checker).toBe('pass');
+    expect(result.exitCode).toBe(0);
+  });
+});

@@ -9,6 +9,7 @@ import {
   stringBytes,
   utf8Bytes,
 } from './messages.ts';
+import { Outbox } from './outbox.ts';
 import { LeaderProgress } from './progress.ts';
 
 describe('raft hot path', () => {
@@ -40,23 +41,33 @@ describe('raft hot path', () => {
     );
   });
 
-  it('majorityIndex stays exact over a run of replies, going up and (as no term does) down', () => {
+  it('majorityIndex and the progress indexes stay exact over a run of replies, up and down', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 12 }),
-        fc.array(fc.tuple(fc.nat(12), fc.integer({ min: 0, max: 60 })), { maxLength: 60 }),
+        fc.array(fc.tuple(fc.nat(12), fc.integer({ min: 0, max: 60 }), fc.boolean()), { minLength: 1, maxLength: 80 }),
         (peerCount, steps) => {
           const peers = Array.from({ length: peerCount }, (_, index) => index + 2);
           const progress = new LeaderProgress(peers, 0);
           const matches = new Map(peers.map((peer) => [peer, 0]));
           let own = 0;
-          for (const [which, value] of steps) {
+          for (const [which, value, failed] of steps) {
             if (which === 0)
-              own = value; // the leader's own last index (down too, to test the restart from 0)
+              own = value; // the leader's own last index (down too)
             else {
-              const peer = peers[(which - 1) % peerCount];
-              progress.matched(peer, value);
-              matches.set(peer, Math.max(matches.get(peer) ?? 0, value));
+              const peer = peers[(which - 1) % peerCount] as number;
+              const match = matches.get(peer) ?? 0;
+              if (!failed) {
+                progress.matched(peer, value);
+                matches.set(peer, Math.max(match, value));
+              } else {
+                // A failure reply asking for `value`: at or below the match index, the follower lost entries.
+                progress.retryFrom(peer, value, 100);
+                if (value <= match) matches.set(peer, Math.max(0, value - 1));
+                const expectedNext = Math.min(Math.max((matches.get(peer) ?? 0) + 1, value), 101);
+                if (progress.nextIndex(peer) !== expectedNext) return false;
+              }
+              if (progress.matchIndex(peer) !== matches.get(peer)) return false;
             }
             const sorted = [own, ...matches.values()].sort((a, b) => b - a);
             if (progress.majorityIndex(own, peerCount + 1) !== sorted[Math.floor((peerCount + 1) / 2)]) return false;
@@ -118,5 +129,64 @@ describe('raft hot path', () => {
     } finally {
       delete prototype.polluted;
     }
+    // Keys in another order are the same message; a key that is only inherited, even the last one, is missing.
+    const reply = { type: 'APPEND_RESP', term: 1, success: true, index: 3 };
+    expect(isRaftMessage(reply)).toBe(true);
+    expect(isRaftMessage({ index: 3, success: true, term: 1, type: 'APPEND_RESP' })).toBe(true);
+    const { index: _index, ...withoutIndex } = reply;
+    expect(isRaftMessage(Object.assign(Object.create({ index: 3 }) as object, withoutIndex))).toBe(false);
+    expect(isRaftMessage({ ...reply, 0: 'x' })).toBe(false);
+    const entry = { term: 1, origin: 2, seq: 1, id: 'a', payload: 'p' };
+    const reordered = { payload: 'p', id: 'a', seq: 1, origin: 2, term: 1 };
+    expect(isRaftMessage({ ...append, entries: [reordered] })).toBe(true);
+    const { payload: _payload, ...withoutPayload } = entry;
+    const inherited = Object.assign(Object.create({ payload: 'p' }) as object, withoutPayload);
+    expect(isRaftMessage({ ...append, entries: [inherited] })).toBe(false);
+  });
+
+  it('the outbox queue keeps what a map of pending submissions by seq kept, batches and all', () => {
+    // Mostly submissions, so that the queue grows past the point where it drops its applied prefix.
+    const step = fc.oneof(
+      { arbitrary: fc.record({ add: fc.string({ maxLength: 12 }) }), weight: 4 },
+      { arbitrary: fc.record({ applied: fc.nat(300) }), weight: 1 },
+      {
+        arbitrary: fc.record({
+          count: fc.integer({ min: 1, max: 6 }),
+          bytes: fc.nat(120),
+          after: fc.nat(300),
+          upto: fc.nat(310),
+        }),
+        weight: 1,
+      },
+    );
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 100, maxLength: 400 }), (steps) => {
+        const outbox = new Outbox();
+        const model = new Map<number, { seq: number; id: string; payload: string }>();
+        for (const each of steps) {
+          if ('add' in each) {
+            const added = outbox.add(`s${model.size}`, each.add);
+            model.set(added.seq, added);
+          } else if ('applied' in each) {
+            outbox.applied(each.applied);
+            for (const seq of [...model.keys()]) if (seq <= each.applied) model.delete(seq);
+          } else {
+            const expected: unknown[] = [];
+            let bytes = 0;
+            for (const submission of model.values()) {
+              if (submission.seq <= each.after) continue;
+              if (expected.length >= each.count || submission.seq > each.upto) break;
+              const size = forwardedBytes(submission);
+              if (expected.length > 0 && bytes + size > each.bytes) break;
+              expected.push(submission);
+              bytes += size;
+            }
+            expect(outbox.batch(each.count, each.bytes, each.after, each.upto)).toEqual(expected);
+          }
+          expect(outbox.size).toBe(model.size);
+        }
+      }),
+      { numRuns: 100, seed: 15 },
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { invariant } from '../../core/assert.ts';
+import { InvariantError } from '../../core/assert.ts';
 import { entryBytes, type Entry } from './messages.ts';
 
 /**
@@ -26,25 +26,29 @@ export class RaftLog {
   /** Term of the entry at `index`; 0 for index 0. */
   termAt(index: number): number {
     if (index === 0) return 0;
-    const entry = this.entries[index - 1];
-    invariant(entry !== undefined, () => `no log entry at ${index} (last is ${this.lastIndex})`);
-    return entry.term;
+    return this.at(index).term;
   }
 
+  // The checks on these hot paths test first and build their message only on failure (no closure per call).
   at(index: number): Entry {
     const entry = this.entries[index - 1];
-    invariant(entry !== undefined, () => `no log entry at ${index} (last is ${this.lastIndex})`);
+    if (entry === undefined) throw new InvariantError(`no log entry at ${index} (last is ${this.lastIndex})`);
     return entry;
   }
 
   /** Drops every entry from `from` on, then appends `entries` there. */
   replace(from: number, entries: readonly Entry[]): void {
-    invariant(from >= 1, () => `log index ${from} is below 1`);
-    invariant(from <= this.lastIndex + 1, () => `log write at ${from} leaves a gap after ${this.lastIndex}`);
+    if (from < 1) throw new InvariantError(`log index ${from} is below 1`);
+    if (from > this.lastIndex + 1)
+      throw new InvariantError(`log write at ${from} leaves a gap after ${this.lastIndex}`);
     if (from <= this.entries.length) this.entries.length = from - 1;
     if (from <= this.sizes.length) this.sizes.length = from - 1;
-    for (const entry of entries) {
-      invariant(entry.term >= this.lastTerm, () => `log terms must not go down: ${entry.term} after ${this.lastTerm}`);
+    let lastTerm = this.lastTerm;
+    for (let k = 0; k < entries.length; k += 1) {
+      const entry = entries[k] as Entry;
+      if (entry.term < lastTerm)
+        throw new InvariantError(`log terms must not go down: ${entry.term} after ${lastTerm}`);
+      lastTerm = entry.term;
       this.entries.push(entry);
     }
   }

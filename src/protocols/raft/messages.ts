@@ -114,7 +114,15 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * message and every entry a node sends or reads).
  */
 function hasKeys(value: Record<string, unknown>, keys: readonly string[]): boolean {
-  return ownKeyCount(value) === keys.length && hasAll(value, keys);
+  // The usual case first: for-in lists exactly `keys`, in their order (a message as a node of ours builds it). It
+  // lists own keys before inherited ones, so when the last is own, all are; any other key, or another order, is
+  // left to the exact count below.
+  let k = 0;
+  for (const key in value) {
+    if (key !== keys[k]) return ownKeyCount(value) === keys.length && hasAll(value, keys);
+    k += 1;
+  }
+  return k === keys.length && (k === 0 || Object.hasOwn(value, keys[k - 1] as string));
 }
 
 function ownKeyCount(value: Record<string, unknown>): number {
@@ -145,18 +153,8 @@ const FORWARDED_KEYS = ['seq', 'id', 'payload'] as const;
 
 export function isEntry(value: unknown): value is Entry {
   if (!isObject(value) || !isCount(value.term) || value.term < 1) return false;
-  // hasKeys(value, TERM_ONLY), else hasKeys(value, SUBMISSION_KEYS), counting the keys once.
-  const own = ownKeyCount(value);
-  if (own === TERM_ONLY.length) return hasAll(value, TERM_ONLY);
-  return (
-    own === SUBMISSION_KEYS.length &&
-    hasAll(value, SUBMISSION_KEYS) &&
-    isNodeId(value.origin) &&
-    isCount(value.seq) &&
-    value.seq >= 1 &&
-    isId(value.id) &&
-    isPayload(value.payload)
-  );
+  if (!hasKeys(value, SUBMISSION_KEYS)) return hasKeys(value, TERM_ONLY);
+  return isNodeId(value.origin) && isCount(value.seq) && value.seq >= 1 && isId(value.id) && isPayload(value.payload);
 }
 
 function isForwarded(value: unknown): value is Forwarded {
@@ -173,49 +171,70 @@ function isForwarded(value: unknown): value is Forwarded {
 /** A bounded list of entries, none of a term after `term` (an APPEND's), in one pass. */
 function areEntriesUpTo(value: unknown, term: number): value is Entry[] {
   if (!Array.isArray(value) || value.length > WIRE_ENTRIES_MAX) return false;
-  for (const entry of value) if (!isEntry(entry) || entry.term > term) return false;
+  for (let k = 0; k < value.length; k += 1) {
+    const entry: unknown = value[k];
+    if (!isEntry(entry) || entry.term > term) return false;
+  }
   return true;
 }
 
 function isBoundedList<T>(value: unknown, item: (entry: unknown) => entry is T): value is T[] {
-  return Array.isArray(value) && value.length <= WIRE_ENTRIES_MAX && value.every((entry) => item(entry));
+  if (!Array.isArray(value) || value.length > WIRE_ENTRIES_MAX) return false;
+  for (let k = 0; k < value.length; k += 1) if (!item(value[k])) return false;
+  return true;
 }
 
-/** Strict shape check of every message type: exact keys, whole numbers in range, bounded strings and lists. */
+/**
+ * Strict shape check of every message type: exact keys, whole numbers in range, bounded strings and lists. One
+ * function per type, so that each reads fields of one object shape only (the host checks every message sent).
+ */
 export function isRaftMessage(value: unknown): value is RaftMessage {
   if (!isObject(value)) return false;
-  const m = value;
-  switch (m.type) {
+  switch (value.type) {
     case 'VOTE':
-      return (
-        hasKeys(m, VOTE_KEYS) &&
-        isCount(m.term) &&
-        m.term >= 1 &&
-        isCount(m.lastLogIndex) &&
-        isCount(m.lastLogTerm) &&
-        typeof m.pre === 'boolean'
-      );
+      return isVote(value);
     case 'VOTE_RESP':
-      return (
-        hasKeys(m, VOTE_RESP_KEYS) && isCount(m.term) && typeof m.granted === 'boolean' && typeof m.pre === 'boolean'
-      );
+      return isVoteResponse(value);
     case 'APPEND':
-      return (
-        hasKeys(m, APPEND_KEYS) &&
-        isCount(m.term) &&
-        m.term >= 1 &&
-        isCount(m.prevLogIndex) &&
-        isCount(m.prevLogTerm) &&
-        isCount(m.leaderCommit) &&
-        areEntriesUpTo(m.entries, m.term)
-      );
+      return isAppend(value);
     case 'APPEND_RESP':
-      return hasKeys(m, APPEND_RESP_KEYS) && isCount(m.term) && typeof m.success === 'boolean' && isCount(m.index);
+      return isAppendResponse(value);
     case 'FORWARD':
-      return hasKeys(m, FORWARD_KEYS) && isBoundedList(m.submissions, isForwarded);
+      return hasKeys(value, FORWARD_KEYS) && isBoundedList(value.submissions, isForwarded);
     default:
       return false;
   }
+}
+
+function isVote(m: Record<string, unknown>): boolean {
+  return (
+    hasKeys(m, VOTE_KEYS) &&
+    isCount(m.term) &&
+    m.term >= 1 &&
+    isCount(m.lastLogIndex) &&
+    isCount(m.lastLogTerm) &&
+    typeof m.pre === 'boolean'
+  );
+}
+
+function isVoteResponse(m: Record<string, unknown>): boolean {
+  return hasKeys(m, VOTE_RESP_KEYS) && isCount(m.term) && typeof m.granted === 'boolean' && typeof m.pre === 'boolean';
+}
+
+function isAppend(m: Record<string, unknown>): boolean {
+  return (
+    hasKeys(m, APPEND_KEYS) &&
+    isCount(m.term) &&
+    m.term >= 1 &&
+    isCount(m.prevLogIndex) &&
+    isCount(m.prevLogTerm) &&
+    isCount(m.leaderCommit) &&
+    areEntriesUpTo(m.entries, m.term)
+  );
+}
+
+function isAppendResponse(m: Record<string, unknown>): boolean {
+  return hasKeys(m, APPEND_RESP_KEYS) && isCount(m.term) && typeof m.success === 'boolean' && isCount(m.index);
 }
 
 /** Shape check of a recovered record: a log that does not parse as ours is a bug or a foreign file, not data. */

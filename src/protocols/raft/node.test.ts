@@ -291,15 +291,26 @@ describe('raft replication', () => {
     expect(messagesOf(ctx, 'APPEND')[0]?.message.prevLogIndex).toBe(4);
   });
 
-  it('answers a failure reply that teaches nothing with the next heartbeat, not with a resend at once', () => {
+  it('sends again at once what a follower lost after acknowledging it; a reply that teaches nothing waits', () => {
     const { node, ctx } = electNode1();
     node.submit(ctx, { id: 'a', payload: 'A' });
     node.message(ctx, 2, { type: 'APPEND_RESP', term: 1, success: true, index: 2 });
+    expect(node.status().details?.commitIndex).toBe(2);
     ctx.takeSent();
-    // Node 2 acknowledged index 2, then lost it to a torn write: it asks for 2 again, below what it matched. The
-    // leader never sends at or below a matched index (Raft assumes stable storage), so a resend would only draw
-    // the same reply, at network speed, forever.
+    // Node 2 acknowledged index 2, then lost it to a torn write cut at its restart: it asks for 2 again, below
+    // what it matched. Its match index comes down (or index 2 would never be sent to it again) and the entry goes
+    // at once; the commit index stays where it was.
     node.message(ctx, 2, { type: 'APPEND_RESP', term: 1, success: false, index: 2 });
+    expect(
+      messagesOf(ctx, 'APPEND').map((sent) => [sent.to, sent.message.prevLogIndex, sent.message.entries.length]),
+    ).toEqual([[2, 1, 1]]);
+    expect(node.status().details?.commitIndex).toBe(2);
+    ctx.takeSent();
+    node.message(ctx, 2, { type: 'APPEND_RESP', term: 1, success: true, index: 2 });
+    expect(messagesOf(ctx, 'APPEND')).toEqual([]);
+    // A late failure that asks for what is next anyway moves nothing back: it waits for the next heartbeat, as
+    // answering each such reply with a resend lets two nodes ping-pong at network speed.
+    node.message(ctx, 2, { type: 'APPEND_RESP', term: 1, success: false, index: 3 });
     expect(messagesOf(ctx, 'APPEND')).toEqual([]);
     fire(node, ctx, 'heartbeat');
     expect(messagesOf(ctx, 'APPEND').map((sent) => sent.to)).toEqual([2, 3]);

@@ -1,4 +1,4 @@
-import { invariant } from '../../core/assert.ts';
+import { invariant, InvariantError } from '../../core/assert.ts';
 import type { NodeId } from '../../core/ids.ts';
 import type { Json } from '../../core/json.ts';
 import type { NodeContext, NodeStatus, ProtocolNode, Role, Submission } from '../../core/node.ts';
@@ -40,6 +40,9 @@ const TIMER_VOTE_RETRY = 'vote-retry';
  *
  * Left out: snapshots and log compaction (the log and the submit records grow for the life of the cluster), and
  * membership changes.
+ *
+ * The loops on the hot paths index their arrays rather than use for-of: until the JIT has compiled a handler
+ * (some tens of thousands of events into a run), every step of a for-of allocates an iterator result.
  */
 export class RaftNode implements ProtocolNode<RaftMessage> {
   // Protected rather than private so that test/mutants can plant bugs in subclasses.
@@ -68,10 +71,13 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   private readonly votes = new Set<NodeId>();
   /** Peers that answered the current (pre-)vote request; the others are asked again (section 5.1: RPCs are retried). */
   private readonly answered = new Set<NodeId>();
-  /** Per origin, the highest submission seq applied here (duplicates are skipped against it). */
-  private readonly appliedSeq = new Map<NodeId, number>();
+  /**
+   * Per origin, the highest submission seq applied here (duplicates are skipped against it); indexed by node id,
+   * as loggedSeq: both are read for every entry.
+   */
+  private readonly appliedSeq: number[] = [];
   /** On a leader: per origin, the highest submission seq anywhere in its log. */
-  private readonly loggedSeq = new Map<NodeId, number>();
+  private loggedSeq: number[] = [];
   private readonly outbox = new Outbox();
   private forwardArmed = false;
   /** The last seq this node had numbered when the retry timer was armed: later ones are too young to retry. */
@@ -157,7 +163,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
       return;
     }
     const forwarded = this.outbox.add(submission.id, submission.payload);
-    this.persist(ctx, { kind: 'submit', ...forwarded });
+    this.persist(ctx, { kind: 'submit', seq: forwarded.seq, id: forwarded.id, payload: forwarded.payload });
     if (this.role === 'leader') this.offer(ctx, this.id, [forwarded]);
     else if (this.leader !== null) ctx.send(this.leader, { type: 'FORWARD', submissions: [forwarded] });
     this.armForwardTimer(ctx);
@@ -372,10 +378,16 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
    */
   private requestVotes(ctx: Context, pre: boolean): void {
     const term = pre ? this.currentTerm + 1 : this.currentTerm;
-    for (const peer of ctx.peers) {
-      if (this.answered.has(peer)) continue;
-      ctx.send(peer, { type: 'VOTE', term, lastLogIndex: this.log.lastIndex, lastLogTerm: this.log.lastTerm, pre });
-    }
+    // One request for all (a message is never changed once sent); a new round asks every peer at once.
+    const request: Message<'VOTE'> = {
+      type: 'VOTE',
+      term,
+      lastLogIndex: this.log.lastIndex,
+      lastLogTerm: this.log.lastTerm,
+      pre,
+    };
+    if (this.answered.size === 0) ctx.broadcast(request);
+    else for (const peer of ctx.peers) if (!this.answered.has(peer)) ctx.send(peer, request);
     ctx.setTimer(TIMER_VOTE_RETRY, this.options.electionTimeoutMsMin);
   }
 
@@ -430,7 +442,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     ctx.cancelTimer(TIMER_VOTE_RETRY);
     this.setRole(ctx, 'leader', this.id);
     this.progress = new LeaderProgress(ctx.peers, this.log.lastIndex);
-    this.loggedSeq.clear();
+    this.loggedSeq = [];
     for (let index = 1; index <= this.log.lastIndex; index += 1) this.noteLogged(this.log.at(index));
     // A no-op of the new term: once it commits, so does everything before it (section 5.4.2, figure 8).
     this.appendAsLeader(ctx, [{ term: this.currentTerm }]);
@@ -444,7 +456,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
 
   private noteLogged(entry: Entry): void {
     if (!isSubmissionEntry(entry)) return;
-    this.loggedSeq.set(entry.origin, Math.max(this.loggedSeq.get(entry.origin) ?? 0, entry.seq));
+    if (entry.seq > (this.loggedSeq[entry.origin] ?? 0)) this.loggedSeq[entry.origin] = entry.seq;
   }
 
   /** Appends an origin's submissions that continue its numbering in our log and sends them on. */
@@ -456,8 +468,9 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   private logSubmissions(ctx: Context, origin: NodeId, submissions: readonly Forwarded[]): boolean {
     invariant(this.role === 'leader', 'only the leader appends submissions');
     const entries: SubmissionEntry[] = [];
-    let seqLast = this.loggedSeq.get(origin) ?? 0;
-    for (const { seq, id, payload } of submissions) {
+    let seqLast = this.loggedSeq[origin] ?? 0;
+    for (let k = 0; k < submissions.length; k += 1) {
+      const { seq, id, payload } = submissions[k] as Forwarded;
       if (seq <= seqLast) continue;
       if (seq !== seqLast + 1) break;
       entries.push({ term: this.currentTerm, origin, seq, id, payload });
@@ -472,7 +485,7 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     const from = this.log.lastIndex + 1;
     this.log.replace(from, entries);
     this.persist(ctx, { kind: 'log', from, entries });
-    for (const entry of entries) this.noteLogged(entry);
+    for (let k = 0; k < entries.length; k += 1) this.noteLogged(entries[k] as Entry);
     this.advanceCommit(ctx);
   }
 
@@ -482,15 +495,16 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     invariant(progress !== null, 'only a leader replicates');
     const peers = ctx.peers;
     const next = peers.length > 0 ? progress.nextIndex(peers[0] as NodeId) : 0;
-    if (peers.some((peer) => progress.nextIndex(peer) !== next)) {
-      for (const peer of peers) this.sendAppend(ctx, peer);
+    for (let k = 1; k < peers.length; k += 1) {
+      if (progress.nextIndex(peers[k] as NodeId) === next) continue;
+      for (let each = 0; each < peers.length; each += 1) this.sendAppend(ctx, peers[each] as NodeId);
       return;
     }
     // Every follower is owed the same APPEND (the usual case under a steady load): one message for all, which a
     // host checks and encodes once. A broadcast goes to every peer in ascending id order, as the loop above does.
     const message = this.appendFrom(next);
     ctx.broadcast(message);
-    for (const peer of peers) progress.sent(peer, next + message.entries.length);
+    for (let k = 0; k < peers.length; k += 1) progress.sent(peers[k] as NodeId, next + message.entries.length);
   }
 
   /**
@@ -504,7 +518,9 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
   private replicateNew(ctx: Context): void {
     const progress = this.progress;
     invariant(progress !== null, 'only a leader replicates');
-    for (const peer of ctx.peers) if (progress.isIdle(peer)) this.sendAppend(ctx, peer);
+    const peers = ctx.peers;
+    for (let k = 0; k < peers.length; k += 1)
+      if (progress.isIdle(peers[k] as NodeId)) this.sendAppend(ctx, peers[k] as NodeId);
   }
 
   private sendAppend(ctx: Context, peer: NodeId): void {
@@ -535,7 +551,8 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
       return;
     }
     this.observeTerm(ctx, request.term);
-    invariant(this.role !== 'leader', () => `two leaders in term ${this.currentTerm}: ${this.id} and ${from}`);
+    if (this.role === 'leader')
+      throw new InvariantError(`two leaders in term ${this.currentTerm}: ${this.id} and ${from}`);
     if (this.role !== 'follower' || this.leader !== from) this.becomeFollower(ctx, from);
     this.leaderContactFresh = true;
     this.heardFromLeader(ctx);
@@ -578,12 +595,14 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     }
     if (skip === entries.length) return;
     const from = prevLogIndex + 1 + skip;
-    invariant(from > this.commitIndex, () => `truncating committed entry ${from} (commit ${this.commitIndex})`);
+    if (from <= this.commitIndex)
+      throw new InvariantError(`truncating committed entry ${from} (commit ${this.commitIndex})`);
     const rest = skip === 0 ? entries : entries.slice(skip);
     if (from <= this.log.lastIndex) this.ownLoggedSeq = 0;
     this.log.replace(from, rest);
     this.persist(ctx, { kind: 'log', from, entries: rest });
-    for (const entry of rest) {
+    for (let k = 0; k < rest.length; k += 1) {
+      const entry = rest[k] as Entry;
       if (isSubmissionEntry(entry) && entry.origin === this.id) {
         this.ownLoggedSeq = entry.seq;
         this.ownLoggedTerm = entry.term;
@@ -598,17 +617,16 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
     if (!response.success) {
       const before = progress.nextIndex(from);
       progress.retryFrom(from, response.index, this.log.lastIndex);
-      // Resend at once only when the reply moved nextIndex back. One that teaches nothing (a late duplicate, or a
-      // follower whose log lost entries it had acknowledged, below what we may send again) waits for the next
-      // heartbeat: answering each such reply with a resend lets two nodes ping-pong at network speed, with one
-      // more exchange in flight for every heartbeat, without end.
+      // Resend at once only when the reply moved nextIndex back (a follower that lost entries it had acknowledged
+      // moves it back below its old match index: see retryFrom). One that teaches nothing (a late duplicate)
+      // waits for the next heartbeat: answering each such reply with a resend lets two nodes ping-pong at network
+      // speed, with one more exchange in flight for every heartbeat, without end.
       if (progress.nextIndex(from) < before) this.sendAppend(ctx, from);
       return;
     }
-    invariant(
-      response.index <= this.log.lastIndex,
-      () => `node ${from} matched ${response.index} beyond our log ${this.log.lastIndex}`,
-    );
+    // Checked before the message is built (no closure per reply): this runs for every answer the leader gets.
+    if (response.index > this.log.lastIndex)
+      throw new InvariantError(`node ${from} matched ${response.index} beyond our log ${this.log.lastIndex}`);
     progress.matched(from, response.index);
     this.advanceCommit(ctx);
     // What the follower lacks goes as soon as it has answered everything sent (catch-up, and the entries held back
@@ -639,24 +657,29 @@ export class RaftNode implements ProtocolNode<RaftMessage> {
 
   private applyEntry(ctx: Context, index: number, entry: Entry): void {
     if (!isSubmissionEntry(entry)) return;
-    const seqApplied = this.appliedSeq.get(entry.origin) ?? 0;
-    if (entry.seq <= seqApplied) {
-      ctx.log(`entry ${index}: ${entry.id} (node ${entry.origin} #${entry.seq}) already applied, skipped`);
+    const { origin, seq } = entry;
+    const seqApplied = this.appliedSeq[origin] ?? 0;
+    if (seq <= seqApplied) {
+      ctx.log(`entry ${index}: ${entry.id} (node ${origin} #${seq}) already applied, skipped`);
       return;
     }
     // By construction each log holds an origin's submissions in order without gaps; say so if that ever breaks.
-    if (entry.seq !== seqApplied + 1)
-      ctx.log(`entry ${index}: node ${entry.origin} #${entry.seq} applied after #${seqApplied}`);
-    this.noteApplied(entry);
-    ctx.deliver({ id: entry.id, origin: entry.origin, payload: entry.payload, order: { index, term: entry.term } });
-    if (entry.origin === this.id) ctx.ack(entry.id);
+    if (seq !== seqApplied + 1) ctx.log(`entry ${index}: node ${origin} #${seq} applied after #${seqApplied}`);
+    this.markApplied(origin, seq);
+    ctx.deliver({ id: entry.id, origin, payload: entry.payload, order: { index, term: entry.term } });
+    if (origin === this.id) ctx.ack(entry.id);
   }
 
+  /** At a start: what the applied entries that were read back did to the counters. */
   private noteApplied(entry: Entry): void {
-    if (!isSubmissionEntry(entry) || entry.seq <= (this.appliedSeq.get(entry.origin) ?? 0)) return;
+    if (isSubmissionEntry(entry) && entry.seq > (this.appliedSeq[entry.origin] ?? 0))
+      this.markApplied(entry.origin, entry.seq);
+  }
+
+  private markApplied(origin: NodeId, seq: number): void {
     this.delivered += 1;
-    this.appliedSeq.set(entry.origin, entry.seq);
-    if (entry.origin === this.id) this.outbox.applied(entry.seq);
+    this.appliedSeq[origin] = seq;
+    if (origin === this.id) this.outbox.applied(seq);
   }
 
   /** Sends (or, on the leader, logs) the oldest pending submissions numbered in (afterSeq, uptoSeq]. */

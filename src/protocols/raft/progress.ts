@@ -1,34 +1,38 @@
-import { invariant } from '../../core/assert.ts';
+import { InvariantError } from '../../core/assert.ts';
 import type { NodeId } from '../../core/ids.ts';
 
 /**
  * What a leader knows about each follower (figure 2, "volatile state on leaders"): the next index to send and the
  * highest index known to be replicated there. Rebuilt on every election.
+ *
+ * Asked on every reply and every entry the leader logs, so it is kept in arrays indexed by node id (ids are small
+ * whole numbers) rather than maps, and the match indexes are also kept sorted, from the highest down: the index a
+ * majority holds is then read at a fixed place instead of counted (the paper's "N such that a majority of
+ * matchIndex[i] >= N").
  */
 export class LeaderProgress {
-  private readonly next = new Map<NodeId, number>();
-  private readonly match = new Map<NodeId, number>();
-  /**
-   * The last majorityIndex answer: a lower bound of the next one while match indexes and the leader's log only
-   * grow (as within one term), so the next answer is found by climbing from it rather than by sorting.
-   */
-  private majorityFloor = 0;
+  private readonly next: number[] = [];
+  private readonly match: number[] = [];
+  /** Every follower's match index, highest first: a permutation of `match` over the peers. */
+  private readonly matchesDescending: number[] = [];
 
   constructor(peers: readonly NodeId[], lastIndex: number) {
     for (const peer of peers) {
-      this.next.set(peer, lastIndex + 1);
-      this.match.set(peer, 0);
+      if (this.next[peer] !== undefined) throw new InvariantError(`node ${peer} is listed twice among the peers`);
+      this.next[peer] = lastIndex + 1;
+      this.match[peer] = 0;
+      this.matchesDescending.push(0);
     }
   }
 
   nextIndex(peer: NodeId): number {
-    const next = this.next.get(peer);
-    invariant(next !== undefined, () => `node ${peer} is not a peer`);
+    const next = this.next[peer];
+    if (next === undefined) throw notAPeer(peer);
     return next;
   }
 
   matchIndex(peer: NodeId): number {
-    return this.match.get(peer) ?? 0;
+    return this.match[peer] ?? 0;
   }
 
   /**
@@ -42,50 +46,86 @@ export class LeaderProgress {
 
   /** Entries up to `next - 1` are on their way: send what follows next time (pipelining). */
   sent(peer: NodeId, next: number): void {
-    this.next.set(peer, next);
+    if (this.next[peer] === undefined) throw notAPeer(peer);
+    this.next[peer] = next;
   }
 
   /** A success reply: the follower's log matches ours up to `index`. Replies may come late or twice. */
   matched(peer: NodeId, index: number): void {
-    const match = Math.max(this.matchIndex(peer), index);
-    this.match.set(peer, match);
-    this.next.set(peer, Math.max(this.nextIndex(peer), match + 1));
+    const next = this.nextIndex(peer);
+    const before = this.match[peer] as number;
+    if (index > before) {
+      this.match[peer] = index;
+      this.raiseSorted(before, index);
+    }
+    if (next <= index) this.next[peer] = index + 1;
   }
 
-  /** A failure reply: retry from `hint`, but never at or below what is known to match, never past our log. */
+  /**
+   * A failure reply: retry from `hint`, never past our log. A hint at or below the match index means the follower
+   * no longer holds what it acknowledged: Raft assumes stable storage, and a torn or damaged last record, cut off at
+   * the follower's restart, takes entries with it. Its match index comes down to what it still has, or it would
+   * never be sent them again. (A reply from before an acknowledgement, arriving after it, lowers it too: the
+   * entries go again and the next answer raises it; the commit index never comes down.)
+   */
   retryFrom(peer: NodeId, hint: number, lastIndex: number): void {
-    this.next.set(peer, Math.min(Math.max(this.matchIndex(peer) + 1, hint), lastIndex + 1));
+    if (this.next[peer] === undefined) throw notAPeer(peer);
+    const before = this.match[peer] as number;
+    if (hint <= before) {
+      const after = Math.max(0, hint - 1);
+      this.match[peer] = after;
+      this.lowerSorted(before, after);
+    }
+    this.next[peer] = Math.min(Math.max(this.matchIndex(peer) + 1, hint), lastIndex + 1);
   }
 
   /**
    * The highest index stored on a majority of the cluster, counting the leader's own log: the largest x that at
-   * least floor(n/2) + 1 of the n indexes reach. Asked on every reply the leader gets, so it climbs from the last
-   * answer (one pass over the followers when nothing moved) instead of sorting; when the last answer is no longer
-   * held by a majority (indexes went down, which one term never does), it starts again from 0. Exact either way.
+   * least floor(n/2) + 1 of the n indexes reach, i.e. the (floor(n/2) + 1)-th highest of the followers' match
+   * indexes and the leader's own last index, read off the sorted match indexes.
    */
   majorityIndex(ownLastIndex: number, clusterSize: number): number {
-    invariant(
-      this.match.size + 1 === clusterSize,
-      () => `progress covers ${this.match.size + 1} of ${clusterSize} nodes`,
-    );
-    const need = Math.floor(clusterSize / 2) + 1;
-    let index = this.majorityFloor;
-    if (this.reaching(ownLastIndex, index) < need) index = 0;
-    for (;;) {
-      // The smallest index above the current answer that some node reaches: the only next candidate.
-      let candidate = ownLastIndex > index ? ownLastIndex : Infinity;
-      for (const match of this.match.values()) if (match > index && match < candidate) candidate = match;
-      if (candidate === Infinity || this.reaching(ownLastIndex, candidate) < need) break;
-      index = candidate;
-    }
-    this.majorityFloor = index;
-    return index;
+    const sorted = this.matchesDescending;
+    if (sorted.length + 1 !== clusterSize)
+      throw new InvariantError(`progress covers ${sorted.length + 1} of ${clusterSize} nodes`);
+    const rank = Math.floor(clusterSize / 2); // 0-based place of the answer among all n indexes, highest first
+    // The followers' match indexes just above and at that place: the leader's own index falls before, between
+    // or after them.
+    const above = rank > 0 ? (sorted[rank - 1] as number) : Infinity;
+    const at = rank < sorted.length ? (sorted[rank] as number) : -Infinity;
+    if (ownLastIndex >= above) return above;
+    return ownLastIndex > at ? ownLastIndex : at;
   }
 
-  /** How many nodes (the leader's own log included) hold index `index`. */
-  private reaching(ownLastIndex: number, index: number): number {
-    let count = ownLastIndex >= index ? 1 : 0;
-    for (const match of this.match.values()) if (match >= index) count += 1;
-    return count;
+  /** One follower's match index went from `before` down to `after`: move it down to its place in the sorted list. */
+  private lowerSorted(before: number, after: number): void {
+    const sorted = this.matchesDescending;
+    // The first place holding `before`, then down past every index higher than `after`.
+    let place = 0;
+    while (place < sorted.length && (sorted[place] as number) > before) place += 1;
+    if (sorted[place] !== before) throw new InvariantError(`match index ${before} is missing from the sorted list`);
+    while (place < sorted.length - 1 && (sorted[place + 1] as number) > after) {
+      sorted[place] = sorted[place + 1] as number;
+      place += 1;
+    }
+    sorted[place] = after;
   }
+
+  /** One follower's match index went from `before` up to `after`: move it up to its place in the sorted list. */
+  private raiseSorted(before: number, after: number): void {
+    const sorted = this.matchesDescending;
+    // The last place holding `before`, then up past every index lower than `after`.
+    let place = sorted.length - 1;
+    while (place >= 0 && (sorted[place] as number) < before) place -= 1;
+    if (sorted[place] !== before) throw new InvariantError(`match index ${before} is missing from the sorted list`);
+    while (place > 0 && (sorted[place - 1] as number) < after) {
+      sorted[place] = sorted[place - 1] as number;
+      place -= 1;
+    }
+    sorted[place] = after;
+  }
+}
+
+function notAPeer(peer: NodeId): InvariantError {
+  return new InvariantError(`node ${peer} is not a peer`);
 }

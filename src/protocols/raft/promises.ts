@@ -44,16 +44,19 @@ export const raftPromises: PromiseTable = {
     breaks: ['storage'],
     note:
       "Origins retry until they apply their own submissions (except those in their log in an entry of the current term, which that term's leader keeps and replicates); the liveness phase heals everything, so a majority elects a leader and catches every node up. " +
-      'Raft assumes stable storage: a follower that loses entries it acknowledged (a torn or damaged last record, cut at its restart) ' +
-      "asks for them again, but the leader's matchIndex still covers them and it never sends at or below it, so that follower " +
-      'stays behind for good (storage; test/regressions/raft-storage-eventual-delivery.ts).',
+      'A follower that lost entries it acknowledged (a torn or damaged last record, cut at its restart) asks for them again, below its match index, ' +
+      'and the leader brings that match index down and sends them (test/fixtures/raft-storage-lost-acknowledged.ts). ' +
+      'But a record damaged before the last stops its node for good (the host refuses the restart): with a majority so stopped, ' +
+      'the rest elect no leader and deliver nothing more (storage; test/regressions/raft-storage-eventual-delivery.ts).',
   },
   durability: {
     holds: [...ALL],
     breaks: ['storage'],
     note:
-      'An origin acks once the entry is committed (on a majority) and applied. The majority may count a follower that then ' +
-      'loses the entry to a torn or damaged record: that follower never gets it back (see eventual-delivery), and the acked ' +
-      'entry lives on fewer nodes than the leader counts (storage; test/regressions/raft-storage-durability.ts).',
+      'An origin acks once the entry is committed (on a majority) and applied. Under storage faults the majority that holds it can be ' +
+      'stopped for good by damaged records (see eventual-delivery), and a node that never had it never gets it ' +
+      '(storage; test/regressions/raft-storage-durability.ts). A follower that lost an acknowledged entry to a torn or damaged last ' +
+      'record gets it again once it restarts. The leader may still have counted that follower, so until then the entry lives on fewer ' +
+      'nodes than it counted.',
   },
 };
