@@ -9,9 +9,17 @@ import { counterexampleSource } from './counterexample.ts';
 import { describeStep, type Scenario } from '../scenarios/dsl.ts';
 import { ScenarioError } from '../scenarios/errors.ts';
 import { resolveProtocol, runScenario, type RunResult } from '../scenarios/runner.ts';
-import { PROTOCOL_ERROR, type SearchResult, type Violation } from './search.ts';
+import {
+  firstCase,
+  PROTOCOL_ERROR,
+  PROTOCOL_STALL,
+  type SearchOptions,
+  type SearchResult,
+  type Stall,
+  type Violation,
+} from './search.ts';
 import type { OrderStrategy } from './strategies.ts';
-import { sweep } from './sweep.ts';
+import { STALL_SECONDS_DEFAULT, sweep } from './sweep.ts';
 import { CHURN_FAULTS } from './churn.ts';
 import { PROTOCOLS } from '../protocols/index.ts';
 import { isModulePath, loadProtocolModule, protocolModule } from '../scenarios/user-module.ts';
@@ -55,8 +63,37 @@ export interface CheckOptions {
    * classes crash, crash-restart, partition, storage, delay) instead of drawing faults at random times.
    */
   churn?: boolean;
+  /**
+   * The watchdog: run the search on worker threads (even with one worker) and stop a case whose thread sends
+   * nothing for this many seconds, a handler that loops forever or a case far too big; the result then carries
+   * it as `stall` and fails. Default 60 with workers > 1; with one worker the search runs in this thread,
+   * unwatched, unless this is given (the CLI always gives it). A protocol object needs a module path to be watched.
+   */
+  stallSeconds?: number;
   /** Called after every case with the number of failing cases so far. */
   onRun?: (violations: number) => void;
+}
+
+/**
+ * A case that never finished: its thread sent nothing for stallSeconds and was stopped. Nothing was judged, so
+ * there is no verdict, only where the case is, how to run it alone, and (when it can be regenerated) its scenario.
+ */
+export interface CheckStall {
+  caseIndex: number;
+  caseSeed: number;
+  runningSeconds: number;
+  silentSeconds: number;
+  /** One sentence on what happened and the likely cause. */
+  summary: string;
+  /** The `tob-lab check` command that runs this case alone (or the search up to it). */
+  rerun: string;
+  /**
+   * The case as generated, unshrunk (it never finished, so it cannot be shrunk), with its run seed, and as a
+   * scenario file; null when the case orders its events by a strategy whose choices only a finished run records.
+   */
+  scenario: Scenario | null;
+  runSeed: number | null;
+  source: string | null;
 }
 
 /**
@@ -106,7 +143,9 @@ export interface CheckResult {
   /** Cases actually run (fewer than `runs` when a violation stopped the search). */
   casesRun: number;
   violation: CheckViolation | null;
-  /** CI verdict: no violation, or (unless strict) only a known weakness. */
+  /** A case that never finished (see stallSeconds); violation is then null and the check fails with exit 1. */
+  stall: CheckStall | null;
+  /** CI verdict: no violation and no stall, or (unless strict) only a known weakness. */
   passed: boolean;
   /** As `tob-lab check` exits: 0 passed, 1 safety, 2 liveness. */
   exitCode: 0 | 1 | 2;
@@ -123,26 +162,63 @@ const NODES_MAX = 64;
 export async function check(options: CheckOptions): Promise<CheckResult> {
   const protocol = await protocolOf(options.protocol);
   const settings = validated(options, protocol);
-  const result = await sweep(
-    {
-      protocol,
-      options: options.options,
-      nodes: settings.nodes,
-      faults: settings.faults,
-      properties: settings.properties,
-      runs: settings.runs,
-      seed: settings.seed,
-      shard: options.shard,
-      shrinkRunsMax: options.shrinkRunsMax,
-      strategy: options.strategy,
-      swarm: options.swarm,
-      churn: options.churn,
-      onRun: options.onRun,
-    },
-    options.workers ?? 1,
-  );
+  const search: SearchOptions = {
+    protocol,
+    options: options.options,
+    nodes: settings.nodes,
+    faults: settings.faults,
+    properties: settings.properties,
+    runs: settings.runs,
+    seed: settings.seed,
+    shard: options.shard,
+    shrinkRunsMax: options.shrinkRunsMax,
+    strategy: options.strategy,
+    swarm: options.swarm,
+    churn: options.churn,
+    stallSeconds: options.stallSeconds,
+    onRun: options.onRun,
+  };
+  const result = await sweep(search, options.workers ?? 1);
   const command = checkCommandLine(protocol, options, settings);
-  return checkResult(protocol, settings, result, command, options);
+  const stall =
+    result.stall === undefined ? null : describeStall(protocol, search, result.stall, options, settings, command);
+  return checkResult(protocol, settings, result, command, options, stall);
+}
+
+/** A stall as the user reads it, with the command that runs its case alone and the case regenerated to save. */
+function describeStall(
+  protocol: ProtocolDefinition,
+  search: SearchOptions,
+  stall: Stall,
+  options: CheckOptions,
+  settings: Settings,
+  command: string,
+): CheckStall {
+  const runningSeconds = Math.round(stall.runningMs / 100) / 10;
+  const silentSeconds = Math.round(stall.silentMs / 100) / 10;
+  // Case k of a search is case 0 of the search seeded with its case seed: that search runs it alone.
+  const rerun =
+    stall.caseSeed >= 0
+      ? checkCommandLine(protocol, { ...options, shard: undefined }, { ...settings, seed: stall.caseSeed, runs: 1 })
+      : checkCommandLine(protocol, { ...options, shard: undefined }, { ...settings, runs: stall.caseIndex + 1 });
+  const summary =
+    `case ${stall.caseIndex} (case seed ${stall.caseSeed}) ran ${runningSeconds} s and its thread sent nothing for ` +
+    `${silentSeconds} s, so it was stopped: a handler of ${protocol.name} may loop forever (or the case is far too big)`;
+  const generated = firstCase(search, stall.caseIndex);
+  // A strategy's order is recorded by the run as it goes; a run that never finished recorded none to save.
+  if (generated.order !== undefined)
+    return { ...stall, runningSeconds, silentSeconds, summary, rerun, scenario: null, runSeed: null, source: null };
+  const scenario = generated.scenario;
+  const source = counterexampleSource({
+    scenario,
+    seed: generated.seed,
+    property: PROTOCOL_STALL,
+    summary: `${summary}; unshrunk, and replaying it runs the handler that never returned`,
+    foundBy: command,
+    shrinks: 0,
+    protocolModule: protocolModule(protocol),
+  });
+  return { ...stall, runningSeconds, silentSeconds, summary, rerun, scenario, runSeed: generated.seed, source };
 }
 
 interface Settings {
@@ -159,13 +235,15 @@ function checkResult(
   result: SearchResult,
   command: string,
   options: CheckOptions,
+  stall: CheckStall | null,
 ): CheckResult {
   const strict = options.strict === true;
   const row = promiseRow(protocol, options.options);
   const violation =
     result.violation === null ? null : describeViolation(protocol, row, settings, result.violation, command);
-  const passed = violation === null || (violation.standing === 'known-weakness' && !strict);
-  const exitCode = passed || violation === null ? 0 : violation.kind === 'safety' ? 1 : 2;
+  // A stall is the protocol's broken promise, as a throw is: its handler never returned.
+  const passed = stall === null && (violation === null || (violation.standing === 'known-weakness' && !strict));
+  const exitCode = passed ? 0 : violation === null || violation.kind === 'safety' ? 1 : 2;
   return {
     protocol: protocol.name,
     ...settings,
@@ -173,6 +251,7 @@ function checkResult(
     churn: options.churn === true,
     casesRun: result.runs,
     violation,
+    stall,
     passed,
     exitCode,
     command,
@@ -280,6 +359,9 @@ function validated(options: CheckOptions, protocol: ProtocolDefinition): Setting
   if (!Number.isInteger(runs) || runs < 1) throw new ScenarioError(`runs must be a whole number >= 1, got ${runs}`);
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new ScenarioError(`seed must be a whole number >= 0, got ${seed}`);
+  const stallSeconds = options.stallSeconds;
+  if (stallSeconds !== undefined && (!Number.isInteger(stallSeconds) || stallSeconds < 1))
+    throw new ScenarioError(`stallSeconds must be a whole number >= 1, got ${stallSeconds}`);
   return { faults, nodes, runs, seed, properties: propertiesOf(options.properties, protocol) };
 }
 
@@ -352,6 +434,8 @@ function checkCommandLine(protocol: ProtocolDefinition, options: CheckOptions, s
   if (options.swarm === true) parts.push('--swarm');
   if (options.churn === true) parts.push('--churn');
   if (options.strict === true) parts.push('--strict');
+  if (options.stallSeconds !== undefined && options.stallSeconds !== STALL_SECONDS_DEFAULT)
+    parts.push(`--stall-seconds ${options.stallSeconds}`);
   return parts.join(' ');
 }
 
@@ -374,6 +458,11 @@ export async function assertCheck(options: CheckOptions): Promise<CheckResult> {
 export function formatCheckResult(result: CheckResult): string {
   const head = `${result.protocol}: ${result.properties.join(', ')} under ${result.faults.join(', ')}, ${result.casesRun} of ${result.runs} cases, seed ${result.seed}`;
   const violation = result.violation;
+  if (result.stall !== null)
+    return [
+      `${head}: VIOLATION of ${PROTOCOL_STALL}: ${result.stall.summary}`,
+      `run that case alone: ${result.stall.rerun}`,
+    ].join('\n');
   if (violation === null) return `${head}: no violation`;
   const steps = violation.scenario.steps.map((step) => `  ${describeStep(step)}`);
   return [

@@ -44,8 +44,11 @@ export function counterexampleSource(info: CounterexampleInfo): string {
       : inline(
           typeof scenario.cluster.protocol === 'string' ? scenario.cluster.protocol : scenario.cluster.protocol.name,
         );
-  // A protocol error needs no checker: the runner fails any run whose protocol throws.
-  const expect = info.property === 'protocol-error' ? '{}' : `{ pass: [${inline(info.property)}] }`;
+  // A protocol error needs no checker: the runner fails any run whose protocol throws. A stall has none to name.
+  const expect =
+    info.property === 'protocol-error' || info.property === 'protocol-stall'
+      ? '{}'
+      : `{ pass: [${inline(info.property)}] }`;
   const cluster = [`protocol: ${protocol}`, `nodes: ${scenario.cluster.nodes}`];
   if (scenario.cluster.options !== undefined) cluster.push(`options: ${inline(scenario.cluster.options)}`);
   if (scenario.cluster.joinLater !== undefined) cluster.push(`joinLater: ${inline(scenario.cluster.joinLater)}`);

@@ -17,6 +17,17 @@ export interface SearchOptions extends GenerateOptions {
   shard?: { index: number; count: number };
   /** Called after every case with the number of failing cases so far (for progress displays). */
   onRun?: (violations: number) => void;
+  /**
+   * Called before every run of a case or of a shrink candidate, with the case: the hook a worker thread's
+   * keep-alive hangs on (search code may read the clock there; protocol code never does). Not sent to threads.
+   */
+  onCaseRun?: (generated: GeneratedCase) => void;
+  /**
+   * The watchdog (sweep() on worker threads only): a case whose thread sends nothing for this long ends the
+   * search with a stall, since a handler that never returns cannot be interrupted in its own thread. Given, it
+   * puts even a one-worker search on a thread; default 60 when the search runs on threads anyway.
+   */
+  stallSeconds?: number;
 }
 
 export const DEFAULT_SHRINK_RUNS_MAX = 1_000;
@@ -37,10 +48,24 @@ export interface Violation {
   runsToFind: number;
 }
 
+/** A case whose thread went silent: it was stopped, so nothing is known of it but where it is and for how long. */
+export interface Stall {
+  caseIndex: number;
+  caseSeed: number;
+  /** How long the case had been running, and how long its thread had sent nothing, when it was stopped. */
+  runningMs: number;
+  silentMs: number;
+}
+
 export interface SearchResult {
   runs: number;
   violation: Violation | null;
+  /** Set (and violation null) when a case stalled before any lower case failed: see SearchOptions.stallSeconds. */
+  stall?: Stall;
 }
+
+/** What a stall is reported as: like a protocol error, a broken promise of the protocol (a handler never returned). */
+export const PROTOCOL_STALL = 'protocol-stall';
 
 /** Runs a generated case under its own order, if it has one; `schedule` is then the order to save with it. */
 export function runGenerated(generated: GeneratedCase): { result: RunResult; schedule: number[] | null } {
@@ -110,6 +135,7 @@ export function runCase(options: SearchOptions, index: number): Violation | null
   let shrinkRuns = 0;
   const shrinkRunsMax = options.shrinkRunsMax ?? DEFAULT_SHRINK_RUNS_MAX;
   const property = fc.property(caseArbitrary(options), (generated) => {
+    options.onCaseRun?.(generated);
     if (target !== null) {
       // Past the budget every candidate "passes", so fast-check keeps the smallest failure found so far.
       if (shrinkRuns >= shrinkRunsMax) return true;
@@ -123,7 +149,7 @@ export function runCase(options: SearchOptions, index: number): Violation | null
   const details = fc.check(property, { numRuns: 1, seed });
   if (!details.failed || details.counterexample === null || target === null) return null;
   const [drawn] = details.counterexample;
-  const pruned = pruneSteps(drawn, target, PRUNE_RUNS_MAX);
+  const pruned = pruneSteps(drawn, target, PRUNE_RUNS_MAX, options.onCaseRun);
   const { result, schedule } = runGenerated(pruned.shrunk);
   // A case with an order of its own is saved with the events it fired, so it replays without the strategy.
   const shrunk: GeneratedCase =
@@ -137,6 +163,22 @@ export function runCase(options: SearchOptions, index: number): Violation | null
 }
 
 /**
+ * Case `index` as runCase first runs it, regenerated without running it: fast-check's first value of the case
+ * arbitrary under the case seed (test/stall.test.ts checks it against what runCase runs). The watchdog uses it
+ * to save a case that never finished.
+ */
+export function firstCase(options: Omit<SearchOptions, 'onRun' | 'onCaseRun'>, index: number): GeneratedCase {
+  let first: GeneratedCase | null = null;
+  const property = fc.property(caseArbitrary(options), (generated) => {
+    first ??= generated;
+    return true;
+  });
+  fc.check(property, { numRuns: 1, seed: caseSeed(options.seed, index) });
+  if (first === null) throw new Error(`fast-check generated no case for index ${index}: a bug in tob-lab`);
+  return first;
+}
+
+/**
  * A last shrinking pass over the steps themselves: fast-check shrinks the generator's structure (a fault window
  * goes or stays whole), which can leave a step nothing needs, such as a restart of a node whose crash point never
  * fired or the second half of a window. Each step is dropped in turn, last first, while the property still fails;
@@ -146,10 +188,14 @@ export function pruneSteps(
   generated: GeneratedCase,
   property: string,
   runsMax: number,
+  onCaseRun?: (generated: GeneratedCase) => void,
 ): { shrunk: GeneratedCase; removed: number } {
   return pruneStepsWhile(
     generated,
-    (candidate) => firstViolation(runGenerated(candidate).result, [property]) !== null,
+    (candidate) => {
+      onCaseRun?.(candidate);
+      return firstViolation(runGenerated(candidate).result, [property]) !== null;
+    },
     runsMax,
   );
 }

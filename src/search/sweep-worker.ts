@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { invariant } from '../core/assert.ts';
 import { runCase, type SearchOptions } from './search.ts';
 import type { GeneratedCase } from './generate.ts';
-import type { WorkerReport, WorkerTask } from './sweep.ts';
+import { KEEP_ALIVE_MS, type WorkerMessage, type WorkerReport, type WorkerTask } from './sweep.ts';
 import { loadProtocolModule } from '../scenarios/user-module.ts';
 
 /** A case as it can cross back to the main thread: the protocol by name (the main thread puts its object back). */
@@ -24,11 +24,21 @@ port.on('message', (message: { stopAfter: number }) => {
 // The user's protocol comes by path and loads here, as it did in the main thread.
 const protocol =
   typeof task.protocol === 'string' ? task.protocol : await loadProtocolModule(task.protocol.path, process.cwd());
-const options: SearchOptions = { ...task.options, protocol };
+// The keep-alive: the clock is read once a run (a run takes a millisecond or so), a message sent once a second.
+let heardMs = 0;
+const keepAlive = (): void => {
+  const nowMs = Date.now();
+  if (nowMs - heardMs < KEEP_ALIVE_MS) return;
+  heardMs = nowMs;
+  port.postMessage({ alive: true } satisfies WorkerMessage);
+};
+const options: SearchOptions = { ...task.options, protocol, onCaseRun: keepAlive };
 for (const index of task.indices) {
   // Yield so a stop message can arrive between cases.
   await new Promise((resolve) => setImmediate(resolve));
   if (index > stopBelowOrAt) break;
+  heardMs = Date.now();
+  port.postMessage({ index, started: true } satisfies WorkerMessage);
   const violation = runCase(options, index);
   const report: WorkerReport =
     violation === null

@@ -12,7 +12,14 @@ import { escapeXml } from '../../report/markup.ts';
 import { formatVerdict } from '../../report/text.ts';
 import { otherReportFiles, writeRunReport, type WrittenReport } from '../../report/write.ts';
 import { describeStep, protocolFromFlag, resolveProtocol } from '../../scenarios/index.ts';
-import { check, propertiesOf, type CheckResult, type CheckViolation } from '../../search/index.ts';
+import {
+  check,
+  PROTOCOL_STALL,
+  propertiesOf,
+  type CheckResult,
+  type CheckStall,
+  type CheckViolation,
+} from '../../search/index.ts';
 import { CHURN_FAULTS } from '../../search/churn.ts';
 import { isOrderStrategy, ORDER_STRATEGIES, type OrderStrategy } from '../../search/strategies.ts';
 import { shownPath, writeCounterexampleFile } from '../counterexample-file.ts';
@@ -30,6 +37,7 @@ interface CheckFlags {
   properties?: string;
   out?: string;
   workers: string;
+  stallSeconds: string;
   shard?: string;
   json?: boolean;
   strict?: boolean;
@@ -48,6 +56,8 @@ export async function checkAction(io: CommandIo, flags: CheckFlags): Promise<voi
     runs: parseCount(flags.runs, '--runs', 1, 1_000_000),
     nodes: parseCount(flags.nodes, '--nodes', 1, 64),
     workers: parseCount(flags.workers, '--workers', 1, 256),
+    // Given always, so the search runs on a thread even with one worker and this thread is free to watch it.
+    stallSeconds: parseCount(flags.stallSeconds, '--stall-seconds', 1, 86_400),
     shard: flags.shard === undefined ? undefined : parseShard(flags.shard),
     seed: flags.seed === undefined ? randomInt(0, 2 ** 31) : parseSeed(flags.seed),
     strict: flags.strict === true,
@@ -100,6 +110,7 @@ interface SearchArgs {
   seed: number;
   properties: string[];
   workers: number;
+  stallSeconds: number;
   shard: { index: number; count: number } | undefined;
   strict: boolean;
   strategy: OrderStrategy;
@@ -110,6 +121,8 @@ interface SearchArgs {
 interface CheckOutcome {
   result: CheckResult;
   saved: SavedCounterexample | null;
+  /** The stalled case's scenario file, when one was saved. */
+  savedStall: string | null;
   timeMs: number;
 }
 
@@ -135,8 +148,11 @@ async function checkOne(
   const violation = result.violation;
   const saved =
     violation === null || output.out === null ? null : saveCounterexample(io, output.out, result, violation);
-  const outcome = { result, saved, timeMs: Date.now() - startedMs };
+  const savedStall = result.stall === null || output.out === null ? null : saveStall(io, output.out, result);
+  const outcome = { result, saved, savedStall, timeMs: Date.now() - startedMs };
+  if (result.stall !== null && output.json) io.writeError(`tob-lab check: ${result.stall.summary}\n`);
   if (output.json) io.write(JSON.stringify(checkJson(outcome, shard)) + '\n');
+  else if (result.stall !== null) io.write(describeStall(outcome, result.stall) + '\n\n');
   else if (violation === null) io.write(`no violation in ${result.casesRun} runs\n\n`);
   else io.write(describeViolation(outcome, violation) + '\n\n');
   return outcome;
@@ -181,6 +197,36 @@ function saveCounterexample(
     reportFiles: otherReportFiles(report),
     replay: `npx tob-lab run ${shellWord(shown)} --seed ${violation.runSeed}`,
   };
+}
+
+/** Writes the stalled case, unshrunk, as a scenario file (no report: its run never finished); null if it cannot be. */
+function saveStall(io: CommandIo, out: string, result: CheckResult): string | null {
+  const stall = result.stall;
+  if (stall === null || stall.scenario === null || stall.runSeed === null) return null;
+  const name = `counterexample-${result.protocol}-${PROTOCOL_STALL}-seed${result.seed}`;
+  const file = writeCounterexampleFile(io.cwd, out, name, {
+    scenario: stall.scenario,
+    seed: stall.runSeed,
+    property: PROTOCOL_STALL,
+    summary: `${stall.summary}; unshrunk, and replaying it runs the handler that never returned`,
+    foundBy: result.command,
+    shrinks: 0,
+  });
+  return shownPath(io.cwd, file);
+}
+
+function describeStall(outcome: CheckOutcome, stall: CheckStall): string {
+  return [
+    `VIOLATION of ${PROTOCOL_STALL} found after ${outcome.result.casesRun} runs: ${stall.summary}`,
+    'A BROKEN PROMISE: a handler must return; every search thread was stopped',
+    `rerun:   ${stall.rerun}`,
+    outcome.savedStall === null
+      ? stall.scenario === null
+        ? 'not saved: the case orders its events by a strategy, and a run that never finished recorded no order'
+        : 'not saved (no --out with --json)'
+      : `saved:   ${outcome.savedStall} (the case unshrunk; replaying it runs the handler that never returned)`,
+    'CI: fails (exit 1)',
+  ].join('\n');
 }
 
 function describeViolation(outcome: CheckOutcome, violation: CheckViolation): string {
@@ -231,6 +277,20 @@ function checkJson(
     runs: result.runs,
     shard: shard === undefined ? null : `${shard.index}/${shard.count}`,
     casesRun: result.casesRun,
+    stall:
+      result.stall === null
+        ? null
+        : {
+            property: PROTOCOL_STALL,
+            caseIndex: result.stall.caseIndex,
+            caseSeed: result.stall.caseSeed,
+            runningSeconds: result.stall.runningSeconds,
+            silentSeconds: result.stall.silentSeconds,
+            summary: result.stall.summary,
+            rerun: result.stall.rerun,
+            runSeed: result.stall.runSeed,
+            counterexample: outcome.savedStall,
+          },
     violation:
       violation === null
         ? null
@@ -264,6 +324,11 @@ function writeJunit(file: string, outcomes: readonly CheckOutcome[]): void {
     const name = `${result.protocol}: ${result.properties.join(', ')} under ${result.faults.join(', ')}`;
     const attributes = `classname="tob-lab.check" name="${escapeXml(name)}" time="${(outcome.timeMs / 1000).toFixed(3)}"`;
     const violation = result.violation;
+    if (result.stall !== null) {
+      const details = [result.stall.summary, `rerun: ${result.stall.rerun}`].join('\n');
+      const message = `${PROTOCOL_STALL}: a handler never returned`;
+      return `    <testcase ${attributes}>\n      <failure message="${escapeXml(message)}" type="safety">${escapeXml(details)}</failure>\n    </testcase>`;
+    }
     if (violation === null) return `    <testcase ${attributes}/>`;
     const details = [
       `${violation.property} (${violation.kind}): ${violation.summary}`,

@@ -36,6 +36,11 @@ export function checkCommand(io: CommandIo): Command {
       `where counterexample scenarios and their reports are written (default: reports; with --json only when given)`,
     )
     .option('--workers <n>', 'worker threads to spread the cases over', '1')
+    .option(
+      '--stall-seconds <n>',
+      'stop a case whose thread sends nothing this long (a handler that never returns) and fail with exit 1',
+      '60',
+    )
     .option('--shard <i/n>', 'run only the i-th of n slices of the case range (for CI matrices and batch systems)')
     .option('--json', 'print one JSON result per protocol (case seeds included, so shards merge)')
     .option(
@@ -49,7 +54,8 @@ export function checkCommand(io: CommandIo): Command {
       'after',
       '\nExit codes: 0 no violation, or only known weaknesses (the promise table says the property breaks under these\n' +
         'faults); 1 a broken promise or a safety violation the table does not account for; 2 the same for liveness;\n' +
-        '64 usage error. With --strict every violation counts (1 safety, 2 liveness).',
+        '64 usage error. With --strict every violation counts (1 safety, 2 liveness). A case that stalls (a handler\n' +
+        'that never returns: see --stall-seconds) is a broken promise too: exit 1.',
     )
     .action(async (...args: unknown[]) => {
       const { checkAction } = await import('./check-action.ts');
