@@ -185,6 +185,18 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
   return checkResult(protocol, settings, result, command, options, stall);
 }
 
+/** What a saved stalled case says of itself. */
+export function stallFileSummary(
+  protocol: ProtocolDefinition | string,
+  stall: Pick<Stall, 'caseIndex' | 'caseSeed'>,
+): string {
+  const name = typeof protocol === 'string' ? protocol : protocol.name;
+  return (
+    `case ${stall.caseIndex} (case seed ${stall.caseSeed}) never finished: a handler of ${name} may loop forever ` +
+    '(or the case is far too big); unshrunk, and replaying it runs the handler that never returned'
+  );
+}
+
 /** A stall as the user reads it, with the command that runs its case alone and the case regenerated to save. */
 function describeStall(
   protocol: ProtocolDefinition,
@@ -213,7 +225,8 @@ function describeStall(
     scenario,
     seed: generated.seed,
     property: PROTOCOL_STALL,
-    summary: `${summary}; unshrunk, and replaying it runs the handler that never returned`,
+    // No times here: the file is the same for the same search, however loaded the machine was.
+    summary: stallFileSummary(protocol, stall),
     foundBy: command,
     shrinks: 0,
     protocolModule: protocolModule(protocol),

@@ -16,6 +16,7 @@ import {
   check,
   PROTOCOL_STALL,
   propertiesOf,
+  stallFileSummary,
   type CheckResult,
   type CheckStall,
   type CheckViolation,
@@ -208,7 +209,7 @@ function saveStall(io: CommandIo, out: string, result: CheckResult): string | nu
     scenario: stall.scenario,
     seed: stall.runSeed,
     property: PROTOCOL_STALL,
-    summary: `${stall.summary}; unshrunk, and replaying it runs the handler that never returned`,
+    summary: stallFileSummary(result.protocol, stall),
     foundBy: result.command,
     shrinks: 0,
   });
