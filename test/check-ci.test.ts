@@ -10,7 +10,7 @@ const GOSSIP = join(REPO_ROOT, 'examples', 'gossip-chat.ts');
 
 /** A user's protocol that promises more than it keeps: the gossip example claiming total order fault-free. */
 function overpromisingProtocol(): string {
-  const file = join(dir, 'overpromise.ts');
+  const file = join(dir, 'overpromise.mts');
   writeFileSync(
     file,
     [

@@ -30,7 +30,7 @@ export interface WorkerReport {
 }
 
 /** What a worker posts: a case started, a keep-alive while one runs or shrinks, a case's report, or done. */
-export type WorkerMessage = { index: number; started: true } | { alive: true } | WorkerReport;
+export type WorkerMessage = { index: number; started: true } | { alive: true } | { loadError: string } | WorkerReport;
 
 /** A worker sends a keep-alive at most this often while a case runs (sweep-worker.ts). */
 export const KEEP_ALIVE_MS = 1_000;
@@ -170,6 +170,10 @@ function watched(
         if (finished.has(worker)) return;
         watch.heardMs = Date.now();
         if ('alive' in message) return;
+        if ('loadError' in message) {
+          fail(new ScenarioError(message.loadError));
+          return;
+        }
         if ('started' in message) {
           [watch.index, watch.startedMs] = [message.index, watch.heardMs];
           return;
