@@ -118,6 +118,7 @@ function watched(
   const finished = new Set<number>();
   let best: Finding | null = null;
   let failures = 0;
+  const stopped: Array<Promise<number>> = [];
   return new Promise((resolve, reject) => {
     let failed = false;
     const fail = (error: Error): void => {
@@ -130,10 +131,11 @@ function watched(
       if (finished.has(worker)) return;
       finished.add(worker);
       watches[worker].index = null;
-      void threads[worker].terminate();
+      stopped.push(threads[worker].terminate());
       if (finished.size < threads.length || failed) return;
       clearInterval(timer);
-      resolve({ best, done });
+      // Resolved once every thread has stopped, so none outlives the search (a stalled one least of all).
+      void Promise.all(stopped).then(() => resolve({ best, done }), reject);
     };
     const found = (finding: Finding): void => {
       failures += 1;
