@@ -216,10 +216,11 @@ function describeStall(
   const summary =
     `case ${stall.caseIndex} (case seed ${stall.caseSeed}) ran ${runningSeconds} s and its thread sent nothing for ` +
     `${silentSeconds} s, so it was stopped: a handler of ${protocol.name} may loop forever (or the case is far too big)`;
+  const { caseIndex, caseSeed } = stall;
+  const about = { caseIndex, caseSeed, runningSeconds, silentSeconds, summary, rerun };
   const generated = firstCase(search, stall.caseIndex);
   // A strategy's order is recorded by the run as it goes; a run that never finished recorded none to save.
-  if (generated.order !== undefined)
-    return { ...stall, runningSeconds, silentSeconds, summary, rerun, scenario: null, runSeed: null, source: null };
+  if (generated.order !== undefined) return { ...about, scenario: null, runSeed: null, source: null };
   const scenario = generated.scenario;
   const source = counterexampleSource({
     scenario,
@@ -231,7 +232,7 @@ function describeStall(
     shrinks: 0,
     protocolModule: protocolModule(protocol),
   });
-  return { ...stall, runningSeconds, silentSeconds, summary, rerun, scenario, runSeed: generated.seed, source };
+  return { ...about, scenario, runSeed: generated.seed, source };
 }
 
 interface Settings {

@@ -146,19 +146,11 @@ function watched(
     // Checked a few times per stall period, at most once a second; the timer keeps this thread's loop alive.
     const timer = setInterval(
       () => {
-        const nowMs = Date.now();
-        watches.forEach((watch, worker) => {
-          if (watch.index === null || nowMs - watch.heardMs < stallMs) return;
-          const stall = {
-            caseIndex: watch.index,
-            caseSeed: caseSeed(options.seed, watch.index),
-            runningMs: nowMs - watch.startedMs,
-            silentMs: nowMs - watch.heardMs,
-          };
-          found({ kind: 'stall', index: watch.index, stall });
+        for (const { worker, stall } of stalls(watches, stallMs, options.seed, Date.now())) {
+          found({ kind: 'stall', index: stall.caseIndex, stall });
           onRun?.(failures);
           end(worker);
-        });
+        }
       },
       Math.min(1_000, stallMs / 4),
     );
@@ -191,6 +183,30 @@ function watched(
       });
     });
   });
+}
+
+/** The threads silent for stallMs or longer in the middle of a case, with what is known of the case. */
+function stalls(
+  watches: readonly Watch[],
+  stallMs: number,
+  seed: number,
+  nowMs: number,
+): Array<{ worker: number; stall: Stall }> {
+  return watches.flatMap((watch, worker) =>
+    watch.index === null || nowMs - watch.heardMs < stallMs
+      ? []
+      : [
+          {
+            worker,
+            stall: {
+              caseIndex: watch.index,
+              caseSeed: caseSeed(seed, watch.index),
+              runningMs: nowMs - watch.startedMs,
+              silentMs: nowMs - watch.heardMs,
+            },
+          },
+        ],
+  );
 }
 
 /** The worker's violation, replayed in this thread with the protocol object put back in its case. */
