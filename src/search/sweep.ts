@@ -79,7 +79,8 @@ export async function sweep(options: SearchOptions, workers: number): Promise<Se
   const shares = Array.from({ length: workers }, (_, worker) =>
     indices.filter((_, position) => position % workers === worker),
   );
-  const { onRun, onCaseRun: _unused, protocol, ...plain } = options;
+  // Functions cannot cross to a thread: the worker makes its own onCaseRun (its keep-alive).
+  const { onRun, onCaseRun: _notSent, protocol, ...plain } = options;
   const protocolRef = workerProtocol(protocol, workers);
   const threads = shares.map(
     (share) =>
