@@ -40,13 +40,17 @@ describe('the watchdog over a protocol whose handler never returns', () => {
   });
 
   it('carries the stall in --json, and the rerun command meets the same case as case 0', async () => {
-    const found = await runCli([...STALL_ARGS, '--json']);
+    const junit = join(dir, 'junit.xml');
+    const found = await runCli([...STALL_ARGS, '--json', '--junit', junit]);
     expect(found.code).toBe(1);
     const json = JSON.parse(found.stdout);
     expect(json.exitCode).toBe(1);
     expect(json.violation).toBeNull();
     expect(json.stall).toMatchObject({ property: 'protocol-stall', caseIndex: 1, caseSeed: 3, counterexample: null });
     expect(found.stderr).toMatch(/tob-lab check: case 1 \(case seed 3\) ran/);
+    expect(readFileSync(junit, 'utf8')).toMatch(
+      /<failure message="protocol-stall: a handler never returned" type="safety">case 1 \(case seed 3\)/,
+    );
     const rerun = await runCli(json.stall.rerun.split(' ').slice(2));
     expect(rerun.code).toBe(1);
     expect(rerun.stdout).toMatch(/found after 1 runs: case 0 \(case seed 3\)/);
@@ -66,6 +70,18 @@ describe('the watchdog over a protocol whose handler never returns', () => {
     // The unshrunk case regenerated in this thread: the same scenario on one thread or two.
     expect(two.stall?.source).toBe(one.stall?.source);
     expect(one.stall?.scenario?.steps.length).toBeGreaterThan(0);
+  });
+
+  it('ranks a stall by case index: a violation in a lower case wins, as a single-threaded search would find it', async () => {
+    // Two senders at once break total order in case 0; case 1 still loops forever, on the second thread.
+    const options = { protocol: LOOPING, properties: ['total-order'], runs: 20, seed: 2 };
+    const inProcess = await check(options);
+    const threaded = await check({ ...options, stallSeconds: 2, workers: 2 });
+    expect(inProcess.violation?.caseIndex).toBe(0);
+    expect(threaded.stall).toBeNull();
+    expect(threaded.casesRun).toBe(inProcess.casesRun);
+    expect(threaded.violation?.runsToFind).toBe(inProcess.violation?.runsToFind);
+    expect(threaded.violation?.hash).toBe(inProcess.violation?.hash);
   });
 
   it('rejects a stall bound that is not a whole number of seconds', async () => {
