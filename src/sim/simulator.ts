@@ -355,13 +355,7 @@ export class Simulator {
     try {
       return slot.instance.status();
     } catch (error) {
-      const text = error instanceof Error ? error.message : String(error);
-      throw new ProtocolError(
-        `protocol ${this.protocol.name} threw in status() on node ${node} at ${this.now} ms: ${text}`,
-        node,
-        this.now,
-        error,
-      );
+      throw this.protocolError(error, node, 'in status() on node');
     }
   }
 
@@ -868,13 +862,7 @@ export class Simulator {
     try {
       return this.protocol.create({ id: slot.id, nodes: this.nodes, options: this.options });
     } catch (error) {
-      const text = error instanceof Error ? error.message : String(error);
-      throw new ProtocolError(
-        `protocol ${this.protocol.name} threw in create() for node ${slot.id} at ${this.now} ms: ${text}`,
-        slot.id,
-        this.now,
-        error,
-      );
+      throw this.protocolError(error, slot.id, 'in create() for node');
     }
   }
 
@@ -897,14 +885,19 @@ export class Simulator {
       }
     } catch (error) {
       if (error instanceof ProtocolError) throw error;
-      const text = error instanceof Error ? error.message : String(error);
-      throw new ProtocolError(
-        `protocol ${this.protocol.name} threw on node ${slot.id} at ${this.now} ms: ${text}`,
-        slot.id,
-        this.now,
-        error,
-      );
+      throw this.protocolError(error, slot.id, 'on node');
     }
+  }
+
+  /** What the protocol threw, as the run's ProtocolError: "protocol P threw <where> N at T ms: <message>". */
+  private protocolError(error: unknown, node: NodeId, where: string): ProtocolError {
+    const text = error instanceof Error ? error.message : String(error);
+    return new ProtocolError(
+      `protocol ${this.protocol.name} threw ${where} ${node} at ${this.now} ms: ${text}`,
+      node,
+      this.now,
+      error,
+    );
   }
 
   private persist(slot: NodeSlot, record: Json): void {
