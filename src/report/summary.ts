@@ -42,10 +42,29 @@ export function summaryRows(result: RunResult, options: ReportOptions): Array<[s
     ['events', `${result.history.events.length} over ${secondsText(runEndMs(result.history))} of virtual time`],
     ['outcome', summaryLine(result)],
   );
-  if (result.boundHit !== null) rows.push(['bound', `the run hit its ${result.boundHit} bound and stopped early`]);
+  if (result.boundHit !== null) rows.push(['bound', boundText(result)]);
   if (result.protocolError !== null) rows.push(['protocol error', result.protocolError]);
   rows.push(['history sha256', result.hash], ['replay', replayCommand(result, options)]);
   return rows;
+}
+
+/** Why the run stopped early, with what to do about it (the text report, report.md and html, and `check` say it). */
+export function boundText(result: RunResult): string {
+  // From the end: the bound is among the last events, and a run that hits it can hold millions.
+  const events = result.history.events;
+  let bound: HistoryEvent | undefined;
+  for (let i = events.length - 1; i >= 0 && bound === undefined; i -= 1) {
+    if (events[i].type === 'bound') bound = events[i];
+  }
+  const limit = bound?.type === 'bound' ? bound.limit : null;
+  const at = bound === undefined ? '' : ` at ${secondsText(bound.t)} of virtual time`;
+  if (result.boundHit === 'events') {
+    return (
+      `The run hit its events bound (${limit ?? '?'} events handled)${at} and stopped early: a protocol that sends ` +
+      'more than it handles floods the network; a run meant to be this long sets maxEvents in its scenario.'
+    );
+  }
+  return `The run hit its ${result.boundHit} bound${limit === null ? '' : ` (${limit} ms)`}${at} and stopped early.`;
 }
 
 /**

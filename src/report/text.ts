@@ -2,7 +2,7 @@ import { deliveredIdsByNode, type HistoryEvent } from '../core/history.ts';
 import type { Verdict } from '../check/index.ts';
 import { describeAction, describeTrigger, type RunResult } from '../scenarios/index.ts';
 import { crashCutText, storageText } from './describe.ts';
-import { replayCommand, summaryLine, type ReportOptions } from './summary.ts';
+import { boundText, replayCommand, summaryLine, type ReportOptions } from './summary.ts';
 
 export { summaryLine } from './summary.ts';
 
@@ -42,25 +42,6 @@ export function formatRun(result: RunResult, options: TextOptions): string {
   lines.push(`history: ${result.history.events.length} events, sha256 ${result.hash}`);
   lines.push(`replay:  ${replayCommand(result, options)}`);
   return lines.join('\n');
-}
-
-/** Why the run stopped early, with what to do about it. */
-function boundText(result: RunResult): string {
-  // From the end: the bound is among the last events, and a run that hits it can hold millions.
-  const events = result.history.events;
-  let bound: HistoryEvent | undefined;
-  for (let i = events.length - 1; i >= 0 && bound === undefined; i -= 1) {
-    if (events[i].type === 'bound') bound = events[i];
-  }
-  const limit = bound?.type === 'bound' ? bound.limit : null;
-  const at = bound === undefined ? '' : ` at ${formatTime(bound.t).trim()} of virtual time`;
-  if (result.boundHit === 'events') {
-    return (
-      `The run hit its events bound (${limit ?? '?'} events handled)${at} and stopped early: a protocol that sends ` +
-      'more than it handles floods the network; a run meant to be this long sets maxEvents in its scenario.'
-    );
-  }
-  return `The run hit its ${result.boundHit} bound${limit === null ? '' : ` (${limit} ms)`}${at} and stopped early.`;
 }
 
 export function formatVerdict(verdict: Verdict): string {

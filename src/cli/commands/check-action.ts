@@ -10,6 +10,7 @@ import { LiveConfigError, parseOptions } from '../../live/config.ts';
 import { PROTOCOLS } from '../../protocols/index.ts';
 import { escapeXml } from '../../report/markup.ts';
 import { formatVerdict } from '../../report/text.ts';
+import { boundText } from '../../report/summary.ts';
 import { otherReportFiles, writeRunReport, type WrittenReport } from '../../report/write.ts';
 import { describeStep, protocolFromFlag, resolveProtocol } from '../../scenarios/index.ts';
 import {
@@ -240,12 +241,7 @@ function describeViolation(outcome: CheckOutcome, violation: CheckViolation): st
     ...steps,
     'verdict:',
     formatVerdict(violation.verdict),
-    ...(violation.run.boundHit === 'events'
-      ? [
-          `note:    the run hit its bound of ${violation.scenario.maxEvents ?? 'the default number of'} events and stopped ` +
-            'early: the protocol keeps the network busy without end (a message storm?)',
-        ]
-      : []),
+    ...(violation.run.boundHit === null ? [] : [`note:    ${boundText(violation.run)}`]),
     ...(saved === null
       ? []
       : [
